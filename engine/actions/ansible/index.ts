@@ -1,0 +1,28 @@
+/** The ansible action: run a repository playbook against the target (execution: the exec module). */
+import type { ActionType } from '../types.js';
+import { refuseHost } from '../checks.js';
+import { SCHEMA_ID_BASE } from '../../schema/validator.js';
+
+export const ansible: ActionType = {
+  type: 'ansible',
+  disruptive: true,
+  schemaId: `${SCHEMA_ID_BASE}actions/ansible.schema.json`,
+  literalFields: ['playbook', 'inventory', 'tags'],
+  files: [
+    { field: 'playbook', what: 'playbook' },
+    { field: 'inventory', what: 'inventory' },
+  ],
+  refuse(rendered, _raw, target) {
+    if (typeof rendered.limit === 'string') {
+      const reason = refuseHost('limit', rendered.limit);
+      if (reason) return reason;
+    }
+    return rendered.inventory === undefined ? refuseHost('target', target) : null;
+  },
+  describe(rendered, target) {
+    const inventory = typeof rendered.inventory === 'string' ? rendered.inventory : `${target},`;
+    const limit = typeof rendered.limit === 'string' ? ` --limit ${rendered.limit}` : '';
+    return `ansible-playbook ${String(rendered.playbook)} -i ${inventory}${limit} --check --diff`;
+  },
+  example: { playbook: 'playbooks/restart_service.yml', limit: '{{ target }}', extraVars: { service: '{{ labels.name }}' } },
+};

@@ -1,0 +1,20 @@
+import type { Io } from '../io.js';
+import { loadDirectory } from '../load.js';
+import { diagnosticText, githubAnnotation } from '../format/diagnostics.js';
+import { EXIT } from '../errors.js';
+
+export function lintCommand(dir: string, format: string, io: Io): number {
+  const { result } = loadDirectory(dir, io.cwd);
+  const problems = result.diagnostics;
+  const ok = !problems.some((d) => d.severity === 'error');
+  if (format === 'json') {
+    io.stdout(JSON.stringify({ ok, files: result.files, policies: result.policies.length, problems }, null, 2) + '\n');
+  } else if (format === 'github') {
+    for (const d of problems) io.stdout(githubAnnotation(d.severity, { file: d.file, line: d.line, col: d.col, title: d.code }, `${d.message} (${d.hint})`) + '\n');
+  } else {
+    for (const d of problems) io.stdout(diagnosticText(d) + '\n');
+    const summary = `${result.files} files, ${result.policies.length} policies, ${result.tests.length} test files`;
+    io.stdout(ok ? `ok: ${summary}\n` : `${problems.length} problem(s) in ${summary}\n`);
+  }
+  return ok ? EXIT.ok : EXIT.problems;
+}

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { splitPayload } from '../alerts/payload.js';
+import type { SplitPayload } from '../alerts/payload.js';
+import { readRepository, RepositoryNotFoundError } from '../load/read-dir.js';
+import type { DirectoryRepository } from '../load/read-dir.js';
+import { loadRepository } from '../load/repository.js';
+import type { LoadResult } from '../load/repository.js';
+import type { PolicySet } from '../policy/types.js';
+import { UserError } from './errors.js';
+
+export function loadDirectory(dir: string, cwd: string): { repo: DirectoryRepository; result: LoadResult } {
+  let repo: DirectoryRepository;
+  try {
+    repo = readRepository(resolve(cwd, dir));
+  } catch (error) {
+    if (error instanceof RepositoryNotFoundError) throw new UserError(`${error.message}: give the policy repository or its rules/ folder`);
+    throw error;
+  }
+  return { repo, result: loadRepository(repo) };
+}
+
+/** The policy set, or a user error saying lint has problems to show. */
+export function requirePolicySet(dir: string, result: LoadResult): PolicySet {
+  if (result.policySet) return result.policySet;
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  const first = errors[0]!;
+  throw new UserError(`${errors.length} problem(s) in the policies, first ${first.file}:${first.line}:${first.col} ${first.code} ${first.message}; run \`homeostat lint ${dir}\``, 1);
+}
+
+export function readPayloadFile(file: string, cwd: string): SplitPayload {
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), 'utf8');
+  } catch {
+    throw new UserError(`${file}: cannot read the alerts file`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`${file}: not JSON (${(error as Error).message}); give an Alertmanager webhook payload`);
+  }
+  const split = splitPayload(body);
+  if (!split.ok) {
+    const p = split.problems[0]!;
+    throw new UserError(`${file}: HST_PAYLOAD_INVALID not an Alertmanager webhook payload (version 4): ${p.pointer || '/'} ${p.message}`);
+  }
+  return split.payload;
+}
+
+export function parseNow(text: string | undefined): number {
+  if (text === undefined) return Date.now();
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UserError(`--now ${text}: not a date; give an ISO 8601 time such as 2026-11-21T09:00:00Z`);
+  return ms;
+}

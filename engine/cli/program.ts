@@ -1,0 +1,91 @@
+/**
+ * The command line: lint, test, simulate, explain. `run()` is the one error boundary: a user
+ * error is one line and exit 1 or 2; anything else is a bug, printed with its stack.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../util/package-root.js';
+import { EXIT, UserError } from './errors.js';
+import { FORMATS } from './io.js';
+import type { Io } from './io.js';
+import { lintCommand } from './commands/lint.js';
+import { testCommand } from './commands/test.js';
+import { simulateCommand } from './commands/simulate.js';
+import { explainCommand } from './commands/explain.js';
+
+function formatOption(command: keyof typeof FORMATS): Option {
+  return new Option('--format <format>', 'output format').choices(FORMATS[command]).default('text');
+}
+
+const DIR_HELP = 'the policy repository (holding rules/), or its rules/ folder';
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function build(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('homeostat')
+    .description('Rules-as-code remediation for Prometheus Alertmanager alerts: lint, test, simulate and explain policies.')
+    .version(version())
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', '\nExit codes: 0 fine; 1 the policies have problems or a test failed; 2 the command was used wrongly or could not run.\nDocs: docs/cli.md, docs/policies.md, docs/diagnostics.md');
+
+  program
+    .command('lint')
+    .description('check every policy, test and settings file: schema and semantics, every problem with file:line:col')
+    .argument('[dir]', DIR_HELP, '.')
+    .addOption(formatOption('lint'))
+    .action((dir: string, o: { format: string }) => setExit(lintCommand(dir, o.format, io)));
+
+  program
+    .command('test')
+    .description('run the PolicyTest cases of rules/*.test.yaml against the policies')
+    .argument('[dir]', DIR_HELP, '.')
+    .addOption(formatOption('test'))
+    .action(async (dir: string, o: { format: string }) => setExit(await testCommand(dir, o.format, io)));
+
+  program
+    .command('simulate')
+    .description('show what the policies would decide for Alertmanager webhook payloads: matches, actions, guards (nothing runs)')
+    .argument('[dir]', DIR_HELP, '.')
+    .requiredOption('--alerts <files...>', 'webhook payload files (JSON), evaluated in order')
+    .option('--now <time>', 'the clock for windows, cooldowns and rate limits (ISO 8601; default: now)')
+    .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
+    .addOption(formatOption('simulate'))
+    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; format: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
+
+  program
+    .command('explain')
+    .description('show, condition by condition, why each policy matched each alert or did not')
+    .argument('[dir]', DIR_HELP, '.')
+    .requiredOption('--alerts <file>', 'a webhook payload file (JSON)')
+    .option('--policy <name>', 'explain this policy only')
+    .addOption(formatOption('explain'))
+    .action(async (dir: string, o: { alerts: string; policy?: string; format: string }) => setExit(await explainCommand(dir, o, o.format, io)));
+
+  return program;
+}
+
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = build(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UserError) {
+      io.stderr(`homeostat: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr(`homeostat: internal error, please report it with the command you ran:\n${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.usage;
+  }
+}

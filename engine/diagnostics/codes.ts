@@ -1,0 +1,48 @@
+/**
+ * Every kind of problem homeostat reports has one stable code. docs/diagnostics.md documents
+ * each of them; a test keeps that page and this list in step.
+ */
+export const CODES = {
+  HST_FILE_TOO_LARGE: 'A file is larger than the size cap.',
+  HST_FILE_UNREADABLE: 'A file could not be read.',
+  HST_YAML_SYNTAX: 'The YAML does not parse.',
+  HST_YAML_DUPLICATE_KEY: 'A mapping has the same key twice.',
+  HST_YAML_MERGE_KEY: 'A merge key (<<) was used.',
+  HST_YAML_UNKNOWN_TAG: 'A YAML tag other than the core ones was used.',
+  HST_YAML_ALIAS_BOMB: 'Aliases expand past the limit (a resource-exhaustion attack).',
+  HST_KIND_UNKNOWN: 'A document is not a Policy, PolicyTest or Settings.',
+  HST_SCHEMA_REQUIRED: 'A required field is missing.',
+  HST_SCHEMA_UNKNOWN_FIELD: 'A field the schema does not know.',
+  HST_SCHEMA_TYPE: 'A value has the wrong type.',
+  HST_SCHEMA_ENUM: 'A value is not one of those allowed.',
+  HST_SCHEMA_PATTERN: 'A string does not have the required form.',
+  HST_SCHEMA_RANGE: 'A number, list or string is too small or too large.',
+  HST_SCHEMA: 'Another schema violation.',
+  HST_NAME_INVALID: 'A name is not a lowercase DNS-style name.',
+  HST_DURATION_INVALID: 'A duration is not of the form 30s, 5m, 1h30m, 2d.',
+  HST_POLICY_DUPLICATE: 'Two policies have the same name.',
+  HST_SETTINGS_DUPLICATE: 'More than one Settings document.',
+  HST_ACTION_UNKNOWN_TYPE: 'An action names a type that does not exist.',
+  HST_ACTION_TYPE_COUNT: 'An action has no type, or more than one.',
+  HST_ACTION_DUPLICATE: 'Two actions of one policy have the same name.',
+  HST_ACTION_PARAMS: 'Action parameters are not valid for their type.',
+  HST_FILE_MISSING: 'A playbook, inventory or script that a policy references is not in the repository.',
+  HST_PATH_OUTSIDE_REPO: 'A referenced path leaves the repository.',
+  HST_REGEX_UNSAFE: 'A regex uses a feature a linear-time engine cannot run (backreference, lookaround).',
+  HST_REGEX_SYNTAX: 'A regex does not parse.',
+  HST_TEMPLATE_SYNTAX: 'A template does not parse.',
+  HST_TEMPLATE_UNKNOWN_VARIABLE: 'A template uses a root variable that does not exist.',
+  HST_TEMPLATE_FORBIDDEN: 'A template uses a tag that is not allowed (include, render, layout…).',
+  HST_TEMPLATE_IN_URL: 'A URL is a template; URLs come from the policy, never from an alert.',
+  HST_WHEN_UNKNOWN_FACT: 'A `when` condition names a fact that does not exist.',
+  HST_WHEN_UNKNOWN_OPERATOR: 'A `when` condition names an operator that does not exist.',
+  HST_WHEN_PATH: 'A `when` path is not a plain dotted path.',
+  HST_WHEN_SHAPE: 'A `when` node is neither all/any/not nor a fact condition.',
+  HST_TIMEZONE_UNKNOWN: 'A time zone is not a known IANA name.',
+  HST_WINDOW_INVALID: 'A time window is empty or reversed.',
+  HST_TEST_ALERTS_MISSING: 'A test case names a payload file that does not exist or is not a webhook payload.',
+  HST_TEST_UNKNOWN_POLICY: 'A test expectation names a policy or action that does not exist.',
+  HST_PAYLOAD_INVALID: 'An Alertmanager webhook payload is not valid.',
+} as const;
+
+export type Code = keyof typeof CODES;

@@ -1,0 +1,422 @@
+// GENERATED FILE: do not edit. Source: schemas/*.schema.json; regenerate with `npm run gen:types`.
+/* eslint-disable */
+
+export type Matcher = string | [string, ...string[]] | MatcherOperator;
+
+/**
+ * A remediation policy: which alerts it matches and which actions it runs, behind which guards.
+ */
+export interface Policy {
+  $schema?: string;
+  apiVersion: "homeostat/v1";
+  kind: "Policy";
+  metadata: Metadata;
+  spec: PolicySpec;
+}
+export interface Metadata {
+  /**
+   * A lowercase DNS-style name, unique in its scope.
+   */
+  name: string;
+  description?: string;
+  owner?: string;
+  labels?: {
+    [k: string]: string;
+  };
+}
+export interface PolicySpec {
+  /**
+   * Which alerts run `actions`.
+   */
+  on?: "firing" | "resolved" | "any";
+  /**
+   * Higher first; ties by name.
+   */
+  priority?: number;
+  /**
+   * Label matchers; all must hold. An absent label reads as ''.
+   */
+  match: {
+    [k: string]: Matcher;
+  };
+  when?: Condition;
+  /**
+   * What guards key on; default: the alert fingerprint.
+   */
+  target?: string;
+  /**
+   * @minItems 1
+   */
+  actions: [Action, ...Action[]];
+  onResolved?: Action[];
+  guards?: Guards;
+  dryRun?: boolean;
+}
+export interface MatcherOperator {
+  /**
+   * Anchored, RE2 semantics (linear time).
+   */
+  regex?: string;
+  notRegex?: string;
+  /**
+   * @minItems 1
+   */
+  in?: [string, ...string[]];
+  /**
+   * @minItems 1
+   */
+  notIn?: [string, ...string[]];
+  notEqual?: string;
+  exists?: boolean;
+}
+/**
+ * A json-rules-engine condition tree.
+ */
+export interface Condition {
+  all?: Condition[];
+  any?: Condition[];
+  not?: Condition;
+  fact?: string;
+  path?: string;
+  params?: {};
+  operator?: string;
+  value?: unknown;
+}
+export interface Action {
+  /**
+   * A lowercase DNS-style name, unique in its scope.
+   */
+  name: string;
+  /**
+   * A duration such as 30s, 5m, 1h30m or 2d.
+   */
+  timeout?: string;
+  dryRun?: boolean;
+  notify?: Action[];
+  ansible?: AnsibleAction;
+  script?: ScriptAction;
+  kubernetes?: KubernetesAction;
+  http?: HttpAction;
+  slack?: SlackAction;
+  pagerduty?: PagerdutyAction;
+}
+/**
+ * Run an Ansible playbook from the policy repository against the target.
+ */
+export interface AnsibleAction {
+  /**
+   * Path of the playbook in the repository.
+   */
+  playbook: string;
+  /**
+   * Path of an inventory in the repository; omitted, the target alone is the inventory.
+   */
+  inventory?: string;
+  /**
+   * One host; a host pattern (all, *, ',', '!', '&', ':') is refused.
+   */
+  limit?: string;
+  /**
+   * Variables for the playbook. Every string rendered from an alert reaches Ansible marked !unsafe.
+   */
+  extraVars?: {
+    [k: string]: unknown;
+  };
+  tags?: string[];
+}
+/**
+ * Run a script from the policy repository with an argument vector, never through a shell.
+ */
+export interface ScriptAction {
+  /**
+   * Path of the script in the repository.
+   */
+  path: string;
+  /**
+   * Items: A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  args?: string[];
+  env?: {
+    /**
+     * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+     */
+    [k: string]: string;
+  };
+}
+/**
+ * One Kubernetes operation on one object.
+ */
+export interface KubernetesAction {
+  cordon?: NodeRef;
+  uncordon?: NodeRef;
+  drain?: {
+    /**
+     * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+     */
+    node: string;
+    /**
+     * A duration such as 30s, 5m, 1h30m or 2d.
+     */
+    gracePeriod?: string;
+  };
+  deletePod?: {
+    /**
+     * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+     */
+    namespace: string;
+    /**
+     * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+     */
+    pod: string;
+  };
+  rolloutRestart?: DeploymentRef;
+  scale?: {
+    [k: string]: unknown;
+  } & {
+    /**
+     * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+     */
+    namespace: string;
+    /**
+     * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+     */
+    deployment: string;
+    replicas?: number;
+    by?: number;
+    /**
+     * The scale never goes above this many replicas.
+     */
+    max: number;
+  };
+}
+export interface NodeRef {
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  node: string;
+}
+export interface DeploymentRef {
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  namespace: string;
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  deployment: string;
+}
+/**
+ * Call an HTTP endpoint. The URL is written in the policy and is never a template.
+ */
+export interface HttpAction {
+  url: string;
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  headers?: {
+    [k: string]: string | SecretRef;
+  };
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  body?: string;
+}
+/**
+ * Where a secret's value is read at run time; the value never appears in a policy, a log or an audit entry.
+ */
+export interface SecretRef {
+  env?: string;
+  file?: string;
+}
+/**
+ * Post a message to a Slack incoming webhook.
+ */
+export interface SlackAction {
+  webhook: SecretRef;
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  text: string;
+}
+/**
+ * Trigger (or, on resolution, resolve) a PagerDuty Events API v2 incident.
+ */
+export interface PagerdutyAction {
+  routingKey: SecretRef;
+  severity?: "critical" | "error" | "warning" | "info";
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  summary: string;
+  eventAction?: "trigger" | "resolve";
+}
+export interface Guards {
+  /**
+   * A duration such as 30s, 5m, 1h30m or 2d.
+   */
+  cooldown?: string;
+  rateLimit?: {
+    max: number;
+    /**
+     * A duration such as 30s, 5m, 1h30m or 2d.
+     */
+    per: string;
+  };
+  /**
+   * Per target.
+   */
+  concurrency?: number;
+  approval?: {
+    required?: boolean;
+    /**
+     * A duration such as 30s, 5m, 1h30m or 2d.
+     */
+    ttl?: string;
+  };
+  window?: {
+    /**
+     * @minItems 1
+     */
+    days?: [
+      "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+      ...("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[]
+    ];
+    between?: string;
+    timezone?: string;
+  };
+}
+/**
+ * Repo-wide settings (homeostat.yaml). Safe defaults hold when the file is absent.
+ */
+export interface Settings {
+  $schema?: string;
+  apiVersion: "homeostat/v1";
+  kind: "Settings";
+  metadata?: Metadata;
+  spec: SettingsSpec;
+}
+export interface SettingsSpec {
+  /**
+   * The kill switch: true stops every new action.
+   */
+  paused?: boolean;
+  /**
+   * Every action in dry-run.
+   */
+  dryRun?: boolean;
+  /**
+   * Disruptive actions (ansible, script, kubernetes) across all policies.
+   */
+  blastRadius?: {
+    max: number;
+    /**
+     * A duration such as 30s, 5m, 1h30m or 2d.
+     */
+    per: string;
+  };
+  minHealthy?: {
+    nodes?: string;
+  };
+  defaults?: {
+    guards?: Guards;
+    ansible?: {
+      inventory?: string;
+    };
+  };
+  /**
+   * No action runs while one of these is open.
+   */
+  maintenanceWindows?: {
+    start: string;
+    end: string;
+    reason?: string;
+  }[];
+}
+/**
+ * Cases that feed alerts to the policies of the repository and list the decisions expected.
+ */
+export interface PolicyTest {
+  $schema?: string;
+  apiVersion: "homeostat/v1";
+  kind: "PolicyTest";
+  metadata: Metadata;
+  spec: {
+    /**
+     * @minItems 1
+     */
+    cases: [Case, ...Case[]];
+  };
+}
+export interface Case {
+  name: string;
+  /**
+   * A webhook payload file (relative to this test file), or inline alerts.
+   */
+  alerts: string | [InlineAlert, ...InlineAlert[]];
+  /**
+   * The clock for time windows, cooldowns and rate limits.
+   */
+  now?: string;
+  /**
+   * Values of enrichment facts, by fact and rendered query.
+   */
+  enrichment?: {
+    [k: string]: {};
+  };
+  expect: Expectation[];
+}
+export interface InlineAlert {
+  status?: "firing" | "resolved";
+  labels: {
+    [k: string]: string;
+  };
+  annotations?: {
+    [k: string]: string;
+  };
+  startsAt?: string;
+  fingerprint?: string;
+}
+/**
+ * One decision expected; every decision must be expected. Fields left out are not compared.
+ */
+export interface Expectation {
+  policy: string;
+  action: string;
+  type?: string;
+  target?: string;
+  fingerprint?: string;
+  verdict?: "run" | "dry-run" | "awaiting-approval" | "refused" | "failed";
+  /**
+   * A substring of the reason.
+   */
+  reason?: string;
+  /**
+   * A subset of the rendered parameters.
+   */
+  params?: {};
+}
+/**
+ * The body Alertmanager's webhook receiver posts (payload version 4). Unknown fields are accepted.
+ */
+export interface AlertmanagerWebhook {
+  version: "4";
+  groupKey?: string;
+  truncatedAlerts?: number;
+  status: "firing" | "resolved";
+  receiver?: string;
+  groupLabels?: LabelSet;
+  commonLabels?: LabelSet;
+  commonAnnotations?: LabelSet;
+  externalURL?: string;
+  alerts: Alert[];
+}
+export interface LabelSet {
+  [k: string]: string;
+}
+export interface Alert {
+  status: "firing" | "resolved";
+  labels: LabelSet;
+  annotations?: LabelSet;
+  startsAt?: string;
+  endsAt?: string;
+  generatorURL?: string;
+  fingerprint?: string;
+}

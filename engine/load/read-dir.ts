@@ -1,0 +1,68 @@
+/** Reads a policy repository from a directory on disk (the adapter behind lint, test, simulate). */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import type { RepoFile, RepositoryInput } from './repository.js';
+import { MAX_FILE_BYTES } from './yaml-source.js';
+
+export interface DirectoryRepository extends RepositoryInput {
+  root: string;
+  rulesDir: string;
+}
+
+export class RepositoryNotFoundError extends Error {}
+
+/**
+ * DIR is a repository root (it holds rules/) or a rules folder itself; the root of a rules
+ * folder is the nearest ancestor with homeostat.yaml or .git, else its parent.
+ */
+export function locateRepository(dir: string): { root: string; rulesDir: string } {
+  const absolute = resolve(dir);
+  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new RepositoryNotFoundError(`${dir}: no such directory`);
+  if (existsSync(join(absolute, 'rules')) && statSync(join(absolute, 'rules')).isDirectory()) return { root: absolute, rulesDir: join(absolute, 'rules') };
+  for (let up = dirname(absolute); ; up = dirname(up)) {
+    if (existsSync(join(up, 'homeostat.yaml')) || existsSync(join(up, '.git'))) return { root: up, rulesDir: absolute };
+    if (dirname(up) === up) return { root: dirname(absolute), rulesDir: absolute };
+  }
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name.startsWith('.') ? [] : yamlFiles(path);
+      return entry.isFile() && /\.ya?ml$/.test(entry.name) ? [path] : [];
+    })
+    .sort();
+}
+
+function toPosix(path: string): string {
+  return path.split(sep).join('/');
+}
+
+export function readRepository(dir: string): DirectoryRepository {
+  const { root, rulesDir } = locateRepository(dir);
+  const paths = [...(existsSync(join(root, 'homeostat.yaml')) ? [join(root, 'homeostat.yaml')] : []), ...yamlFiles(rulesDir)];
+  const hash = createHash('sha256');
+  const files: RepoFile[] = paths.map((path) => {
+    const rel = toPosix(relative(root, path));
+    // An oversized file is read only up to the cap plus one byte: the parser reports it.
+    const text = statSync(path).size > MAX_FILE_BYTES ? readFileSync(path, 'utf8').slice(0, MAX_FILE_BYTES + 1) : readFileSync(path, 'utf8');
+    hash.update(rel).update('\0').update(text).update('\0');
+    return { path: rel, text };
+  });
+  return {
+    root,
+    rulesDir,
+    files,
+    revision: `content-${hash.digest('hex').slice(0, 12)}`,
+    exists(path: string) {
+      const absolute = join(root, path);
+      return absolute.startsWith(root) && existsSync(absolute) && statSync(absolute).isFile();
+    },
+  };
+}
+
+export function repositoryName(root: string): string {
+  return basename(root);
+}

@@ -1,0 +1,41 @@
+/**
+ * The one pipeline the CLI shares with the engine: split payloads into alerts, evaluate each
+ * against a policy set, then plan and guard in arrival order. Nothing here runs an action.
+ */
+import type { SplitPayload } from '../alerts/payload.js';
+import { decide } from '../plan/decide.js';
+import type { Decision } from '../plan/decide.js';
+import type { GuardLedger } from '../plan/ledger.js';
+import { MemoryLedger } from '../plan/ledger.js';
+import { Evaluator } from '../policy/evaluate.js';
+import type { EnrichmentSource } from '../policy/evaluate.js';
+import type { PolicySet } from '../policy/types.js';
+
+export interface SimulationOptions {
+  now: number;
+  dryRun?: boolean;
+  ledger?: GuardLedger;
+  enrichment?: EnrichmentSource | null;
+}
+
+export interface Simulation {
+  revision: string;
+  alerts: number;
+  truncatedAlerts: number;
+  decisions: Decision[];
+}
+
+export async function simulate(set: PolicySet, payloads: readonly SplitPayload[], options: SimulationOptions): Promise<Simulation> {
+  const evaluator = new Evaluator(set, options.enrichment ?? null);
+  const ledger = options.ledger ?? new MemoryLedger();
+  const alerts = payloads.flatMap((p) => p.alerts);
+  // Evaluation is independent per alert and may run concurrently; guards see alerts in order.
+  const matches = await Promise.all(alerts.map((a) => evaluator.evaluate(a)));
+  const decisions = alerts.flatMap((alert, i) => decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun ?? false, ledger }));
+  return {
+    revision: set.revision,
+    alerts: alerts.length,
+    truncatedAlerts: payloads.reduce((n, p) => n + p.group.truncatedAlerts, 0),
+    decisions,
+  };
+}

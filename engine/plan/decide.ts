@@ -1,0 +1,116 @@
+/**
+ * From matches to decisions: each action of a matching policy becomes a plan with its target
+ * and rendered parameters, and a verdict after the guards. Pure but for the ledger it is given.
+ */
+import { ACTION_TYPES } from '../actions/registry.js';
+import type { Alert } from '../alerts/payload.js';
+import type { Match, Phase } from '../policy/evaluate.js';
+import { scopeOf } from '../policy/evaluate.js';
+import type { CompiledAction, CompiledPolicy, PolicySet } from '../policy/types.js';
+import { renderTemplate, TemplateRenderError } from '../template/template.js';
+import { checkGuards } from './guards.js';
+import type { GuardLedger } from './ledger.js';
+import { renderParams } from './render.js';
+
+export type Verdict = 'run' | 'dry-run' | 'awaiting-approval' | 'refused' | 'failed';
+
+export interface Decision {
+  alert: { fingerprint: string; alertname: string; status: string; startsAt: string };
+  policy: string;
+  action: string;
+  type: string;
+  phase: Phase;
+  target: string | null;
+  params: Record<string, unknown> | null;
+  verdict: Verdict;
+  reason: string | null;
+  /** The guard that refused, or 'duplicate', 'params' or 'template'; null when none did. */
+  refusedBy: string | null;
+  /** What the action does, in one line (what a dry run prints). */
+  description: string | null;
+  revision: string;
+}
+
+export interface DecideOptions {
+  now: number;
+  /** Every action in dry-run, whatever the policies say (simulate, `serve --dry-run`). */
+  dryRun: boolean;
+  ledger: GuardLedger;
+}
+
+export function dedupKey(alert: Alert, policy: string, phase: Phase): string {
+  return `${alert.fingerprint}|${alert.startsAt}|${policy}|${phase}`;
+}
+
+export function decide(set: PolicySet, alert: Alert, matches: readonly Match[], options: DecideOptions): Decision[] {
+  const decisions: Decision[] = [];
+  for (const match of matches) {
+    for (const phase of match.phases) decisions.push(...decidePhase(set, alert, match.policy, phase, options));
+  }
+  return decisions;
+}
+
+function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase: Phase, options: DecideOptions): Decision[] {
+  const actions = phase === 'actions' ? policy.actions : policy.onResolved;
+  const base = {
+    alert: { fingerprint: alert.fingerprint, alertname: alert.alertname, status: alert.status, startsAt: alert.startsAt },
+    policy: policy.name,
+    phase,
+    revision: set.revision,
+  };
+  const make = (action: CompiledAction, rest: Partial<Decision> & Pick<Decision, 'verdict'>): Decision => ({
+    ...base, action: action.name, type: action.type, target: null, params: null, reason: null, refusedBy: null, description: null, ...rest,
+  });
+
+  const key = dedupKey(alert, policy.name, phase);
+  if (options.ledger.seen(key)) {
+    return actions.map((a) => make(a, { verdict: 'refused', refusedBy: 'duplicate', reason: `duplicate: alert ${alert.fingerprint} (startsAt ${alert.startsAt}) was already decided for ${policy.name}` }));
+  }
+  options.ledger.markSeen(key);
+
+  const scope = scopeOf(alert);
+  let target: string;
+  try {
+    target = policy.target ? renderTemplate(policy.target, scope) : alert.fingerprint;
+  } catch (error) {
+    return actions.map((a) => make(a, { verdict: 'failed', refusedBy: 'template', reason: `target: ${reasonOf(error)}` }));
+  }
+  const withTarget = { ...scope, target };
+
+  const planned = actions.map((action) => {
+    const type = ACTION_TYPES.get(action.type)!;
+    let params: Record<string, unknown>;
+    try {
+      params = renderParams(action, withTarget);
+    } catch (error) {
+      return make(action, { target, verdict: 'failed', refusedBy: 'template', reason: reasonOf(error) });
+    }
+    const refusal = type.refuse(params, action.raw, target);
+    if (refusal) return make(action, { target, params, verdict: 'refused', refusedBy: 'params', reason: refusal });
+    return make(action, { target, params, verdict: 'run', description: type.describe(params, target) });
+  });
+
+  const runnable = planned.filter((d) => d.verdict === 'run');
+  if (runnable.length === 0) return planned;
+  const refusal = checkGuards(policy, phase, target, set.settings, options.ledger, options.now);
+  if (refusal) {
+    for (const d of runnable) Object.assign(d, { verdict: 'refused', refusedBy: refusal.guard, reason: refusal.reason });
+    return planned;
+  }
+  const longest = Math.max(...actions.map((a) => a.timeoutMs));
+  options.ledger.record({ policy: policy.name, phase, target, disruptive: policy.disruptive, at: options.now, until: options.now + longest });
+  for (const d of runnable) {
+    const action = actions.find((a) => a.name === d.action)!;
+    const dryRun = options.dryRun || set.settings.dryRun || policy.dryRun || action.dryRun;
+    if (dryRun) d.verdict = 'dry-run';
+    else if (policy.guards.approval.required) {
+      d.verdict = 'awaiting-approval';
+      d.reason = 'approval required';
+    }
+  }
+  return planned;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof TemplateRenderError ? error.message : String((error as Error).message ?? error);
+}

@@ -1,0 +1,37 @@
+/** The guards, in the order they are checked; the first that refuses names the reason. */
+import { inWindow } from '../policy/window.js';
+import type { CompiledPolicy, ResolvedSettings } from '../policy/types.js';
+import { formatDuration } from '../util/duration.js';
+import type { GuardLedger } from './ledger.js';
+
+export interface GuardRefusal {
+  guard: 'paused' | 'maintenance' | 'window' | 'cooldown' | 'rate-limit' | 'concurrency' | 'blast-radius';
+  reason: string;
+}
+
+export function checkGuards(policy: CompiledPolicy, phase: string, target: string, settings: ResolvedSettings, ledger: GuardLedger, now: number): GuardRefusal | null {
+  const g = policy.guards;
+  if (settings.paused) return { guard: 'paused', reason: 'paused: homeostat.yaml sets paused: true' };
+  const maintenance = settings.maintenanceWindows.find((w) => now >= w.start && now < w.end);
+  if (maintenance) return { guard: 'maintenance', reason: `maintenance window open until ${new Date(maintenance.end).toISOString()}${maintenance.reason ? `: ${maintenance.reason}` : ''}` };
+  if (g.window && !inWindow(now, g.window)) return { guard: 'window', reason: `outside the policy window (${g.window.days.join(',')} ${fmtBetween(g.window.between)} ${g.window.timezone})` };
+  const last = ledger.lastStart(policy.name, phase, target);
+  if (last !== undefined && now - last < g.cooldownMs) {
+    return { guard: 'cooldown', reason: `cooldown: ${policy.name} acted on ${target} ${formatDuration(now - last)} ago (cooldown ${formatDuration(g.cooldownMs)})` };
+  }
+  if (g.rateLimit && ledger.countPolicy(policy.name, phase, now - g.rateLimit.perMs) >= g.rateLimit.max) {
+    return { guard: 'rate-limit', reason: `rate limit: ${policy.name} already acted ${g.rateLimit.max} times in ${formatDuration(g.rateLimit.perMs)}` };
+  }
+  if (ledger.running(target, now) >= g.concurrency) {
+    return { guard: 'concurrency', reason: `concurrency: ${g.concurrency} action(s) already running on ${target}` };
+  }
+  if (policy.disruptive && ledger.countDisruptive(now - settings.blastRadius.perMs) >= settings.blastRadius.max) {
+    return { guard: 'blast-radius', reason: `blast radius: ${settings.blastRadius.max} disruptive actions in ${formatDuration(settings.blastRadius.perMs)} across all policies` };
+  }
+  return null;
+}
+
+function fmtBetween([start, end]: [number, number]): string {
+  const hm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  return `${hm(start)}-${hm(end)}`;
+}

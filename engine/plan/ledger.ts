@@ -1,0 +1,58 @@
+/**
+ * What guards need to remember: which alert+policy pairs were decided (dedup), and when and
+ * where actions were started. The in-memory ledger serves the CLI; the engine persists one.
+ */
+export interface LedgerEntry {
+  policy: string;
+  phase: string;
+  target: string;
+  disruptive: boolean;
+  at: number;
+  /** When the action is expected to have ended (start + timeout). */
+  until: number;
+}
+
+export interface GuardLedger {
+  seen(key: string): boolean;
+  markSeen(key: string): void;
+  lastStart(policy: string, phase: string, target: string): number | undefined;
+  countPolicy(policy: string, phase: string, since: number): number;
+  countDisruptive(since: number): number;
+  running(target: string, now: number): number;
+  record(entry: LedgerEntry): void;
+}
+
+export class MemoryLedger implements GuardLedger {
+  private readonly keys = new Set<string>();
+  private readonly entries: LedgerEntry[] = [];
+  private readonly last = new Map<string, number>();
+
+  seen(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  markSeen(key: string): void {
+    this.keys.add(key);
+  }
+
+  lastStart(policy: string, phase: string, target: string): number | undefined {
+    return this.last.get(`${policy}\0${phase}\0${target}`);
+  }
+
+  countPolicy(policy: string, phase: string, since: number): number {
+    return this.entries.filter((e) => e.policy === policy && e.phase === phase && e.at >= since).length;
+  }
+
+  countDisruptive(since: number): number {
+    return this.entries.filter((e) => e.disruptive && e.at >= since).length;
+  }
+
+  running(target: string, now: number): number {
+    return this.entries.filter((e) => e.target === target && e.until > now).length;
+  }
+
+  record(entry: LedgerEntry): void {
+    this.entries.push(entry);
+    this.last.set(`${entry.policy}\0${entry.phase}\0${entry.target}`, entry.at);
+  }
+}

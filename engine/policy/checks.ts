@@ -1,0 +1,166 @@
+/**
+ * Semantic checks beyond the schema, as small functions over the document as written.
+ * They read defensively: a document with schema errors is still checked for everything else.
+ */
+import type { Problem } from '../diagnostics/diagnostic.js';
+import { pointerOf } from '../diagnostics/diagnostic.js';
+import { ACTION_TYPES, actionTypeOf } from '../actions/registry.js';
+import { checkRegex } from '../regex/re2.js';
+import { compileTemplate, hasTemplateSyntax } from '../template/template.js';
+import { TEMPLATE_ROOTS } from '../template/liquid.js';
+import { FACTS, OPERATORS, PLAIN_PATH } from './facts.js';
+import { windowProblems } from './window.js';
+
+export interface CheckContext {
+  /** Whether a repository-relative path names a file of the policy repository. */
+  exists(path: string): boolean;
+}
+
+type Obj = Record<string, unknown>;
+type Path = (string | number)[];
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const TARGET_ROOTS = TEMPLATE_ROOTS.filter((r) => r !== 'target');
+
+export function checkPolicy(doc: unknown, ctx: CheckContext): Problem[] {
+  if (!isObj(doc) || !isObj(doc.spec)) return [];
+  const spec = doc.spec;
+  return [
+    ...checkMatch(spec.match),
+    ...checkWhen(spec.when, ['spec', 'when']),
+    ...checkTemplate(spec.target, ['spec', 'target'], TARGET_ROOTS),
+    ...checkActionLists(spec, ctx),
+    ...windowProblems(isObj(spec.guards) ? spec.guards.window : undefined, ['spec', 'guards', 'window']),
+  ];
+}
+
+function checkMatch(match: unknown): Problem[] {
+  if (!isObj(match)) return [];
+  const problems: Problem[] = [];
+  for (const [label, matcher] of Object.entries(match)) {
+    if (!isObj(matcher)) continue;
+    for (const op of ['regex', 'notRegex'] as const) {
+      if (typeof matcher[op] === 'string') problems.push(...checkPattern(matcher[op], ['spec', 'match', label, op]));
+    }
+  }
+  return problems;
+}
+
+function checkPattern(pattern: string, path: Path): Problem[] {
+  const error = checkRegex(pattern);
+  if (!error) return [];
+  return [
+    error.unsafe
+      ? { pointer: pointerOf(path), code: 'HST_REGEX_UNSAFE', message: `regex ${JSON.stringify(pattern)} needs backtracking: ${error.message}`, hint: 'rewrite it without backreferences or lookarounds; patterns run on RE2 (linear time)' }
+      : { pointer: pointerOf(path), code: 'HST_REGEX_SYNTAX', message: `regex ${JSON.stringify(pattern)} does not parse: ${error.message}`, hint: 'fix the pattern (RE2 syntax); it is anchored at both ends' },
+  ];
+}
+
+function checkWhen(node: unknown, path: Path): Problem[] {
+  if (node === undefined) return [];
+  if (!isObj(node)) return [];
+  const here = pointerOf(path);
+  for (const group of ['all', 'any'] as const) {
+    if (group in node) return Array.isArray(node[group]) ? node[group].flatMap((child, i) => checkWhen(child, [...path, group, i])) : [];
+  }
+  if ('not' in node) return checkWhen(node.not, [...path, 'not']);
+  if (!('fact' in node) || !('operator' in node)) {
+    return [{ pointer: here, code: 'HST_WHEN_SHAPE', message: 'condition is neither all/any/not nor {fact, operator, value}', hint: 'write `all: [...]`, `any: [...]`, `not: {...}` or `{fact, operator, value}`' }];
+  }
+  const problems: Problem[] = [];
+  const { fact, operator } = node;
+  if (typeof fact === 'string' && !(fact in FACTS)) {
+    problems.push({ pointer: pointerOf([...path, 'fact']), code: 'HST_WHEN_UNKNOWN_FACT', message: `unknown fact '${fact}'`, hint: `use one of ${Object.keys(FACTS).join(', ')}` });
+  }
+  if (typeof operator === 'string' && !OPERATORS.has(operator)) {
+    problems.push({ pointer: pointerOf([...path, 'operator']), code: 'HST_WHEN_UNKNOWN_OPERATOR', message: `unknown operator '${operator}'`, hint: `use one of ${[...OPERATORS].join(', ')}` });
+  }
+  if (typeof node.path === 'string' && !PLAIN_PATH.test(node.path)) {
+    problems.push({ pointer: pointerOf([...path, 'path']), code: 'HST_WHEN_PATH', message: `path ${JSON.stringify(node.path)} is not a plain dotted path`, hint: 'write a path such as `severity` or `commonLabels.team`, without $, [ ] or wildcards' });
+  }
+  if ((operator === 'regex' || operator === 'notRegex') && typeof node.value === 'string') {
+    problems.push(...checkPattern(node.value, [...path, 'value']));
+  }
+  if (isObj(node.value) && typeof node.value.fact === 'string' && !(node.value.fact in FACTS)) {
+    problems.push({ pointer: pointerOf([...path, 'value', 'fact']), code: 'HST_WHEN_UNKNOWN_FACT', message: `unknown fact '${node.value.fact}'`, hint: `use one of ${Object.keys(FACTS).join(', ')}` });
+  }
+  if (isObj(node.params) && typeof node.params.query === 'string') {
+    problems.push(...checkTemplate(node.params.query, [...path, 'params', 'query'], TARGET_ROOTS));
+  }
+  return problems;
+}
+
+function checkTemplate(value: unknown, path: Path, roots: readonly (typeof TEMPLATE_ROOTS)[number][]): Problem[] {
+  if (typeof value !== 'string') return [];
+  return compileTemplate(value, roots).problems.map((p) => ({ pointer: pointerOf(path), ...p }));
+}
+
+function checkActionLists(spec: Obj, ctx: CheckContext): Problem[] {
+  const problems: Problem[] = [];
+  const names = new Map<string, string>();
+  const visit = (list: unknown, path: Path) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((action, i) => {
+      if (!isObj(action)) return;
+      const at = [...path, i];
+      if (typeof action.name === 'string' && path.length === 2) {
+        const first = names.get(action.name);
+        if (first) problems.push({ pointer: pointerOf([...at, 'name']), code: 'HST_ACTION_DUPLICATE', message: `action name '${action.name}' is used twice in this policy`, hint: `rename one; the first is at ${first}` });
+        else names.set(action.name, pointerOf(at));
+      }
+      problems.push(...checkAction(action, at, ctx));
+      visit(action.notify, [...at, 'notify']);
+    });
+  };
+  visit(spec.actions, ['spec', 'actions']);
+  visit(spec.onResolved, ['spec', 'onResolved']);
+  return problems;
+}
+
+const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'notify']);
+
+function checkAction(action: Obj, path: Path, ctx: CheckContext): Problem[] {
+  const types = actionTypeOf(action);
+  const unknown = Object.keys(action).filter((k) => !ACTION_FIELDS.has(k) && !ACTION_TYPES.has(k));
+  if (types.length !== 1) {
+    if (unknown.length) return []; // the schema reports the unknown key as an unknown action type
+    return [{ pointer: pointerOf(path), code: 'HST_ACTION_TYPE_COUNT', message: types.length ? `action has ${types.length} types (${types.join(', ')})` : 'action has no type', hint: `give it exactly one of ${[...ACTION_TYPES.keys()].join(', ')}` }];
+  }
+  const type = ACTION_TYPES.get(types[0]!)!;
+  const params = action[type.type];
+  if (!isObj(params)) return [];
+  const problems: Problem[] = [];
+  for (const ref of type.files) {
+    const file = params[ref.field];
+    if (typeof file !== 'string') continue;
+    const at = pointerOf([...path, type.type, ref.field]);
+    if (file.startsWith('/') || file.split('/').includes('..')) {
+      problems.push({ pointer: at, code: 'HST_PATH_OUTSIDE_REPO', message: `${ref.what} '${file}' is outside the policy repository`, hint: 'give a path relative to the repository root, without ..' });
+    } else if (!ctx.exists(file)) {
+      problems.push({ pointer: at, code: 'HST_FILE_MISSING', message: `${ref.what} '${file}' does not exist in the repository`, hint: `add ${file} or fix the path (relative to the repository root)` });
+    }
+  }
+  if (type.type === 'http' && typeof params.url === 'string' && hasTemplateSyntax(params.url)) {
+    problems.push({ pointer: pointerOf([...path, 'http', 'url']), code: 'HST_TEMPLATE_IN_URL', message: 'the URL is a template', hint: 'write the URL out in the policy; alert values may go in the body' });
+  }
+  forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], TEMPLATE_ROOTS)));
+  return problems;
+}
+
+/** Calls back for every string parameter that is rendered (not literal, not a secret reference). */
+export function forEachTemplate(params: Obj, literal: readonly string[], visit: (value: string, at: Path) => void): void {
+  const walk = (value: unknown, at: Path) => {
+    if (typeof value === 'string') visit(value, at);
+    else if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...at, i]));
+    else if (isObj(value) && !isSecretRef(value)) for (const [k, v] of Object.entries(value)) walk(v, [...at, k]);
+  };
+  for (const [key, value] of Object.entries(params)) if (!literal.includes(key)) walk(value, [key]);
+}
+
+function isSecretRef(value: Obj): boolean {
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === 'env' || keys[0] === 'file');
+}

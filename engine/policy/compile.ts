@@ -1,0 +1,140 @@
+/**
+ * Compiles a valid Policy document into its json-rules-engine rule and the pre-filter the
+ * index uses. Pure: no I/O. Callers run the schema and the checks first.
+ */
+import type { NestedCondition, RuleProperties, TopLevelCondition } from 'json-rules-engine';
+import type { Action, Condition, Guards, Matcher, Policy, SettingsSpec } from '../generated/schema-types.js';
+import { ACTION_TYPES, actionTypeOf } from '../actions/registry.js';
+import { fullMatch } from '../regex/re2.js';
+import { compileTemplate } from '../template/template.js';
+import type { CompiledTemplate } from '../template/template.js';
+import { parseDuration } from '../util/duration.js';
+import { forEachTemplate } from './checks.js';
+import { pointerOf } from '../diagnostics/diagnostic.js';
+import type { AlertStatus, CompiledAction, CompiledPolicy, LabelPredicate, ResolvedGuards, ResolvedSettings } from './types.js';
+import { parseBetween } from './window.js';
+
+export const DEFAULT_PRIORITY = 50;
+export const DEFAULT_ACTION_TIMEOUT_MS = 10 * 60_000;
+
+/** The safe defaults that hold without a homeostat.yaml. */
+export const DEFAULT_GUARDS: Guards = { cooldown: '5m', concurrency: 1, approval: { required: false, ttl: '30m' } };
+export const DEFAULT_BLAST_RADIUS = { max: 20, per: '10m' } as const;
+
+export function resolveSettings(spec: SettingsSpec | undefined): ResolvedSettings {
+  const blast = spec?.blastRadius ?? DEFAULT_BLAST_RADIUS;
+  return {
+    paused: spec?.paused ?? false,
+    dryRun: spec?.dryRun ?? false,
+    blastRadius: { max: blast.max, perMs: ms(blast.per) },
+    maintenanceWindows: (spec?.maintenanceWindows ?? []).map((w) => ({ start: Date.parse(w.start), end: Date.parse(w.end), reason: w.reason ?? '' })),
+  };
+}
+
+function ms(duration: string): number {
+  const value = parseDuration(duration);
+  if (value === null) throw new Error(`invalid duration ${duration} reached the compiler`);
+  return value;
+}
+
+function resolveGuards(own: Guards | undefined, defaults: Guards | undefined): ResolvedGuards {
+  const g = { ...DEFAULT_GUARDS, ...defaults, ...own };
+  const approval = { ...DEFAULT_GUARDS.approval, ...defaults?.approval, ...own?.approval };
+  const window = g.window;
+  return {
+    cooldownMs: ms(g.cooldown ?? '0s'),
+    rateLimit: g.rateLimit ? { max: g.rateLimit.max, perMs: ms(g.rateLimit.per) } : null,
+    concurrency: g.concurrency ?? 1,
+    approval: { required: approval.required ?? false, ttlMs: ms(approval.ttl ?? '30m') },
+    window: window
+      ? { days: window.days ?? ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], between: parseBetween(window.between ?? '00:00-24:00')!, timezone: window.timezone ?? 'UTC' }
+      : null,
+  };
+}
+
+function matcherCondition(label: string, matcher: Matcher): { condition: NestedCondition; test: LabelPredicate } {
+  const fact = { fact: 'labels', path: label };
+  if (typeof matcher === 'string') return { condition: { ...fact, operator: 'equal', value: matcher }, test: (v) => v === matcher };
+  if (Array.isArray(matcher)) {
+    const set = new Set(matcher);
+    return { condition: { ...fact, operator: 'in', value: [...matcher] }, test: (v) => set.has(v) };
+  }
+  const [operator, value] = Object.entries(matcher)[0] as [string, unknown];
+  const condition = { ...fact, operator, value } as NestedCondition;
+  switch (operator) {
+    case 'regex': return { condition, test: (v) => fullMatch(value as string, v) };
+    case 'notRegex': return { condition, test: (v) => !fullMatch(value as string, v) };
+    case 'in': { const set = new Set(value as string[]); return { condition, test: (v) => set.has(v) }; }
+    case 'notIn': { const set = new Set(value as string[]); return { condition, test: (v) => !set.has(v) }; }
+    case 'notEqual': return { condition, test: (v) => v !== value };
+    case 'exists': return { condition, test: (v) => (v !== '') === value };
+    default: throw new Error(`matcher operator ${operator} reached the compiler`);
+  }
+}
+
+function alertnamesOf(matcher: Matcher | undefined): ReadonlySet<string> | null {
+  if (typeof matcher === 'string') return new Set([matcher]);
+  if (Array.isArray(matcher)) return new Set(matcher);
+  if (matcher && 'in' in matcher && matcher.in) return new Set(matcher.in);
+  return null;
+}
+
+function usesFact(condition: Condition | undefined, fact: string): boolean {
+  if (!condition) return false;
+  if (condition.fact === fact) return true;
+  return [...(condition.all ?? []), ...(condition.any ?? []), ...(condition.not ? [condition.not] : [])].some((c) => usesFact(c, fact));
+}
+
+function compileAction(action: Action): CompiledAction {
+  const fields = action as unknown as Record<string, unknown>;
+  const type = actionTypeOf(fields)[0]!;
+  const raw = fields[type] as Record<string, unknown>;
+  const templates = new Map<string, CompiledTemplate>();
+  forEachTemplate(raw, ACTION_TYPES.get(type)!.literalFields, (value, at) => {
+    templates.set(pointerOf(at), compileTemplate(value).template);
+  });
+  return {
+    name: action.name,
+    type,
+    raw,
+    templates,
+    timeoutMs: action.timeout ? ms(action.timeout) : DEFAULT_ACTION_TIMEOUT_MS,
+    dryRun: action.dryRun ?? false,
+  };
+}
+
+export function compilePolicy(policy: Policy, source: { file: string; line: number }, settings: SettingsSpec | undefined): CompiledPolicy {
+  const spec = policy.spec;
+  const on = spec.on ?? 'firing';
+  const onResolved = spec.onResolved ?? [];
+  const statuses = new Set<AlertStatus>(on === 'any' ? ['firing', 'resolved'] : [on]);
+  if (onResolved.length) statuses.add('resolved');
+  const compiledMatchers = Object.entries(spec.match).map(([label, m]) => [label, matcherCondition(label, m)] as const);
+  const all: NestedCondition[] = [
+    { fact: 'alert', path: 'status', operator: 'in', value: [...statuses] },
+    ...compiledMatchers.map(([, m]) => m.condition),
+  ];
+  if (spec.when) all.push(spec.when as NestedCondition);
+  const priority = spec.priority ?? DEFAULT_PRIORITY;
+  const conditions: TopLevelCondition = { all };
+  const rule: RuleProperties = { name: policy.metadata.name, priority, conditions, event: { type: 'policy', params: { policy: policy.metadata.name } } };
+  const actions = spec.actions.map(compileAction);
+  const resolvedActions = onResolved.map(compileAction);
+  return {
+    name: policy.metadata.name,
+    priority,
+    on,
+    source,
+    statuses,
+    matchers: compiledMatchers.map(([label, m]) => [label, m.test] as const),
+    alertnames: alertnamesOf(spec.match.alertname),
+    rule,
+    usesEnrichment: usesFact(spec.when, 'prometheus'),
+    target: spec.target ? compileTemplate(spec.target).template : null,
+    actions,
+    onResolved: resolvedActions,
+    guards: resolveGuards(spec.guards, settings?.defaults?.guards),
+    dryRun: spec.dryRun ?? false,
+    disruptive: [...actions, ...resolvedActions].some((a) => ACTION_TYPES.get(a.type)!.disruptive),
+  };
+}

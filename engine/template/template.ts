@@ -1,0 +1,85 @@
+import { liquid, ALLOWED_TAGS, TEMPLATE_ROOTS } from './liquid.js';
+import type { ParsedTemplate, TemplateRoot } from './liquid.js';
+
+/** A string parameter of a policy: either plain text, or a parsed template. */
+export interface CompiledTemplate {
+  source: string;
+  parsed: ParsedTemplate | null;
+  roots: ReadonlySet<string>;
+}
+
+export interface TemplateProblem {
+  code: 'HST_TEMPLATE_SYNTAX' | 'HST_TEMPLATE_UNKNOWN_VARIABLE' | 'HST_TEMPLATE_FORBIDDEN';
+  message: string;
+  hint: string;
+}
+
+export function hasTemplateSyntax(text: string): boolean {
+  return text.includes('{{') || text.includes('{%');
+}
+
+/** Parses a template and checks it; `roots` are the variables allowed where it stands. */
+export function compileTemplate(
+  source: string,
+  roots: readonly TemplateRoot[] = TEMPLATE_ROOTS,
+): { template: CompiledTemplate; problems: TemplateProblem[] } {
+  if (!hasTemplateSyntax(source)) return { template: { source, parsed: null, roots: new Set() }, problems: [] };
+  let parsed: ParsedTemplate;
+  try {
+    parsed = liquid.parse(source);
+  } catch (error) {
+    return {
+      template: { source, parsed: null, roots: new Set() },
+      problems: [{ code: 'HST_TEMPLATE_SYNTAX', message: `template does not parse: ${firstLine(error)}`, hint: 'check the {{ }} and {% %} pairs and the filter names (host, pod_deployment and the Liquid standard filters)' }],
+    };
+  }
+  const problems: TemplateProblem[] = [];
+  for (const tag of tagNames(source)) {
+    if (!ALLOWED_TAGS.has(tag)) {
+      problems.push({ code: 'HST_TEMPLATE_FORBIDDEN', message: `tag '${tag}' is not allowed in a template`, hint: `use only ${[...ALLOWED_TAGS].filter((t) => !t.startsWith('end')).join(', ')}` });
+    }
+  }
+  if (problems.length) return { template: { source, parsed: null, roots: new Set() }, problems };
+  const used = new Set<string>();
+  for (const segments of liquid.globalVariableSegmentsSync(parsed)) used.add(String(segments[0]));
+  for (const root of used) {
+    if (!(roots as readonly string[]).includes(root)) {
+      problems.push({ code: 'HST_TEMPLATE_UNKNOWN_VARIABLE', message: `template uses unknown variable '${root}'`, hint: `use one of ${roots.join(', ')}` });
+    }
+  }
+  return { template: { source, parsed, roots: used }, problems };
+}
+
+function tagNames(source: string): string[] {
+  return [...source.matchAll(/\{%-?\s*([A-Za-z_]+)/g)].map((m) => m[1]!);
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error).message).split('\n')[0]!;
+}
+
+export class TemplateRenderError extends Error {
+  constructor(
+    message: string,
+    readonly missing: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** Renders with strict variables: a missing label is an error, never an empty string. */
+export function renderTemplate(template: CompiledTemplate, scope: object): string {
+  if (!template.parsed) return template.source;
+  try {
+    return liquid.renderSync(template.parsed, scope) as string;
+  } catch (error) {
+    const message = firstLine(error);
+    const undefinedVariable = /undefined variable: ([^,]+)/.exec(message);
+    if (undefinedVariable) {
+      const path = undefinedVariable[1]!;
+      const label = /^labels\.(.+)$/.exec(path);
+      throw new TemplateRenderError(label ? `label '${label[1]}' is missing` : `'${path}' is missing`, path);
+    }
+    throw new TemplateRenderError(`template failed: ${message.replace(/, line:\d+, col:\d+$/, '')}`, null);
+  }
+}
