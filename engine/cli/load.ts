@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { splitPayload } from '../alerts/payload.js';
 import type { SplitPayload } from '../alerts/payload.js';
-import { readRepository, RepositoryNotFoundError } from '../load/read-dir.js';
+import { readRepository, RepositoryReadError } from '../load/read-dir.js';
 import type { DirectoryRepository } from '../load/read-dir.js';
 import { loadRepository } from '../load/repository.js';
 import type { LoadResult } from '../load/repository.js';
@@ -14,7 +14,7 @@ export function loadDirectory(dir: string, cwd: string): { repo: DirectoryReposi
   try {
     repo = readRepository(resolve(cwd, dir));
   } catch (error) {
-    if (error instanceof RepositoryNotFoundError) throw new UserError(`${error.message}: give the policy repository or its rules/ folder`);
+    if (error instanceof RepositoryReadError) throw new UserError(error.message);
     throw error;
   }
   return { repo, result: loadRepository(repo) };

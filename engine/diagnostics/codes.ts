@@ -4,7 +4,6 @@
  */
 export const CODES = {
   HST_FILE_TOO_LARGE: 'A file is larger than the size cap.',
-  HST_FILE_UNREADABLE: 'A file could not be read.',
   HST_YAML_SYNTAX: 'The YAML does not parse.',
   HST_YAML_DUPLICATE_KEY: 'A mapping has the same key twice.',
   HST_YAML_MERGE_KEY: 'A merge key (<<) was used.',
@@ -25,7 +24,6 @@ export const CODES = {
   HST_ACTION_UNKNOWN_TYPE: 'An action names a type that does not exist.',
   HST_ACTION_TYPE_COUNT: 'An action has no type, or more than one.',
   HST_ACTION_DUPLICATE: 'Two actions of one policy have the same name.',
-  HST_ACTION_PARAMS: 'Action parameters are not valid for their type.',
   HST_FILE_MISSING: 'A playbook, inventory or script that a policy references is not in the repository.',
   HST_PATH_OUTSIDE_REPO: 'A referenced path leaves the repository.',
   HST_REGEX_UNSAFE: 'A regex uses a feature a linear-time engine cannot run (backreference, lookaround).',

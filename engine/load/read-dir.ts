@@ -10,7 +10,7 @@ export interface DirectoryRepository extends RepositoryInput {
   rulesDir: string;
 }
 
-export class RepositoryNotFoundError extends Error {}
+export class RepositoryReadError extends Error {}
 
 /**
  * DIR is a repository root (it holds rules/) or a rules folder itself; the root of a rules
@@ -18,7 +18,7 @@ export class RepositoryNotFoundError extends Error {}
  */
 export function locateRepository(dir: string): { root: string; rulesDir: string } {
   const absolute = resolve(dir);
-  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new RepositoryNotFoundError(`${dir}: no such directory`);
+  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new RepositoryReadError(`${dir}: no such directory; give the policy repository (holding rules/) or its rules/ folder`);
   if (existsSync(join(absolute, 'rules')) && statSync(join(absolute, 'rules')).isDirectory()) return { root: absolute, rulesDir: join(absolute, 'rules') };
   for (let up = dirname(absolute); ; up = dirname(up)) {
     if (existsSync(join(up, 'homeostat.yaml')) || existsSync(join(up, '.git'))) return { root: up, rulesDir: absolute };
@@ -40,14 +40,22 @@ function toPosix(path: string): string {
   return path.split(sep).join('/');
 }
 
+function readText(path: string, rel: string): string {
+  try {
+    // An oversized file is kept only up to the cap plus one byte: the parser reports it.
+    return readFileSync(path, 'utf8').slice(0, MAX_FILE_BYTES + 1);
+  } catch (error) {
+    throw new RepositoryReadError(`${rel}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
 export function readRepository(dir: string): DirectoryRepository {
   const { root, rulesDir } = locateRepository(dir);
   const paths = [...(existsSync(join(root, 'homeostat.yaml')) ? [join(root, 'homeostat.yaml')] : []), ...yamlFiles(rulesDir)];
   const hash = createHash('sha256');
   const files: RepoFile[] = paths.map((path) => {
     const rel = toPosix(relative(root, path));
-    // An oversized file is read only up to the cap plus one byte: the parser reports it.
-    const text = statSync(path).size > MAX_FILE_BYTES ? readFileSync(path, 'utf8').slice(0, MAX_FILE_BYTES + 1) : readFileSync(path, 'utf8');
+    const text = readText(path, rel);
     hash.update(rel).update('\0').update(text).update('\0');
     return { path: rel, text };
   });

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what the tests need, then runs them.
+# As root it installs the Debian packages of the real components the tests use; otherwise
+# it says which are missing, and the tests that need them fail naming the package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(ansible-core git)
+missing=()
+command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible-core)
+command -v git >/dev/null 2>&1 || missing+=(git)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "test.sh: missing Debian packages ${missing[*]} (of ${DEBIAN_PACKAGES[*]}); install them as root: apt-get install ${missing[*]}" >&2
+  fi
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent typecheck
+node scripts/gen-types.mjs --check
+
+report=$(mktemp)
+trap 'rm -f "$report"' EXIT
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile="$report" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+  if (r.numTotalTests === 0) process.exit(1);
+' "$report" || status=1
+exit $status
