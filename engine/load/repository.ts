@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 import type { Diagnostic, Problem } from '../diagnostics/diagnostic.js';
 import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import type { Policy, PolicyTest, Settings } from '../generated/schema-types.js';
-import { checkPolicy } from '../policy/checks.js';
+import { checkPolicy, checkSettings } from '../policy/checks.js';
 import type { CheckContext } from '../policy/checks.js';
 import { compilePolicy, resolveSettings } from '../policy/compile.js';
 import { buildPolicySet } from '../policy/set.js';
@@ -65,6 +65,7 @@ export function loadRepository(input: RepositoryInput): LoadResult {
       }
       const problems = validate(kind as SchemaName, value).map(renameActionTypeProblem);
       if (kind === 'Policy') problems.push(...checkPolicy(value, input));
+      if (kind === 'Settings') problems.push(...checkSettings(value, input));
       report(source, problems);
       const loaded = { value, source, line: source.lines.linePos(source.doc.contents?.range?.[0] ?? 0).line } as LoadedDoc<never>;
       if (kind === 'Policy') policies.push(loaded);

@@ -37,6 +37,25 @@ export function checkPolicy(doc: unknown, ctx: CheckContext): Problem[] {
   ];
 }
 
+/** Settings name files too: the default inventory must exist. */
+export function checkSettings(doc: unknown, ctx: CheckContext): Problem[] {
+  if (!isObj(doc) || !isObj(doc.spec) || !isObj(doc.spec.defaults) || !isObj(doc.spec.defaults.ansible)) return [];
+  const inventory = doc.spec.defaults.ansible.inventory;
+  if (typeof inventory !== 'string') return [];
+  return checkFile(inventory, 'inventory', ['spec', 'defaults', 'ansible', 'inventory'], ctx);
+}
+
+function checkFile(file: string, what: string, path: Path, ctx: CheckContext): Problem[] {
+  const at = pointerOf(path);
+  if (file.startsWith('/') || file.split('/').includes('..')) {
+    return [{ pointer: at, code: 'HST_PATH_OUTSIDE_REPO', message: `${what} '${file}' is outside the policy repository`, hint: 'give a path relative to the repository root, without ..' }];
+  }
+  if (!ctx.exists(file)) {
+    return [{ pointer: at, code: 'HST_FILE_MISSING', message: `${what} '${file}' does not exist in the repository`, hint: `add ${file} or fix the path (relative to the repository root)` }];
+  }
+  return [];
+}
+
 function checkMatch(match: unknown): Problem[] {
   if (!isObj(match)) return [];
   const problems: Problem[] = [];
@@ -67,8 +86,9 @@ function checkWhen(node: unknown, path: Path): Problem[] {
     if (group in node) return Array.isArray(node[group]) ? node[group].flatMap((child, i) => checkWhen(child, [...path, group, i])) : [];
   }
   if ('not' in node) return checkWhen(node.not, [...path, 'not']);
-  if (!('fact' in node) || !('operator' in node)) {
-    return [{ pointer: here, code: 'HST_WHEN_SHAPE', message: 'condition is neither all/any/not nor {fact, operator, value}', hint: 'write `all: [...]`, `any: [...]`, `not: {...}` or `{fact, operator, value}`' }];
+  if (!('fact' in node) || !('operator' in node) || !('value' in node)) {
+    const lacking = ['fact', 'operator', 'value'].filter((k) => !(k in node));
+    return [{ pointer: here, code: 'HST_WHEN_SHAPE', message: `condition is neither all/any/not nor {fact, operator, value} (no ${lacking.join(', ')})`, hint: 'write `all: [...]`, `any: [...]`, `not: {...}` or `{fact, operator, value}`' }];
   }
   const problems: Problem[] = [];
   const { fact, operator } = node;
@@ -135,13 +155,7 @@ function checkAction(action: Obj, path: Path, ctx: CheckContext): Problem[] {
   const problems: Problem[] = [];
   for (const ref of type.files) {
     const file = params[ref.field];
-    if (typeof file !== 'string') continue;
-    const at = pointerOf([...path, type.type, ref.field]);
-    if (file.startsWith('/') || file.split('/').includes('..')) {
-      problems.push({ pointer: at, code: 'HST_PATH_OUTSIDE_REPO', message: `${ref.what} '${file}' is outside the policy repository`, hint: 'give a path relative to the repository root, without ..' });
-    } else if (!ctx.exists(file)) {
-      problems.push({ pointer: at, code: 'HST_FILE_MISSING', message: `${ref.what} '${file}' does not exist in the repository`, hint: `add ${file} or fix the path (relative to the repository root)` });
-    }
+    if (typeof file === 'string') problems.push(...checkFile(file, ref.what, [...path, type.type, ref.field], ctx));
   }
   if (type.type === 'http' && typeof params.url === 'string' && hasTemplateSyntax(params.url)) {
     problems.push({ pointer: pointerOf([...path, 'http', 'url']), code: 'HST_TEMPLATE_IN_URL', message: 'the URL is a template', hint: 'write the URL out in the policy; alert values may go in the body' });

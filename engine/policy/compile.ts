@@ -2,6 +2,7 @@
  * Compiles a valid Policy document into its json-rules-engine rule and the pre-filter the
  * index uses. Pure: no I/O. Callers run the schema and the checks first.
  */
+import { Rule } from 'json-rules-engine';
 import type { NestedCondition, RuleProperties, TopLevelCondition } from 'json-rules-engine';
 import type { Action, Condition, Guards, Matcher, Policy, SettingsSpec } from '../generated/schema-types.js';
 import { ACTION_TYPES, actionTypeOf } from '../actions/registry.js';
@@ -85,10 +86,12 @@ function usesFact(condition: Condition | undefined, fact: string): boolean {
   return [...(condition.all ?? []), ...(condition.any ?? []), ...(condition.not ? [condition.not] : [])].some((c) => usesFact(c, fact));
 }
 
-function compileAction(action: Action): CompiledAction {
+function compileAction(action: Action, settings: SettingsSpec | undefined): CompiledAction {
   const fields = action as unknown as Record<string, unknown>;
   const type = actionTypeOf(fields)[0]!;
-  const raw = fields[type] as Record<string, unknown>;
+  const written = fields[type] as Record<string, unknown>;
+  const inventory = settings?.defaults?.ansible?.inventory;
+  const raw = type === 'ansible' && written.inventory === undefined && inventory ? { ...written, inventory } : written;
   const templates = new Map<string, CompiledTemplate>();
   forEachTemplate(raw, ACTION_TYPES.get(type)!.literalFields, (value, at) => {
     templates.set(pointerOf(at), compileTemplate(value).template);
@@ -118,8 +121,9 @@ export function compilePolicy(policy: Policy, source: { file: string; line: numb
   const priority = spec.priority ?? DEFAULT_PRIORITY;
   const conditions: TopLevelCondition = { all };
   const rule: RuleProperties = { name: policy.metadata.name, priority, conditions, event: { type: 'policy', params: { policy: policy.metadata.name } } };
-  const actions = spec.actions.map(compileAction);
-  const resolvedActions = onResolved.map(compileAction);
+  new Rule(rule); // json-rules-engine's own shape checks, now rather than at the first alert
+  const actions = spec.actions.map((a) => compileAction(a, settings));
+  const resolvedActions = onResolved.map((a) => compileAction(a, settings));
   return {
     name: policy.metadata.name,
     priority,
