@@ -27,5 +27,7 @@ export function refuseKubernetesName(field: string, value: string): string | nul
 /** Why a rendered argv element from an alert would be read as an option, or null. */
 export function refuseOptionLike(field: string, raw: unknown, value: unknown): string | null {
   if (typeof raw !== 'string' || !hasTemplateSyntax(raw) || typeof value !== 'string') return null;
+  const literalPrefix = raw.slice(0, Math.min(...['{{', '{%'].map((d) => raw.indexOf(d)).filter((i) => i >= 0)));
+  if (literalPrefix !== '') return null; // the policy wrote the first character
   return value.startsWith('-') ? `${field} '${value}' comes from the alert and starts with '-'; it would be read as an option` : null;
 }

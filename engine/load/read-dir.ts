@@ -1,6 +1,6 @@
 /** Reads a policy repository from a directory on disk (the adapter behind lint, test, simulate). */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { RepoFile, RepositoryInput } from './repository.js';
 import { MAX_FILE_BYTES } from './yaml-source.js';
@@ -43,7 +43,15 @@ function toPosix(path: string): string {
 function readText(path: string, rel: string): string {
   try {
     // An oversized file is kept only up to the cap plus one byte: the parser reports it.
-    return readFileSync(path, 'utf8').slice(0, MAX_FILE_BYTES + 1);
+    if (statSync(path).size <= MAX_FILE_BYTES) return readFileSync(path, 'utf8');
+    const head = Buffer.alloc(MAX_FILE_BYTES + 1);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    return head.toString('utf8');
   } catch (error) {
     throw new RepositoryReadError(`${rel}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }

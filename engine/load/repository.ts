@@ -110,7 +110,7 @@ function duplicatePolicies(policies: LoadedDoc<Policy>[]): Diagnostic[] {
     }
     found.push(placeProblem(policy.source, {
       pointer: '/metadata/name', code: 'HST_POLICY_DUPLICATE',
-      message: `policy name '${name}' is already used at ${first.source.file}:${first.line}`,
+      message: `policy name '${name}' is already used at ${first.source.file}:${placeProblem(first.source, { pointer: '/metadata/name', code: 'HST_POLICY_DUPLICATE', message: '', hint: '' }).line}`,
       hint: 'policy names are unique in the repository: rename one',
     }));
   }

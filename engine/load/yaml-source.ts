@@ -37,7 +37,7 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     return { docs: [], diagnostics };
   }
   const lines = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, merge: false, prettyErrors: false, strict: true });
+  const parsed = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, merge: false, prettyErrors: false, strict: true, logLevel: 'error' });
   const all = Array.isArray(parsed) ? parsed : [];
   const docs: SourceDoc[] = [];
   const at = (offset: number) => lines.linePos(offset);
@@ -46,10 +46,11 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     for (const error of doc.errors) {
       const { line, col } = at(error.pos[0]);
       const duplicate = error.code === 'DUPLICATE_KEY';
+      const key = duplicate ? keyAt(doc, error.pos[0]) : null;
       diagnostics.push({
         file, line, col, pointer: '', severity: 'error',
         code: duplicate ? 'HST_YAML_DUPLICATE_KEY' : 'HST_YAML_SYNTAX',
-        message: firstLine(error.message),
+        message: key !== null ? `key '${key}' appears twice in this mapping` : firstLine(error.message),
         hint: duplicate ? 'remove one of the two keys; YAML keeps only one of them' : 'fix the YAML syntax at this place',
       });
     }
@@ -91,6 +92,20 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
 
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function keyAt(doc: Document.Parsed, offset: number): string | null {
+  let found: string | null = null;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = String(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function mergeKeys(doc: Document.Parsed): number[] {

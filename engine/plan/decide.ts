@@ -39,7 +39,7 @@ export interface DecideOptions {
 }
 
 export function dedupKey(alert: Alert, policy: string, phase: Phase): string {
-  return `${alert.fingerprint}|${alert.startsAt}|${policy}|${phase}`;
+  return `${alert.fingerprint}|${alert.startsAt}|${alert.status}|${policy}|${phase}`;
 }
 
 export function decide(set: PolicySet, alert: Alert, matches: readonly Match[], options: DecideOptions): Decision[] {
@@ -92,13 +92,14 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
 
   const runnable = planned.filter((d) => d.verdict === 'run');
   if (runnable.length === 0) return planned;
-  const refusal = checkGuards(policy, phase, target, set.settings, options.ledger, options.now);
+  const disruptive = actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
+  const refusal = checkGuards(policy, phase, target, disruptive, set.settings, options.ledger, options.now);
   if (refusal) {
     for (const d of runnable) Object.assign(d, { verdict: 'refused', refusedBy: refusal.guard, reason: refusal.reason });
     return planned;
   }
   const longest = Math.max(...actions.map((a) => a.timeoutMs));
-  options.ledger.record({ policy: policy.name, phase, target, disruptive: policy.disruptive, at: options.now, until: options.now + longest });
+  options.ledger.record({ policy: policy.name, phase, target, disruptive, at: options.now, until: disruptive ? options.now + longest : options.now });
   for (const d of runnable) {
     const action = actions.find((a) => a.name === d.action)!;
     const dryRun = options.dryRun || set.settings.dryRun || policy.dryRun || action.dryRun;

@@ -9,7 +9,7 @@ export interface GuardRefusal {
   reason: string;
 }
 
-export function checkGuards(policy: CompiledPolicy, phase: string, target: string, settings: ResolvedSettings, ledger: GuardLedger, now: number): GuardRefusal | null {
+export function checkGuards(policy: CompiledPolicy, phase: string, target: string, disruptive: boolean, settings: ResolvedSettings, ledger: GuardLedger, now: number): GuardRefusal | null {
   const g = policy.guards;
   if (settings.paused) return { guard: 'paused', reason: 'paused: homeostat.yaml sets paused: true' };
   const maintenance = settings.maintenanceWindows.find((w) => now >= w.start && now < w.end);
@@ -22,10 +22,10 @@ export function checkGuards(policy: CompiledPolicy, phase: string, target: strin
   if (g.rateLimit && ledger.countPolicy(policy.name, phase, now - g.rateLimit.perMs) >= g.rateLimit.max) {
     return { guard: 'rate-limit', reason: `rate limit: ${policy.name} already acted ${g.rateLimit.max} times in ${formatDuration(g.rateLimit.perMs)}` };
   }
-  if (ledger.running(target, now) >= g.concurrency) {
+  if (disruptive && ledger.running(target, now) >= g.concurrency) {
     return { guard: 'concurrency', reason: `concurrency: ${g.concurrency} action(s) already running on ${target}` };
   }
-  if (policy.disruptive && ledger.countDisruptive(now - settings.blastRadius.perMs) >= settings.blastRadius.max) {
+  if (disruptive && ledger.countDisruptive(now - settings.blastRadius.perMs) >= settings.blastRadius.max) {
     return { guard: 'blast-radius', reason: `blast radius: ${settings.blastRadius.max} disruptive actions in ${formatDuration(settings.blastRadius.perMs)} across all policies` };
   }
   return null;

@@ -158,7 +158,7 @@ function checkAction(action: Obj, path: Path, ctx: CheckContext): Problem[] {
     if (typeof file === 'string') problems.push(...checkFile(file, ref.what, [...path, type.type, ref.field], ctx));
   }
   if (type.type === 'http' && typeof params.url === 'string' && hasTemplateSyntax(params.url)) {
-    problems.push({ pointer: pointerOf([...path, 'http', 'url']), code: 'HST_TEMPLATE_IN_URL', message: 'the URL is a template', hint: 'write the URL out in the policy; alert values may go in the body' });
+    problems.push({ pointer: pointerOf([...path, 'http', 'url']), code: 'HST_TEMPLATE_IN_URL', message: `the URL '${params.url}' is a template`, hint: 'write the URL out in the policy; alert values may go in the body' });
   }
   forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], TEMPLATE_ROOTS)));
   return problems;

@@ -10,7 +10,7 @@ import type { Almanac, RuleResult } from 'json-rules-engine';
 import type { Alert } from '../alerts/payload.js';
 import { isLabelMap, labelValue } from '../alerts/labels.js';
 import { fullMatch } from '../regex/re2.js';
-import { compileTemplate, renderTemplate } from '../template/template.js';
+import { compileTemplate, renderTemplate, TemplateRenderError } from '../template/template.js';
 import { candidatesFor } from './set.js';
 import type { AlertStatus, CompiledPolicy, PolicySet } from './types.js';
 
@@ -132,7 +132,13 @@ export class Evaluator {
       'prometheus',
       async (params: Record<string, unknown>, _almanac: Almanac) => {
         if (!this.enrichment || typeof params.query !== 'string') return undefined;
-        const query = renderTemplate(compileTemplate(params.query).template, scopeOf(alert));
+        let query: string;
+        try {
+          query = renderTemplate(compileTemplate(params.query).template, scopeOf(alert));
+        } catch (error) {
+          if (error instanceof TemplateRenderError) return undefined; // a label the query needs is missing: the condition cannot hold
+          throw error;
+        }
         return this.enrichment.query('prometheus', query, alert);
       },
       { cache: false },

@@ -10,7 +10,7 @@ export function comparePolicies(a: CompiledPolicy, b: CompiledPolicy): number {
  * against the policies that can match it.
  */
 export function buildPolicySet(policies: readonly CompiledPolicy[], settings: ResolvedSettings, revision: string): PolicySet {
-  const sorted = [...policies].sort(comparePolicies);
+  const sorted = [...policies].sort(comparePolicies).map(freezePolicy);
   const anyAlertname = sorted.filter((p) => p.alertnames === null);
   const byAlertname = new Map<string, CompiledPolicy[]>();
   for (const policy of sorted) {
@@ -29,6 +29,15 @@ export function buildPolicySet(policies: readonly CompiledPolicy[], settings: Re
     byAlertname,
     anyAlertname: Object.freeze(anyAlertname),
   });
+}
+
+function freezePolicy(policy: CompiledPolicy): CompiledPolicy {
+  for (const action of [...policy.actions, ...policy.onResolved]) Object.freeze(action);
+  Object.freeze(policy.actions);
+  Object.freeze(policy.onResolved);
+  Object.freeze(policy.matchers);
+  Object.freeze(policy.guards);
+  return Object.freeze(policy);
 }
 
 /** The policies an alert with this alertname can match, best first. */

@@ -14,6 +14,7 @@ const cache = new Map<string, RE2JS>();
 /** Why a pattern cannot run, or null when it compiles. */
 export function checkRegex(pattern: string): RegexError | null {
   try {
+    RE2JS.compile(pattern); // errors name the pattern as written, not its anchored form
     compileAnchored(pattern);
     return null;
   } catch (error) {

@@ -95,12 +95,15 @@ export function toProblems(errors: ErrorObject[]): Problem[] {
       union.message = `must be ${[...new Set(types)].join(' or ')}`;
     }
   }
-  return errors.filter((e) => !dropped.has(e)).map(problemOf);
+  // A bad key is reported once, by its pattern error placed on the key itself.
+  return errors.filter((e) => !dropped.has(e) && e.keyword !== 'propertyNames').map(problemOf);
 }
 
 function problemOf(error: ErrorObject): Problem {
-  const pointer = error.instancePath;
+  const named = (error as ErrorObject & { propertyName?: string }).propertyName;
+  const pointer = named === undefined ? error.instancePath : `${error.instancePath}/${named.replace(/~/g, '~0').replace(/\//g, '~1')}`;
   const field = pointer.split('/').pop() || 'document';
+  const onKey = named !== undefined ? { key: true } : {};
   switch (error.keyword) {
     case 'required': {
       const missing = String(error.params.missingProperty);
@@ -115,15 +118,25 @@ function problemOf(error: ErrorObject): Problem {
         hint: known.length ? `known fields here: ${known.join(', ')}` : 'remove it',
       };
     }
-    case 'type':
-      return { pointer, code: 'HST_SCHEMA_TYPE', message: `${field} ${error.message}`, hint: 'change the value to the type the schema asks for' };
+    case 'type': {
+      const template = pointer.startsWith('/spec/') && error.params.type === 'string' && typeof error.data === 'object' && error.data !== null;
+      return {
+        pointer, code: 'HST_SCHEMA_TYPE', message: `${field} ${error.message}`,
+        hint: template ? "if this is a template, quote it: '{{ labels.x }}' (unquoted, YAML reads { } as a mapping)" : 'change the value to the type the schema asks for',
+      };
+    }
+    case 'oneOf': {
+      const branches = ((error.schema as { required?: string[] }[] | undefined) ?? []).flatMap((b) => b.required ?? []);
+      if (branches.length) return { pointer, code: 'HST_SCHEMA', message: `${field} takes exactly one of ${branches.join(', ')}`, hint: `keep one of ${branches.join(', ')}` };
+      return { pointer, code: 'HST_SCHEMA', message: `${field} ${error.message ?? 'is invalid'}`, hint: 'see the schema under schemas/' };
+    }
     case 'enum':
     case 'const': {
       const allowed = error.keyword === 'enum' ? (error.params.allowedValues as unknown[]) : [error.params.allowedValue];
       return { pointer, code: 'HST_SCHEMA_ENUM', message: `${field} is ${JSON.stringify(error.data)}, not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`, hint: `use one of ${allowed.join(', ')}` };
     }
     case 'pattern':
-      return patternProblem(pointer, field, String(error.params.pattern), error.data);
+      return { ...patternProblem(pointer, field, String(error.params.pattern), named ?? error.data), ...onKey };
     case 'minItems': case 'maxItems': case 'minLength': case 'maxLength': case 'minimum': case 'maximum':
     case 'minProperties': case 'maxProperties': case 'exclusiveMinimum': case 'exclusiveMaximum':
       return { pointer, code: 'HST_SCHEMA_RANGE', message: `${field} ${error.message}`, hint: 'see the schema for the allowed range' };

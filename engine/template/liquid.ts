@@ -37,7 +37,7 @@ export const liquid = new Liquid({
   dynamicPartials: false,
   jsTruthy: false,
   greedy: false,
-  renderLimit: 100,
+  renderLimit: 2_000,
   parseLimit: 64 * 1024,
   memoryLimit: 1024 * 1024,
 });

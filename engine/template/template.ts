@@ -1,5 +1,15 @@
+import { Context } from 'liquidjs';
+import { isLabelMap } from '../alerts/labels.js';
 import { liquid, ALLOWED_TAGS, TEMPLATE_ROOTS } from './liquid.js';
 import type { ParsedTemplate, TemplateRoot } from './liquid.js';
+
+/** Liquid answers `.size`/`.first`/`.last` of any object; a label map answers only its own labels. */
+class AlertContext extends Context {
+  override readProperty(obj: unknown, key: unknown): unknown {
+    if (isLabelMap(obj) && typeof key === 'string' && !Object.hasOwn(obj as object, key)) return undefined;
+    return super.readProperty(obj as never, key as never);
+  }
+}
 
 /** A string parameter of a policy: either plain text, or a parsed template. */
 export interface CompiledTemplate {
@@ -55,7 +65,7 @@ function tagNames(source: string): string[] {
 }
 
 function firstLine(error: unknown): string {
-  return String((error as Error).message).split('\n')[0]!;
+  return String((error as Error).message).split('\n')[0]!.replace(/, line:\d+, col:\d+$/, '');
 }
 
 export class TemplateRenderError extends Error {
@@ -71,7 +81,7 @@ export class TemplateRenderError extends Error {
 export function renderTemplate(template: CompiledTemplate, scope: object): string {
   if (!template.parsed) return template.source;
   try {
-    return liquid.renderSync(template.parsed, scope) as string;
+    return liquid.renderSync(template.parsed, new AlertContext(scope, liquid.options, { sync: true }, { liquid })) as string;
   } catch (error) {
     const message = firstLine(error);
     const undefinedVariable = /undefined variable: ([^,]+)/.exec(message);

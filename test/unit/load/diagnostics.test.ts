@@ -1,0 +1,320 @@
+/**
+ * What a policy author sees for each kind of broken policy: the exact code and place of every
+ * diagnostic, for the fixtures of test/fixtures/broken/ (one problem each), the hostile YAML
+ * among them timed, and the codes of engine/diagnostics/codes.ts kept covered.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CODES } from '../../../engine/diagnostics/codes.js';
+import type { Code } from '../../../engine/diagnostics/codes.js';
+import type { Diagnostic } from '../../../engine/diagnostics/diagnostic.js';
+import { readRepository } from '../../../engine/load/read-dir.js';
+import { loadRepository } from '../../../engine/load/repository.js';
+import type { LoadResult, RepoFile } from '../../../engine/load/repository.js';
+import { MAX_FILE_BYTES } from '../../../engine/load/yaml-source.js';
+import { packageRoot } from '../../../engine/util/package-root.js';
+
+const BROKEN = join(packageRoot(), 'test', 'fixtures', 'broken');
+const HOSTILE_BUDGET_MS = 100;
+
+/** The one playbook the fixtures may reference. */
+function exists(path: string): boolean {
+  return path === 'playbooks/stop_cpu_hog.yml';
+}
+
+function load(files: RepoFile[], revision = 'rev-broken'): LoadResult {
+  return loadRepository({ files, exists, revision });
+}
+
+function fixture(name: string): RepoFile {
+  return { path: `rules/${name}`, text: readFileSync(join(BROKEN, name), 'utf8') };
+}
+
+type Placed = Pick<Diagnostic, 'file' | 'code' | 'line' | 'col' | 'pointer'>;
+
+function placed(diagnostics: Diagnostic[]): Placed[] {
+  return diagnostics.map(({ file, code, line, col, pointer }) => ({ file, code, line, col, pointer }));
+}
+
+/** Loads and measures; the clock is read around loadRepository only. */
+function timed(files: RepoFile[]): { result: LoadResult; ms: number } {
+  const start = performance.now();
+  const result = load(files);
+  return { result, ms: performance.now() - start };
+}
+
+/** Every code a case of this file expects; filled while the tests are collected. */
+const covered = new Set<Code>();
+
+/** The diagnostics a case expects, registered for the coverage check. */
+function expected(list: Placed[]): Placed[] {
+  list.forEach((d) => covered.add(d.code));
+  return list;
+}
+
+/** The exact diagnostics, each an error with a message (naming `names`) and a hint; no policy set. */
+function expectDiagnostics(result: LoadResult, want: Placed[], names: readonly string[] = []): void {
+  expect(placed(result.diagnostics)).toEqual(want);
+  for (const d of result.diagnostics) {
+    expect(d.severity).toBe('error');
+    expect(d.message.trim()).not.toBe('');
+    expect(d.hint.trim()).not.toBe('');
+    for (const name of names) expect(d.message).toContain(name);
+  }
+  expect(result.policySet).toBeNull();
+}
+
+interface Case {
+  code: Code;
+  line: number;
+  col: number;
+  pointer: string;
+  /** What the message must name: the offending value, key or field. */
+  names?: string[];
+  hostile?: boolean;
+}
+
+/** One problem per file: the diagnostic each fixture of test/fixtures/broken/ must yield. */
+const FIXTURES: Record<string, Case> = {
+  // hostile YAML: refused at parse time, each within the time budget
+  'alias-bomb.yaml': { code: 'HST_YAML_ALIAS_BOMB', line: 1, col: 1, pointer: '', hostile: true },
+  'duplicate-key.yaml': { code: 'HST_YAML_DUPLICATE_KEY', line: 20, col: 5, pointer: '', names: ['cooldown'], hostile: true },
+  'merge-key.yaml': { code: 'HST_YAML_MERGE_KEY', line: 19, col: 7, pointer: '', names: ['<<'], hostile: true },
+  'unknown-tag.yaml': { code: 'HST_YAML_UNKNOWN_TAG', line: 15, col: 16, pointer: '', names: ['!unsafe'], hostile: true },
+  'yaml-syntax.yaml': { code: 'HST_YAML_SYNTAX', line: 10, col: 40, pointer: '', names: ['quote'] },
+  'unknown-kind.yaml': { code: 'HST_KIND_UNKNOWN', line: 2, col: 7, pointer: '/kind', names: ['Rule'] },
+  // structure (ajv)
+  'missing-required.yaml': { code: 'HST_SCHEMA_REQUIRED', line: 14, col: 9, pointer: '/spec/actions/0/ansible', names: ['playbook'] },
+  'unknown-field.yaml': { code: 'HST_SCHEMA_UNKNOWN_FIELD', line: 17, col: 3, pointer: '/spec/cooldown', names: ['cooldown'] },
+  'wrong-type.yaml': { code: 'HST_SCHEMA_TYPE', line: 8, col: 13, pointer: '/spec/priority', names: ['priority'] },
+  'bad-enum.yaml': { code: 'HST_SCHEMA_ENUM', line: 8, col: 7, pointer: '/spec/on', names: ['firng'] },
+  'window-between-format.yaml': { code: 'HST_SCHEMA_PATTERN', line: 19, col: 57, pointer: '/spec/guards/window/between', names: ['9am-6pm'] },
+  // 24:00 is the latest end of a day; 24:30 is no time of day
+  'window-past-midnight.yaml': { code: 'HST_SCHEMA_PATTERN', line: 19, col: 57, pointer: '/spec/guards/window/between', names: ['18:00-24:30'] },
+  'bad-label-name.yaml': { code: 'HST_SCHEMA_PATTERN', line: 10, col: 5, pointer: '/spec/match/team-name', names: ['team-name'] },
+  'priority-out-of-range.yaml': { code: 'HST_SCHEMA_RANGE', line: 8, col: 13, pointer: '/spec/priority', names: ['priority'] },
+  'bad-name.yaml': { code: 'HST_NAME_INVALID', line: 4, col: 9, pointer: '/metadata/name', names: ['Stop_CPU_Hog'] },
+  'bad-duration.yaml': { code: 'HST_DURATION_INVALID', line: 18, col: 15, pointer: '/spec/guards/cooldown', names: ['5 minutes'] },
+  // actions
+  'unknown-action-type.yaml': { code: 'HST_ACTION_UNKNOWN_TYPE', line: 13, col: 7, pointer: '/spec/actions/0/ansibel', names: ['ansibel'] },
+  'two-action-types.yaml': { code: 'HST_ACTION_TYPE_COUNT', line: 12, col: 7, pointer: '/spec/actions/0', names: ['ansible', 'slack'] },
+  'duplicate-action.yaml': { code: 'HST_ACTION_DUPLICATE', line: 17, col: 13, pointer: '/spec/actions/1/name', names: ['stop-hog'] },
+  // HST_SCHEMA keeps ajv's words (docs/diagnostics.md), which name the operation only
+  'scale-replicas-and-by.yaml': { code: 'HST_SCHEMA', line: 16, col: 16, pointer: '/spec/actions/0/kubernetes/scale', names: ['scale'] },
+  'missing-playbook.yaml': { code: 'HST_FILE_MISSING', line: 14, col: 19, pointer: '/spec/actions/0/ansible/playbook', names: ['playbooks/stop_cpu_hogs.yml'] },
+  'path-outside-repo.yaml': { code: 'HST_PATH_OUTSIDE_REPO', line: 14, col: 19, pointer: '/spec/actions/0/ansible/playbook', names: ['../../etc/passwd'] },
+  'url-template.yaml': { code: 'HST_TEMPLATE_IN_URL', line: 14, col: 14, pointer: '/spec/actions/0/http/url', names: ['http://{{labels.instance}}/api/stop-hog'] },
+  // regexes
+  'regex-backreference.yaml': { code: 'HST_REGEX_UNSAFE', line: 10, col: 24, pointer: '/spec/match/instance/regex', names: ['([a-z]+)-[0-9]+'] },
+  'regex-lookahead.yaml': { code: 'HST_REGEX_UNSAFE', line: 10, col: 24, pointer: '/spec/match/instance/regex', names: ['(?!db-).*:9100'] },
+  'regex-syntax.yaml': { code: 'HST_REGEX_SYNTAX', line: 10, col: 24, pointer: '/spec/match/instance/regex', names: ['(web|api-[0-9]+:9100'] },
+  // templates
+  'template-syntax.yaml': { code: 'HST_TEMPLATE_SYNTAX', line: 10, col: 11, pointer: '/spec/target', names: ['{{ labels.instance | host }'] },
+  'template-unknown-variable.yaml': { code: 'HST_TEMPLATE_UNKNOWN_VARIABLE', line: 10, col: 11, pointer: '/spec/target', names: ["'label'"] },
+  'template-include.yaml': { code: 'HST_TEMPLATE_FORBIDDEN', line: 21, col: 19, pointer: '/spec/actions/0/notify/0/slack/text', names: ['include'] },
+  // when
+  'unknown-fact.yaml': { code: 'HST_WHEN_UNKNOWN_FACT', line: 12, col: 15, pointer: '/spec/when/all/0/fact', names: ['promql'] },
+  'unknown-operator.yaml': { code: 'HST_WHEN_UNKNOWN_OPERATOR', line: 14, col: 19, pointer: '/spec/when/all/0/operator', names: ['greaterThen'] },
+  'jsonpath-path.yaml': { code: 'HST_WHEN_PATH', line: 13, col: 15, pointer: '/spec/when/all/0/path', names: ['$.labels[0]'] },
+  'when-shape.yaml': { code: 'HST_WHEN_SHAPE', line: 12, col: 9, pointer: '/spec/when/all/0', names: ['operator'] },
+  // guards
+  'unknown-timezone.yaml': { code: 'HST_TIMEZONE_UNKNOWN', line: 19, col: 82, pointer: '/spec/guards/window/timezone', names: ['Europe/Pariss'] },
+  'window-empty.yaml': { code: 'HST_WINDOW_INVALID', line: 19, col: 57, pointer: '/spec/guards/window/between', names: ['09:00-09:00'] },
+};
+
+/** Fixtures that are not one file with one problem: asserted by their own tests below. */
+const OWN_TESTS = ['duplicate-policy-a.yaml', 'duplicate-policy-b.yaml', 'three-problems.yaml'];
+
+const VALID_POLICY = `apiVersion: homeostat/v1
+kind: Policy
+metadata:
+  name: stop-cpu-hog
+  description: Stop the process hogging a host's CPU.
+  owner: team-ops
+spec:
+  match:
+    alertname: HighCPUUsage
+    heal: 'true'
+  target: '{{ labels.instance | host }}'
+  actions:
+    - name: stop-hog
+      ansible:
+        playbook: playbooks/stop_cpu_hog.yml
+        limit: '{{ target }}'
+        extraVars:
+          min_cpu_percent: 80
+      timeout: 2m
+  guards:
+    cooldown: 30m
+    rateLimit: { max: 5, per: 1h }
+`;
+
+const SETTINGS = `apiVersion: homeostat/v1
+kind: Settings
+spec:
+  paused: false
+  defaults:
+    guards: { cooldown: 5m, concurrency: 1 }
+`;
+
+beforeAll(() => {
+  // The schemas compile on first use; the time budgets below are for the input, not for that.
+  expect(load([{ path: 'rules/stop-cpu-hog.yaml', text: VALID_POLICY }]).diagnostics).toEqual([]);
+});
+
+describe('broken policy fixtures: one diagnostic each, placed', () => {
+  it('every fixture file has an expected diagnostic', () => {
+    const files = readdirSync(BROKEN).filter((f) => f.endsWith('.yaml')).sort();
+    expect(files).toEqual([...Object.keys(FIXTURES), ...OWN_TESTS].sort());
+  });
+
+  for (const [name, c] of Object.entries(FIXTURES)) {
+    const want = expected([{ file: `rules/${name}`, code: c.code, line: c.line, col: c.col, pointer: c.pointer }]);
+    it(`${name}: ${c.code}`, () => {
+      const { result, ms } = timed([fixture(name)]);
+      expectDiagnostics(result, want, c.names);
+      if (c.hostile) expect(ms).toBeLessThan(HOSTILE_BUDGET_MS);
+    });
+  }
+
+  const duplicate = expected([{ file: 'rules/duplicate-policy-b.yaml', code: 'HST_POLICY_DUPLICATE', line: 4, col: 9, pointer: '/metadata/name' }]);
+  it('duplicate-policy-a.yaml + duplicate-policy-b.yaml: HST_POLICY_DUPLICATE on the second', () => {
+    const result = load([fixture('duplicate-policy-a.yaml'), fixture('duplicate-policy-b.yaml')]);
+    expectDiagnostics(result, duplicate, ['stop-cpu-hog', 'rules/duplicate-policy-a.yaml']);
+  });
+
+  it('each of the duplicate-policy pair loads alone', () => {
+    expect(load([fixture('duplicate-policy-a.yaml')]).diagnostics).toEqual([]);
+    expect(load([fixture('duplicate-policy-b.yaml')]).diagnostics).toEqual([]);
+  });
+});
+
+describe('hostile input', () => {
+  const tooLarge = expected([{ file: 'rules/huge.yaml', code: 'HST_FILE_TOO_LARGE', line: 1, col: 1, pointer: '' }]);
+
+  it(`a file over ${MAX_FILE_BYTES} bytes is refused before it is parsed, within the budget`, () => {
+    const text = `${VALID_POLICY}# ${'x'.repeat(MAX_FILE_BYTES)}\n`;
+    const { result, ms } = timed([{ path: 'rules/huge.yaml', text }]);
+    expectDiagnostics(result, tooLarge, [String(MAX_FILE_BYTES)]);
+    expect(ms).toBeLessThan(HOSTILE_BUDGET_MS);
+  });
+
+  it('an oversized file read from disk is reported at its path, the other files still load', () => {
+    const root = mkdtempSync(join(tmpdir(), 'homeostat-broken-'));
+    try {
+      mkdirSync(join(root, 'rules'));
+      mkdirSync(join(root, 'playbooks'));
+      writeFileSync(join(root, 'playbooks', 'stop_cpu_hog.yml'), '- hosts: all\n  tasks: []\n');
+      writeFileSync(join(root, 'rules', 'huge.yaml'), `${VALID_POLICY}# ${'x'.repeat(MAX_FILE_BYTES)}\n`);
+      writeFileSync(join(root, 'rules', 'stop-cpu-hog.yaml'), VALID_POLICY);
+      const repo = readRepository(root);
+      const result = loadRepository(repo);
+      expectDiagnostics(result, tooLarge);
+      expect(result.policies.map((p) => p.value.metadata.name)).toEqual(['stop-cpu-hog']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('all problems of one file at once', () => {
+  // The schema reports the duration first and the checks the regex and playbook after it.
+  const three = expected([
+    { file: 'rules/three-problems.yaml', code: 'HST_REGEX_UNSAFE', line: 10, col: 24, pointer: '/spec/match/instance/regex' },
+    { file: 'rules/three-problems.yaml', code: 'HST_FILE_MISSING', line: 15, col: 19, pointer: '/spec/actions/0/ansible/playbook' },
+    { file: 'rules/three-problems.yaml', code: 'HST_DURATION_INVALID', line: 19, col: 15, pointer: '/spec/guards/cooldown' },
+  ]);
+  it('three problems from the schema and the checks yield three diagnostics, sorted by line', () => {
+    expectDiagnostics(load([fixture('three-problems.yaml')]), three);
+  });
+});
+
+describe('tests and settings', () => {
+  const TEST_FILE = 'rules/stop-cpu-hog.test.yaml';
+
+  const alertsMissing = expected([{ file: TEST_FILE, code: 'HST_TEST_ALERTS_MISSING', line: 7, col: 15, pointer: '/spec/cases/0/alerts' }]);
+  it('HST_TEST_ALERTS_MISSING: a payload file that is not in the repository', () => {
+    const test = `apiVersion: homeostat/v1
+kind: PolicyTest
+metadata: { name: stop-cpu-hog }
+spec:
+  cases:
+    - name: a CPU hog is stopped
+      alerts: ../test/fixtures/alertmanager/high-cpu-usag.json
+      expect:
+        - { policy: stop-cpu-hog, action: stop-hog }
+`;
+    const result = load([{ path: 'rules/stop-cpu-hog.yaml', text: VALID_POLICY }, { path: TEST_FILE, text: test }]);
+    expectDiagnostics(result, alertsMissing, ['../test/fixtures/alertmanager/high-cpu-usag.json']);
+  });
+
+  const unknownPolicy = expected([
+    { file: TEST_FILE, code: 'HST_TEST_UNKNOWN_POLICY', line: 9, col: 21, pointer: '/spec/cases/0/expect/0/policy' },
+    { file: TEST_FILE, code: 'HST_TEST_UNKNOWN_POLICY', line: 10, col: 43, pointer: '/spec/cases/0/expect/1/action' },
+  ]);
+  it('HST_TEST_UNKNOWN_POLICY: an expectation naming a policy, or an action, that does not exist', () => {
+    const test = `apiVersion: homeostat/v1
+kind: PolicyTest
+metadata: { name: stop-cpu-hog }
+spec:
+  cases:
+    - name: a CPU hog is stopped
+      alerts: [{ labels: { alertname: HighCPUUsage, heal: 'true', instance: 'web-1:9100' } }]
+      expect:
+        - { policy: stop-cpu-hogs, action: stop-hog }
+        - { policy: stop-cpu-hog, action: stop }
+`;
+    const result = load([{ path: 'rules/stop-cpu-hog.yaml', text: VALID_POLICY }, { path: TEST_FILE, text: test }]);
+    expectDiagnostics(result, unknownPolicy);
+    expect(result.diagnostics[0]!.message).toContain('stop-cpu-hogs');
+    expect(result.diagnostics[1]!.message).toContain("'stop'");
+  });
+
+  const settingsDuplicate = expected([{ file: 'rules/settings.yaml', code: 'HST_SETTINGS_DUPLICATE', line: 1, col: 1, pointer: '' }]);
+  it('HST_SETTINGS_DUPLICATE: a second Settings document', () => {
+    const result = load([
+      { path: 'homeostat.yaml', text: SETTINGS },
+      { path: 'rules/stop-cpu-hog.yaml', text: VALID_POLICY },
+      { path: 'rules/settings.yaml', text: SETTINGS },
+    ]);
+    expectDiagnostics(result, settingsDuplicate, ['homeostat.yaml']);
+  });
+
+  const otherSchema = expected([{ file: 'homeostat.yaml', code: 'HST_SCHEMA', line: 8, col: 16, pointer: '/spec/maintenanceWindows/0/start' }]);
+  it('HST_SCHEMA: another schema violation (a maintenance window that is not a date-time)', () => {
+    const settings = `${SETTINGS}  maintenanceWindows:
+    - { start: next monday, end: '2026-11-24T06:00:00Z', reason: kernel upgrades }
+`;
+    const result = load([{ path: 'homeostat.yaml', text: settings }, { path: 'rules/stop-cpu-hog.yaml', text: VALID_POLICY }]);
+    expectDiagnostics(result, otherSchema, ['start']);
+  });
+});
+
+describe('a valid repository', () => {
+  it('yields no diagnostics and a policy set at the revision passed in', () => {
+    const result = load([{ path: 'homeostat.yaml', text: SETTINGS }, { path: 'rules/stop-cpu-hog.yaml', text: VALID_POLICY }], 'rev-3f2c9a1');
+    expect(result.diagnostics).toEqual([]);
+    expect(result.policySet).not.toBeNull();
+    expect(result.policySet!.revision).toBe('rev-3f2c9a1');
+    expect(result.files).toBe(2);
+  });
+});
+
+describe('code coverage', () => {
+  // Codes about test files, homeostat.yaml and webhook payloads rather than policy files.
+  // HST_TEST_ALERTS_MISSING, HST_TEST_UNKNOWN_POLICY and HST_SETTINGS_DUPLICATE have cases
+  // above all the same; HST_PAYLOAD_INVALID is a payload's, tested with the payloads.
+  const NOT_ABOUT_POLICY_FILES: readonly Code[] = [
+    'HST_TEST_ALERTS_MISSING',
+    'HST_TEST_UNKNOWN_POLICY',
+    'HST_PAYLOAD_INVALID',
+    'HST_SETTINGS_DUPLICATE',
+  ];
+
+  it('every code about policy files is expected by a case of this file', () => {
+    const wanted = (Object.keys(CODES) as Code[]).filter((code) => !NOT_ABOUT_POLICY_FILES.includes(code));
+    expect(wanted.filter((code) => !covered.has(code))).toEqual([]);
+  });
+});
