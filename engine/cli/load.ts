@@ -17,6 +17,9 @@ export function loadDirectory(dir: string, cwd: string): { repo: DirectoryReposi
     if (error instanceof RepositoryReadError) throw new UserError(error.message);
     throw error;
   }
+  if (!repo.files.some((f) => f.path !== 'homeostat.yaml')) {
+    throw new UserError(`${dir}: no policy files (*.yaml, *.yml) in ${repo.rulesDir}; give the policy repository or its rules/ folder`);
+  }
   return { repo, result: loadRepository(repo) };
 }
 
@@ -32,8 +35,11 @@ export function readPayloadFile(file: string, cwd: string): SplitPayload {
   let text: string;
   try {
     text = readFileSync(resolve(cwd, file), 'utf8');
-  } catch {
-    throw new UserError(`${file}: cannot read the alerts file`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
+      throw new UserError(`${file}: is a directory, not an alerts file; put the policy directory before --alerts (--alerts takes every file after it)`);
+    }
+    throw new UserError(`${file}: cannot read the alerts file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   let body: unknown;
   try {

@@ -28,9 +28,13 @@ function build(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('homeostat')
     .description('Rules-as-code remediation for Prometheus Alertmanager alerts: lint, test, simulate and explain policies.')
     .version(version())
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      // A usage error is one line, with the way to more.
+      outputError: (text, write) => write(`${text.trimEnd()} (run homeostat --help for usage)\n`),
+    })
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', '\nExit codes: 0 fine; 1 the policies have problems or a test failed; 2 the command was used wrongly or could not run.\nDocs: docs/cli.md, docs/policies.md, docs/diagnostics.md');
 
   program

@@ -62,19 +62,27 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
     ...base, action: action.name, type: action.type, target: null, params: null, reason: null, refusedBy: null, description: null, ...rest,
   });
 
-  const key = dedupKey(alert, policy.name, phase);
-  if (options.ledger.seen(key)) {
-    return actions.map((a) => make(a, { verdict: 'refused', refusedBy: 'duplicate', reason: `duplicate: alert ${alert.fingerprint} (startsAt ${alert.startsAt}) was already decided for ${policy.name}` }));
-  }
-  options.ledger.markSeen(key);
-
   const scope = scopeOf(alert);
-  let target: string;
+  let target: string | null = null;
+  let targetError: string | null = null;
   try {
     target = policy.target ? renderTemplate(policy.target, scope) : alert.fingerprint;
   } catch (error) {
-    return actions.map((a) => make(a, { verdict: 'failed', refusedBy: 'template', reason: `target: ${reasonOf(error)}` }));
+    targetError = `target: ${reasonOf(error)}`;
   }
+
+  const key = dedupKey(alert, policy.name, phase);
+  if (options.ledger.seen(key)) {
+    return actions.map((a) => make(a, { target, verdict: 'refused', refusedBy: 'duplicate', reason: `duplicate: alert ${alert.fingerprint} (startsAt ${alert.startsAt}) was already decided for ${policy.name}` }));
+  }
+  // A guard's refusal passes (a cooldown ends, a window opens): that alert is decided again
+  // when Alertmanager re-sends it. Every other outcome is final for this alert.
+  const decided = (result: Decision[]) => {
+    options.ledger.markSeen(key);
+    return result;
+  };
+  if (target === null) return decided(actions.map((a) => make(a, { verdict: 'failed', refusedBy: 'template', reason: targetError })));
+
   const withTarget = { ...scope, target };
 
   const planned = actions.map((action) => {
@@ -91,15 +99,14 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
   });
 
   const runnable = planned.filter((d) => d.verdict === 'run');
-  if (runnable.length === 0) return planned;
+  if (runnable.length === 0) return decided(planned);
   const disruptive = actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
   const refusal = checkGuards(policy, phase, target, disruptive, set.settings, options.ledger, options.now);
   if (refusal) {
     for (const d of runnable) Object.assign(d, { verdict: 'refused', refusedBy: refusal.guard, reason: refusal.reason });
     return planned;
   }
-  const longest = Math.max(...actions.map((a) => a.timeoutMs));
-  options.ledger.record({ policy: policy.name, phase, target, disruptive, at: options.now, until: disruptive ? options.now + longest : options.now });
+  options.ledger.record({ policy: policy.name, phase, target, disruptive, at: options.now });
   for (const d of runnable) {
     const action = actions.find((a) => a.name === d.action)!;
     const dryRun = options.dryRun || set.settings.dryRun || policy.dryRun || action.dryRun;
@@ -109,7 +116,7 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
       d.reason = 'approval required';
     }
   }
-  return planned;
+  return decided(planned);
 }
 
 function reasonOf(error: unknown): string {

@@ -1,11 +1,15 @@
-/** The guards, in the order they are checked; the first that refuses names the reason. */
+/**
+ * The guards, in the order they are checked; the first that refuses names the reason.
+ * `concurrency` is not among them: a busy target makes an action wait for the executor's
+ * per-target lock, it does not refuse it (an uncordon must not be lost behind its cordon).
+ */
 import { inWindow } from '../policy/window.js';
 import type { CompiledPolicy, ResolvedSettings } from '../policy/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { GuardLedger } from './ledger.js';
 
 export interface GuardRefusal {
-  guard: 'paused' | 'maintenance' | 'window' | 'cooldown' | 'rate-limit' | 'concurrency' | 'blast-radius';
+  guard: 'paused' | 'maintenance' | 'window' | 'cooldown' | 'rate-limit' | 'blast-radius';
   reason: string;
 }
 
@@ -21,9 +25,6 @@ export function checkGuards(policy: CompiledPolicy, phase: string, target: strin
   }
   if (g.rateLimit && ledger.countPolicy(policy.name, phase, now - g.rateLimit.perMs) >= g.rateLimit.max) {
     return { guard: 'rate-limit', reason: `rate limit: ${policy.name} already acted ${g.rateLimit.max} times in ${formatDuration(g.rateLimit.perMs)}` };
-  }
-  if (disruptive && ledger.running(target, now) >= g.concurrency) {
-    return { guard: 'concurrency', reason: `concurrency: ${g.concurrency} action(s) already running on ${target}` };
   }
   if (disruptive && ledger.countDisruptive(now - settings.blastRadius.perMs) >= settings.blastRadius.max) {
     return { guard: 'blast-radius', reason: `blast radius: ${settings.blastRadius.max} disruptive actions in ${formatDuration(settings.blastRadius.perMs)} across all policies` };

@@ -8,8 +8,6 @@ export interface LedgerEntry {
   target: string;
   disruptive: boolean;
   at: number;
-  /** When the action is expected to have ended (start + timeout). */
-  until: number;
 }
 
 export interface GuardLedger {
@@ -18,7 +16,6 @@ export interface GuardLedger {
   lastStart(policy: string, phase: string, target: string): number | undefined;
   countPolicy(policy: string, phase: string, since: number): number;
   countDisruptive(since: number): number;
-  running(target: string, now: number): number;
   record(entry: LedgerEntry): void;
 }
 
@@ -45,10 +42,6 @@ export class MemoryLedger implements GuardLedger {
 
   countDisruptive(since: number): number {
     return this.entries.filter((e) => e.disruptive && e.at >= since).length;
-  }
-
-  running(target: string, now: number): number {
-    return this.entries.filter((e) => e.target === target && e.until > now).length;
   }
 
   record(entry: LedgerEntry): void {

@@ -73,8 +73,8 @@ function checkPattern(pattern: string, path: Path): Problem[] {
   if (!error) return [];
   return [
     error.unsafe
-      ? { pointer: pointerOf(path), code: 'HST_REGEX_UNSAFE', message: `regex ${JSON.stringify(pattern)} needs backtracking: ${error.message}`, hint: 'rewrite it without backreferences or lookarounds; patterns run on RE2 (linear time)' }
-      : { pointer: pointerOf(path), code: 'HST_REGEX_SYNTAX', message: `regex ${JSON.stringify(pattern)} does not parse: ${error.message}`, hint: 'fix the pattern (RE2 syntax); it is anchored at both ends' },
+      ? { pointer: pointerOf(path), code: 'HST_REGEX_UNSAFE', message: `regex '${pattern}' needs backtracking: ${error.message}`, hint: 'rewrite it without backreferences or lookarounds; patterns run on RE2 (linear time)' }
+      : { pointer: pointerOf(path), code: 'HST_REGEX_SYNTAX', message: `regex '${pattern}' does not parse: ${error.message}`, hint: 'fix the pattern (RE2 syntax); it is anchored at both ends' },
   ];
 }
 

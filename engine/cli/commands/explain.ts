@@ -55,6 +55,8 @@ export async function explainCommand(dir: string, flags: { alerts: string; polic
       policies: explained.map(({ policy, result: r, indexed }) => {
         const conditions: (ExplainedCondition & { depth: number })[] = [];
         flatten(r.conditions as unknown as ConditionNode, 0, conditions);
+        // json-rules-engine records results on nested groups only; the top group is the rule's.
+        if (conditions[0] && conditions[0].result === null) conditions[0].result = r.result;
         return { policy: policy.name, source: `${policy.source.file}:${policy.source.line}`, matched: r.result, indexed, conditions };
       }),
     });

@@ -3,6 +3,10 @@ import { loadDirectory } from '../load.js';
 import { diagnosticText, githubAnnotation } from '../format/diagnostics.js';
 import { EXIT } from '../errors.js';
 
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function lintCommand(dir: string, format: string, io: Io): number {
   const { result } = loadDirectory(dir, io.cwd);
   const problems = result.diagnostics;
@@ -13,7 +17,7 @@ export function lintCommand(dir: string, format: string, io: Io): number {
     for (const d of problems) io.stdout(githubAnnotation(d.severity, { file: d.file, line: d.line, col: d.col, title: d.code }, `${d.message} (${d.hint})`) + '\n');
   } else {
     for (const d of problems) io.stdout(diagnosticText(d) + '\n');
-    const summary = `${result.files} files, ${result.policies.length} policies, ${result.tests.length} test files`;
+    const summary = [count(result.files, 'file'), count(result.policies.length, 'policy', 'policies'), count(result.tests.length, 'test file')].join(', ');
     io.stdout(ok ? `ok: ${summary}\n` : `${problems.length} problem(s) in ${summary}\n`);
   }
   return ok ? EXIT.ok : EXIT.problems;

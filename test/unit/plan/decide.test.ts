@@ -262,34 +262,47 @@ describe('decide: guards', () => {
     ]);
   });
 
-  it('concurrency: no more actions on a target than allowed until the running one times out', async () => {
-    const yaml = (concurrency: number) => policyYaml('slow-fix', `
+  it('concurrency does not refuse: a second action on a busy target is planned and waits for the per-target lock', async () => {
+    const set = policySet(policyYaml('slow-fix', `
       match: { alertname: ServiceDown }
       target: '{{ labels.instance | host }}'
       actions:
         - name: fix
           script: { path: scripts/fix.sh }
           timeout: 10m
-      guards: { cooldown: 0s, concurrency: ${concurrency} }
-    `);
-    const down = (instance: string, name: string) => alert({ alertname: 'ServiceDown', instance, name });
-    const one = await plan(policySet(yaml(1)), [
-      { alert: down('web-1:9100', 'a'), at: NOW },
-      { alert: down('web-1:9100', 'b'), at: NOW + MINUTE },
-      { alert: down('web-2:9100', 'b'), at: NOW + MINUTE },
-      { alert: down('web-1:9100', 'c'), at: NOW + 10 * MINUTE },
+      guards: { cooldown: 0s, concurrency: 1 }
+    `));
+    const down = (name: string) => alert({ alertname: 'ServiceDown', instance: 'web-1:9100', name });
+    const decisions = await plan(set, [{ alert: down('a'), at: NOW }, { alert: down('b'), at: NOW + MINUTE }]);
+    expect(decisions.map((d) => [d.target, d.verdict, d.refusedBy])).toEqual([
+      ['web-1', 'run', null],
+      ['web-1', 'run', null],
     ]);
-    expect(one.map((d) => [d.target, d.verdict, d.refusedBy, d.reason])).toEqual([
-      ['web-1', 'run', null, null],
-      ['web-1', 'refused', 'concurrency', 'concurrency: 1 action(s) already running on web-1'],
-      ['web-2', 'run', null, null],
-      ['web-1', 'run', null, null],
+    expect(set.policies[0]!.guards.concurrency).toBe(1);
+  });
+
+  it('a guard refusal is not final: the re-sent alert is decided again once the guard passes', async () => {
+    const set = policySet(policyYaml('restart-unit', `
+      match: { alertname: ServiceDown }
+      target: '{{ labels.instance | host }}'
+      actions:
+        - name: restart
+          script: { path: scripts/fix.sh }
+      guards: { cooldown: 0s, rateLimit: { max: 1, per: 10m } }
+    `));
+    const first = alert({ alertname: 'ServiceDown', instance: 'web-1:9100', name: 'a' });
+    const second = alert({ alertname: 'ServiceDown', instance: 'web-2:9100', name: 'b' });
+    const decisions = await plan(set, [
+      { alert: first, at: NOW },
+      { alert: second, at: NOW + MINUTE },
+      { alert: first, at: NOW + 2 * MINUTE },
+      { alert: second, at: NOW + 11 * MINUTE },
     ]);
-    const two = await plan(policySet(yaml(2)), ['a', 'b', 'c'].map((name) => down('web-1:9100', name)));
-    expect(two.map((d) => [d.verdict, d.reason])).toEqual([
-      ['run', null],
-      ['run', null],
-      ['refused', 'concurrency: 2 action(s) already running on web-1'],
+    expect(decisions.map((d) => [d.target, d.verdict, d.refusedBy])).toEqual([
+      ['web-1', 'run', null],
+      ['web-2', 'refused', 'rate-limit'],
+      ['web-1', 'refused', 'duplicate'],
+      ['web-2', 'run', null],
     ]);
   });
 
