@@ -63,7 +63,7 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
         hint: 'remove the tag: policies use plain YAML values only',
       });
     }
-    for (const key of mergeKeys(doc)) {
+    for (const key of text.includes('<<') ? mergeKeys(doc) : []) {
       const { line, col } = at(key);
       diagnostics.push({
         file, line, col, pointer: '', code: 'HST_YAML_MERGE_KEY', severity: 'error',

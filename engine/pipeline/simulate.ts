@@ -8,8 +8,10 @@ import type { Decision } from '../plan/decide.js';
 import type { GuardLedger } from '../plan/ledger.js';
 import { MemoryLedger } from '../plan/ledger.js';
 import { Evaluator } from '../policy/evaluate.js';
-import type { EnrichmentSource } from '../policy/evaluate.js';
+import type { EnrichmentSource, Match } from '../policy/evaluate.js';
 import type { PolicySet } from '../policy/types.js';
+
+const EVALUATION_SLICE = 32;
 
 export interface SimulationOptions {
   now: number;
@@ -29,8 +31,12 @@ export async function simulate(set: PolicySet, payloads: readonly SplitPayload[]
   const evaluator = new Evaluator(set, options.enrichment ?? null);
   const ledger = options.ledger ?? new MemoryLedger();
   const alerts = payloads.flatMap((p) => p.alerts);
-  // Evaluation is independent per alert and may run concurrently; guards see alerts in order.
-  const matches = await Promise.all(alerts.map((a) => evaluator.evaluate(a)));
+  // Evaluation is independent per alert and runs concurrently, in slices so that a storm does
+  // not build an engine per alert; guards then see the alerts in arrival order.
+  const matches: Match[][] = [];
+  for (let i = 0; i < alerts.length; i += EVALUATION_SLICE) {
+    matches.push(...(await Promise.all(alerts.slice(i, i + EVALUATION_SLICE).map((a) => evaluator.evaluate(a)))));
+  }
   const decisions = alerts.flatMap((alert, i) => decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun ?? false, ledger }));
   return {
     revision: set.revision,

@@ -73,10 +73,15 @@ function matcherCondition(label: string, matcher: Matcher): { condition: NestedC
   }
 }
 
-function alertnamesOf(matcher: Matcher | undefined): ReadonlySet<string> | null {
+function cost(condition: NestedCondition): number {
+  const operator = (condition as { operator?: string }).operator;
+  return operator === 'regex' || operator === 'notRegex' ? 1 : 0;
+}
+
+function valuesOf(matcher: Matcher): ReadonlySet<string> | null {
   if (typeof matcher === 'string') return new Set([matcher]);
   if (Array.isArray(matcher)) return new Set(matcher);
-  if (matcher && 'in' in matcher && matcher.in) return new Set(matcher.in);
+  if ('in' in matcher && matcher.in) return new Set(matcher.in);
   return null;
 }
 
@@ -113,6 +118,8 @@ export function compilePolicy(policy: Policy, source: { file: string; line: numb
   const statuses = new Set<AlertStatus>(on === 'any' ? ['firing', 'resolved'] : [on]);
   if (onResolved.length) statuses.add('resolved');
   const compiledMatchers = Object.entries(spec.match).map(([label, m]) => [label, matcherCondition(label, m)] as const);
+  // The pre-filter tries cheap tests first: equality and sets before regexes.
+  const byCost = [...compiledMatchers].sort(([, a], [, b]) => cost(a.condition) - cost(b.condition));
   const all: NestedCondition[] = [
     { fact: 'alert', path: 'status', operator: 'in', value: [...statuses] },
     ...compiledMatchers.map(([, m]) => m.condition),
@@ -122,6 +129,9 @@ export function compilePolicy(policy: Policy, source: { file: string; line: numb
   const conditions: TopLevelCondition = { all };
   const rule: RuleProperties = { name: policy.metadata.name, priority, conditions, event: { type: 'policy', params: { policy: policy.metadata.name } } };
   new Rule(rule); // json-rules-engine's own shape checks, now rather than at the first alert
+  const whenRule: RuleProperties | null = spec.when
+    ? { name: policy.metadata.name, priority, conditions: { all: [spec.when as NestedCondition] }, event: rule.event }
+    : null;
   const actions = spec.actions.map((a) => compileAction(a, settings));
   const resolvedActions = onResolved.map((a) => compileAction(a, settings));
   return {
@@ -130,9 +140,13 @@ export function compilePolicy(policy: Policy, source: { file: string; line: numb
     on,
     source,
     statuses,
-    matchers: compiledMatchers.map(([label, m]) => [label, m.test] as const),
-    alertnames: alertnamesOf(spec.match.alertname),
+    matchers: byCost.map(([label, m]) => [label, m.test] as const),
+    equalities: Object.entries(spec.match).flatMap(([label, m]) => {
+      const values = valuesOf(m);
+      return values ? [[label, values] as const] : [];
+    }),
     rule,
+    whenRule,
     usesEnrichment: usesFact(spec.when, 'prometheus'),
     target: spec.target ? compileTemplate(spec.target).template : null,
     actions,

@@ -1,12 +1,13 @@
 /**
  * Evaluates alerts against a policy set. The alertname index and each policy's compiled
- * matchers pick the candidates; json-rules-engine then decides each candidate with its rule
- * (status + match + when). Each policy gets a pool of one-rule engines, and an engine serves
- * one run at a time: json-rules-engine keeps run state on the Engine, so two concurrent runs
- * of one engine can skip rules (its issue #303).
+ * matchers decide status and `match` exactly (the same operators as the rule's conditions);
+ * json-rules-engine then decides the `when` of the candidates that have one. `explain` runs
+ * each policy's whole rule (status + match + when). Each rule gets a pool of one-rule engines,
+ * and an engine serves one run at a time: json-rules-engine keeps run state on the Engine, so
+ * two concurrent runs of one engine can skip rules (its issue #303).
  */
 import { Engine, Fact, Rule } from 'json-rules-engine';
-import type { Almanac, RuleResult } from 'json-rules-engine';
+import type { Almanac, RuleProperties, RuleResult } from 'json-rules-engine';
 import type { Alert } from '../alerts/payload.js';
 import { isLabelMap, labelValue } from '../alerts/labels.js';
 import { fullMatch } from '../regex/re2.js';
@@ -50,10 +51,10 @@ const OPERATORS: Record<string, (fact: unknown, value: unknown) => boolean> = {
   exists: (fact, value) => (fact !== undefined && fact !== null && fact !== '') === value,
 };
 
-function createEngine(policy: CompiledPolicy): Engine {
+function createEngine(rule: RuleProperties): Engine {
   const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: resolvePath as never });
   for (const [name, fn] of Object.entries(OPERATORS)) engine.addOperator(name, fn);
-  engine.addRule(new Rule(policy.rule));
+  engine.addRule(new Rule(rule));
   return engine;
 }
 
@@ -75,7 +76,7 @@ export function scopeOf(alert: Alert): Record<string, unknown> {
 }
 
 export class Evaluator {
-  private readonly pools = new Map<CompiledPolicy, Engine[]>();
+  private readonly pools = new Map<RuleProperties, Engine[]>();
 
   constructor(
     readonly set: PolicySet,
@@ -84,7 +85,7 @@ export class Evaluator {
 
   /** The policies whose labels pre-filter passes: cheap, exact for `match`, blind to `when`. */
   candidates(alert: Alert): CompiledPolicy[] {
-    return candidatesFor(this.set, alert.alertname).filter(
+    return candidatesFor(this.set, alert.labels).filter(
       (p) => p.statuses.has(alert.status) && p.matchers.every(([label, test]) => test(labelValue(alert.labels, label))),
     );
   }
@@ -93,9 +94,16 @@ export class Evaluator {
   async evaluate(alert: Alert): Promise<Match[]> {
     const candidates = this.candidates(alert);
     if (candidates.length === 0) return [];
-    const facts = this.factsOf(alert);
-    const results = await Promise.all(candidates.map((p) => this.run(p, facts, alert)));
-    return candidates.filter((_, i) => results[i]!.result).map((policy) => ({ policy, phases: phasesOf(policy, alert.status) }));
+    const conditional = candidates.filter((p) => p.whenRule !== null);
+    let holds: ReadonlySet<CompiledPolicy> = new Set();
+    if (conditional.length) {
+      const facts = this.factsOf(alert);
+      const results = await Promise.all(conditional.map((p) => this.run(p, p.whenRule!, facts, alert)));
+      holds = new Set(conditional.filter((_, i) => results[i]!.result));
+    }
+    return candidates
+      .filter((p) => p.whenRule === null || holds.has(p))
+      .map((policy) => ({ policy, phases: phasesOf(policy, alert.status) }));
   }
 
   /** Every policy (or one) run in full, for `explain`: the rule result of each. */
@@ -103,7 +111,7 @@ export class Evaluator {
     const facts = this.factsOf(alert);
     const candidates = new Set(this.candidates(alert));
     const policies = this.set.policies.filter((p) => only === undefined || p.name === only);
-    const results = await Promise.all(policies.map((p) => this.run(p, facts, alert)));
+    const results = await Promise.all(policies.map((p) => this.run(p, p.rule, facts, alert)));
     return policies.map((policy, i) => ({ policy, result: results[i]!, indexed: candidates.has(policy) }));
   }
 
@@ -111,13 +119,13 @@ export class Evaluator {
     return scopeOf(alert);
   }
 
-  private async run(policy: CompiledPolicy, facts: Record<string, unknown>, alert: Alert): Promise<RuleResult> {
-    let pool = this.pools.get(policy);
+  private async run(policy: CompiledPolicy, rule: RuleProperties, facts: Record<string, unknown>, alert: Alert): Promise<RuleResult> {
+    let pool = this.pools.get(rule);
     if (!pool) {
       pool = [];
-      this.pools.set(policy, pool);
+      this.pools.set(rule, pool);
     }
-    const engine = pool.pop() ?? createEngine(policy);
+    const engine = pool.pop() ?? createEngine(rule);
     try {
       const runFacts = policy.usesEnrichment ? { ...facts, prometheus: this.enrichmentFact(alert) } : facts;
       const { results, failureResults } = await engine.run(runFacts);

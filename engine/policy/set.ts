@@ -1,3 +1,5 @@
+import type { LabelMap } from '../alerts/labels.js';
+import { labelValue } from '../alerts/labels.js';
 import type { CompiledPolicy, PolicySet, ResolvedSettings } from './types.js';
 
 /** Higher priority first; ties by name. */
@@ -6,29 +8,55 @@ export function comparePolicies(a: CompiledPolicy, b: CompiledPolicy): number {
 }
 
 /**
- * Freezes compiled policies into a set indexed by alertname, so an alert is evaluated only
- * against the policies that can match it.
+ * Freezes compiled policies into a set indexed by label value, so an alert is evaluated only
+ * against the policies that can match it. A policy is indexed under alertname when it names
+ * one, else under the equality label whose values the fewest other policies share; only a
+ * policy with no equality at all is tried for every alert.
  */
 export function buildPolicySet(policies: readonly CompiledPolicy[], settings: ResolvedSettings, revision: string): PolicySet {
   const sorted = [...policies].sort(comparePolicies).map(freezePolicy);
-  const anyAlertname = sorted.filter((p) => p.alertnames === null);
-  const byAlertname = new Map<string, CompiledPolicy[]>();
+  const shared = new Map<string, number>();
+  const key = (label: string, value: string) => `${label}\0${value}`;
   for (const policy of sorted) {
-    for (const name of policy.alertnames ?? []) {
-      if (!byAlertname.has(name)) byAlertname.set(name, []);
-      byAlertname.get(name)!.push(policy);
+    for (const [label, values] of policy.equalities) for (const value of values) shared.set(key(label, value), (shared.get(key(label, value)) ?? 0) + 1);
+  }
+  const index = new Map<string, Map<string, CompiledPolicy[]>>();
+  const unindexed: CompiledPolicy[] = [];
+  for (const policy of sorted) {
+    const chosen = chooseKey(policy, (label, value) => shared.get(key(label, value)) ?? 0);
+    if (!chosen) {
+      unindexed.push(policy);
+      continue;
+    }
+    const [label, values] = chosen;
+    if (!index.has(label)) index.set(label, new Map());
+    const byValue = index.get(label)!;
+    for (const value of values) {
+      if (!byValue.has(value)) byValue.set(value, []);
+      byValue.get(value)!.push(policy);
     }
   }
-  for (const [name, list] of byAlertname) {
-    byAlertname.set(name, Object.freeze([...list, ...anyAlertname].sort(comparePolicies)) as CompiledPolicy[]);
-  }
+  for (const byValue of index.values()) for (const list of byValue.values()) Object.freeze(list);
   return Object.freeze({
     revision,
     policies: Object.freeze(sorted),
     settings: Object.freeze(settings),
-    byAlertname,
-    anyAlertname: Object.freeze(anyAlertname),
+    index,
+    unindexed: Object.freeze(unindexed),
+    rank: new Map(sorted.map((p, i) => [p, i])),
   });
+}
+
+function chooseKey(policy: CompiledPolicy, shared: (label: string, value: string) => number): readonly [string, ReadonlySet<string>] | null {
+  const alertname = policy.equalities.find(([label]) => label === 'alertname');
+  if (alertname) return alertname;
+  let best: readonly [string, ReadonlySet<string>] | null = null;
+  let bestCost = Infinity;
+  for (const equality of policy.equalities) {
+    const cost = [...equality[1]].reduce((sum, value) => sum + shared(equality[0], value), 0);
+    if (cost < bestCost) [best, bestCost] = [equality, cost];
+  }
+  return best;
 }
 
 function freezePolicy(policy: CompiledPolicy): CompiledPolicy {
@@ -36,11 +64,19 @@ function freezePolicy(policy: CompiledPolicy): CompiledPolicy {
   Object.freeze(policy.actions);
   Object.freeze(policy.onResolved);
   Object.freeze(policy.matchers);
+  Object.freeze(policy.equalities);
   Object.freeze(policy.guards);
   return Object.freeze(policy);
 }
 
-/** The policies an alert with this alertname can match, best first. */
-export function candidatesFor(set: PolicySet, alertname: string): readonly CompiledPolicy[] {
-  return set.byAlertname.get(alertname) ?? set.anyAlertname;
+/** The policies an alert can match, best first: one look-up per indexed label. */
+export function candidatesFor(set: PolicySet, labels: LabelMap): readonly CompiledPolicy[] {
+  const lists: (readonly CompiledPolicy[])[] = [];
+  for (const [label, byValue] of set.index) {
+    const list = byValue.get(labelValue(labels, label));
+    if (list) lists.push(list);
+  }
+  if (set.unindexed.length) lists.push(set.unindexed);
+  if (lists.length <= 1) return lists[0] ?? [];
+  return lists.flat().sort((a, b) => set.rank.get(a)! - set.rank.get(b)!);
 }

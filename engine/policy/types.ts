@@ -35,10 +35,15 @@ export interface CompiledPolicy {
   statuses: ReadonlySet<AlertStatus>;
   /** Label name → predicate, all must hold: the index's exact pre-filter. */
   matchers: ReadonlyArray<readonly [string, LabelPredicate]>;
-  /** The alertnames this policy can match, or null when any alertname can. */
-  alertnames: ReadonlySet<string> | null;
-  /** The json-rules-engine rule: status + match + when. */
+  /** Labels this policy requires to be one of a few values (equals, one of, in): what the index can key on. */
+  equalities: ReadonlyArray<readonly [string, ReadonlySet<string>]>;
+  /** The json-rules-engine rule: status + match + when (what `explain` runs). */
   rule: RuleProperties;
+  /**
+   * The `when` part alone, or null without one. The pre-filter decides status and match
+   * exactly, so evaluation runs json-rules-engine only for this part.
+   */
+  whenRule: RuleProperties | null;
   usesEnrichment: boolean;
   target: CompiledTemplate | null;
   actions: readonly CompiledAction[];
@@ -61,8 +66,13 @@ export interface PolicySet {
   readonly revision: string;
   readonly policies: readonly CompiledPolicy[];
   readonly settings: ResolvedSettings;
-  /** alertname → the policies that can match it (including those matching any alertname). */
-  readonly byAlertname: ReadonlyMap<string, readonly CompiledPolicy[]>;
-  /** Policies that can match any alertname. */
-  readonly anyAlertname: readonly CompiledPolicy[];
+  /**
+   * label → value → the policies that require that value. Each policy sits under one label:
+   * alertname when it names one, else its most selective equality.
+   */
+  readonly index: ReadonlyMap<string, ReadonlyMap<string, readonly CompiledPolicy[]>>;
+  /** Policies with no equality to key on: tried for every alert. */
+  readonly unindexed: readonly CompiledPolicy[];
+  /** Each policy's place in `policies`, to merge candidate lists best first. */
+  readonly rank: ReadonlyMap<CompiledPolicy, number>;
 }

@@ -4,13 +4,24 @@ import { pointerOf } from '../diagnostics/diagnostic.js';
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+const formats = new Map<string, Intl.DateTimeFormat | null>();
+
+/** The weekday/hour/minute formatter of a time zone, or null for an unknown zone; one per zone. */
+function formatFor(zone: string): Intl.DateTimeFormat | null {
+  let format = formats.get(zone);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    } catch {
+      format = null;
+    }
+    formats.set(zone, format);
   }
+  return format;
+}
+
+export function isTimeZone(zone: string): boolean {
+  return formatFor(zone) !== null;
 }
 
 /** Minutes since midnight of HH:MM-HH:MM, or null. */
@@ -36,7 +47,7 @@ export function windowProblems(window: unknown, path: (string | number)[]): Prob
 
 /** Whether `now` falls in the window (a window spanning midnight belongs to its start day). */
 export function inWindow(now: number, window: { days: readonly string[]; between: [number, number]; timezone: string }): boolean {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: window.timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(now));
+  const parts = formatFor(window.timezone)!.formatToParts(new Date(now));
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const day = part('weekday').toLowerCase().slice(0, 3);
   const minute = Number(part('hour')) * 60 + Number(part('minute'));

@@ -14,7 +14,6 @@ const cache = new Map<string, RE2JS>();
 /** Why a pattern cannot run, or null when it compiles. */
 export function checkRegex(pattern: string): RegexError | null {
   try {
-    RE2JS.compile(pattern); // errors name the pattern as written, not its anchored form
     compileAnchored(pattern);
     return null;
   } catch (error) {
@@ -31,16 +30,16 @@ function isUnsupportedFeature(pattern: string, message: string): boolean {
 function compileAnchored(pattern: string): RE2JS {
   let compiled = cache.get(pattern);
   if (!compiled) {
-    compiled = RE2JS.compile(`^(?:${pattern})$`);
+    compiled = RE2JS.compile(pattern);
     cache.set(pattern, compiled);
   }
   return compiled;
 }
 
-/** Whether the whole value matches; a pattern that does not compile matches nothing. */
+/** Whether the whole value matches (RE2's full match); a pattern that does not compile matches nothing. */
 export function fullMatch(pattern: string, value: string): boolean {
   try {
-    return compileAnchored(pattern).test(value);
+    return compileAnchored(pattern).matches(value);
   } catch {
     return false;
   }

@@ -28,36 +28,55 @@ export function hasTemplateSyntax(text: string): boolean {
   return text.includes('{{') || text.includes('{%');
 }
 
+interface Parsed {
+  parsed: ParsedTemplate | null;
+  used: ReadonlySet<string>;
+  problems: TemplateProblem[];
+}
+
+/** Policies repeat the same templates; each distinct one is parsed and analysed once. */
+const parsedBySource = new Map<string, Parsed>();
+
+function parse(source: string): Parsed {
+  const cached = parsedBySource.get(source);
+  if (cached) return cached;
+  const result = parseUncached(source);
+  parsedBySource.set(source, result);
+  return result;
+}
+
+function parseUncached(source: string): Parsed {
+  let parsed: ParsedTemplate;
+  try {
+    parsed = liquid.parse(source);
+  } catch (error) {
+    return {
+      parsed: null,
+      used: new Set(),
+      problems: [{ code: 'HST_TEMPLATE_SYNTAX', message: `template does not parse: ${firstLine(error)}`, hint: 'check the {{ }} and {% %} pairs and the filter names (host, pod_deployment and the Liquid standard filters)' }],
+    };
+  }
+  const forbidden: TemplateProblem[] = tagNames(source)
+    .filter((tag) => !ALLOWED_TAGS.has(tag))
+    .map((tag) => ({ code: 'HST_TEMPLATE_FORBIDDEN', message: `tag '${tag}' is not allowed in a template`, hint: `use only ${[...ALLOWED_TAGS].filter((t) => !t.startsWith('end')).join(', ')}` }));
+  // Analysis would follow include/render into the file system: never analyse those.
+  if (forbidden.length) return { parsed: null, used: new Set(), problems: forbidden };
+  const used = new Set(liquid.globalVariableSegmentsSync(parsed).map((segments) => String(segments[0])));
+  return { parsed, used, problems: [] };
+}
+
 /** Parses a template and checks it; `roots` are the variables allowed where it stands. */
 export function compileTemplate(
   source: string,
   roots: readonly TemplateRoot[] = TEMPLATE_ROOTS,
 ): { template: CompiledTemplate; problems: TemplateProblem[] } {
   if (!hasTemplateSyntax(source)) return { template: { source, parsed: null, roots: new Set() }, problems: [] };
-  let parsed: ParsedTemplate;
-  try {
-    parsed = liquid.parse(source);
-  } catch (error) {
-    return {
-      template: { source, parsed: null, roots: new Set() },
-      problems: [{ code: 'HST_TEMPLATE_SYNTAX', message: `template does not parse: ${firstLine(error)}`, hint: 'check the {{ }} and {% %} pairs and the filter names (host, pod_deployment and the Liquid standard filters)' }],
-    };
-  }
-  const problems: TemplateProblem[] = [];
-  for (const tag of tagNames(source)) {
-    if (!ALLOWED_TAGS.has(tag)) {
-      problems.push({ code: 'HST_TEMPLATE_FORBIDDEN', message: `tag '${tag}' is not allowed in a template`, hint: `use only ${[...ALLOWED_TAGS].filter((t) => !t.startsWith('end')).join(', ')}` });
-    }
-  }
+  const { parsed, used, problems } = parse(source);
   if (problems.length) return { template: { source, parsed: null, roots: new Set() }, problems };
-  const used = new Set<string>();
-  for (const segments of liquid.globalVariableSegmentsSync(parsed)) used.add(String(segments[0]));
-  for (const root of used) {
-    if (!(roots as readonly string[]).includes(root)) {
-      problems.push({ code: 'HST_TEMPLATE_UNKNOWN_VARIABLE', message: `template uses unknown variable '${root}'`, hint: `use one of ${roots.join(', ')}` });
-    }
-  }
-  return { template: { source, parsed, roots: used }, problems };
+  const unknown: TemplateProblem[] = [...used]
+    .filter((root) => !(roots as readonly string[]).includes(root))
+    .map((root) => ({ code: 'HST_TEMPLATE_UNKNOWN_VARIABLE', message: `template uses unknown variable '${root}'`, hint: `use one of ${roots.join(', ')}` }));
+  return { template: { source, parsed, roots: used }, problems: unknown };
 }
 
 function tagNames(source: string): string[] {
