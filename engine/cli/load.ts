@@ -4,15 +4,19 @@ import { splitPayload } from '../alerts/payload.js';
 import type { SplitPayload } from '../alerts/payload.js';
 import { readRepository, RepositoryReadError } from '../load/read-dir.js';
 import type { DirectoryRepository } from '../load/read-dir.js';
-import { loadRepository } from '../load/repository.js';
+import { startLoader } from '../load/parallel.js';
+import type { Loader } from '../load/parallel.js';
 import type { LoadResult } from '../load/repository.js';
 import type { PolicySet } from '../policy/types.js';
 import { UserError } from './errors.js';
 
-export function loadDirectory(dir: string, cwd: string): { repo: DirectoryRepository; result: LoadResult } {
+export async function loadDirectory(dir: string, cwd: string): Promise<{ repo: DirectoryRepository; result: LoadResult }> {
   let repo: DirectoryRepository;
+  let loader: Loader | undefined;
   try {
-    repo = readRepository(resolve(cwd, dir));
+    repo = readRepository(resolve(cwd, dir), (count) => {
+      loader = startLoader(count);
+    });
   } catch (error) {
     if (error instanceof RepositoryReadError) throw new UserError(error.message);
     throw error;
@@ -20,7 +24,7 @@ export function loadDirectory(dir: string, cwd: string): { repo: DirectoryReposi
   if (!repo.files.some((f) => f.path !== 'homeostat.yaml')) {
     throw new UserError(`${dir}: no policy files (*.yaml, *.yml) in ${repo.rulesDir}; give the policy repository or its rules/ folder`);
   }
-  return { repo, result: loadRepository(repo) };
+  return { repo, result: await (loader ?? startLoader(repo.files.length)).load(repo) };
 }
 
 /** The policy set, or a user error saying lint has problems to show. */

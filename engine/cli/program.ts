@@ -42,7 +42,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .description('check every policy, test and settings file: schema and semantics, every problem with file:line:col')
     .argument('[dir]', DIR_HELP, '.')
     .addOption(formatOption('lint'))
-    .action((dir: string, o: { format: string }) => setExit(lintCommand(dir, o.format, io)));
+    .action(async (dir: string, o: { format: string }) => setExit(await lintCommand(dir, o.format, io)));
 
   program
     .command('test')

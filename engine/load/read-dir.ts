@@ -57,10 +57,13 @@ function readText(path: string, rel: string): string {
   }
 }
 
-export function readRepository(dir: string): DirectoryRepository {
+/** Reads the repository; `listed` hears how many files there are before they are read. */
+export function readRepository(dir: string, listed?: (count: number) => void): DirectoryRepository {
   const { root, rulesDir } = locateRepository(dir);
   const paths = [...(existsSync(join(root, 'homeostat.yaml')) ? [join(root, 'homeostat.yaml')] : []), ...yamlFiles(rulesDir)];
+  listed?.(paths.length);
   const hash = createHash('sha256');
+  const known = new Map<string, boolean>();
   const files: RepoFile[] = paths.map((path) => {
     const rel = toPosix(relative(root, path));
     const text = readText(path, rel);
@@ -73,8 +76,13 @@ export function readRepository(dir: string): DirectoryRepository {
     files,
     revision: `content-${hash.digest('hex').slice(0, 12)}`,
     exists(path: string) {
-      const absolute = join(root, path);
-      return absolute.startsWith(root) && existsSync(absolute) && statSync(absolute).isFile();
+      let found = known.get(path);
+      if (found === undefined) {
+        const absolute = join(root, path);
+        found = absolute.startsWith(root) && existsSync(absolute) && statSync(absolute).isFile();
+        known.set(path, found);
+      }
+      return found;
     },
   };
 }

@@ -1,37 +1,35 @@
 /**
- * Loads a policy repository from its files: parse (positions kept), validate against the
- * schemas, run the semantic checks, and — when nothing is wrong — compile the policy set.
+ * Loads a policy repository from its files: each file analysed on its own (parse with
+ * positions, schema, semantic checks), then assembled: referenced files looked up, names
+ * checked across files, and — when nothing is wrong — the policy set compiled.
  * Pure over the files it is given; reading them is the caller's business (disk, git).
  */
 import { posix } from 'node:path';
-import type { Diagnostic, Problem } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { compareDiagnostics } from '../diagnostics/diagnostic.js';
+import type { Code } from '../diagnostics/codes.js';
 import type { Policy, PolicyTest, Settings } from '../generated/schema-types.js';
-import { checkPolicy, checkSettings } from '../policy/checks.js';
-import type { CheckContext } from '../policy/checks.js';
 import { compilePolicy, resolveSettings } from '../policy/compile.js';
 import { buildPolicySet } from '../policy/set.js';
 import type { PolicySet } from '../policy/types.js';
-import { validate } from '../schema/validator.js';
-import type { SchemaName } from '../schema/validator.js';
-import { parseYamlFile, placeProblem } from './yaml-source.js';
-import type { SourceDoc } from './yaml-source.js';
+import { analyzeExact, analyzeFile } from './analyze.js';
+import type { AnalyzedDoc, FileAnalysis, Place, RepoFile } from './analyze.js';
 
-export interface RepoFile {
-  /** Relative to the repository root, with '/' separators. */
-  path: string;
-  text: string;
-}
+export type { RepoFile } from './analyze.js';
 
-export interface RepositoryInput extends CheckContext {
+export interface RepositoryInput {
   files: readonly RepoFile[];
   revision: string;
+  /** Whether a repository-relative path names a file of the policy repository. */
+  exists(path: string): boolean;
 }
 
 export interface LoadedDoc<T> {
   value: T;
-  source: SourceDoc;
+  file: string;
   line: number;
+  /** Where a JSON pointer of the document stands (computed on demand for fast-path files). */
+  placeOf(pointer: string): Place | undefined;
 }
 
 export interface LoadResult {
@@ -44,36 +42,29 @@ export interface LoadResult {
   files: number;
 }
 
-const KINDS = { Policy: 'Policy', PolicyTest: 'PolicyTest', Settings: 'Settings' } as const satisfies Record<string, SchemaName>;
-
 export function loadRepository(input: RepositoryInput): LoadResult {
-  const diagnostics: Diagnostic[] = [];
-  const policies: LoadedDoc<Policy>[] = [];
-  const tests: LoadedDoc<PolicyTest>[] = [];
-  const settingsDocs: LoadedDoc<Settings>[] = [];
-  const report = (source: SourceDoc, problems: Problem[]) => problems.forEach((p) => diagnostics.push(placeProblem(source, p)));
+  return assemble(input, input.files.map(analyzeFile));
+}
 
-  for (const file of input.files) {
-    const parsed = parseYamlFile(file.path, file.text);
-    diagnostics.push(...parsed.diagnostics);
-    for (const source of parsed.docs) {
-      const value = source.value as { kind?: unknown } | null;
-      const kind = typeof value === 'object' && value !== null ? value.kind : undefined;
-      if (typeof kind !== 'string' || !(kind in KINDS)) {
-        report(source, [{ pointer: typeof kind === 'string' ? '/kind' : '', code: 'HST_KIND_UNKNOWN', message: `document kind is ${JSON.stringify(kind ?? null)}`, hint: 'set kind to Policy, PolicyTest or Settings' }]);
-        continue;
-      }
-      const problems = validate(kind as SchemaName, value).map(renameActionTypeProblem);
-      if (kind === 'Policy') problems.push(...checkPolicy(value, input));
-      if (kind === 'Settings') problems.push(...checkSettings(value, input));
-      report(source, problems);
-      const loaded = { value, source, line: source.lines.linePos(source.doc.contents?.range?.[0] ?? 0).line } as LoadedDoc<never>;
-      if (kind === 'Policy') policies.push(loaded);
-      else if (kind === 'PolicyTest') tests.push(loaded);
-      else settingsDocs.push(loaded);
+function diagnostic(doc: LoadedDoc<unknown>, pointer: string, code: Code, message: string, hint: string): Diagnostic {
+  const { line, col } = doc.placeOf(pointer) ?? { line: doc.line, col: 1 };
+  return { file: doc.file, line, col, pointer, code, severity: 'error', message, hint };
+}
+
+/** The step after the per-file analyses (which may come from worker threads), in file order. */
+export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis[]): LoadResult {
+  const diagnostics: Diagnostic[] = [];
+  const byKind = { Policy: [] as LoadedDoc<Policy>[], PolicyTest: [] as LoadedDoc<PolicyTest>[], Settings: [] as LoadedDoc<Settings>[] };
+  const exactly = exactDocs(input);
+  for (const analysis of analyses) {
+    diagnostics.push(...analysis.diagnostics);
+    for (const doc of analysis.docs) {
+      diagnostics.push(...missingFiles(doc, input, exactly));
+      const placeOf = (pointer: string) => exactly(doc).places[pointer];
+      (byKind[doc.kind] as LoadedDoc<unknown>[]).push({ value: doc.value, file: doc.file, line: doc.line, placeOf });
     }
   }
-
+  const { Policy: policies, PolicyTest: tests, Settings: settingsDocs } = byKind;
   diagnostics.push(...duplicatePolicies(policies), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input));
   diagnostics.sort(compareDiagnostics);
   const settings = settingsDocs[0] ?? null;
@@ -81,20 +72,37 @@ export function loadRepository(input: RepositoryInput): LoadResult {
   const policySet = errors
     ? null
     : buildPolicySet(
-        policies.map((p) => compilePolicy(p.value, { file: p.source.file, line: p.line }, settings?.value.spec)),
+        policies.map((p) => compilePolicy(p.value, { file: p.file, line: p.line }, settings?.value.spec)),
         resolveSettings(settings?.value.spec),
         input.revision,
       );
   return { diagnostics, policySet, policies, tests, settings, files: input.files.length };
 }
 
-const ACTION_KEY = /^\/spec\/(actions|onResolved)\/\d+(\/notify\/\d+)*\/[^/]+$/;
+/** The exact analysis of a fast-path document, made once per file when a place is needed. */
+function exactDocs(input: RepositoryInput): (doc: AnalyzedDoc) => AnalyzedDoc {
+  const files = new Map(input.files.map((f) => [f.path, f]));
+  const cache = new Map<string, FileAnalysis>();
+  return (doc) => {
+    if (doc.exact) return doc;
+    let analysis = cache.get(doc.file);
+    if (!analysis) {
+      analysis = analyzeExact(files.get(doc.file)!);
+      cache.set(doc.file, analysis);
+    }
+    return analysis.docs[0] ?? doc;
+  };
+}
 
-/** An unknown key on an action is most likely a misspelt action type: say so. */
-function renameActionTypeProblem(problem: Problem): Problem {
-  if (problem.code !== 'HST_SCHEMA_UNKNOWN_FIELD' || !ACTION_KEY.test(problem.pointer)) return problem;
-  const key = problem.pointer.split('/').pop();
-  return { ...problem, code: 'HST_ACTION_UNKNOWN_TYPE', message: `unknown action type '${key}'`, hint: 'use one of ansible, script, kubernetes, http, slack, pagerduty' };
+function missingFiles(doc: AnalyzedDoc, input: RepositoryInput, exactly: (doc: AnalyzedDoc) => AnalyzedDoc): Diagnostic[] {
+  if (doc.references.every((r) => input.exists(r.path))) return [];
+  return exactly(doc).references
+    .filter((r) => !input.exists(r.path))
+    .map((r) => ({
+      file: doc.file, line: r.line, col: r.col, pointer: r.pointer, code: 'HST_FILE_MISSING', severity: 'error',
+      message: `${r.what} '${r.path}' does not exist in the repository`,
+      hint: `add ${r.path} or fix the path (relative to the repository root)`,
+    }));
 }
 
 function duplicatePolicies(policies: LoadedDoc<Policy>[]): Diagnostic[] {
@@ -108,25 +116,20 @@ function duplicatePolicies(policies: LoadedDoc<Policy>[]): Diagnostic[] {
       seen.set(name, policy);
       continue;
     }
-    found.push(placeProblem(policy.source, {
-      pointer: '/metadata/name', code: 'HST_POLICY_DUPLICATE',
-      message: `policy name '${name}' is already used at ${first.source.file}:${placeProblem(first.source, { pointer: '/metadata/name', code: 'HST_POLICY_DUPLICATE', message: '', hint: '' }).line}`,
-      hint: 'policy names are unique in the repository: rename one',
-    }));
+    const firstLine = first.placeOf('/metadata/name')?.line ?? first.line;
+    found.push(diagnostic(policy, '/metadata/name', 'HST_POLICY_DUPLICATE', `policy name '${name}' is already used at ${first.file}:${firstLine}`, 'policy names are unique in the repository: rename one'));
   }
   return found;
 }
 
 function duplicateSettings(settings: LoadedDoc<Settings>[]): Diagnostic[] {
-  return settings.slice(1).map((s) => placeProblem(s.source, {
-    pointer: '', code: 'HST_SETTINGS_DUPLICATE',
-    message: `a second Settings document (the first is at ${settings[0]!.source.file}:${settings[0]!.line})`,
-    hint: 'keep one Settings document, in homeostat.yaml',
-  }));
+  return settings.slice(1).map((s) =>
+    diagnostic(s, '', 'HST_SETTINGS_DUPLICATE', `a second Settings document (the first is at ${settings[0]!.file}:${settings[0]!.line})`, 'keep one Settings document, in homeostat.yaml'),
+  );
 }
 
 /** Test cases must name payload files that exist, and policies and actions that exist. */
-function testReferences(tests: LoadedDoc<PolicyTest>[], policies: LoadedDoc<Policy>[], ctx: CheckContext): Diagnostic[] {
+function testReferences(tests: LoadedDoc<PolicyTest>[], policies: LoadedDoc<Policy>[], input: RepositoryInput): Diagnostic[] {
   const actions = new Map<string, Set<string>>();
   for (const p of policies) {
     const names = [...(p.value?.spec?.actions ?? []), ...(p.value?.spec?.onResolved ?? [])].map((a) => a?.name);
@@ -137,20 +140,19 @@ function testReferences(tests: LoadedDoc<PolicyTest>[], policies: LoadedDoc<Poli
     const cases = Array.isArray(test.value?.spec?.cases) ? test.value.spec.cases : [];
     cases.forEach((c, i) => {
       if (typeof c?.alerts === 'string') {
-        const path = resolveTestPath(test.source.file, c.alerts);
-        if (path === null || !ctx.exists(path)) {
-          found.push(placeProblem(test.source, { pointer: `/spec/cases/${i}/alerts`, code: 'HST_TEST_ALERTS_MISSING', message: `payload file '${c.alerts}' does not exist in the repository`, hint: 'give a path relative to this test file, inside the repository' }));
+        const path = resolveTestPath(test.file, c.alerts);
+        if (path === null || !input.exists(path)) {
+          found.push(diagnostic(test, `/spec/cases/${i}/alerts`, 'HST_TEST_ALERTS_MISSING', `payload file '${c.alerts}' does not exist in the repository`, 'give a path relative to this test file, inside the repository'));
         }
       }
       (Array.isArray(c?.expect) ? c.expect : []).forEach((e, j) => {
         const known = actions.get(e?.policy);
-        if (!known || !known.has(e?.action)) {
-          found.push(placeProblem(test.source, {
-            pointer: `/spec/cases/${i}/expect/${j}/${known ? 'action' : 'policy'}`, code: 'HST_TEST_UNKNOWN_POLICY',
-            message: known ? `policy '${e.policy}' has no action '${e.action}'` : `no policy named '${e?.policy}'`,
-            hint: known ? `its actions: ${[...known].join(', ')}` : 'name a policy of this repository',
-          }));
-        }
+        if (known && known.has(e?.action)) return;
+        found.push(diagnostic(
+          test, `/spec/cases/${i}/expect/${j}/${known ? 'action' : 'policy'}`, 'HST_TEST_UNKNOWN_POLICY',
+          known ? `policy '${e.policy}' has no action '${e.action}'` : `no policy named '${e?.policy}'`,
+          known ? `its actions: ${[...known].join(', ')}` : 'name a policy of this repository',
+        ));
       });
     });
   }

@@ -11,10 +11,14 @@ import { TEMPLATE_ROOTS } from '../template/liquid.js';
 import { FACTS, OPERATORS, PLAIN_PATH } from './facts.js';
 import { windowProblems } from './window.js';
 
-export interface CheckContext {
-  /** Whether a repository-relative path names a file of the policy repository. */
-  exists(path: string): boolean;
+/** A file a document names; whether it exists is asked of the repository afterwards. */
+export interface Reference {
+  pointer: string;
+  path: string;
+  what: string;
 }
+
+export type Refer = (reference: Reference) => void;
 
 type Obj = Record<string, unknown>;
 type Path = (string | number)[];
@@ -25,34 +29,32 @@ function isObj(value: unknown): value is Obj {
 
 const TARGET_ROOTS = TEMPLATE_ROOTS.filter((r) => r !== 'target');
 
-export function checkPolicy(doc: unknown, ctx: CheckContext): Problem[] {
+export function checkPolicy(doc: unknown, refer: Refer): Problem[] {
   if (!isObj(doc) || !isObj(doc.spec)) return [];
   const spec = doc.spec;
   return [
     ...checkMatch(spec.match),
     ...checkWhen(spec.when, ['spec', 'when']),
     ...checkTemplate(spec.target, ['spec', 'target'], TARGET_ROOTS),
-    ...checkActionLists(spec, ctx),
+    ...checkActionLists(spec, refer),
     ...windowProblems(isObj(spec.guards) ? spec.guards.window : undefined, ['spec', 'guards', 'window']),
   ];
 }
 
 /** Settings name files too: the default inventory must exist. */
-export function checkSettings(doc: unknown, ctx: CheckContext): Problem[] {
+export function checkSettings(doc: unknown, refer: Refer): Problem[] {
   if (!isObj(doc) || !isObj(doc.spec) || !isObj(doc.spec.defaults) || !isObj(doc.spec.defaults.ansible)) return [];
   const inventory = doc.spec.defaults.ansible.inventory;
   if (typeof inventory !== 'string') return [];
-  return checkFile(inventory, 'inventory', ['spec', 'defaults', 'ansible', 'inventory'], ctx);
+  return checkFile(inventory, 'inventory', ['spec', 'defaults', 'ansible', 'inventory'], refer);
 }
 
-function checkFile(file: string, what: string, path: Path, ctx: CheckContext): Problem[] {
+function checkFile(file: string, what: string, path: Path, refer: Refer): Problem[] {
   const at = pointerOf(path);
   if (file.startsWith('/') || file.split('/').includes('..')) {
     return [{ pointer: at, code: 'HST_PATH_OUTSIDE_REPO', message: `${what} '${file}' is outside the policy repository`, hint: 'give a path relative to the repository root, without ..' }];
   }
-  if (!ctx.exists(file)) {
-    return [{ pointer: at, code: 'HST_FILE_MISSING', message: `${what} '${file}' does not exist in the repository`, hint: `add ${file} or fix the path (relative to the repository root)` }];
-  }
+  refer({ pointer: at, path: file, what });
   return [];
 }
 
@@ -118,7 +120,7 @@ function checkTemplate(value: unknown, path: Path, roots: readonly (typeof TEMPL
   return compileTemplate(value, roots).problems.map((p) => ({ pointer: pointerOf(path), ...p }));
 }
 
-function checkActionLists(spec: Obj, ctx: CheckContext): Problem[] {
+function checkActionLists(spec: Obj, refer: Refer): Problem[] {
   const problems: Problem[] = [];
   const names = new Map<string, string>();
   const visit = (list: unknown, path: Path) => {
@@ -131,7 +133,7 @@ function checkActionLists(spec: Obj, ctx: CheckContext): Problem[] {
         if (first) problems.push({ pointer: pointerOf([...at, 'name']), code: 'HST_ACTION_DUPLICATE', message: `action name '${action.name}' is used twice in this policy`, hint: `rename one; the first is at ${first}` });
         else names.set(action.name, pointerOf(at));
       }
-      problems.push(...checkAction(action, at, ctx));
+      problems.push(...checkAction(action, at, refer));
       visit(action.notify, [...at, 'notify']);
     });
   };
@@ -142,7 +144,7 @@ function checkActionLists(spec: Obj, ctx: CheckContext): Problem[] {
 
 const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'notify']);
 
-function checkAction(action: Obj, path: Path, ctx: CheckContext): Problem[] {
+function checkAction(action: Obj, path: Path, refer: Refer): Problem[] {
   const types = actionTypeOf(action);
   const unknown = Object.keys(action).filter((k) => !ACTION_FIELDS.has(k) && !ACTION_TYPES.has(k));
   if (types.length !== 1) {
@@ -155,7 +157,7 @@ function checkAction(action: Obj, path: Path, ctx: CheckContext): Problem[] {
   const problems: Problem[] = [];
   for (const ref of type.files) {
     const file = params[ref.field];
-    if (typeof file === 'string') problems.push(...checkFile(file, ref.what, [...path, type.type, ref.field], ctx));
+    if (typeof file === 'string') problems.push(...checkFile(file, ref.what, [...path, type.type, ref.field], refer));
   }
   if (type.type === 'http' && typeof params.url === 'string' && hasTemplateSyntax(params.url)) {
     problems.push({ pointer: pointerOf([...path, 'http', 'url']), code: 'HST_TEMPLATE_IN_URL', message: `the URL '${params.url}' is a template`, hint: 'write the URL out in the policy; alert values may go in the body' });

@@ -34,10 +34,10 @@ export async function runTests(set: PolicySet, tests: readonly LoadedDoc<PolicyT
   const results: CaseResult[] = [];
   for (const test of tests) {
     for (const [i, c] of test.value.spec.cases.entries()) {
-      const line = test.source.lines.linePos(positionOfCase(test, i)).line;
-      const base = { file: test.source.file, line, test: test.value.metadata.name, name: c.name };
+      const line = test.placeOf(`/spec/cases/${i}`)?.line ?? test.line;
+      const base = { file: test.file, line, test: test.value.metadata.name, name: c.name };
       try {
-        const payload = casePayload(test.source.file, c, read);
+        const payload = casePayload(test.file, c, read);
         const simulation = await simulate(set, [payload], { now: Date.parse(c.now ?? DEFAULT_NOW), enrichment: fixedEnrichment(c.enrichment) });
         const { missing, unexpected } = compare(c.expect, simulation.decisions);
         results.push({ ...base, passed: missing.length === 0 && unexpected.length === 0, missing, unexpected, error: null });
@@ -47,11 +47,6 @@ export async function runTests(set: PolicySet, tests: readonly LoadedDoc<PolicyT
     }
   }
   return results;
-}
-
-function positionOfCase(test: LoadedDoc<PolicyTest>, index: number): number {
-  const node = test.source.doc.getIn(['spec', 'cases', index], true) as { range?: [number, number, number] } | undefined;
-  return node?.range?.[0] ?? 0;
 }
 
 function casePayload(testFile: string, c: Case, read: ReadPayload): SplitPayload {

@@ -40,7 +40,7 @@ function flatten(node: ConditionNode, depth: number, out: (ExplainedCondition & 
 }
 
 export async function explainCommand(dir: string, flags: { alerts: string; policy?: string }, format: string, io: Io): Promise<number> {
-  const { result } = loadDirectory(dir, io.cwd);
+  const { result } = await loadDirectory(dir, io.cwd);
   const set = requirePolicySet(dir, result);
   if (flags.policy !== undefined && !set.policies.some((p) => p.name === flags.policy)) {
     throw new UserError(`--policy ${flags.policy}: no such policy in ${dir}; known: ${set.policies.map((p) => p.name).join(', ')}`);

@@ -7,8 +7,8 @@ function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-export function lintCommand(dir: string, format: string, io: Io): number {
-  const { result } = loadDirectory(dir, io.cwd);
+export async function lintCommand(dir: string, format: string, io: Io): Promise<number> {
+  const { result } = await loadDirectory(dir, io.cwd);
   const problems = result.diagnostics;
   const ok = !problems.some((d) => d.severity === 'error');
   if (format === 'json') {

@@ -12,7 +12,7 @@ export interface SimulateFlags {
 }
 
 export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): Promise<Simulation> {
-  const { result } = loadDirectory(dir, io.cwd);
+  const { result } = await loadDirectory(dir, io.cwd);
   const set = requirePolicySet(dir, result);
   const payloads = flags.alerts.map((file) => readPayloadFile(file, io.cwd));
   return simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false });

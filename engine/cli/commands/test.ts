@@ -16,7 +16,7 @@ function describeFailure(r: CaseResult): string[] {
 }
 
 export async function testCommand(dir: string, format: string, io: Io): Promise<number> {
-  const { repo, result } = loadDirectory(dir, io.cwd);
+  const { repo, result } = await loadDirectory(dir, io.cwd);
   if (!result.policySet) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
     if (format === 'json') io.stdout(JSON.stringify({ ok: false, passed: 0, failed: 0, problems: errors, cases: [] }, null, 2) + '\n');
