@@ -9,9 +9,9 @@ export function comparePolicies(a: CompiledPolicy, b: CompiledPolicy): number {
 
 /**
  * Freezes compiled policies into a set indexed by label value, so an alert is evaluated only
- * against the policies that can match it. A policy is indexed under alertname when it names
- * one, else under the equality label whose values the fewest other policies share; only a
- * policy with no equality at all is tried for every alert.
+ * against the policies that can match it. A policy is indexed under the equality label
+ * (alertname or another) whose values the fewest other policies share, so no bucket grows
+ * with the size of the set; only a policy with no equality at all is tried for every alert.
  */
 export function buildPolicySet(policies: readonly CompiledPolicy[], settings: ResolvedSettings, revision: string): PolicySet {
   const sorted = [...policies].sort(comparePolicies).map(freezePolicy);
@@ -48,8 +48,6 @@ export function buildPolicySet(policies: readonly CompiledPolicy[], settings: Re
 }
 
 function chooseKey(policy: CompiledPolicy, shared: (label: string, value: string) => number): readonly [string, ReadonlySet<string>] | null {
-  const alertname = policy.equalities.find(([label]) => label === 'alertname');
-  if (alertname) return alertname;
   let best: readonly [string, ReadonlySet<string>] | null = null;
   let bestCost = Infinity;
   for (const equality of policy.equalities) {

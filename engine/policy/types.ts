@@ -68,7 +68,7 @@ export interface PolicySet {
   readonly settings: ResolvedSettings;
   /**
    * label → value → the policies that require that value. Each policy sits under one label:
-   * alertname when it names one, else its most selective equality.
+   * its most selective equality.
    */
   readonly index: ReadonlyMap<string, ReadonlyMap<string, readonly CompiledPolicy[]>>;
   /** Policies with no equality to key on: tried for every alert. */
