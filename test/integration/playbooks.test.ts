@@ -67,14 +67,16 @@ beforeAll(() => { varsDir = mkdtempSync(join(tmpdir(), 'homeostat-playbook-vars-
 afterAll(() => { rmSync(varsDir, { recursive: true, force: true }); });
 
 function runPlaybook(playbook: string, vars: Record<string, unknown>,
-  { mode = 'check', namespacePid }: { mode?: 'check' | 'apply'; namespacePid?: number } = {}): Promise<Run> {
+  { mode = 'check', namespacePid, namespaceWd }: { mode?: 'check' | 'apply'; namespacePid?: number; namespaceWd?: string } = {}): Promise<Run> {
   // Written where ansible-playbook will see it: inside the namespace's own filesystems if any.
   const seenFrom = namespacePid === undefined ? '' : `/proc/${namespacePid}/root`;
   const varsFile = join(varsDir, `${playbook}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   mkdirSync(seenFrom + varsDir, { recursive: true });
   writeFileSync(seenFrom + varsFile, JSON.stringify(vars));
   const check = mode === 'check' ? ['--check', '--diff'] : [];
-  return runAnsible(['-i', 'localhost,', '-c', 'local', ...check, '-e', `@${varsFile}`, `playbooks/${playbook}`], namespacePid);
+  // nsenter resolves --wd before it enters the namespace: name the playbook by its path there.
+  const path = namespaceWd === undefined ? `playbooks/${playbook}` : `${namespaceWd}/playbooks/${playbook}`;
+  return runAnsible(['-i', 'localhost,', '-c', 'local', ...check, '-e', `@${varsFile}`, path], namespacePid);
 }
 
 async function pollUntil<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
@@ -265,6 +267,7 @@ describe('clean_disk.yml', () => {
   // and /var/tmp are fresh tmpfs filesystems holding only the files the test makes, seen
   // from here through /proc/PID/root. Nothing of this machine's is touched.
   describe('in a mount namespace with its own /var/log, /tmp and /var/tmp', () => {
+    const NAMESPACE_REPO = '/mnt';
     const DAY_MS = 24 * 3600 * 1000;
     const removable = ['/var/log/app.log.1', '/var/log/app-{{7*7}}.log.gz', '/var/log/app.log.old', '/var/log/nginx/access.log.2.gz'];
     const kept = [
@@ -289,6 +292,11 @@ describe('clean_disk.yml', () => {
       // unshare execs node once the namespace exists: wait for that, then mount the tmpfs.
       await pollUntil('the mount namespace (unshare --mount needs root)', () =>
         readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(process.execPath) ? true : undefined);
+      // The checkout may itself live under /tmp (CI clones anywhere): bind it to /mnt first, so
+      // that the tmpfs mounts below cannot hide the playbooks.
+      const bind = spawnSync(findOnPath('nsenter', 'util-linux'),
+        ['--target', String(pid), '--mount', '--', 'mount', '--bind', repoRoot, NAMESPACE_REPO], { encoding: 'utf8' });
+      if (bind.status !== 0) throw new Error(`could not bind the repository to ${NAMESPACE_REPO} in a mount namespace (root needed): ${bind.stderr}`);
       for (const [dir, mode] of [['/var/log', '0755'], ['/tmp', '1777'], ['/var/tmp', '1777']] as const) {
         const mount = spawnSync(findOnPath('nsenter', 'util-linux'),
           ['--target', String(pid), '--mount', '--', 'mount', '-t', 'tmpfs', '-o', `mode=${mode}`, 'homeostat-test', dir],
@@ -320,7 +328,7 @@ describe('clean_disk.yml', () => {
       }
     };
     const run = (vars: Record<string, unknown>, mode: 'check' | 'apply'): Promise<Run> =>
-      runPlaybook('clean_disk.yml', vars, { mode, namespacePid: holder!.pid! });
+      runPlaybook('clean_disk.yml', vars, { mode, namespacePid: holder!.pid!, namespaceWd: NAMESPACE_REPO });
 
     it('in check mode, lists only old rotated logs and old temporary files, and removes nothing', async () => {
       const result = await run({ mountpoint: '/var/log' }, 'check');
