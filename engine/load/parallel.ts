@@ -82,7 +82,3 @@ function slices(files: readonly RepoFile[], count: number): RepoFile[][] {
   }
   return result;
 }
-
-export async function loadRepositoryParallel(input: RepositoryInput, threads?: number): Promise<LoadResult> {
-  return startLoader(input.files.length, threads).load(input);
-}

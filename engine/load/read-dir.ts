@@ -1,7 +1,7 @@
 /** Reads a policy repository from a directory on disk (the adapter behind lint, test, simulate). */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { RepoFile, RepositoryInput } from './repository.js';
 import { MAX_FILE_BYTES } from './yaml-source.js';
 
@@ -85,8 +85,4 @@ export function readRepository(dir: string, listed?: (count: number) => void): D
       return found;
     },
   };
-}
-
-export function repositoryName(root: string): string {
-  return basename(root);
 }

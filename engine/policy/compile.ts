@@ -153,6 +153,5 @@ export function compilePolicy(policy: Policy, source: { file: string; line: numb
     onResolved: resolvedActions,
     guards: resolveGuards(spec.guards, settings?.defaults?.guards),
     dryRun: spec.dryRun ?? false,
-    disruptive: [...actions, ...resolvedActions].some((a) => ACTION_TYPES.get(a.type)!.disruptive),
   };
 }

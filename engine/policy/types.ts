@@ -50,8 +50,6 @@ export interface CompiledPolicy {
   onResolved: readonly CompiledAction[];
   guards: ResolvedGuards;
   dryRun: boolean;
-  /** Whether an action of this policy changes a system (counts against the blast radius). */
-  disruptive: boolean;
 }
 
 export interface ResolvedSettings {
