@@ -21,10 +21,11 @@ export function checkGuards(policy: CompiledPolicy, phase: string, target: strin
   if (g.window && !inWindow(now, g.window)) return { guard: 'window', reason: `outside the policy window (${g.window.days.join(',')} ${fmtBetween(g.window.between)} ${g.window.timezone})` };
   const last = ledger.lastStart(policy.name, phase, target);
   if (last !== undefined && now - last < g.cooldownMs) {
-    return { guard: 'cooldown', reason: `cooldown: ${policy.name} acted on ${target} ${formatDuration(now - last)} ago (cooldown ${formatDuration(g.cooldownMs)})` };
+    const when = now === last ? 'just now' : `${formatDuration(now - last)} ago`;
+    return { guard: 'cooldown', reason: `cooldown: ${policy.name} decided an action for ${target} ${when} (cooldown ${formatDuration(g.cooldownMs)})` };
   }
   if (g.rateLimit && ledger.countPolicy(policy.name, phase, now - g.rateLimit.perMs) >= g.rateLimit.max) {
-    return { guard: 'rate-limit', reason: `rate limit: ${policy.name} already acted ${g.rateLimit.max} times in ${formatDuration(g.rateLimit.perMs)}` };
+    return { guard: 'rate-limit', reason: `rate limit: ${policy.name} already decided ${g.rateLimit.max} actions in ${formatDuration(g.rateLimit.perMs)}` };
   }
   if (disruptive && ledger.countDisruptive(now - settings.blastRadius.perMs) >= settings.blastRadius.max) {
     return { guard: 'blast-radius', reason: `blast radius: ${settings.blastRadius.max} disruptive actions in ${formatDuration(settings.blastRadius.perMs)} across all policies` };

@@ -178,7 +178,7 @@ describe('simulate --format markdown', () => {
         '| NodeDown `62bf957d7b6668be` | firing | reboot-unresponsive-node | reboot (ansible) | 127.0.0.1 | **awaiting-approval** | approval required |',
         '| NodeDown `62bf957d7b6668be` | firing | notify-critical | slack (slack) | 62bf957d7b6668be | **run** | post to Slack: :rotating_light: NodeDown on 127.0.0.1:9998: Node is down: 127.0.0.1:9998 (not sent) |',
         '| NodeDown `62bf957d7b6668be` | firing | notify-critical | page (pagerduty) | 62bf957d7b6668be | **run** | PagerDuty trigger (critical): NodeDown: Node is down: 127.0.0.1:9998 (not sent) |',
-        '| NodeDown `5da2f060dcf25751` | firing | reboot-unresponsive-node | reboot (ansible) | 127.0.0.1 | **refused** | cooldown: reboot-unresponsive-node acted on 127.0.0.1 0ms ago (cooldown 1h) |',
+        '| NodeDown `5da2f060dcf25751` | firing | reboot-unresponsive-node | reboot (ansible) | 127.0.0.1 | **refused** | cooldown: reboot-unresponsive-node decided an action for 127.0.0.1 just now (cooldown 1h) |',
         '| NodeDown `5da2f060dcf25751` | firing | notify-critical | slack (slack) | 5da2f060dcf25751 | **run** | post to Slack: :rotating_light: NodeDown on 127.0.0.1:9999: Node is down: 127.0.0.1:9999 (not sent) |',
         '| NodeDown `5da2f060dcf25751` | firing | notify-critical | page (pagerduty) | 5da2f060dcf25751 | **run** | PagerDuty trigger (critical): NodeDown: Node is down: 127.0.0.1:9999 (not sent) |',
         '',
@@ -232,7 +232,7 @@ describe('an alert storm (notify-critical: rateLimit 30 per 10m)', () => {
     // Guards see alerts in the order Alertmanager sent them: the first 30 are the ones that run.
     const run = [...new Set(s.decisions.filter((d) => d.verdict === 'run').map((d) => d.alert.fingerprint))];
     expect(run).toEqual(payload.alerts.slice(0, 30).map((a) => a.fingerprint));
-    expect(s.decisions.find((d) => d.refusedBy === 'rate-limit')!.reason).toBe('rate limit: notify-critical already acted 30 times in 10m');
+    expect(s.decisions.find((d) => d.refusedBy === 'rate-limit')!.reason).toBe('rate limit: notify-critical already decided 30 actions in 10m');
   });
 
   it('storm-first-408.json then storm-repeat-500.json in one call: re-sent alerts that ran are duplicates, rate-limited ones are decided again', () => {

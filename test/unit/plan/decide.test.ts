@@ -231,7 +231,7 @@ describe('decide: guards', () => {
     ]);
     expect(decisions.map((d) => [d.target, d.verdict, d.refusedBy, d.reason])).toEqual([
       ['web-1', 'run', null, null],
-      ['web-1', 'refused', 'cooldown', 'cooldown: restart-unit acted on web-1 5m ago (cooldown 15m)'],
+      ['web-1', 'refused', 'cooldown', 'cooldown: restart-unit decided an action for web-1 5m ago (cooldown 15m)'],
       ['web-2', 'run', null, null],
       ['web-1', 'run', null, null],
     ]);
@@ -257,7 +257,7 @@ describe('decide: guards', () => {
     expect(decisions.map((d) => [d.target, d.verdict, d.refusedBy, d.reason])).toEqual([
       ['web-1', 'run', null, null],
       ['web-2', 'run', null, null],
-      ['web-3', 'refused', 'rate-limit', 'rate limit: restart-unit already acted 2 times in 1h'],
+      ['web-3', 'refused', 'rate-limit', 'rate limit: restart-unit already decided 2 actions in 1h'],
       ['web-4', 'run', null, null],
     ]);
   });
@@ -513,7 +513,7 @@ describe('decide: guards', () => {
     const decisions = await plan(set, fixturePayload('node-down-two-instances.json').alerts);
     expect(decisions.map((d) => [d.alert.fingerprint, d.target, d.verdict, d.refusedBy, d.reason])).toEqual([
       ['62bf957d7b6668be', '127.0.0.1', 'awaiting-approval', null, 'approval required'],
-      ['5da2f060dcf25751', '127.0.0.1', 'refused', 'cooldown', 'cooldown: reboot acted on 127.0.0.1 0ms ago (cooldown 1h)'],
+      ['5da2f060dcf25751', '127.0.0.1', 'refused', 'cooldown', 'cooldown: reboot decided an action for 127.0.0.1 just now (cooldown 1h)'],
     ]);
     expect(decisions[0]!.params).toEqual({ playbook: 'playbooks/reboot_node.yml', limit: '127.0.0.1' });
   });
