@@ -387,14 +387,13 @@ describe('reboot_node.yml', () => {
     expect(run.code).toBe(2);
   });
 
-  // Over -c local, ansible.builtin.reboot refuses to reboot the control node even in check
-  // mode, so on this machine the guards are what check mode can show passing.
-  it('in check mode, passes the guards for target_host, then ansible refuses to reboot the control node', async () => {
+  it('in check mode, passes the guards for target_host and says what it would do, without rebooting', async () => {
     const run = await runPlaybook('reboot_node.yml', { target_host: 'localhost', reboot_timeout: 300 });
     expect(run.output).toMatch(/TASK \[Refuse to reboot a host other than target_host\][^\n]*\nok: \[localhost\]/);
     expect(run.output).toMatch(/TASK \[Refuse to reboot more than one host in one run\][^\n]*\nok: \[localhost\]/);
-    expect(run.output).toContain('Running ansible.builtin.reboot with local connection would reboot the control node.');
-    expect(recap(run.output)).toMatchObject({ ok: 3, changed: 0, failed: 1 });
-    expect(run.code).toBe(2);
+    expect(run.output).toMatch(/TASK \[Reboot the node and wait for it to come back\][^\n]*\nskipping: \[localhost\]/);
+    expect(run.output).toContain('check mode: would reboot localhost and wait up to 300s for it to come back');
+    expect(recap(run.output)).toMatchObject({ ok: 4, changed: 1, failed: 0 });
+    expect(run.code).toBe(0);
   });
 });
