@@ -18,7 +18,7 @@ export async function loadDirectory(dir: string, cwd: string): Promise<{ repo: D
       loader = startLoader(count);
     });
   } catch (error) {
-    if (error instanceof RepositoryReadError) throw new UserError(error.message);
+    if (error instanceof RepositoryReadError) throw new UserError(error.message.replace(resolve(cwd, dir), dir));
     throw error;
   }
   if (!repo.files.some((f) => f.path !== 'homeostat.yaml')) {

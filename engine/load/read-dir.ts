@@ -18,7 +18,8 @@ export class RepositoryReadError extends Error {}
  */
 export function locateRepository(dir: string): { root: string; rulesDir: string } {
   const absolute = resolve(dir);
-  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new RepositoryReadError(`${dir}: no such directory; give the policy repository (holding rules/) or its rules/ folder`);
+  if (!existsSync(absolute)) throw new RepositoryReadError(`${dir}: no such directory; give the policy repository (holding rules/) or its rules/ folder`);
+  if (!statSync(absolute).isDirectory()) throw new RepositoryReadError(`${dir}: is a file; give the policy repository (holding rules/) or its rules/ folder, and every file in it is checked`);
   if (existsSync(join(absolute, 'rules')) && statSync(join(absolute, 'rules')).isDirectory()) return { root: absolute, rulesDir: join(absolute, 'rules') };
   for (let up = dirname(absolute); ; up = dirname(up)) {
     if (existsSync(join(up, 'homeostat.yaml')) || existsSync(join(up, '.git'))) return { root: up, rulesDir: absolute };
