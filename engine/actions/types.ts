@@ -17,9 +17,10 @@ export interface ActionType {
   files: readonly FileReference[];
   /**
    * Why the rendered parameters must not run (a value read as an option or a host pattern,
-   * a name Kubernetes would refuse), or null. `raw` are the parameters as written.
+   * a name Kubernetes would refuse), or null. `raw` are the parameters as written. Types
+   * whose parameters reach no process and name no object (notifications) have none.
    */
-  refuse(rendered: Record<string, unknown>, raw: Record<string, unknown>, target: string): string | null;
+  refuse?(rendered: Record<string, unknown>, raw: Record<string, unknown>, target: string): string | null;
   /** One line saying what a dry run would do. */
   describe(rendered: Record<string, unknown>, target: string): string;
   /** A parameter set that lints, for docs and the registry test. */

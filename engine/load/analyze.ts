@@ -15,8 +15,8 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { Diagnostic, Problem } from '../diagnostics/diagnostic.js';
 import { checkPolicy, checkSettings } from '../policy/checks.js';
 import type { Reference } from '../policy/checks.js';
+import { ACTION_TYPES } from '../actions/registry.js';
 import { validate } from '../schema/validator.js';
-import type { SchemaName } from '../schema/validator.js';
 import { MAX_FILE_BYTES, parseYamlFile, placeProblem } from './yaml-source.js';
 import type { SourceDoc } from './yaml-source.js';
 
@@ -60,7 +60,15 @@ const ACTION_KEY = /^\/spec\/(actions|onResolved)\/\d+(\/notify\/\d+)*\/[^/]+$/;
 function renameActionTypeProblem(problem: Problem): Problem {
   if (problem.code !== 'HST_SCHEMA_UNKNOWN_FIELD' || !ACTION_KEY.test(problem.pointer)) return problem;
   const key = problem.pointer.split('/').pop();
-  return { ...problem, code: 'HST_ACTION_UNKNOWN_TYPE', message: `unknown action type '${key}'`, hint: 'use one of ansible, script, kubernetes, http, slack, pagerduty' };
+  return { ...problem, code: 'HST_ACTION_UNKNOWN_TYPE', message: `unknown action type '${key}'`, hint: `use one of ${[...ACTION_TYPES.keys()].join(', ')}` };
+}
+
+/** Schema, then the semantic checks of its kind: the same on both paths. */
+function documentProblems(kind: Kind, value: unknown, refer: (r: Reference) => void): Problem[] {
+  const problems = validate(kind, value).map(renameActionTypeProblem);
+  if (kind === 'Policy') problems.push(...checkPolicy(value, refer));
+  if (kind === 'Settings') problems.push(...checkSettings(value, refer));
+  return problems;
 }
 
 function place(source: SourceDoc, pointer: string): Place {
@@ -109,10 +117,7 @@ export function analyzeFast(file: RepoFile): FileAnalysis | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   if (value.kind !== 'Policy' && value.kind !== 'Settings') return null;
   const references: Reference[] = [];
-  const refer = (r: Reference) => references.push(r);
-  const problems = validate(value.kind, value);
-  if (problems.length) return null;
-  if ((value.kind === 'Policy' ? checkPolicy(value, refer) : checkSettings(value, refer)).length) return null;
+  if (documentProblems(value.kind, value, (r) => references.push(r)).length) return null;
   return {
     diagnostics: [],
     docs: [{ kind: value.kind, value, file: file.path, line: firstContentLine(file.text), places: {}, references: references.map((r) => ({ ...r, line: 0, col: 0 })), exact: false }],
@@ -143,11 +148,7 @@ export function analyzeExact(file: RepoFile): FileAnalysis {
       continue;
     }
     const references: Reference[] = [];
-    const refer = (r: Reference) => references.push(r);
-    const problems = validate(kind as SchemaName, value).map(renameActionTypeProblem);
-    if (kind === 'Policy') problems.push(...checkPolicy(value, refer));
-    if (kind === 'Settings') problems.push(...checkSettings(value, refer));
-    for (const problem of problems) diagnostics.push(placeProblem(source, problem));
+    for (const problem of documentProblems(kind as Kind, value, (r) => references.push(r))) diagnostics.push(placeProblem(source, problem));
     docs.push({
       kind: kind as Kind,
       value,

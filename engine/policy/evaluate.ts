@@ -97,7 +97,7 @@ export class Evaluator {
     const conditional = candidates.filter((p) => p.whenRule !== null);
     let holds: ReadonlySet<CompiledPolicy> = new Set();
     if (conditional.length) {
-      const facts = this.factsOf(alert);
+      const facts = scopeOf(alert);
       const results = await Promise.all(conditional.map((p) => this.run(p, p.whenRule!, facts, alert)));
       holds = new Set(conditional.filter((_, i) => results[i]!.result));
     }
@@ -108,15 +108,11 @@ export class Evaluator {
 
   /** Every policy (or one) run in full, for `explain`: the rule result of each. */
   async explain(alert: Alert, only?: string): Promise<{ policy: CompiledPolicy; result: RuleResult; indexed: boolean }[]> {
-    const facts = this.factsOf(alert);
+    const facts = scopeOf(alert);
     const candidates = new Set(this.candidates(alert));
     const policies = this.set.policies.filter((p) => only === undefined || p.name === only);
     const results = await Promise.all(policies.map((p) => this.run(p, p.rule, facts, alert)));
     return policies.map((policy, i) => ({ policy, result: results[i]!, indexed: candidates.has(policy) }));
-  }
-
-  private factsOf(alert: Alert): Record<string, unknown> {
-    return scopeOf(alert);
   }
 
   private async run(policy: CompiledPolicy, rule: RuleProperties, facts: Record<string, unknown>, alert: Alert): Promise<RuleResult> {

@@ -109,6 +109,6 @@ export function renderTemplate(template: CompiledTemplate, scope: object): strin
       const label = /^labels\.(.+)$/.exec(path);
       throw new TemplateRenderError(label ? `label '${label[1]}' is missing` : `'${path}' is missing`, path);
     }
-    throw new TemplateRenderError(`template failed: ${message.replace(/, line:\d+, col:\d+$/, '')}`, null);
+    throw new TemplateRenderError(`template failed: ${message}`, null);
   }
 }

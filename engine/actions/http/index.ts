@@ -8,9 +8,6 @@ export const http: ActionType = {
   schemaId: `${SCHEMA_ID_BASE}actions/http.schema.json`,
   literalFields: ['url', 'method'],
   files: [],
-  refuse() {
-    return null;
-  },
   describe(rendered) {
     return `${String(rendered.method ?? 'POST')} ${String(rendered.url)} (not sent)`;
   },

@@ -8,9 +8,6 @@ export const pagerduty: ActionType = {
   schemaId: `${SCHEMA_ID_BASE}actions/pagerduty.schema.json`,
   literalFields: ['severity', 'eventAction'],
   files: [],
-  refuse() {
-    return null;
-  },
   describe(rendered) {
     return `PagerDuty ${String(rendered.eventAction ?? 'trigger')} (${String(rendered.severity ?? 'critical')}): ${String(rendered.summary)} (not sent)`;
   },

@@ -8,9 +8,6 @@ export const slack: ActionType = {
   schemaId: `${SCHEMA_ID_BASE}actions/slack.schema.json`,
   literalFields: [],
   files: [],
-  refuse() {
-    return null;
-  },
   describe(rendered) {
     return `post to Slack: ${String(rendered.text)} (not sent)`;
   },
