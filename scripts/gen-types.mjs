@@ -17,6 +17,8 @@ const entries = [
   'settings',
   'policy-test',
   'alertmanager-webhook',
+  'audit-entry',
+  'serve-config',
   'actions/ansible',
   'actions/script',
   'actions/kubernetes',

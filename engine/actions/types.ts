@@ -1,4 +1,6 @@
 /** What every action type provides; the registry maps each type name to one of these. */
+import type { Alert } from '../alerts/payload.js';
+
 export interface FileReference {
   /** The parameter holding the path, e.g. 'playbook'. */
   field: string;
@@ -25,4 +27,37 @@ export interface ActionType {
   describe(rendered: Record<string, unknown>, target: string): string;
   /** A parameter set that lints, for docs and the registry test. */
   example: Record<string, unknown>;
+  /** Carry the action out (through engine/exec). Types without it are not executed by this version. */
+  run?(context: RunContext): Promise<RunResult>;
+}
+
+export interface RunContext {
+  /** The policy repository root: playbooks/, scripts/ and inventories are relative to it. */
+  repoDir: string;
+  /** A private scratch directory for this run; it exists, and the caller removes it afterwards. */
+  workDir: string;
+  /** The rendered parameters (see the type's schema under schemas/actions/). */
+  params: Record<string, unknown>;
+  target: string;
+  alert: Alert;
+  dryRun: boolean;
+  timeoutMs: number;
+  secrets: readonly string[];
+  /** Aborted when the engine stops: the run's process group is ended. */
+  signal: AbortSignal;
+  /** Called with the process group id once a process runs, before it is waited for. */
+  onSpawn(pgid: number): void | Promise<void>;
+}
+
+export interface RunResult {
+  outcome: 'succeeded' | 'failed' | 'timed_out' | 'interrupted';
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  pgid: number | null;
+  command: string[];
+  output: string;
+  outputTruncated: boolean;
+  /** One line when not succeeded: 'exit code 2', 'timed out after 10m', 'ansible-playbook not found: …'. */
+  reason: string | null;
 }

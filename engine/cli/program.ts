@@ -13,6 +13,7 @@ import { lintCommand } from './commands/lint.js';
 import { testCommand } from './commands/test.js';
 import { simulateCommand } from './commands/simulate.js';
 import { explainCommand } from './commands/explain.js';
+import { serveCommand } from './commands/serve.js';
 
 function formatOption(command: keyof typeof FORMATS): Option {
   return new Option('--format <format>', 'output format').choices(FORMATS[command]).default('text');
@@ -69,6 +70,25 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--policy <name>', 'explain this policy only')
     .addOption(formatOption('explain'))
     .action(async (dir: string, o: { alerts: string; policy?: string; format: string }) => setExit(await explainCommand(dir, o, o.format, io)));
+
+  program
+    .command('serve')
+    .description('run the engine: take Alertmanager webhooks, decide, run actions behind the guards, audit every action in git')
+    .option('--policies <dir>', 'the policy repository (default: .)')
+    .option('--config <file>', 'a YAML file whose keys are these flags without dashes, e.g. data-dir: /var/lib/homeostat')
+    .option('--listen <host:port>', 'where the HTTP API listens (default: 127.0.0.1:9595; beyond loopback only with a webhook token)')
+    .option('--data-dir <dir>', 'journal, state and the local audit repository DIR/audit (default: ./.homeostat)')
+    .option('--audit-remote <git-url>', 'push audit commits to this git remote (never force)')
+    .option('--audit-branch <branch>', 'the audit branch (default: main)')
+    .option('--dry-run', 'every action in dry-run: ansible --check --diff, scripts and notifications not run')
+    .option('--webhook-token-file <file>', 'token the webhook requires (or HOMEOSTAT_WEBHOOK_TOKEN), as bearer or basic-auth password')
+    .option('--admin-token-file <file>', 'token the status and actions endpoints require (or HOMEOSTAT_ADMIN_TOKEN)')
+    .option('--max-body <size>', 'largest webhook body, e.g. 32MiB (default); bigger groups: set max_alerts in Alertmanager')
+    .option('--concurrency <n>', 'actions running at once, one per target at most (default: 4)')
+    .option('--shutdown-timeout <duration>', 'how long running actions may finish on SIGTERM (default: 30s)')
+    .option('--log-level <level>', 'fatal, error, warn, info (default), debug or trace')
+    .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, GET /api/v1/status,\nGET /api/v1/actions, /healthz, /readyz, /metrics. See docs/serve.md.')
+    .action(async (o: Record<string, unknown>) => setExit(await serveCommand(o, io)));
 
   return program;
 }

@@ -2,6 +2,86 @@
 /* eslint-disable */
 
 export type Matcher = string | [string, ...string[]] | MatcherOperator;
+/**
+ * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes) use kind 'event'.
+ */
+export type AuditEntry = {
+  apiVersion: "homeostat.dev/v1";
+  kind: "action" | "event";
+  /**
+   * Time-ordered and unique: YYYYMMDDTHHMMSSmmmZ-<8 hex>.
+   */
+  id: string;
+  /**
+   * When the entry was created (the decision, or the event).
+   */
+  at: string;
+  /**
+   * The policy revision that was active.
+   */
+  revision: string;
+  alert?: Alert1;
+  policy?: string;
+  action?: string;
+  /**
+   * The action type: ansible, script, kubernetes, http, slack, pagerduty.
+   */
+  type?: string;
+  phase?: "actions" | "onResolved";
+  target?: string | null;
+  /**
+   * The rendered parameters, secrets redacted.
+   */
+  params?: {} | null;
+  /**
+   * What the action does, in one line.
+   */
+  description?: string | null;
+  verdict?: "run" | "dry-run" | "awaiting-approval" | "refused" | "failed";
+  /**
+   * Why refused or failed.
+   */
+  reason?: string | null;
+  guards?: Guards1;
+  /**
+   * Who approved or denied, when an approval was required.
+   */
+  approval?: {
+    by: string;
+    at: string;
+    answer: "approved" | "denied";
+  } | null;
+  /**
+   * null while the action is pending or running; refused and failed decisions carry their verdict as outcome at once.
+   */
+  outcome?: null | "succeeded" | "failed" | "timed_out" | "interrupted" | "refused" | "denied";
+  execution?: Execution;
+  event?: Event;
+};
+/**
+ * The run: null until it starts (and for actions that never run).
+ */
+export type Execution = {
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  /**
+   * The process group of the run, so that start-up can end what a crash left behind.
+   */
+  pgid: number | null;
+  dryRun: boolean;
+  /**
+   * The argument vector that ran (secrets redacted).
+   */
+  command: string[];
+  /**
+   * The tail of stdout and stderr, secrets redacted.
+   */
+  output: string;
+  outputTruncated: boolean;
+} | null;
 
 /**
  * A remediation policy: which alerts it matches and which actions it runs, behind which guards.
@@ -419,4 +499,83 @@ export interface Alert {
   endsAt?: string;
   generatorURL?: string;
   fingerprint?: string;
+}
+export interface Alert1 {
+  fingerprint: string;
+  alertname: string;
+  status: "firing" | "resolved";
+  startsAt: string;
+  labels: {
+    [k: string]: string;
+  };
+  groupKey?: string;
+  receiver?: string;
+}
+/**
+ * The guards checked, in order, and the one that refused (null when all passed).
+ */
+export interface Guards1 {
+  passed: string[];
+  refusedBy: string | null;
+}
+export interface Event {
+  name:
+    | "engine-started"
+    | "engine-stopped"
+    | "recovered"
+    | "policies-activated"
+    | "policies-rejected"
+    | "paused"
+    | "resumed";
+  message: string;
+  details?: {};
+}
+/**
+ * The `homeostat serve --config FILE` file. Each key is also a flag (--KEY) and an environment variable (HOMEOSTAT_KEY, upper case, '-' as '_'); a flag wins over the environment, which wins over this file.
+ */
+export interface ServeConfig {
+  /**
+   * The policy repository: a directory.
+   */
+  policies?: string;
+  /**
+   * Branch of a git policy remote.
+   */
+  branch?: string;
+  /**
+   * Folder of the policy repository inside a git remote.
+   */
+  path?: string;
+  /**
+   * HOST:PORT the HTTP API listens on.
+   */
+  listen?: string;
+  /**
+   * Journal, state and the local audit repository (DIR/audit).
+   */
+  "data-dir"?: string;
+  /**
+   * A git remote the audit commits are pushed to.
+   */
+  "audit-remote"?: string;
+  "audit-branch"?: string;
+  /**
+   * Every action in dry-run.
+   */
+  "dry-run"?: boolean;
+  "webhook-token-file"?: string;
+  "admin-token-file"?: string;
+  /**
+   * Largest webhook body accepted, such as 32MiB (Alertmanager never retries a 413: set max_alerts in its webhook_config to stay under it).
+   */
+  "max-body"?: string;
+  /**
+   * Actions running at once (one per target at most).
+   */
+  concurrency?: number;
+  /**
+   * A duration such as 30s, 5m, 1h30m or 2d.
+   */
+  "shutdown-timeout"?: string;
+  "log-level"?: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
 }

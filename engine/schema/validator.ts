@@ -18,6 +18,8 @@ export const SCHEMA_IDS = {
   Settings: `${SCHEMA_ID_BASE}settings.schema.json`,
   PolicyTest: `${SCHEMA_ID_BASE}policy-test.schema.json`,
   AlertmanagerWebhook: `${SCHEMA_ID_BASE}alertmanager-webhook.schema.json`,
+  AuditEntry: `${SCHEMA_ID_BASE}audit-entry.schema.json`,
+  ServeConfig: `${SCHEMA_ID_BASE}serve-config.schema.json`,
 } as const;
 
 export type SchemaName = keyof typeof SCHEMA_IDS;

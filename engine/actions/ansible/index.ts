@@ -2,6 +2,7 @@
 import type { ActionType } from '../types.js';
 import { refuseHost } from '../checks.js';
 import { SCHEMA_ID_BASE } from '../../schema/validator.js';
+import { runAnsible } from './run.js';
 
 export const ansible: ActionType = {
   type: 'ansible',
@@ -25,4 +26,5 @@ export const ansible: ActionType = {
     return `ansible-playbook ${String(rendered.playbook)} -i ${inventory}${limit} --check --diff`;
   },
   example: { playbook: 'playbooks/restart_service.yml', limit: '{{ target }}', extraVars: { service: '{{ labels.name }}' } },
+  run: runAnsible,
 };

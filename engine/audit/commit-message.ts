@@ -1,0 +1,94 @@
+/**
+ * The message of an audit commit, and reading it back. A commit of one write says that
+ * write's line; a commit of several says how many and what kind, then one body line per
+ * write. The trailers come in one group per write, each opening with `Homeostat-Entry: <id>`,
+ * so a script (or `log()`) can tell which trailer belongs to which entry.
+ */
+
+export interface AuditWrite {
+  /** The entry id: the file is entryPath(id). */
+  id: string;
+  /** serializeEntry(entry). */
+  content: string;
+  /** One readable line. */
+  message: string;
+  trailers?: Record<string, string>;
+}
+
+export interface EntryTrailers {
+  id: string;
+  trailers: Record<string, string>;
+}
+
+export const ENTRY_TRAILER = 'Homeostat-Entry';
+const TRAILER_KEY = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+
+export function commitMessage(writes: readonly AuditWrite[]): string {
+  const trailers = writes.map(trailerGroup).join('');
+  if (writes.length === 1) return `${oneLine(writes[0]!.message)}\n\n${trailers}`;
+  const body = writes.map((w) => `- ${oneLine(w.message)}\n`).join('');
+  return `${summary(writes)}\n\n${body}\n${trailers}`;
+}
+
+function trailerGroup(write: AuditWrite): string {
+  let out = `${ENTRY_TRAILER}: ${write.id}\n`;
+  for (const [key, value] of Object.entries(write.trailers ?? {})) {
+    if (!TRAILER_KEY.test(key) || key === ENTRY_TRAILER) throw new Error(`not a usable trailer name: ${JSON.stringify(key)}`);
+    out += `${key}: ${oneLine(value)}\n`;
+  }
+  return out;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').trim();
+}
+
+// `audit: 12 entries (9 intents, 3 outcomes)`: the kind is read from the content, which the
+// caller wrote with serializeEntry; the message and trailers are the caller's to word.
+function summary(writes: readonly AuditWrite[]): string {
+  const counts = { intent: 0, outcome: 0, event: 0, other: 0 };
+  for (const w of writes) counts[kindOf(w.content)]++;
+  const parts = [
+    plural(counts.intent, 'intent'),
+    plural(counts.outcome, 'outcome'),
+    plural(counts.event, 'event'),
+    plural(counts.other, 'other'),
+  ].filter(Boolean);
+  return `audit: ${writes.length} entries (${parts.join(', ')})`;
+}
+
+function kindOf(content: string): 'intent' | 'outcome' | 'event' | 'other' {
+  try {
+    const entry = JSON.parse(content) as { kind?: unknown; outcome?: unknown };
+    if (entry.kind === 'event') return 'event';
+    if (entry.kind !== 'action') return 'other';
+    return entry.outcome === null ? 'intent' : 'outcome';
+  } catch {
+    return 'other';
+  }
+}
+
+function plural(n: number, word: string): string {
+  return n === 0 ? '' : `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The trailer groups of a commit message, in order; a commit homeostat did not write has none. */
+export function readTrailers(message: string): EntryTrailers[] {
+  const paragraphs = message.trimEnd().split(/\n\s*\n/);
+  const last = paragraphs.at(-1) ?? '';
+  if (paragraphs.length < 2) return [];
+  const groups: EntryTrailers[] = [];
+  for (const line of last.split('\n')) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9-]*): ?(.*)$/.exec(line);
+    if (!m) return [];
+    const [, key, value] = m as unknown as [string, string, string];
+    if (key === ENTRY_TRAILER) groups.push({ id: value.trim(), trailers: {} });
+    else if (groups.length) groups.at(-1)!.trailers[key] = value;
+  }
+  return groups;
+}
+
+/** The first line of a message. */
+export function subjectOf(message: string): string {
+  return message.split('\n', 1)[0] ?? '';
+}

@@ -1,0 +1,74 @@
+/**
+ * `homeostat serve`: resolve the configuration, start the engine (journal recovery, audit
+ * repository, policies), then listen. SIGTERM or SIGINT stops intake, lets running actions
+ * finish up to --shutdown-timeout, commits the audit and exits 0.
+ */
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { AuditRepo } from '../../audit/repo.js';
+import { checkExposure, ConfigError, isLoopback, resolveServeConfig } from '../../config/serve-config.js';
+import type { EngineConfig } from '../../config/serve-config.js';
+import { Engine } from '../../runtime/engine.js';
+import { createMetrics } from '../../runtime/metrics.js';
+import { buildServer } from '../../server/server.js';
+import { EXIT, UserError } from '../errors.js';
+import type { Io } from '../io.js';
+
+export interface ServeHooks {
+  /** Resolves when the process is asked to stop (SIGTERM/SIGINT by default). */
+  stopSignal?: Promise<string>;
+  /** Told the address once listening (tests). */
+  listening?(address: string): void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function serveCommand(flags: Record<string, unknown>, io: Io, hooks: ServeHooks = {}): Promise<number> {
+  let config: EngineConfig;
+  try {
+    config = resolveServeConfig({ flags, env: hooks.env ?? process.env, cwd: io.cwd });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UserError(`serve: ${error.message}`);
+    throw error;
+  }
+  const exposure = checkExposure(config);
+  if (exposure) throw new UserError(`serve: ${exposure}`);
+
+  const log = pino({ level: config.logLevel, base: { service: 'homeostat' } });
+  if (!config.webhookToken) log.warn({ listen: config.listen }, 'no webhook token: the webhook takes unauthenticated posts, so the engine listens on loopback only');
+  if (config.dryRun) log.info('dry-run: every action runs in dry-run (ansible --check --diff; scripts and notifications not run)');
+  const metrics = createMetrics();
+  const engine = await Engine.start({ config, log, metrics, openAudit: (dir, c) => openAudit(dir, c, log) }).catch((error: Error) => {
+    throw new UserError(`serve: cannot start: ${error.message}`);
+  });
+  const app = buildServer({ engine, metrics, log, webhookToken: config.webhookToken, adminToken: config.adminToken, maxBodyBytes: config.maxBodyBytes });
+  try {
+    const address = await app.listen({ host: config.listen.host, port: config.listen.port });
+    log.info({ address, policies: config.policies, dataDir: config.dataDir, dryRun: config.dryRun, loopbackOnly: isLoopback(config.listen.host) }, 'listening');
+    hooks.listening?.(address);
+  } catch (error) {
+    await engine.stop();
+    throw new UserError(`serve: cannot listen on ${config.listen.host}:${config.listen.port}: ${(error as Error).message}`);
+  }
+
+  const signal = await (hooks.stopSignal ?? untilSignal());
+  log.info({ signal }, 'stop requested');
+  await app.close(); // no new requests; answers in flight are sent
+  await engine.stop();
+  return EXIT.ok;
+}
+
+function openAudit(dir: string, config: EngineConfig, log: Logger) {
+  return AuditRepo.open({ dir, branch: config.audit.branch, remote: config.audit.remote ? { url: config.audit.remote, branch: config.audit.branch } : null, log });
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}

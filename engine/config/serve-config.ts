@@ -1,0 +1,198 @@
+/**
+ * `homeostat serve` configuration from flags, environment (HOMEOSTAT_*) and an optional YAML
+ * file, in that order of precedence, validated once at start-up against
+ * schemas/serve-config.schema.json. A problem is one line naming where the value came from.
+ * Owns no I/O beyond reading the config and token files.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse } from 'yaml';
+import type { ServeConfig } from '../generated/schema-types.js';
+import { validate } from '../schema/validator.js';
+import { parseDuration } from '../util/duration.js';
+
+export const SERVE_KEYS = [
+  'policies', 'branch', 'path', 'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run',
+  'webhook-token-file', 'admin-token-file', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
+] as const satisfies readonly (keyof ServeConfig)[];
+
+export const SERVE_DEFAULTS = {
+  policies: '.',
+  listen: '127.0.0.1:9595',
+  'data-dir': './.homeostat',
+  'audit-branch': 'main',
+  'dry-run': false,
+  'max-body': '32MiB',
+  concurrency: 4,
+  'shutdown-timeout': '30s',
+  'log-level': 'info',
+} as const;
+
+export interface EngineConfig {
+  policies: string;
+  listen: { host: string; port: number };
+  dataDir: string;
+  audit: { remote: string | null; branch: string };
+  dryRun: boolean;
+  webhookToken: string | null;
+  adminToken: string | null;
+  maxBodyBytes: number;
+  concurrency: number;
+  shutdownTimeoutMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export interface ConfigSources {
+  /** Flags as commander parsed them (camelCase), only those given. */
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const UNITS = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
+
+export function resolveServeConfig({ flags, env, cwd }: ConfigSources): EngineConfig {
+  const configFile = typeof flags.config === 'string' ? flags.config : env.HOMEOSTAT_CONFIG;
+  const merged: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, SERVE_DEFAULTS);
+  const origin: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (configFile) {
+    const fromFile = readConfigFile(resolve(cwd, configFile), configFile);
+    for (const [key, value] of Object.entries(fromFile)) {
+      merged[key] = value;
+      origin[key] = `${configFile}: ${key}`;
+    }
+  }
+  for (const key of SERVE_KEYS) {
+    const name = envName(key);
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    merged[key] = fromEnv(key, text);
+    origin[key] = `${name}`;
+  }
+  for (const key of SERVE_KEYS) {
+    const value = flags[camel(key)];
+    if (value === undefined) continue;
+    merged[key] = key === 'concurrency' && typeof value === 'string' ? Number(value) : value;
+    origin[key] = `--${key}`;
+  }
+  const problems = validate('ServeConfig', merged);
+  if (problems.length) {
+    const p = problems[0]!;
+    const key = p.pointer.split('/')[1] ?? '';
+    const where = origin[key] ?? (key ? `--${key}` : configFile ?? 'configuration');
+    throw new ConfigError(`${where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`);
+  }
+  const c = merged as unknown as ServeConfig & { policies: string; listen: string; 'data-dir': string; 'audit-branch': string; 'dry-run': boolean; 'max-body': string; concurrency: number; 'shutdown-timeout': string; 'log-level': string };
+  if (c.branch !== undefined || c.path !== undefined) {
+    throw new ConfigError(`${origin.branch ?? origin.path}: --branch and --path apply to a git policy remote, which this version cannot sync yet; give --policies a directory`);
+  }
+  const base = configFile ? resolve(cwd, configFile, '..') : cwd;
+  return {
+    policies: resolve(origin.policies?.startsWith(configFile ?? '\0') ? base : cwd, c.policies),
+    listen: parseListen(c.listen, origin.listen ?? '--listen'),
+    dataDir: resolve(origin['data-dir']?.startsWith(configFile ?? '\0') ? base : cwd, c['data-dir']),
+    audit: { remote: c['audit-remote'] ?? null, branch: c['audit-branch'] },
+    dryRun: c['dry-run'],
+    webhookToken: token('webhook', { flags, env, origin, configBase: base, cwd, file: c['webhook-token-file'] }),
+    adminToken: token('admin', { flags, env, origin, configBase: base, cwd, file: c['admin-token-file'] }),
+    maxBodyBytes: parseSize(c['max-body']),
+    concurrency: c.concurrency,
+    shutdownTimeoutMs: parseDuration(c['shutdown-timeout'])!,
+    logLevel: c['log-level'],
+  };
+}
+
+/** Without a webhook token the engine must stay on loopback: anyone could post alerts. */
+export function checkExposure(config: EngineConfig): string | null {
+  if (config.webhookToken) return null;
+  if (isLoopback(config.listen.host)) return null;
+  return `--listen ${config.listen.host}:${config.listen.port}: refusing to listen beyond loopback without a webhook token; set --webhook-token-file or HOMEOSTAT_WEBHOOK_TOKEN`;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function readConfigFile(path: string, shown: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${shown}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let value: unknown;
+  try {
+    value = parse(text, { maxAliasCount: 0, uniqueKeys: true });
+  } catch (error) {
+    throw new ConfigError(`${shown}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${shown}: expected a mapping of settings such as 'listen: 127.0.0.1:9595'`);
+  return value as Record<string, unknown>;
+}
+
+function fromEnv(key: string, text: string): unknown {
+  if (key === 'dry-run') return /^(1|true|yes|on)$/i.test(text) ? true : /^(0|false|no|off)$/i.test(text) ? false : text;
+  if (key === 'concurrency') return /^\d+$/.test(text) ? Number(text) : text;
+  return text;
+}
+
+interface TokenSources {
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  origin: Record<string, string>;
+  configBase: string;
+  cwd: string;
+  file: string | undefined;
+}
+
+/**
+ * A token from --X-token-file, else HOMEOSTAT_X_TOKEN, else HOMEOSTAT_X_TOKEN_FILE, else the
+ * config file's X-token-file (resolved against the config file's folder): flag, then
+ * environment, then file, as for every other setting.
+ */
+function token(what: 'webhook' | 'admin', s: TokenSources): string | null {
+  const key = `${what}-token-file`;
+  const envToken = s.env[`HOMEOSTAT_${what.toUpperCase()}_TOKEN`];
+  const source = s.origin[key];
+  if (source === `--${key}` || source?.startsWith('HOMEOSTAT_') || ((envToken === undefined || envToken === '') && s.file)) {
+    const fromConfigFile = source !== undefined && !source.startsWith('--') && !source.startsWith('HOMEOSTAT_');
+    const path = isAbsolute(s.file!) ? s.file! : resolve(fromConfigFile ? s.configBase : s.cwd, s.file!);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(`${source ?? `--${key}`} ${s.file}: cannot read the token file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (text.length < 16) throw new ConfigError(`${source ?? `--${key}`} ${s.file}: the token is shorter than 16 characters; use a long random one (openssl rand -hex 32)`);
+    return text;
+  }
+  if (envToken !== undefined && envToken !== '') {
+    if (envToken.length < 16) throw new ConfigError(`HOMEOSTAT_${what.toUpperCase()}_TOKEN: the token is shorter than 16 characters; use a long random one (openssl rand -hex 32)`);
+    return envToken;
+  }
+  return null;
+}
+
+function parseListen(text: string, where: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(text.slice(at + 1));
+  if (port > 65535) throw new ConfigError(`${where} ${text}: port ${port} is above 65535`);
+  return { host, port };
+}
+
+function parseSize(text: string): number {
+  const m = /^(\d+)(B|KiB|MiB|GiB)$/.exec(text)!;
+  return Number(m[1]) * UNITS[m[2] as keyof typeof UNITS];
+}
+
+function envName(key: string): string {
+  return `HOMEOSTAT_${key.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function camel(key: string): string {
+  return key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}

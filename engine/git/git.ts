@@ -1,0 +1,235 @@
+/**
+ * engine/git: the one place that runs git, and the only importer of simple-git. It owns how
+ * git is called on a repository directory: GIT_DIR always set (git never searches parent
+ * directories, so a missing audit repository can never fall through to the policy checkout
+ * around it), the engine's environment allowlist, no terminal prompts, and the commands that
+ * need stdin (fast-import, cat-file --batch) run through engine/exec. It must not know what
+ * the repository holds: the audit layout and its commit messages belong to engine/audit/.
+ *
+ * simple-git waits 50 ms after any git command that prints nothing (a guard for old `exit`
+ * event ordering, in its completion plugin, whatever `completion` says), so update-ref or
+ * gc --auto would cost 55 ms instead of 4. `endWithEmptyChunk` defeats that wait: the output
+ * is complete once stdout ends, so an empty chunk then changes nothing but the timing.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { simpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
+import { ENV_ALLOWLIST, runCommand } from '../exec/exec.js';
+import type { ExecResult } from '../exec/exec.js';
+
+export { blobId } from './objects.js';
+export { readLog } from './log.js';
+export type { CommitRecord, FileChange, LogQuery } from './log.js';
+
+export interface Git {
+  /** The git directory (for a bare repository, the repository itself). */
+  readonly dir: string;
+  readonly client: SimpleGit;
+  /** What engine/exec adds to its allowlisted environment for git. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface TreeEntry {
+  mode: string;
+  type: 'blob' | 'tree' | 'commit';
+  sha: string;
+  path: string;
+}
+
+export class GitCommandError extends Error {}
+
+/** For the commands run through engine/exec; simple-git ends a command silent this long. */
+const STDIN_COMMAND_TIMEOUT_MS = 300_000;
+const SILENCE_TIMEOUT_MS = 120_000;
+/** Output of commands fed through stdin is read whole; a cap only catches a runaway. */
+const STDIN_OUTPUT_CAP_BYTES = 1024 * 1024 * 1024;
+// Settings that would change output we parse or leave a process behind.
+const CONFIG = ['log.showSignature=false', 'color.ui=false', 'gc.autoDetach=false', 'core.quotePath=false'];
+
+export function openGit(dir: string): Git {
+  const abs = resolve(dir);
+  mkdirSync(abs, { recursive: true });
+  const env = { GIT_DIR: abs, GIT_TERMINAL_PROMPT: '0' };
+  const client = simpleGit({
+    baseDir: abs,
+    config: CONFIG,
+    timeout: { block: SILENCE_TIMEOUT_MS },
+    allowEnvironment: Object.keys(env),
+    trimmed: false,
+  })
+    .env(allowlistedEnv(env))
+    .outputHandler(endWithEmptyChunk);
+  return { dir: abs, client, env };
+}
+
+function allowlistedEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ENV_ALLOWLIST) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+function endWithEmptyChunk(_command: string, stdout: NodeJS.ReadableStream): void {
+  stdout.once('end', () => stdout.emit('data', Buffer.alloc(0)));
+}
+
+export async function initBare(git: Git, branch: string): Promise<void> {
+  await git.client.raw(['init', '--quiet', '--bare', `--initial-branch=${branch}`]);
+}
+
+/** Whether the directory is a bare repository; throws when it is no repository at all. */
+export async function isBareRepository(git: Git): Promise<boolean> {
+  return (await git.client.raw(['rev-parse', '--is-bare-repository'])).trim() === 'true';
+}
+
+export async function setHead(git: Git, branch: string): Promise<void> {
+  await git.client.raw(['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
+}
+
+/** The commit a revision names, or null when it names none. */
+export async function resolveCommit(git: Git, rev: string): Promise<string | null> {
+  const out = await git.client.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+  return out.trim() || null;
+}
+
+/** Commits reachable from `include` and not from `exclude`, oldest first. */
+export async function revList(git: Git, include: readonly string[], exclude: readonly string[] = []): Promise<string[]> {
+  const out = await git.client.raw(['rev-list', '--reverse', '--topo-order', ...include, ...exclude.map((r) => `^${r}`), '--']);
+  return out.split('\n').filter(Boolean);
+}
+
+export async function countCommits(git: Git, include: readonly string[], exclude: readonly string[] = []): Promise<number> {
+  const out = await git.client.raw(['rev-list', '--count', ...include, ...exclude.map((r) => `^${r}`), '--']);
+  return Number(out.trim());
+}
+
+export async function isAncestor(git: Git, ancestor: string, descendant: string): Promise<boolean> {
+  // merge-base --is-ancestor answers through its exit code alone, which simple-git hides.
+  const out = await git.client.raw(['rev-list', '-n', '1', ancestor, `^${descendant}`, '--']);
+  return out.trim() === '';
+}
+
+/**
+ * Moves `ref` to `value` only if it still holds `old` (null: only if it does not exist;
+ * undefined: whatever it holds, for refs only this process writes).
+ */
+export async function updateRef(git: Git, ref: string, value: string, old?: string | null): Promise<void> {
+  const expected = old === undefined ? [] : [old ?? ''];
+  await git.client.raw(['update-ref', '--no-deref', ref, value, ...expected]);
+}
+
+export async function deleteRef(git: Git, ref: string): Promise<void> {
+  await git.client.raw(['update-ref', '--no-deref', '-d', ref]);
+}
+
+/** Every blob under `path` at `rev`, recursively, in path order. */
+export async function listTree(git: Git, rev: string, path: string): Promise<TreeEntry[]> {
+  const out = await git.client.raw(['ls-tree', '-r', '-z', '--full-tree', rev, '--', path]);
+  const entries: TreeEntry[] = [];
+  for (const record of out.split('\0')) {
+    if (!record) continue;
+    const tab = record.indexOf('\t');
+    const [mode, type, sha] = record.slice(0, tab).split(' ');
+    entries.push({ mode: mode!, type: type as TreeEntry['type'], sha: sha!, path: record.slice(tab + 1) });
+  }
+  return entries;
+}
+
+/** Pushes one commit to a remote ref. Never forced: a remote that moved rejects it. */
+export async function pushCommit(git: Git, url: string, commit: string, remoteRef: string): Promise<void> {
+  await git.client.raw(['push', '--porcelain', '--no-follow-tags', '--', url, `${commit}:${remoteRef}`]);
+}
+
+/** Fetches a remote ref into a local one (a tracking ref, so it may move backwards). */
+export async function fetchRef(git: Git, url: string, remoteRef: string, localRef: string): Promise<void> {
+  await git.client.raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', url, `+${remoteRef}:${localRef}`]);
+}
+
+/** Packs loose objects and small packs when git's own thresholds say so; cheap otherwise. */
+export async function gcAuto(git: Git): Promise<void> {
+  await git.client.raw(['gc', '--auto', '--quiet']);
+}
+
+/** Runs `git fast-import` on a stream; returns what it wrote to stdout (get-mark answers). */
+export async function fastImport(git: Git, stream: string, options: { force?: boolean } = {}): Promise<string> {
+  const args = ['fast-import', '--quiet', '--done', ...(options.force ? ['--force'] : [])];
+  const result = await runGit(git, args, stream);
+  return result.output;
+}
+
+/**
+ * The content of each object spec (`<rev>:<path>` or a sha), null for those that do not
+ * exist, with one `git cat-file --batch` process for all of them.
+ */
+export async function readBlobs(git: Git, specs: readonly string[]): Promise<(Buffer | null)[]> {
+  if (specs.length === 0) return [];
+  const result = await runGit(git, ['cat-file', '--batch'], batchInput(specs));
+  return parseBatch(Buffer.from(result.output, 'utf8'), specs.length, true).map((r) => r.content);
+}
+
+/** The object id of each spec, null for those that do not exist (`cat-file --batch-check`). */
+export async function objectIds(git: Git, specs: readonly string[]): Promise<(string | null)[]> {
+  if (specs.length === 0) return [];
+  const result = await runGit(git, ['cat-file', '--batch-check'], batchInput(specs));
+  return parseBatch(Buffer.from(result.output, 'utf8'), specs.length, false).map((r) => r.sha);
+}
+
+function batchInput(specs: readonly string[]): string {
+  for (const spec of specs) if (/[\n\r]/.test(spec)) throw new GitCommandError(`object name contains a line break: ${JSON.stringify(spec)}`);
+  return specs.map((s) => `${s}\n`).join('');
+}
+
+function parseBatch(out: Buffer, count: number, withContent: boolean): { sha: string | null; content: Buffer | null }[] {
+  const results: { sha: string | null; content: Buffer | null }[] = [];
+  let at = 0;
+  while (results.length < count) {
+    const eol = out.indexOf(10, at);
+    if (eol < 0) throw new GitCommandError(`git cat-file: answer ${results.length + 1} of ${count} is missing`);
+    const header = out.subarray(at, eol).toString('utf8');
+    at = eol + 1;
+    const m = /^([0-9a-f]{40,64}) (\w+) (\d+)$/.exec(header);
+    if (!m) {
+      if (!/ (missing|ambiguous)$/.test(header)) throw new GitCommandError(`git cat-file: unexpected answer: ${header}`);
+      results.push({ sha: null, content: null });
+      continue;
+    }
+    if (!withContent) {
+      results.push({ sha: m[1]!, content: null });
+      continue;
+    }
+    const size = Number(m[3]);
+    if (out[at + size] !== 10) throw new GitCommandError(`git cat-file: ${m[1]} is not ${size} bytes long as announced`);
+    results.push({ sha: m[1]!, content: out.subarray(at, at + size) });
+    at += size + 1;
+  }
+  return results;
+}
+
+async function runGit(git: Git, args: string[], input: string): Promise<ExecResult> {
+  const result = await runCommand({
+    file: 'git',
+    args: [...CONFIG.flatMap((c) => ['-c', c]), ...args],
+    cwd: git.dir,
+    env: git.env,
+    input,
+    timeoutMs: STDIN_COMMAND_TIMEOUT_MS,
+    outputCapBytes: STDIN_OUTPUT_CAP_BYTES,
+  });
+  if (result.spawnError) throw new GitCommandError(`git ${args[0]}: ${result.spawnError}`);
+  if (result.timedOut) throw new GitCommandError(`git ${args[0]} timed out after ${STDIN_COMMAND_TIMEOUT_MS / 1000} s`);
+  if (result.exitCode !== 0) {
+    const why = errorText(result.output) || `exit code ${result.exitCode ?? result.signal}`;
+    throw new GitCommandError(`git ${args[0]} failed: ${why}`);
+  }
+  return result;
+}
+
+/** git's complaint on one line: its hints and blank lines dropped, and bounded. */
+export function errorText(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('hint:'));
+  const text = lines.join(' | ');
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+}

@@ -1,0 +1,154 @@
+/**
+ * Moves journaled entries into the audit repository. Whatever accumulates while one commit
+ * runs goes into the next (group commit), so the audit keeps up with a storm. A failed
+ * commit leaves the records in the journal, marks the audit unhealthy (the executor then
+ * starts nothing: fail closed) and is retried with a back-off. Pushing to the remote is a
+ * separate loop: an unreachable remote never holds up local commits.
+ */
+import type { Logger } from 'pino';
+import type { AuditEntry } from '../audit/entry.js';
+import { serializeEntry } from '../audit/entry.js';
+import type { Journal } from '../audit/journal.js';
+import type { Metrics } from './metrics.js';
+import { commitMessage } from './messages.js';
+
+export interface AuditWrite {
+  id: string;
+  content: string;
+  message: string;
+  trailers?: Record<string, string>;
+}
+
+/** The part of the audit repository the engine writes through. */
+export interface AuditSink {
+  commit(writes: readonly AuditWrite[]): Promise<string>;
+  push?(): Promise<{ pushed: boolean; error: string | null }>;
+  pending?(): Promise<number>;
+}
+
+interface Waiting {
+  seq: number;
+  entry: AuditEntry;
+  done: { resolve: () => void; reject: (e: Error) => void };
+  committed: Promise<void>;
+}
+
+const RETRY_MS = [100, 500, 2000, 5000];
+const PUSH_RETRY_MS = [1000, 5000, 15000, 60000];
+
+export class Auditor {
+  private queue: Waiting[] = [];
+  private loop: Promise<void> | null = null;
+  private failure: string | null = null;
+  private attempts = 0;
+  private pushTimer: NodeJS.Timeout | null = null;
+  private pushing: Promise<void> | null = null;
+  private pushFailures = 0;
+  private lastPush: { at: string; ok: boolean; error: string | null } | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly sink: AuditSink,
+    private readonly journal: Journal,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Why the audit cannot be written now, or null. */
+  get error(): string | null {
+    return this.failure;
+  }
+
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  get push(): { at: string; ok: boolean; error: string | null } | null {
+    return this.lastPush;
+  }
+
+  /** Queues a journaled entry record; resolves once it is committed. */
+  enqueue(seq: number, entry: AuditEntry): Promise<void> {
+    let done!: Waiting['done'];
+    const committed = new Promise<void>((resolve, reject) => (done = { resolve, reject }));
+    committed.catch(() => undefined); // a caller that does not wait must not crash the process
+    this.queue.push({ seq, entry, done, committed });
+    this.metrics.auditBacklog.set(this.queue.length);
+    this.loop ??= this.run();
+    return committed;
+  }
+
+  /** Resolves when everything queued so far is committed (or the auditor was stopped). */
+  async flush(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.queue.length && !this.stopped) {
+      const batch = this.queue.slice();
+      try {
+        await this.sink.commit(batch.map((w) => toWrite(w.entry)));
+      } catch (error) {
+        this.metrics.auditFailures.inc();
+        this.failure = `cannot commit to the audit repository: ${(error as Error).message}`;
+        this.log.error({ err: error, entries: batch.length }, 'audit commit failed; no action starts until it succeeds');
+        await delay(RETRY_MS[Math.min(this.attempts++, RETRY_MS.length - 1)]!);
+        continue;
+      }
+      if (this.failure) this.log.info({ entries: batch.length }, 'audit commits resumed');
+      this.failure = null;
+      this.attempts = 0;
+      this.queue.splice(0, batch.length);
+      this.metrics.auditBacklog.set(this.queue.length);
+      const upTo = Math.max(...batch.map((w) => w.seq));
+      this.journal.append([{ t: 'committed', upTo }]); // no need to wait: losing it only means committing again
+      for (const w of batch) w.done.resolve();
+      this.schedulePush(0);
+    }
+    this.loop = null;
+  }
+
+  private schedulePush(delayMs: number): void {
+    if (!this.sink.push || this.pushTimer || this.stopped) return;
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = null;
+      this.pushing ??= this.pushOnce().finally(() => (this.pushing = null));
+    }, delayMs);
+    this.pushTimer.unref();
+  }
+
+  private async pushOnce(): Promise<void> {
+    const result = await this.sink.push!().catch((error: Error) => ({ pushed: false, error: error.message }));
+    this.lastPush = { at: new Date().toISOString(), ok: result.pushed, error: result.error };
+    const unpushed = (await this.sink.pending?.().catch(() => null)) ?? null;
+    if (unpushed !== null) this.metrics.auditUnpushed.set(unpushed);
+    if (result.pushed || result.error === null) {
+      if (this.pushFailures) this.log.info({ unpushed }, 'audit push resumed');
+      this.pushFailures = 0;
+      return;
+    }
+    this.log.warn({ error: result.error, unpushed }, 'audit push failed; commits stay local and are pushed later');
+    this.schedulePush(PUSH_RETRY_MS[Math.min(this.pushFailures++, PUSH_RETRY_MS.length - 1)]!);
+  }
+
+  /** Commits what is queued (bounded by `deadline`), tries one last push, then stops. */
+  async close(deadline: number): Promise<void> {
+    const flushed = this.flush();
+    const left = deadline - Date.now();
+    await Promise.race([flushed, delay(Math.max(0, left))]);
+    this.stopped = true;
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    this.pushTimer = null;
+    await this.pushing;
+    if (this.sink.push && this.queue.length === 0) await this.pushOnce();
+  }
+}
+
+function toWrite(entry: AuditEntry): AuditWrite {
+  const { message, trailers } = commitMessage(entry);
+  return { id: entry.id, content: serializeEntry(entry), message, trailers };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,241 @@
+/**
+ * The engine behind `homeostat serve`: journal, audit repository, guards' memory, policy set
+ * and executor, wired together. It owns the order of things — journal before answer, audit
+ * commit before action, outcome after — and start-up recovery; the HTTP layer only calls it.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { SplitPayload } from '../alerts/payload.js';
+import type { AuditEntry } from '../audit/entry.js';
+import { newEntryId } from '../audit/entry.js';
+import { Journal } from '../audit/journal.js';
+import type { NewRecord } from '../audit/journal.js';
+import type { EngineConfig } from '../config/serve-config.js';
+import { Auditor } from './auditor.js';
+import type { AuditSink } from './auditor.js';
+import { Executor } from './executor.js';
+import { decidePayload, evaluatePayload } from './intake.js';
+import { IndexedLedger } from './ledger.js';
+import type { Metrics } from './metrics.js';
+import { LocalPolicySource } from './policies.js';
+import type { ActiveSet, LoadReport } from './policies.js';
+import { RecentActions } from './recent.js';
+import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
+
+const COMPACT_BYTES = 64 * 1024 * 1024;
+
+export class NotReadyError extends Error {}
+
+export interface EngineDeps {
+  config: EngineConfig;
+  log: Logger;
+  metrics: Metrics;
+  /** Opens the audit repository at DIR/audit (injected so tests can break it). */
+  openAudit(dir: string, config: EngineConfig): Promise<AuditSink>;
+  clock?: () => number;
+}
+
+export interface ReceiveResult {
+  alerts: number;
+  decisions: number;
+  duplicates: number;
+  actions: number;
+  revision: string;
+}
+
+export class Engine {
+  private stopping = false;
+  private compacting: Promise<void> | null = null;
+  readonly recent = new RecentActions(500);
+  readonly startedAt = new Date().toISOString();
+
+  private constructor(
+    private readonly deps: EngineDeps,
+    private readonly journal: Journal,
+    private readonly auditor: Auditor,
+    private ledger: IndexedLedger,
+    private readonly executor: Executor,
+    readonly policies: LocalPolicySource,
+    private readonly clock: () => number,
+  ) {}
+
+  static async start(deps: EngineDeps): Promise<Engine> {
+    const { config, log, metrics } = deps;
+    const clock = deps.clock ?? Date.now;
+    mkdirSync(config.dataDir, { recursive: true });
+    const { journal, records } = Journal.open(join(config.dataDir, 'journal'));
+    const state = replay(records);
+    const sink = await deps.openAudit(join(config.dataDir, 'audit'), config);
+    const auditor = new Auditor(sink, journal, log, metrics);
+    const ledger = IndexedLedger.restore({ seen: state.seen, ledger: state.ledger }, clock);
+    const workRoot = join(config.dataDir, 'work');
+    mkdirSync(workRoot, { recursive: true });
+    const secrets = [config.webhookToken, config.adminToken].filter((t): t is string => t !== null);
+    let engine: Engine | null = null;
+    const executor = new Executor({
+      concurrency: config.concurrency,
+      repoDir: () => engine?.policies.active?.root ?? config.policies,
+      workRoot,
+      secrets,
+      journal,
+      auditor,
+      log,
+      metrics,
+      clock,
+      onEntry: (entry) => engine?.recent.put(entry),
+    });
+    const policies = new LocalPolicySource(config.policies, log, (report, active, previous) => engine?.onPolicyLoad(report, active, previous));
+    engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock);
+
+    // What a crash left: commit what git lacks, oldest first, then close what never ended.
+    for (const record of state.uncommitted) void auditor.enqueue(record.seq, record.entry);
+    const cut = await interruptUnfinished(state, clock());
+    if (cut.length) {
+      log.warn({ interrupted: cut.length, ended: cut.filter((c) => c.ended).length }, 'actions cut short by the last stop recorded as interrupted; none is re-run');
+      await engine.record(cut.map((c) => c.entry));
+      await engine.record([engine.event('recovered', `${cut.length} action(s) interrupted by the last stop recorded; none re-run`, { ids: cut.map((c) => c.entry.id) })]);
+    }
+    if (state.uncommitted.length) log.info({ entries: state.uncommitted.length }, 'committing journal entries missing from the audit repository');
+    await auditor.flush();
+    await engine.compact();
+
+    await policies.load();
+    policies.watch();
+    return engine;
+  }
+
+  /** Why the engine does not take alerts or run actions now; empty when ready. */
+  notReady(): string[] {
+    const reasons: string[] = [];
+    if (this.stopping) reasons.push('the engine is stopping');
+    if (!this.policies.active) reasons.push(`no valid policy revision is active${this.policies.lastLoad?.error ? `: ${this.policies.lastLoad.error}` : ''}`);
+    if (this.journal.broken) reasons.push(this.journal.broken.message);
+    if (this.auditor.error) reasons.push(`${this.auditor.error}; no action runs until the audit can be written`);
+    this.deps.metrics.ready.set(reasons.length ? 0 : 1);
+    return reasons;
+  }
+
+  /**
+   * Decides every alert of a payload and makes the decisions durable; actions are queued and
+   * run after this returns. Throws NotReadyError when no decision can be made durably.
+   */
+  async receive(payload: SplitPayload): Promise<ReceiveResult> {
+    const active = this.policies.active;
+    if (this.stopping || !active || this.journal.broken) throw new NotReadyError(this.notReady().join('; '));
+    const { metrics, config } = this.deps;
+    for (const alert of payload.alerts) metrics.alertsReceived.inc({ status: alert.status });
+    const matches = await evaluatePayload(active.evaluator, payload);
+    const intake = decidePayload(active.set, payload, matches, { now: this.clock(), dryRun: config.dryRun, ledger: this.ledger, secrets: this.secrets() });
+    const records: NewRecord[] = [];
+    if (intake.guard.seen.length || intake.guard.ledger.length) records.push({ t: 'guard', at: this.clock(), ...intake.guard });
+    for (const entry of intake.entries) records.push({ t: 'entry', entry });
+    const { seqs, durable } = this.journal.append(records);
+    await durable; // the answer waits for this: then a crash loses nothing Alertmanager was told
+    const offset = records.length - intake.entries.length;
+    const committed = new Map<string, Promise<void>>();
+    intake.entries.forEach((entry, i) => {
+      committed.set(entry.id, this.auditor.enqueue(seqs[offset + i]!, entry));
+      this.recent.put(entry);
+    });
+    for (const job of intake.jobs) this.executor.submit(job, committed.get(job.entry.id)!);
+    let duplicates = 0;
+    for (const d of intake.decisions) {
+      const verdict = d.refusedBy === 'duplicate' ? 'duplicate' : d.verdict;
+      if (verdict === 'duplicate') duplicates++;
+      metrics.decisions.inc({ verdict });
+    }
+    if (this.journal.bytes > COMPACT_BYTES) void this.compact();
+    return { alerts: intake.alerts, decisions: intake.decisions.length, duplicates, actions: intake.jobs.length, revision: active.set.revision };
+  }
+
+  status() {
+    const active = this.policies.active;
+    return {
+      ready: this.notReady().length === 0,
+      notReady: this.notReady(),
+      startedAt: this.startedAt,
+      dryRun: this.deps.config.dryRun,
+      policies: {
+        source: this.deps.config.policies,
+        revision: active?.set.revision ?? null,
+        count: active?.set.policies.length ?? 0,
+        activatedAt: active?.activatedAt ?? null,
+        paused: active?.set.settings.paused ?? false,
+        lastLoad: this.policies.lastLoad,
+      },
+      queue: { waiting: this.executor.depth, running: this.executor.active },
+      audit: { backlog: this.auditor.backlog, error: this.auditor.error, lastPush: this.auditor.push, remote: this.deps.config.audit.remote },
+    };
+  }
+
+  /** Journals entries (fsynced) and queues them for the audit repository. */
+  private async record(entries: AuditEntry[]): Promise<void> {
+    const { seqs, durable } = this.journal.append(entries.map((entry) => ({ t: 'entry' as const, entry })));
+    await durable;
+    entries.forEach((entry, i) => {
+      void this.auditor.enqueue(seqs[i]!, entry);
+      this.recent.put(entry);
+    });
+  }
+
+  private event(name: NonNullable<AuditEntry['event']>['name'], message: string, details?: Record<string, unknown>): AuditEntry {
+    const now = this.clock();
+    return {
+      apiVersion: 'homeostat.dev/v1',
+      kind: 'event',
+      id: newEntryId(now),
+      at: new Date(now).toISOString(),
+      revision: this.policies.active?.set.revision ?? 'none',
+      event: { name, message, ...(details ? { details } : {}) },
+    };
+  }
+
+  private onPolicyLoad(report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null): void {
+    const { log, metrics } = this.deps;
+    if (!report.ok) {
+      metrics.policyReloads.inc({ result: 'rejected' });
+      const first = report.diagnostics[0];
+      log.error({ revision: report.revision, problems: report.problems, first, error: report.error, keeping: previous?.set.revision ?? null }, 'policy change rejected; the last good set stays active');
+      void this.record([this.event('policies-rejected', `${report.revision ?? 'the policy directory'} rejected: ${report.error}${first ? `; first ${first.file}:${first.line}:${first.col} ${first.code} ${first.message}` : ''}`, { diagnostics: report.diagnostics, problems: report.problems, keeping: previous?.set.revision ?? null })]).catch(() => undefined);
+      this.notReady();
+      return;
+    }
+    if (!active) return;
+    metrics.policyReloads.inc({ result: 'activated' });
+    metrics.policyActive.reset();
+    metrics.policyActive.set({ revision: active.set.revision }, 1);
+    metrics.policyCount.set(active.set.policies.length);
+    log.info({ revision: active.set.revision, policies: active.set.policies.length, previous: previous?.set.revision ?? null, paused: active.set.settings.paused }, 'policies activated');
+    void this.record([this.event('policies-activated', `${active.set.revision} activated: ${active.set.policies.length} policies${active.set.settings.paused ? ' (paused)' : ''}`, { previous: previous?.set.revision ?? null, paused: active.set.settings.paused })]).catch(() => undefined);
+    this.notReady();
+  }
+
+  private secrets(): string[] {
+    return [this.deps.config.webhookToken, this.deps.config.adminToken].filter((t): t is string => t !== null);
+  }
+
+  private compact(): Promise<void> {
+    this.compacting ??= this.journal
+      .compact((records) => snapshotOf(replay(records), this.clock()))
+      .then(() => {
+        this.ledger = IndexedLedger.restore(this.ledger.export(this.clock()), this.clock);
+      })
+      .catch((error: Error) => this.deps.log.error({ err: error }, 'journal compaction failed; the journal keeps growing'))
+      .finally(() => (this.compacting = null));
+    return this.compacting;
+  }
+
+  /** SIGTERM: stop intake, let running actions finish until the deadline, commit, stop. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const deadline = this.clock() + this.deps.config.shutdownTimeoutMs;
+    this.deps.log.info({ running: this.executor.active, waiting: this.executor.depth, deadlineMs: this.deps.config.shutdownTimeoutMs }, 'stopping: no new alerts; running actions may finish');
+    await this.policies.close();
+    await this.executor.stop(deadline);
+    await this.auditor.close(Math.max(deadline, this.clock() + 10_000));
+    await this.journal.close();
+    this.deps.log.info({ backlog: this.auditor.backlog }, 'stopped');
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * From a webhook payload to audit entries: every alert of the group is evaluated and decided
+ * by the same evaluate → decide code the CLI runs, against one policy set (an alert is never
+ * decided by two revisions). The decisions of a payload are made in one synchronous pass, so
+ * a concurrent re-send of the same alerts (an HA pair) finds them already decided.
+ */
+import type { Alert, SplitPayload } from '../alerts/payload.js';
+import type { AuditEntry } from '../audit/entry.js';
+import { newEntryId } from '../audit/entry.js';
+import { redact } from '../exec/exec.js';
+import type { Decision } from '../plan/decide.js';
+import { decide } from '../plan/decide.js';
+import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
+import type { Evaluator, Match } from '../policy/evaluate.js';
+import type { CompiledAction, CompiledPolicy, PolicySet } from '../policy/types.js';
+
+/** The order guards are checked in (plan/guards.ts), for the audit's `guards.passed`. */
+const GUARD_ORDER = ['duplicate', 'paused', 'maintenance', 'window', 'cooldown', 'rate-limit', 'blast-radius'] as const;
+const EVALUATION_SLICE = 32;
+
+export interface Job {
+  entry: AuditEntry;
+  alert: Alert;
+  action: CompiledAction;
+}
+
+export interface Intake {
+  alerts: number;
+  decisions: Decision[];
+  /** One per decision except duplicates (a re-send is counted, not audited again). */
+  entries: AuditEntry[];
+  /** Entries whose action is to run (run and dry-run verdicts), in decision order. */
+  jobs: Job[];
+  /** What the decisions taught the guards, for the journal. */
+  guard: { seen: string[]; ledger: LedgerEntry[] };
+}
+
+export interface IntakeOptions {
+  now: number;
+  dryRun: boolean;
+  ledger: GuardLedger;
+  secrets: readonly string[];
+}
+
+export async function evaluatePayload(evaluator: Evaluator, payload: SplitPayload): Promise<Match[][]> {
+  const matches: Match[][] = [];
+  const alerts = payload.alerts;
+  for (let i = 0; i < alerts.length; i += EVALUATION_SLICE) {
+    matches.push(...(await Promise.all(alerts.slice(i, i + EVALUATION_SLICE).map((a) => evaluator.evaluate(a)))));
+  }
+  return matches;
+}
+
+/** Decides every alert of the payload; synchronous, so no other payload interleaves. */
+export function decidePayload(set: PolicySet, payload: SplitPayload, matches: readonly Match[][], options: IntakeOptions): Intake {
+  const recorder = new RecordingLedger(options.ledger);
+  const result: Intake = { alerts: payload.alerts.length, decisions: [], entries: [], jobs: [], guard: recorder.taught };
+  const at = new Date(options.now).toISOString();
+  payload.alerts.forEach((alert, i) => {
+    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder });
+    for (const decision of decisions) {
+      result.decisions.push(decision);
+      if (decision.refusedBy === 'duplicate') continue;
+      const entry = toEntry(decision, alert, at, options.now, options.secrets);
+      result.entries.push(entry);
+      if (decision.verdict === 'run' || decision.verdict === 'dry-run') {
+        result.jobs.push({ entry, alert, action: actionOf(set, decision) });
+      }
+    }
+  });
+  return result;
+}
+
+function toEntry(decision: Decision, alert: Alert, at: string, now: number, secrets: readonly string[]): AuditEntry {
+  const refusedAt = decision.refusedBy ? GUARD_ORDER.indexOf(decision.refusedBy as (typeof GUARD_ORDER)[number]) : -1;
+  const passed = refusedAt >= 0 ? GUARD_ORDER.slice(0, refusedAt) : decision.refusedBy ? ['duplicate'] : [...GUARD_ORDER];
+  const outcome = decision.verdict === 'refused' ? 'refused' : decision.verdict === 'failed' ? 'failed' : null;
+  return {
+    apiVersion: 'homeostat.dev/v1',
+    kind: 'action',
+    id: newEntryId(now),
+    at,
+    revision: decision.revision,
+    alert: {
+      fingerprint: alert.fingerprint,
+      alertname: alert.alertname,
+      status: alert.status,
+      startsAt: alert.startsAt,
+      labels: { ...alert.labels },
+      groupKey: alert.group.groupKey,
+      receiver: alert.group.receiver,
+    },
+    policy: decision.policy,
+    action: decision.action,
+    type: decision.type,
+    phase: decision.phase,
+    target: decision.target,
+    params: decision.params && secrets.length ? (JSON.parse(redact(JSON.stringify(decision.params), secrets)) as Record<string, unknown>) : decision.params,
+    description: decision.description,
+    verdict: decision.verdict,
+    reason: decision.reason,
+    guards: { passed, refusedBy: decision.refusedBy },
+    approval: null,
+    outcome,
+    execution: null,
+  };
+}
+
+const byName = new WeakMap<PolicySet, Map<string, CompiledPolicy>>();
+
+function actionOf(set: PolicySet, decision: Decision): CompiledAction {
+  let names = byName.get(set);
+  if (!names) byName.set(set, (names = new Map(set.policies.map((p) => [p.name, p]))));
+  const policy = names.get(decision.policy)!;
+  const actions = decision.phase === 'actions' ? policy.actions : policy.onResolved;
+  return actions.find((a) => a.name === decision.action)!;
+}
+
+/** Passes every call through and keeps what was learnt, so that it can be journaled. */
+class RecordingLedger implements GuardLedger {
+  readonly taught: { seen: string[]; ledger: LedgerEntry[] } = { seen: [], ledger: [] };
+
+  constructor(private readonly inner: GuardLedger) {}
+
+  seen(key: string): boolean {
+    return this.inner.seen(key);
+  }
+
+  markSeen(key: string): void {
+    this.inner.markSeen(key);
+    this.taught.seen.push(key);
+  }
+
+  lastStart(policy: string, phase: string, target: string): number | undefined {
+    return this.inner.lastStart(policy, phase, target);
+  }
+
+  countPolicy(policy: string, phase: string, since: number): number {
+    return this.inner.countPolicy(policy, phase, since);
+  }
+
+  countDisruptive(since: number): number {
+    return this.inner.countDisruptive(since);
+  }
+
+  record(entry: LedgerEntry): void {
+    this.inner.record(entry);
+    this.taught.ledger.push(entry);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Commit messages of the audit repository: one line a person reads in `git log --oneline`,
+ * and trailers a script reads (`git log --format=%(trailers)`).
+ */
+import type { AuditEntry } from '../audit/entry.js';
+import { formatDuration } from '../util/duration.js';
+
+export function commitMessage(entry: AuditEntry): { message: string; trailers: Record<string, string> } {
+  const trailers: Record<string, string> = { 'Homeostat-Revision': entry.revision };
+  if (entry.kind === 'event') {
+    trailers['Homeostat-Event'] = entry.event!.name;
+    return { message: oneLine(`${entry.event!.name}: ${entry.event!.message}`), trailers };
+  }
+  const what = `${entry.policy}/${entry.action} (${entry.type}) on ${entry.target ?? 'no target'}`;
+  const alert = `${entry.alert!.alertname} ${entry.alert!.status} [${entry.alert!.fingerprint}]`;
+  Object.assign(trailers, {
+    'Homeostat-Policy': entry.policy!,
+    'Homeostat-Target': entry.target ?? '',
+    'Homeostat-Alert': entry.alert!.fingerprint,
+    'Homeostat-Outcome': entry.outcome ?? 'pending',
+  });
+  return { message: oneLine(`${headline(entry)} ${what}, for ${alert}${tail(entry)}`), trailers };
+}
+
+function headline(entry: AuditEntry): string {
+  const dry = entry.verdict === 'dry-run' ? ' (dry run)' : '';
+  switch (entry.outcome) {
+    case null:
+    case undefined:
+      return entry.verdict === 'awaiting-approval' ? 'awaiting approval:' : `intent${dry}:`;
+    case 'timed_out':
+      return `timed out${dry}:`;
+    default:
+      return `${entry.outcome}${dry}:`;
+  }
+}
+
+function tail(entry: AuditEntry): string {
+  const run = entry.execution;
+  const reason = entry.reason ? ` — ${entry.reason.replace(new RegExp(`^${entry.outcome ?? ''}:\\s*`), '')}` : '';
+  if (entry.outcome === 'refused' || (entry.outcome === 'failed' && !run)) return reason;
+  if (!run || entry.outcome === null) return '';
+  const ran = run.exitCode !== null || run.signal !== null || (run.durationMs ?? 0) > 0;
+  const took = ran && run.durationMs !== null ? ` in ${formatDuration(run.durationMs)}` : '';
+  const code = run.exitCode !== null ? `, exit ${run.exitCode}` : run.signal ? `, ${run.signal}` : '';
+  return `${took}${code}${entry.outcome !== 'succeeded' ? reason : ''}`;
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/[\r\n]+/g, ' ');
+  return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat;
+}

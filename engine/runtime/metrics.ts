@@ -1,0 +1,37 @@
+/**
+ * The engine's Prometheus metrics, on a registry of its own (so that tests and two engines in
+ * one process never share counters). Label values are bounded sets: never a policy name from
+ * ten thousand, never anything from an alert.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export function createMetrics(options: { defaults?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'homeostat_' });
+  const registers = [registry];
+  return {
+    registry,
+    webhookRequests: new Counter({ name: 'homeostat_webhook_requests_total', help: 'Webhook requests by HTTP status code.', labelNames: ['code'] as const, registers }),
+    alertsReceived: new Counter({ name: 'homeostat_alerts_received_total', help: 'Alerts received on the webhook, by status.', labelNames: ['status'] as const, registers }),
+    decisions: new Counter({ name: 'homeostat_decisions_total', help: 'Decisions by verdict (duplicate: a re-sent alert already decided).', labelNames: ['verdict'] as const, registers }),
+    actions: new Counter({ name: 'homeostat_actions_total', help: 'Actions that ended, by type and outcome.', labelNames: ['type', 'outcome'] as const, registers }),
+    actionDuration: new Histogram({
+      name: 'homeostat_action_duration_seconds',
+      help: 'How long actions ran, by type.',
+      labelNames: ['type'] as const,
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    }),
+    queueDepth: new Gauge({ name: 'homeostat_queue_depth', help: 'Actions waiting to run (not yet started).', registers }),
+    running: new Gauge({ name: 'homeostat_actions_running', help: 'Actions running now.', registers }),
+    auditBacklog: new Gauge({ name: 'homeostat_audit_backlog', help: 'Journaled audit records not yet committed to the audit repository.', registers }),
+    auditUnpushed: new Gauge({ name: 'homeostat_audit_unpushed_commits', help: 'Audit commits not yet pushed to the audit remote.', registers }),
+    auditFailures: new Counter({ name: 'homeostat_audit_commit_failures_total', help: 'Failed attempts to commit to the audit repository.', registers }),
+    policyReloads: new Counter({ name: 'homeostat_policy_reloads_total', help: 'Policy loads by result (activated, rejected).', labelNames: ['result'] as const, registers }),
+    policyActive: new Gauge({ name: 'homeostat_policy_active_info', help: 'The active policy revision (value 1).', labelNames: ['revision'] as const, registers }),
+    policyCount: new Gauge({ name: 'homeostat_policies', help: 'Policies in the active set.', registers }),
+    ready: new Gauge({ name: 'homeostat_ready', help: '1 when the engine takes alerts and runs actions.', registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

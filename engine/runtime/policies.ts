@@ -1,0 +1,128 @@
+/**
+ * The active policy set of a local policy directory: loaded and validated whole before it
+ * replaces the active one, reloaded when files change (chokidar, debounced). A change with
+ * problems keeps the last good set active and says why (status, log, metrics, audit event).
+ * The swap is one assignment: an alert being evaluated keeps the set it started with.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { watch } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
+import type { Logger } from 'pino';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { startLoader } from '../load/parallel.js';
+import type { Loader } from '../load/parallel.js';
+import { locateRepository, readRepository } from '../load/read-dir.js';
+import { Evaluator } from '../policy/evaluate.js';
+import type { PolicySet } from '../policy/types.js';
+
+export interface ActiveSet {
+  set: PolicySet;
+  evaluator: Evaluator;
+  root: string;
+  activatedAt: string;
+}
+
+export interface LoadReport {
+  at: string;
+  ok: boolean;
+  revision: string | null;
+  /** The first problems, as lint prints them; `problems` counts them all. */
+  diagnostics: Diagnostic[];
+  problems: number;
+  error: string | null;
+}
+
+const SHOWN_DIAGNOSTICS = 20;
+const DEBOUNCE_MS = 250;
+
+export class LocalPolicySource {
+  private current: ActiveSet | null = null;
+  private report: LoadReport | null = null;
+  private watcher: FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private loading: Promise<LoadReport> | null = null;
+  private again = false;
+
+  constructor(
+    readonly dir: string,
+    private readonly log: Logger,
+    private readonly onLoad: (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => void,
+  ) {}
+
+  get active(): ActiveSet | null {
+    return this.current;
+  }
+
+  get lastLoad(): LoadReport | null {
+    return this.report;
+  }
+
+  /** Loads the directory now; a load asked for during another runs right after it. */
+  load(): Promise<LoadReport> {
+    if (this.loading) {
+      this.again = true;
+      return this.loading;
+    }
+    this.loading = this.loadOnce().finally(() => {
+      this.loading = null;
+      if (this.again) {
+        this.again = false;
+        void this.load();
+      }
+    });
+    return this.loading;
+  }
+
+  private async loadOnce(): Promise<LoadReport> {
+    const at = new Date().toISOString();
+    let report: LoadReport;
+    let activated: ActiveSet | null = null;
+    try {
+      let loader: Loader | undefined;
+      const repo = readRepository(this.dir, (count) => {
+        loader = startLoader(count);
+      });
+      const result = await (loader ?? startLoader(repo.files.length)).load(repo);
+      const errors = result.diagnostics.filter((d) => d.severity === 'error');
+      if (result.policySet && errors.length === 0) {
+        activated = { set: result.policySet, evaluator: new Evaluator(result.policySet), root: repo.root, activatedAt: at };
+        report = { at, ok: true, revision: result.policySet.revision, diagnostics: [], problems: 0, error: null };
+      } else {
+        report = { at, ok: false, revision: repo.revision, diagnostics: errors.slice(0, SHOWN_DIAGNOSTICS), problems: errors.length, error: `${errors.length} problem(s) in the policies` };
+      }
+    } catch (error) {
+      report = { at, ok: false, revision: null, diagnostics: [], problems: 0, error: (error as Error).message };
+    }
+    const previous = this.current;
+    if (activated && activated.set.revision === previous?.set.revision) activated = null; // nothing changed
+    if (activated) this.current = activated;
+    this.report = report;
+    this.onLoad(report, activated, previous);
+    return report;
+  }
+
+  /** Reloads when a file of the repository changes. */
+  watch(): void {
+    // Only what a revision is made of: the data directory and node_modules may sit in the root.
+    const { root, rulesDir } = locateRepository(this.dir);
+    const paths = [rulesDir, join(root, 'homeostat.yaml'), join(root, 'playbooks'), join(root, 'scripts')];
+    this.watcher = watch(paths.filter((p) => existsSync(p)), { ignoreInitial: true });
+    this.watcher.on('all', () => this.schedule());
+    this.watcher.on('error', (error) => this.log.warn({ err: error }, 'policy watcher error'));
+  }
+
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.load();
+    }, DEBOUNCE_MS);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    await this.watcher?.close();
+    await this.loading?.catch(() => undefined);
+  }
+}

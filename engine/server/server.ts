@@ -1,0 +1,100 @@
+/**
+ * The HTTP API of `homeostat serve`, built as a fastify instance (tests call inject(); only
+ * `serve` listens). Owns request handling only: authentication, payload validation, status
+ * codes, logs of refusals. Decisions, journal and actions belong to the engine.
+ */
+import Fastify from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { splitPayload } from '../alerts/payload.js';
+import type { Engine } from '../runtime/engine.js';
+import { NotReadyError } from '../runtime/engine.js';
+import type { Metrics } from '../runtime/metrics.js';
+import { presentedToken, tokenMatches } from './auth.js';
+
+export interface ServerDeps {
+  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'recent'>;
+  metrics: Metrics;
+  log: Logger;
+  webhookToken: string | null;
+  adminToken: string | null;
+  maxBodyBytes: number;
+}
+
+export function buildServer(deps: ServerDeps) {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    disableRequestLogging: true,
+    bodyLimit: deps.maxBodyBytes,
+    // Alertmanager posts a whole group at once; the parser runs on the full body anyway.
+    return503OnClosing: true,
+  });
+  const { engine, metrics } = deps;
+
+  const requireToken = (expected: string | null, realm: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    if (expected === null) return;
+    // onRequest runs before the body is read: an unauthenticated storm costs no parsing.
+    if (!tokenMatches(presentedToken(request.headers.authorization), expected)) {
+      request.log.warn({ ip: request.ip, url: request.url }, 'request refused: missing or wrong token');
+      await reply.code(401).header('www-authenticate', `Bearer realm="${realm}"`).send({ error: 'unauthorized: give the token as Authorization: Bearer TOKEN (or basic auth with the token as password)' });
+    }
+  };
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (request.url.startsWith('/api/v1/alerts')) metrics.webhookRequests.inc({ code: String(status) });
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      request.log.error(
+        { bytes: Number(request.headers['content-length'] ?? 0), limit: deps.maxBodyBytes },
+        'webhook body over the limit and refused; Alertmanager does not retry a 413, so these alerts are lost: set max_alerts in its webhook_config, or raise --max-body',
+      );
+      return reply.code(413).send({ error: `body over ${deps.maxBodyBytes} bytes: set max_alerts in Alertmanager's webhook_config or raise --max-body` });
+    }
+    if (status < 500) {
+      request.log.warn({ code: error.code, url: request.url }, 'request refused');
+      return reply.code(status).send({ error: error.message });
+    }
+    request.log.error({ err: error, url: request.url }, 'request failed');
+    return reply.code(500).send({ error: 'internal error; see the engine log' });
+  });
+
+  app.post('/api/v1/alerts', { onRequest: requireToken(deps.webhookToken, 'webhook') }, async (request, reply) => {
+    const split = splitPayload(request.body);
+    if (!split.ok) {
+      const p = split.problems[0]!;
+      request.log.warn({ pointer: p.pointer, problem: p.message }, 'webhook payload refused: not an Alertmanager webhook payload (version 4)');
+      metrics.webhookRequests.inc({ code: '400' });
+      return reply.code(400).send({ error: `not an Alertmanager webhook payload (version 4): ${p.pointer || '/'} ${p.message}` });
+    }
+    try {
+      const result = await engine.receive(split.payload);
+      metrics.webhookRequests.inc({ code: '202' });
+      request.log.info({ groupKey: split.payload.group.groupKey, ...result }, 'alerts decided');
+      return reply.code(202).send(result);
+    } catch (error) {
+      if (!(error instanceof NotReadyError)) throw error;
+      metrics.webhookRequests.inc({ code: '503' });
+      request.log.warn({ reason: error.message }, 'webhook refused: not ready (Alertmanager will retry)');
+      return reply.code(503).send({ error: `not ready: ${error.message}` });
+    }
+  });
+
+  const admin = { onRequest: requireToken(deps.adminToken, 'admin') };
+  app.get('/api/v1/status', admin, async () => engine.status());
+  app.get<{ Querystring: { policy?: string; target?: string; outcome?: string; limit?: string } }>('/api/v1/actions', admin, async (request) => {
+    const { policy, target, outcome, limit } = request.query;
+    const n = limit === undefined ? 100 : Math.min(500, Math.max(1, Number.parseInt(limit, 10) || 100));
+    return { actions: engine.recent.list({ policy, target, outcome, limit: n }) };
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_request, reply) => {
+    const reasons = engine.notReady();
+    return reply.code(reasons.length ? 503 : 200).send({ ready: reasons.length === 0, reasons });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    engine.notReady(); // refreshes the readiness gauge
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return app;
+}
