@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../engine/util/package-root.js';
+import { running as processRunning } from '../fixtures/exec/processes.js';
 import { payload, waitFor, writeRepo } from '../helpers/engine.js';
 import { freePort, requireCommand, spawnServe, untilHttpOk } from '../helpers/processes.js';
 import type { Spawned } from '../helpers/processes.js';
@@ -20,14 +21,8 @@ let root: string;
 let port: number;
 let running: Spawned[] = [];
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Running, not merely waiting to be reaped (PID 1 reaps orphans in its own time). */
+const alive = processRunning;
 
 function hangPolicy(timeout: string): string {
   return `apiVersion: homeostat/v1
