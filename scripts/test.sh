@@ -5,10 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(ansible-core git)
+DEBIAN_PACKAGES=(ansible-core git prometheus-alertmanager)
 missing=()
 command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible-core)
 command -v git >/dev/null 2>&1 || missing+=(git)
+command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing Debian packages: ${missing[*]}"

@@ -5,7 +5,7 @@
  * fsync), so a storm costs a few fsyncs, not one per alert. At start-up the journal is read
  * back whole; a torn last line (a crash mid-write) is dropped, since it was never acknowledged.
  */
-import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditEntry } from './entry.js';
 import type { LedgerEntry } from '../plan/ledger.js';
@@ -172,6 +172,13 @@ export class Journal {
     await this.sync().catch(() => undefined);
     closeSync(this.fd);
   }
+}
+
+/** Every record of a journal, read only (nothing repaired): for `homeostat audit verify`. */
+export function readJournal(dir: string): JournalRecord[] {
+  if (!existsSync(dir)) return [];
+  const segments = readdirSync(dir).filter((f) => SEGMENT.test(f)).sort();
+  return segments.flatMap((f, i) => readSegment(join(dir, f), i === segments.length - 1).records);
 }
 
 function segmentName(firstSeq: number): string {

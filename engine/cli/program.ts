@@ -14,6 +14,7 @@ import { testCommand } from './commands/test.js';
 import { simulateCommand } from './commands/simulate.js';
 import { explainCommand } from './commands/explain.js';
 import { serveCommand } from './commands/serve.js';
+import { auditLogCommand, auditShowCommand, auditVerifyCommand } from './commands/audit.js';
 
 function formatOption(command: keyof typeof FORMATS): Option {
   return new Option('--format <format>', 'output format').choices(FORMATS[command]).default('text');
@@ -89,6 +90,26 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--log-level <level>', 'fatal, error, warn, info (default), debug or trace')
     .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, GET /api/v1/status,\nGET /api/v1/actions, /healthz, /readyz, /metrics. See docs/serve.md.')
     .action(async (o: Record<string, unknown>) => setExit(await serveCommand(o, io)));
+
+  const audit = program.command('audit').description('read and verify the audit trail of an engine (its --data-dir)');
+  const auditCommon = (command: Command) =>
+    command
+      .option('--data-dir <dir>', "the engine's data directory; the audit repository is DIR/audit", './.homeostat')
+      .option('--branch <branch>', 'the audit branch', 'main')
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+  auditCommon(audit.command('log').description('audit entries of actions, newest first'))
+    .option('--policy <name>', 'only this policy')
+    .option('--target <target>', 'only this target')
+    .option('--outcome <outcome>', 'succeeded, failed, timed_out, interrupted, refused, denied or pending')
+    .option('--since <time>', 'only entries created at or after this time (ISO 8601)')
+    .option('--limit <n>', 'at most this many entries', '50')
+    .action(async (o) => setExit(await auditLogCommand(o, io)));
+  auditCommon(audit.command('show').description('one entry and the commits that wrote it').argument('<id>', 'the entry id (from audit log)')).action(async (id: string, o) =>
+    setExit(await auditShowCommand(id, o, io)),
+  );
+  auditCommon(audit.command('verify').description('every journal entry is in git with the same content, and every file is a valid entry (exit 1 if not)')).action(async (o) =>
+    setExit(await auditVerifyCommand(o, io)),
+  );
 
   return program;
 }

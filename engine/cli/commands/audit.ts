@@ -1,0 +1,74 @@
+/**
+ * `homeostat audit log|show|verify`: read the audit repository of a data directory (the
+ * engine may be running: nothing here writes). `verify` also reads the journal, read only.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { serializeEntry } from '../../audit/entry.js';
+import type { AuditEntry } from '../../audit/entry.js';
+import { readJournal } from '../../audit/journal.js';
+import { AuditRepo } from '../../audit/repo.js';
+import type { EntryFilter } from '../../audit/repo.js';
+import { verifyAudit } from '../../audit/verify.js';
+import { replay } from '../../runtime/recovery.js';
+import { EXIT, UserError } from '../errors.js';
+import type { Io } from '../io.js';
+
+export interface AuditOptions {
+  dataDir: string;
+  branch: string;
+  format: string;
+}
+
+async function openExisting(o: AuditOptions, io: Io): Promise<AuditRepo> {
+  const dir = join(resolve(io.cwd, o.dataDir), 'audit');
+  if (!existsSync(join(dir, 'HEAD'))) throw new UserError(`${join(o.dataDir, 'audit')}: no audit repository here; give the engine's --data-dir (default ./.homeostat)`);
+  return AuditRepo.open({ dir, branch: o.branch });
+}
+
+export async function auditLogCommand(o: AuditOptions & { policy?: string; target?: string; outcome?: string; since?: string; limit: string }, io: Io): Promise<number> {
+  const since = o.since === undefined ? undefined : new Date(o.since);
+  if (since && Number.isNaN(since.getTime())) throw new UserError(`--since ${o.since}: not a date; give an ISO 8601 time such as 2026-11-21 or 2026-11-21T09:00:00Z`);
+  const limit = Number.parseInt(o.limit, 10);
+  if (!(limit > 0)) throw new UserError(`--limit ${o.limit}: give a positive number`);
+  const filter: EntryFilter = { kind: 'action', policy: o.policy, target: o.target, outcome: o.outcome, since };
+  const repo = await openExisting(o, io);
+  const entries: AuditEntry[] = [];
+  for await (const record of repo.entries(filter, { newestFirst: true, limit })) if (record.entry) entries.push(record.entry);
+  if (o.format === 'json') {
+    io.stdout(`${JSON.stringify({ entries }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  for (const e of entries) {
+    io.stdout(`${e.id}  ${(e.outcome ?? (e.verdict === 'awaiting-approval' ? 'awaiting' : 'pending')).padEnd(11)} ${e.policy}/${e.action} on ${e.target ?? '-'}  ${e.alert?.alertname ?? ''} [${e.alert?.fingerprint ?? ''}]${e.reason ? `  ${e.reason}` : ''}\n`);
+  }
+  if (entries.length === 0) io.stdout('no audit entries match\n');
+  return EXIT.ok;
+}
+
+export async function auditShowCommand(id: string, o: AuditOptions, io: Io): Promise<number> {
+  const repo = await openExisting(o, io);
+  const content = await repo.read(id);
+  if (content === null) throw new UserError(`${id}: no such audit entry; list them with \`homeostat audit log\``, 1);
+  const commits = await repo.log({ id });
+  if (o.format === 'json') {
+    io.stdout(`${JSON.stringify({ entry: JSON.parse(content), commits: commits.map((c) => ({ sha: c.sha, date: c.date, subject: c.subject })) }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.stdout(content);
+  for (const c of commits) io.stdout(`${c.sha.slice(0, 12)} ${c.date} ${c.subject}\n`);
+  return EXIT.ok;
+}
+
+export async function auditVerifyCommand(o: AuditOptions, io: Io): Promise<number> {
+  const repo = await openExisting(o, io);
+  const state = replay(readJournal(join(resolve(io.cwd, o.dataDir), 'journal')));
+  const expected = [...state.latest.values()].map((r) => ({ id: r.entry.id, content: serializeEntry(r.entry) }));
+  const report = await verifyAudit(repo, expected);
+  if (o.format === 'json') io.stdout(`${JSON.stringify({ ok: report.problems.length === 0, ...report }, null, 2)}\n`);
+  else {
+    for (const p of report.problems) io.stdout(`${p.path}: ${p.code}: ${p.message}\n`);
+    io.stdout(`${report.problems.length === 0 ? 'ok' : `${report.problems.length} problem(s)`}: ${report.files} entry files, ${report.expected} journal entries compared\n`);
+  }
+  return report.problems.length === 0 ? EXIT.ok : EXIT.problems;
+}
