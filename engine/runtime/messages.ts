@@ -43,7 +43,8 @@ function tail(entry: AuditEntry): string {
   const ran = run.exitCode !== null || run.signal !== null || (run.durationMs ?? 0) > 0;
   const took = ran && run.durationMs !== null ? ` in ${formatDuration(run.durationMs)}` : '';
   const code = run.exitCode !== null ? `, exit ${run.exitCode}` : run.signal ? `, ${run.signal}` : '';
-  return `${took}${code}${entry.outcome !== 'succeeded' ? reason : ''}`;
+  const saysOnlyTheCode = run.exitCode !== null && entry.reason === `exit code ${run.exitCode}`;
+  return `${took}${code}${entry.outcome !== 'succeeded' && !saysOnlyTheCode ? reason : ''}`;
 }
 
 function oneLine(text: string): string {

@@ -3,7 +3,7 @@
  * `serve` listens). Owns request handling only: authentication, payload validation, status
  * codes, logs of refusals. Decisions, journal and actions belong to the engine.
  */
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { splitPayload } from '../alerts/payload.js';
@@ -24,7 +24,8 @@ export interface ServerDeps {
 export function buildServer(deps: ServerDeps) {
   const app = Fastify({
     loggerInstance: deps.log,
-    disableRequestLogging: true,
+    // The routes log what happened in their own words; fastify's per-request lines are noise.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.maxBodyBytes,
     // Alertmanager posts a whole group at once; the parser runs on the full body anyway.
     return503OnClosing: true,
