@@ -24,6 +24,7 @@ import { RecentActions } from './recent.js';
 import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
 
 const COMPACT_BYTES = 64 * 1024 * 1024;
+const STARTUP_FLUSH_MS = 10_000;
 
 export class NotReadyError extends Error {}
 
@@ -97,7 +98,8 @@ export class Engine {
       await engine.record([engine.event('recovered', `${cut.length} action(s) interrupted by the last stop recorded; none re-run`, { ids: cut.map((c) => c.entry.id) })]);
     }
     if (state.uncommitted.length) log.info({ entries: state.uncommitted.length }, 'committing journal entries missing from the audit repository');
-    await auditor.flush();
+    // A broken audit must not keep the engine from listening: readiness then says why.
+    await Promise.race([auditor.flush(), new Promise((resolve) => setTimeout(resolve, STARTUP_FLUSH_MS).unref())]);
     await engine.compact();
 
     await policies.load();

@@ -193,3 +193,54 @@ describe('readiness, status and metrics', () => {
     rmSync(join(t.repoDir, 'rules/broken.yaml'));
   });
 });
+
+describe('onResolved and a broken audit', () => {
+  it('runs the onResolved action when the alert resolves', async () => {
+    const started = await start();
+    t = started.engine;
+    const { writeRepo } = await import('../helpers/engine.js');
+    writeRepo(t.repoDir, {
+      'rules/record.yaml': `${recordPolicy(started.out).replace("  guards: { cooldown: 0s }\n", '')}  onResolved:
+    - name: unrecord
+      script: { path: scripts/record.sh, args: ['{{ labels.host }}', 'resolved'], env: { OUT: '${started.out}' } }
+  guards: { cooldown: 0s }
+`,
+    });
+    await t.engine.policies.load();
+    expect(t.engine.status().policies.lastLoad).toMatchObject({ ok: true });
+    await t.post(payload({ alertname: 'Record', host: 'web-7', note: 'up' }));
+    await waitFor(() => t!.engine.recent.list({ outcome: 'succeeded' }).length === 1, 'the firing action');
+    const resolved = await t.post(payload({ alertname: 'Record', host: 'web-7', note: 'up' }, { status: 'resolved' }));
+    expect(resolved.json()).toMatchObject({ decisions: 1, actions: 1 });
+    await waitFor(() => t!.engine.recent.list({ outcome: 'succeeded' }).length === 2, 'the onResolved action');
+    expect(readFileSync(started.out, 'utf8')).toBe('web-7|note=up|up\nweb-7|resolved|up\n');
+    expect(t.engine.recent.list({ outcome: 'succeeded' })[0]).toMatchObject({ action: 'unrecord', phase: 'onResolved' });
+  });
+
+  it('runs nothing while the audit cannot be committed, and says so in readiness', async () => {
+    const out = join((await import('node:os')).tmpdir(), `homeostat-failclosed-${process.pid}.txt`);
+    rmSync(out, { force: true });
+    let broken = true;
+    const { AuditRepo } = await import('../../engine/audit/repo.js');
+    t = await startTestEngine({
+      files: { 'rules/record.yaml': recordPolicy(out), 'scripts/record.sh': RECORD_SCRIPT },
+      // The real repository, behind a switch that makes every commit fail while it is on.
+      openAudit: async (dir, c) => {
+        const repo = await AuditRepo.open({ dir, branch: c.audit.branch });
+        return { commit: (writes) => (broken ? Promise.reject(new Error('disk full')) : repo.commit(writes)) };
+      },
+    });
+    const response = await t.post(payload({ alertname: 'Record', host: 'web-9', note: 'x' }));
+    expect(response.statusCode).toBe(202); // the decision is durable in the journal
+    const ready = await waitFor(async () => {
+      const r = await t!.app.inject({ url: '/readyz' });
+      return r.statusCode === 503 ? r.json() : undefined;
+    }, 'readiness to report the audit failure');
+    expect(ready.reasons.join(' ')).toMatch(/cannot commit to the audit repository: disk full; no action runs/);
+    expect(existsSync(out)).toBe(false);
+    broken = false;
+    await waitFor(() => existsSync(out), 'the action to run once the audit is back');
+    expect(readFileSync(out, 'utf8')).toBe('web-9|note=x|x\n');
+    rmSync(out, { force: true });
+  });
+});
