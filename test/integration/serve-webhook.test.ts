@@ -234,7 +234,7 @@ describe('onResolved and a broken audit', () => {
     expect(response.statusCode).toBe(202); // the decision is durable in the journal
     const ready = await waitFor(async () => {
       const r = await t!.app.inject({ url: '/readyz' });
-      return r.statusCode === 503 ? r.json() : undefined;
+      return r.statusCode === 503 ? (r.json() as { reasons: string[] }) : undefined;
     }, 'readiness to report the audit failure');
     expect(ready.reasons.join(' ')).toMatch(/cannot commit to the audit repository: disk full; no action runs/);
     expect(existsSync(out)).toBe(false);
