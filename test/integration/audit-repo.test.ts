@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entryPath, newEntryId, serializeEntry } from '../../engine/audit/entry.js';
 import type { AuditEntry } from '../../engine/audit/entry.js';
+import { PER_WRITE_MAX } from '../../engine/audit/layout.js';
 import { AuditRepo } from '../../engine/audit/repo.js';
-import type { AuditWrite } from '../../engine/audit/repo.js';
+import type { AuditRepoOptions, AuditWrite } from '../../engine/audit/repo.js';
 import { verifyAudit } from '../../engine/audit/verify.js';
 
 let root: string;
@@ -45,8 +46,8 @@ function git(dir: string, ...args: string[]): string {
   return execFileSync('git', ['--git-dir', dir, ...args], { encoding: 'utf8' });
 }
 
-async function openRepo(): Promise<AuditRepo> {
-  return AuditRepo.open({ dir: join(root, `data-${++n}`, 'audit'), branch: 'main' });
+async function openRepo(options: Partial<AuditRepoOptions> = {}): Promise<AuditRepo> {
+  return AuditRepo.open({ dir: join(root, `data-${++n}`, 'audit'), branch: 'main', ...options });
 }
 
 describe('AuditRepo.open', () => {
@@ -97,6 +98,15 @@ describe('commit', () => {
     expect(await repo.read(newEntryId(DAY))).toBeNull();
   });
 
+  it('commits a small batch as one commit per write, in order', async () => {
+    const repo = await openRepo();
+    const entries = Array.from({ length: PER_WRITE_MAX }, (_, i) => action(newEntryId(DAY + i), null, 'restart-nginx', `web-${i}`));
+    const head = await repo.commit(entries.map(write));
+    expect(git(repo.dir, 'rev-parse', 'main').trim()).toBe(head);
+    expect(git(repo.dir, 'log', '--reverse', '--format=%s', 'main~8..main')).toBe(entries.map((e) => `intent: restart-nginx/restart on ${e.target}\n`).join(''));
+    expect(git(repo.dir, 'log', '-1', '--format=%(trailers:key=Homeostat-Entry,valueonly)')).toBe(`${entries.at(-1)!.id}\n\n`);
+  });
+
   it('commits a batch of 500 writes as one commit that names each entry', async () => {
     const repo = await openRepo();
     const intents = Array.from({ length: 400 }, (_, i) => action(newEntryId(DAY + i), null));
@@ -116,17 +126,28 @@ describe('commit', () => {
   it('writes the same objects per commit whatever the repository already holds', async () => {
     const small = await openRepo();
     const big = await openRepo();
+    for (const repo of [small, big]) expect(existsSync(join(repo.dir, 'index'))).toBe(false);
     // 1,500 entries over 30 past days: history and trees the next commit must not rewrite.
     const old = Array.from({ length: 1500 }, (_, i) => action(newEntryId(DAY - (1 + (i % 30)) * 86_400_000 + i), 'succeeded'));
     for (let i = 0; i < old.length; i += 100) await big.commit(old.slice(i, i + 100).map(write));
     const written = async (repo: AuditRepo): Promise<number> => {
-      const before = looseObjects(repo.dir);
+      const before = objectCount(repo.dir);
       await repo.commit([write(action(newEntryId(DAY), null))]);
-      return looseObjects(repo.dir) - before;
+      return objectCount(repo.dir) - before;
     };
     // blob, the trees actions/2026/11/21, actions/2026/11, actions/2026, actions, root, commit
     expect(await written(small)).toBe(7);
     expect(await written(big)).toBe(7);
+  });
+
+  it('rolls the small packs up as it goes, losing nothing', async () => {
+    const repo = await openRepo({ repackEvery: 4 });
+    const entries = Array.from({ length: 64 }, (_, i) => action(newEntryId(DAY + i), 'succeeded'));
+    for (const e of entries) await repo.commit([write(e)]);
+    const packs = Number(/^packs: (\d+)$/m.exec(git(repo.dir, 'count-objects', '-v'))![1]);
+    expect(packs).toBeLessThanOrEqual(8);
+    expect(git(repo.dir, 'fsck', '--no-dangling', '--no-progress')).toBe('');
+    expect((await repo.list()).map((e) => e.id)).toEqual(entries.map((e) => e.id));
   });
 
   it('serializes concurrent calls', async () => {
@@ -139,8 +160,9 @@ describe('commit', () => {
   });
 });
 
-function looseObjects(dir: string): number {
-  return Number(/^count: (\d+)$/m.exec(git(dir, 'count-objects', '-v'))![1]);
+function objectCount(dir: string): number {
+  const counts = git(dir, 'count-objects', '-v');
+  return Number(/^count: (\d+)$/m.exec(counts)![1]) + Number(/^in-pack: (\d+)$/m.exec(counts)![1]);
 }
 
 describe('reading', () => {
@@ -166,8 +188,8 @@ describe('reading', () => {
     expect(await ids({}, { newestFirst: true, limit: 2 })).toEqual([c.id, b.id]);
 
     const history = await repo.log({ id: a.id });
-    expect(history.map((h) => h.subject)).toEqual(['audit: 2 entries (2 outcomes)', 'audit: 3 entries (3 intents)']);
-    expect(history[0]!.entries.map((e) => e.id)).toEqual([a.id, c.id]);
+    expect(history.map((h) => h.subject)).toEqual(['succeeded: restart-nginx/restart on web-1', 'intent: restart-nginx/restart on web-1']);
+    expect(history[0]!.entries).toEqual([{ id: a.id, trailers: { 'Homeostat-Policy': 'restart-nginx', 'Homeostat-Outcome': 'succeeded' } }]);
     const failedOrTimedOut = await repo.log({ trailers: { 'Homeostat-Outcome': 'timed_out' } });
     expect(failedOrTimedOut.map((h) => h.sha)).toEqual([await repo.head()]);
     expect((await repo.log()).at(-1)!.subject).toBe('audit: start the audit repository');

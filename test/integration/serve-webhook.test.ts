@@ -151,7 +151,9 @@ describe('POST /api/v1/alerts', () => {
     // A label that would be read as an option, in the first place of an argument.
     const dash = await t.post(payload({ alertname: 'Record', host: '--output=/etc/passwd', note: 'x' }));
     expect(dash.json()).toMatchObject({ decisions: 1, actions: 0 });
-    await waitFor(() => t!.engine.recent.list({ outcome: 'succeeded' }).length === hostile.length, 'every hostile run to end');
+    const ended = () => t!.engine.recent.list().filter((e) => e.verdict === 'run' && e.outcome !== null);
+    await waitFor(() => ended().length === hostile.length, 'every hostile run to end');
+    expect(ended().map((e) => [e.outcome, e.reason])).toEqual(hostile.map(() => ['succeeded', null]));
     expect(existsSync(marker)).toBe(false);
     const lines = readFileSync(started.out, 'utf8');
     for (const note of hostile) expect(lines).toContain(`note=${note}|${note}`);

@@ -118,7 +118,7 @@ describe('commitMessage', () => {
 
   it('words a failure with exit code and reason', () => {
     expect(message(run(intent(), { outcome: 'failed', reason: 'exit code 2', durationMs: 2500, exitCode: 2 }))).toEqual({
-      message: 'failed: restart-web/restart (script) on web-1, for HighLoad firing [a1b2c3d4e5f60718] in 2s, exit 2 — exit code 2',
+      message: 'failed: restart-web/restart (script) on web-1, for HighLoad firing [a1b2c3d4e5f60718] in 2s, exit 2',
       trailers: trailers('failed'),
     });
   });
