@@ -2,7 +2,7 @@
  * The audit entry: one JSON file per action or engine event, at actions/YYYY/MM/DD/<id>.json
  * in the audit repository (schemas/audit-entry.schema.json). Ids sort by time.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { AuditEntry } from '../generated/schema-types.js';
 
 export type { AuditEntry };
@@ -10,10 +10,23 @@ export type Outcome = NonNullable<AuditEntry['outcome']>;
 
 const ID_PATTERN = /^(\d{4})(\d{2})(\d{2})T\d{9}Z-[0-9a-f]{8}$/;
 
+// Random suffixes are drawn from a pool: one system call per 1,024 ids, not one per id.
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+let lastNow = NaN;
+let lastStamp = '';
+
 export function newEntryId(now: number): string {
-  const iso = new Date(now).toISOString(); // 2026-11-21T10:15:00.123Z
-  const stamp = iso.replace(/[-:]/g, '').replace('.', '');
-  return `${stamp}-${randomBytes(4).toString('hex')}`;
+  if (now !== lastNow) {
+    lastStamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('.', ''); // 20261121T101500123Z
+    lastNow = now;
+  }
+  if (poolAt + 4 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  poolAt += 4;
+  return `${lastStamp}-${pool.toString('hex', poolAt - 4, poolAt)}`;
 }
 
 export function isEntryId(id: string): boolean {

@@ -27,6 +27,11 @@ const COMPACT_BYTES = 64 * 1024 * 1024;
 const STARTUP_FLUSH_MS = 10_000;
 
 export class NotReadyError extends Error {}
+/** Too much decided and not yet audited or run: refuse for now; Alertmanager retries a 5xx. */
+export class OverloadedError extends NotReadyError {}
+
+/** Past this many entries waiting for git, or actions waiting to run, the webhook answers 503. */
+export const BACKLOG_LIMIT = 10_000;
 
 export interface EngineDeps {
   config: EngineConfig;
@@ -48,6 +53,8 @@ export interface ReceiveResult {
 export class Engine {
   private stopping = false;
   private compacting: Promise<void> | null = null;
+  /** A storm keeps most of the journal open: compact again only once it has doubled. */
+  private compactAt = COMPACT_BYTES;
   readonly recent = new RecentActions(500);
   readonly startedAt = new Date().toISOString();
 
@@ -125,6 +132,8 @@ export class Engine {
   async receive(payload: SplitPayload): Promise<ReceiveResult> {
     const active = this.policies.active;
     if (this.stopping || !active || this.journal.broken) throw new NotReadyError(this.notReady().join('; '));
+    const overload = this.overloaded();
+    if (overload) throw new OverloadedError(overload);
     const { metrics, config } = this.deps;
     for (const alert of payload.alerts) metrics.alertsReceived.inc({ status: alert.status });
     const matches = await evaluatePayload(active.evaluator, payload);
@@ -147,8 +156,14 @@ export class Engine {
       if (verdict === 'duplicate') duplicates++;
       metrics.decisions.inc({ verdict });
     }
-    if (this.journal.bytes > COMPACT_BYTES) void this.compact();
+    if (this.journal.bytes > this.compactAt) void this.compact();
     return { alerts: intake.alerts, decisions: intake.decisions.length, duplicates, actions: intake.jobs.length, revision: active.set.revision };
+  }
+
+  private overloaded(): string | null {
+    if (this.auditor.backlog > BACKLOG_LIMIT) return `overloaded: ${this.auditor.backlog} audit entries wait for git (limit ${BACKLOG_LIMIT}); retry later`;
+    if (this.executor.depth > BACKLOG_LIMIT) return `overloaded: ${this.executor.depth} actions wait to run (limit ${BACKLOG_LIMIT}); retry later`;
+    return null;
   }
 
   status() {
@@ -222,6 +237,7 @@ export class Engine {
       .compact((records) => snapshotOf(replay(records), this.clock()))
       .then(() => {
         this.ledger = IndexedLedger.restore(this.ledger.export(this.clock()), this.clock);
+        this.compactAt = Math.max(COMPACT_BYTES, 2 * this.journal.bytes);
       })
       .catch((error: Error) => this.deps.log.error({ err: error }, 'journal compaction failed; the journal keeps growing'))
       .finally(() => (this.compacting = null));

@@ -163,7 +163,8 @@ export class Executor {
     try {
       const { seqs, durable } = this.options.journal.append([{ t: 'entry', entry: ended }]);
       await durable;
-      await this.options.auditor.enqueue(seqs[0]!, ended);
+      // The slot is free once the outcome is durable; its commit follows in the next batch.
+      void this.options.auditor.enqueue(seqs[0]!, ended);
     } catch (error) {
       // The journal is broken: readiness says so; the restart records this run as interrupted.
       this.options.log.error({ err: error, id: ended.id }, 'cannot journal the outcome of an action');
