@@ -39,8 +39,10 @@ function trailerGroup(write: AuditWrite): string {
   return out;
 }
 
+// Control characters too: line breaks would end the trailer block, and readLog separates
+// fields and commits with \x1f and \x1e.
 function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').trim();
+  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
 }
 
 // `audit: 12 entries (9 intents, 3 outcomes)`: the kind is read from the content, which the

@@ -1,7 +1,7 @@
 /**
  * Reading the entry files of a revision in bulk: `git ls-tree -r` names them (with their blob
  * ids), `git cat-file --batch` reads a chunk of them per process. 20,000 entries cost one
- * ls-tree and twenty cat-file processes, never a process per file, and a chunk at a time in
+ * ls-tree and five cat-file processes, never a process per file, and a chunk at a time in
  * memory.
  */
 import { listTree, readBlobs } from '../git/git.js';
@@ -30,7 +30,7 @@ export interface ReadOptions {
   limit?: number;
 }
 
-const CHUNK = 1000;
+const CHUNK = 4000;
 export const ACTIONS_DIR = 'actions';
 
 /** Every .json file under actions/ at `rev`, oldest first (paths sort by date, ids by time). */

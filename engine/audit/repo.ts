@@ -7,17 +7,14 @@
  *
  * Writing: no working tree and no index (a commit's cost would grow with the files in the
  * index, and this repository keeps a file per action for years). Each commit() call is one
- * `git fast-import` process that writes ONE commit for the whole batch: measured, a commit per
- * write costs about 0.5 ms more per write in a day directory of a few hundred files, but the
- * trees on the path are written again for each commit, and in a day directory of 20,000 files
- * that is 40-80 ms per write against the same per batch. One commit per batch keeps a storm's
- * cost bounded by the number of batches, and the log stays readable: at the usual pace a batch
- * is one write and its commit is that write's line plus trailers; in a storm the first line
- * counts the entries (`audit: 12 entries (9 intents, 3 outcomes)`), the body has one line per
- * write and the trailers one group per entry (commit-message.ts). `git log -- <file>` still
- * shows an entry's intent and outcome commits. fast-import leaves loose objects (batches below
- * fastimport.unpackLimit) or a small pack per batch; `git gc --auto` runs every GC_EVERY
- * commits, in line with the commits, and packs them when git's own thresholds say so.
+ * `git fast-import` process, which touches only the trees on the changed paths: a commit
+ * per write for small batches, one commit for a large one (layout.ts says why).
+ *
+ * Packing: each fast-import leaves its objects in a pack of their own (loosening a small pack
+ * would start `git unpack-objects`, the larger part of a small commit's time); every
+ * REPACK_EVERY commits a geometric repack (`git repack -d --geometric=2`), in the background,
+ * rolls the small packs up, so the pack count stays logarithmic and the amortized cost is that
+ * of the new objects. Nothing else is needed; `git gc` by hand is safe at any time.
  *
  * Pushing: never forced. A push the remote refuses because its branch moved is followed by a
  * fetch and a replay of the local commits on top of the remote tip (replay.ts), then another
@@ -28,22 +25,26 @@ import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { commitCommand, finish, printedId, rawDate } from '../git/fast-import.js';
 import {
-  countCommits, errorText, fastImport, fetchRef, gcAuto, initBare, isAncestor, isBareRepository, openGit, pushCommit,
-  readBlobs, readLog, resolveCommit, setHead, updateRef,
+  countCommits, fastImport, gitErrorText, initBare, isBareRepository, openGit, readBlobs, readLog, repackSmall,
+  resolveCommit, setHead,
 } from '../git/git.js';
 import type { Git } from '../git/git.js';
-import { commitMessage, readTrailers, subjectOf } from './commit-message.js';
+import { readTrailers, subjectOf } from './commit-message.js';
 import type { AuditWrite, EntryTrailers } from './commit-message.js';
 import { listEntries, readEntries } from './entries.js';
 import type { AuditRecord, ListedEntry, ReadOptions } from './entries.js';
 import { entryPath } from './entry.js';
 import type { EntryFilter } from './filter.js';
+import { batchStream } from './layout.js';
 import { INITIAL_MESSAGE, README } from './readme.js';
+import { pushBranch } from './push.js';
+import type { PushResult } from './push.js';
 import { replayOnto } from './replay.js';
 
 export type { AuditWrite, EntryTrailers } from './commit-message.js';
 export type { AuditRecord, ListedEntry, ReadOptions } from './entries.js';
 export type { EntryFilter } from './filter.js';
+export type { PushResult } from './push.js';
 
 export interface AuditRepoOptions {
   dir: string;
@@ -52,23 +53,14 @@ export interface AuditRepoOptions {
   /** Author and committer of the audit commits (default homeostat <homeostat@localhost>). */
   author?: { name: string; email: string };
   log?: AuditLogger;
-  /** How many commit() calls between two `git gc --auto` (default 64). */
-  gcEvery?: number;
+  /** How many commit() calls between two roll-ups of the small packs (default 16). */
+  repackEvery?: number;
 }
 
 export interface AuditLogger {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
-}
-
-export interface PushResult {
-  /** The remote branch holds the local head. */
-  pushed: boolean;
-  /** Why not; null when pushed or when no remote is configured. */
-  error: string | null;
-  /** Local commits made again on top of a remote tip that had moved. */
-  replayed: number;
 }
 
 export interface LogQuery {
@@ -95,13 +87,13 @@ export interface AuditCommit {
 export class AuditRepoError extends Error {}
 
 const DEFAULT_AUTHOR = { name: 'homeostat', email: 'homeostat@localhost' };
-const GC_EVERY = 64;
-const PUSH_ATTEMPTS = 5;
+const REPACK_EVERY = 16;
 
 export class AuditRepo {
   private chain: Promise<unknown> = Promise.resolve();
   private pushing: Promise<unknown> = Promise.resolve();
-  private commitsSinceGc = 0;
+  private commitsSinceRepack = 0;
+  private repacking: Promise<unknown> | null = null;
 
   private constructor(
     private readonly git: Git,
@@ -130,7 +122,7 @@ export class AuditRepo {
     return `refs/heads/${this.options.branch}`;
   }
 
-  /** Commits a batch of writes as one commit; resolves with the new head. */
+  /** Commits a batch of writes in one fast-import (layout.ts); resolves with the new head. */
   commit(writes: readonly AuditWrite[]): Promise<string> {
     return this.exclusive(() => this.commitNow(writes));
   }
@@ -184,6 +176,11 @@ export class AuditRepo {
     return run;
   }
 
+  /** Waits for the background repack, if one runs: before the repository is copied or removed. */
+  async close(): Promise<void> {
+    await this.repacking;
+  }
+
   /** Commits the remote is not known to have (0 without a remote). */
   async pending(): Promise<number> {
     const head = await this.head();
@@ -202,14 +199,10 @@ export class AuditRepo {
   private async commitNow(writes: readonly AuditWrite[]): Promise<string> {
     if (writes.length === 0) return (await this.head()) ?? Promise.reject(new AuditRepoError('the audit branch has no commit'));
     const who = { ...(this.options.author ?? DEFAULT_AUTHOR), date: rawDate(Date.now()) };
-    const files = writes.map((w) => ({ op: 'write' as const, path: entryPath(w.id), content: w.content }));
-    const message = commitMessage(writes);
-    // `<branch>^0` is the ref's value before the import; fast-import refuses to move the ref if
-    // someone else moved it meanwhile (not a fast-forward), so nothing is ever overwritten.
-    const stream = commitCommand({ ref: this.branchRef, mark: 1, author: who, committer: who, message, from: `${this.branchRef}^0`, files });
-    const head = printedId(await fastImport(this.git, stream + finish(1)));
+    const { stream } = batchStream(writes, this.branchRef, who);
+    const head = printedId(await fastImport(this.git, stream));
     if (!head) throw new AuditRepoError('git fast-import did not say which commit it made');
-    await this.maybeGc();
+    this.maybeRepack();
     return head;
   }
 
@@ -219,15 +212,15 @@ export class AuditRepo {
     await fastImport(this.git, commitCommand({ ref: this.branchRef, mark: 1, author: who, committer: who, message: INITIAL_MESSAGE, files }) + finish(null));
   }
 
-  private async maybeGc(): Promise<void> {
-    if (++this.commitsSinceGc < (this.options.gcEvery ?? GC_EVERY)) return;
-    this.commitsSinceGc = 0;
-    try {
-      await gcAuto(this.git);
-    } catch (error) {
-      // The commit is made; packing can wait for the next round.
-      this.options.log?.warn({ err: error, dir: this.dir }, 'git gc --auto failed in the audit repository');
-    }
+  // In the background: a roll-up that reaches the big packs costs a repack of the repository
+  // (once each time its object count doubles), which must not hold up the commits. git reads
+  // and writes safely while a repack runs; only one repack runs at a time.
+  private maybeRepack(): void {
+    if (++this.commitsSinceRepack < (this.options.repackEvery ?? REPACK_EVERY) || this.repacking) return;
+    this.commitsSinceRepack = 0;
+    this.repacking = repackSmall(this.git)
+      .catch((error: unknown) => this.options.log?.warn({ err: error, dir: this.dir }, 'git repack failed in the audit repository'))
+      .finally(() => (this.repacking = null));
   }
 
   private trackingRef(): string {
@@ -237,33 +230,15 @@ export class AuditRepo {
   private async pushNow(): Promise<PushResult> {
     const remote = this.options.remote;
     if (!remote) return { pushed: false, error: null, replayed: 0 };
-    const remoteRef = `refs/heads/${remote.branch}`;
-    let replayed = 0;
-    let refusal = '';
-    for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
-      const head = await this.head();
-      if (!head) return { pushed: false, error: 'the audit branch has no commit', replayed };
-      try {
-        await pushCommit(this.git, remote.url, head, remoteRef);
-        await updateRef(this.git, this.trackingRef(), head);
-        return { pushed: true, error: null, replayed };
-      } catch (error) {
-        refusal = gitMessage(error);
-      }
-      // Refused: find out whether the remote branch moved. If it cannot be fetched, or it did
-      // not move, the refusal has another cause (unreachable, permissions, a hook).
-      try {
-        await fetchRef(this.git, remote.url, remoteRef, this.trackingRef());
-      } catch {
-        return { pushed: false, error: refusal, replayed };
-      }
-      const tip = await resolveCommit(this.git, this.trackingRef());
-      if (!tip || (await isAncestor(this.git, tip, head))) return { pushed: false, error: refusal, replayed };
-      const done = await this.exclusive(() => replayOnto(this.git, this.branchRef, tip));
-      replayed += done.replayed;
-      this.options.log?.info({ onto: tip, replayed: done.replayed, attempt }, 'audit commits replayed onto the moved remote branch');
-    }
-    return { pushed: false, error: `the remote branch kept moving (${PUSH_ATTEMPTS} attempts): ${refusal}`, replayed };
+    return pushBranch({
+      git: this.git,
+      remote,
+      branchRef: this.branchRef,
+      trackingRef: this.trackingRef(),
+      // The replay moves the branch: never while a commit() is writing to it.
+      replay: (tip) => this.exclusive(() => replayOnto(this.git, this.branchRef, tip)),
+      ...(this.options.log ? { log: this.options.log } : {}),
+    });
   }
 }
 
@@ -272,7 +247,7 @@ async function checkBare(git: Git): Promise<void> {
   try {
     bare = await isBareRepository(git);
   } catch (error) {
-    throw new AuditRepoError(`${git.dir} is not a git repository, and not empty: ${gitMessage(error)}`);
+    throw new AuditRepoError(`${git.dir} is not a git repository, and not empty: ${gitErrorText(error)}`);
   }
   if (!bare) throw new AuditRepoError(`${git.dir} is a git repository with a working tree; the audit repository is a bare one`);
 }
@@ -283,8 +258,4 @@ function hasTrailers(entry: EntryTrailers, wanted: Record<string, string>): bool
 
 function isoDate(raw: string): string {
   return new Date(Number(raw.split(' ')[0]) * 1000).toISOString();
-}
-
-function gitMessage(error: unknown): string {
-  return errorText(error instanceof Error ? error.message : String(error));
 }

@@ -6,10 +6,11 @@
  * need stdin (fast-import, cat-file --batch) run through engine/exec. It must not know what
  * the repository holds: the audit layout and its commit messages belong to engine/audit/.
  *
- * simple-git waits 50 ms after any git command that prints nothing (a guard for old `exit`
- * event ordering, in its completion plugin, whatever `completion` says), so update-ref or
- * gc --auto would cost 55 ms instead of 4. `endWithEmptyChunk` defeats that wait: the output
- * is complete once stdout ends, so an empty chunk then changes nothing but the timing.
+ * simple-git waits 50 ms after any git command that prints nothing (in its completion plugin,
+ * whatever the `completion` option says), so update-ref or repack would cost 55 ms instead of
+ * 4. `endWithEmptyChunk` defeats that wait: the output is complete once stdout ends, so an
+ * empty chunk then changes nothing but the timing. simple-git also drops every GIT_* variable
+ * of the environment it is not told to allow; we pass the engine's allowlist plus our own.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -44,8 +45,9 @@ const STDIN_COMMAND_TIMEOUT_MS = 300_000;
 const SILENCE_TIMEOUT_MS = 120_000;
 /** Output of commands fed through stdin is read whole; a cap only catches a runaway. */
 const STDIN_OUTPUT_CAP_BYTES = 1024 * 1024 * 1024;
-// Settings that would change output we parse or leave a process behind.
-const CONFIG = ['log.showSignature=false', 'color.ui=false', 'gc.autoDetach=false', 'core.quotePath=false'];
+// Settings that would change output we parse; and no automatic gc or maintenance after a
+// fetch (it may detach and outlive us): the audit repository is packed by its owner.
+const CONFIG = ['log.showSignature=false', 'color.ui=false', 'core.quotePath=false', 'gc.auto=0', 'maintenance.auto=false'];
 
 export function openGit(dir: string): Git {
   const abs = resolve(dir);
@@ -127,7 +129,7 @@ export async function deleteRef(git: Git, ref: string): Promise<void> {
 
 /** Every blob under `path` at `rev`, recursively, in path order. */
 export async function listTree(git: Git, rev: string, path: string): Promise<TreeEntry[]> {
-  const out = await git.client.raw(['ls-tree', '-r', '-z', '--full-tree', rev, '--', path]);
+  const out = await git.client.raw(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', rev, '--', path]);
   const entries: TreeEntry[] = [];
   for (const record of out.split('\0')) {
     if (!record) continue;
@@ -148,15 +150,23 @@ export async function fetchRef(git: Git, url: string, remoteRef: string, localRe
   await git.client.raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', url, `+${remoteRef}:${localRef}`]);
 }
 
-/** Packs loose objects and small packs when git's own thresholds say so; cheap otherwise. */
-export async function gcAuto(git: Git): Promise<void> {
-  await git.client.raw(['gc', '--auto', '--quiet']);
+/**
+ * Rolls the small packs (and any loose objects) into one, keeping every pack at least twice
+ * the size of the next smaller: the cost is that of the small packs, not of the repository,
+ * and the number of packs stays logarithmic in the number of objects.
+ */
+export async function repackSmall(git: Git): Promise<void> {
+  await git.client.raw(['repack', '-d', '-q', '--geometric=2']);
 }
 
-/** Runs `git fast-import` on a stream; returns what it wrote to stdout (get-mark answers). */
+/**
+ * Runs `git fast-import` on a stream; returns what it wrote to stdout (get-mark answers).
+ * The objects stay in the pack fast-import wrote, however few: below fastimport.unpackLimit
+ * it would start `git unpack-objects` to loosen them, which took most of a small commit's time.
+ */
 export async function fastImport(git: Git, stream: string, options: { force?: boolean } = {}): Promise<string> {
   const args = ['fast-import', '--quiet', '--done', ...(options.force ? ['--force'] : [])];
-  const result = await runGit(git, args, stream);
+  const result = await runGit(git, args, stream, ['fastimport.unpackLimit=0']);
   return result.output;
 }
 
@@ -208,10 +218,10 @@ function parseBatch(out: Buffer, count: number, withContent: boolean): { sha: st
   return results;
 }
 
-async function runGit(git: Git, args: string[], input: string): Promise<ExecResult> {
+async function runGit(git: Git, args: string[], input: string, config: readonly string[] = []): Promise<ExecResult> {
   const result = await runCommand({
     file: 'git',
-    args: [...CONFIG.flatMap((c) => ['-c', c]), ...args],
+    args: [...CONFIG, ...config].flatMap((c) => ['-c', c]).concat(args),
     cwd: git.dir,
     env: git.env,
     input,
@@ -225,6 +235,11 @@ async function runGit(git: Git, args: string[], input: string): Promise<ExecResu
     throw new GitCommandError(`git ${args[0]} failed: ${why}`);
   }
   return result;
+}
+
+/** A failed git call's message, on one line. */
+export function gitErrorText(error: unknown): string {
+  return errorText(error instanceof Error ? error.message : String(error));
 }
 
 /** git's complaint on one line: its hints and blank lines dropped, and bounded. */

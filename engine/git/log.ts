@@ -51,7 +51,7 @@ export async function readLog(git: Git, query: LogQuery): Promise<CommitRecord[]
   if (query.maxCount !== undefined) args.push(`--max-count=${query.maxCount}`);
   if (query.since !== undefined) args.push(`--since=${query.since}`);
   if (query.changes) args.push('--raw', '--no-abbrev', '--no-renames', '--diff-merges=first-parent', '--root');
-  args.push(...query.revs, '--', ...(query.paths ?? []));
+  args.push('--end-of-options', ...query.revs, '--', ...(query.paths ?? []));
   const out = await git.client.raw(args);
   return out.split('\x1e').slice(1).map((record) => parseRecord(record, query.changes === true));
 }

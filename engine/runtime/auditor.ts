@@ -24,6 +24,8 @@ export interface AuditSink {
   commit(writes: readonly AuditWrite[]): Promise<string>;
   push?(): Promise<{ pushed: boolean; error: string | null }>;
   pending?(): Promise<number>;
+  /** Waits for background work (a repack) to end. */
+  close?(): Promise<void>;
 }
 
 interface Waiting {
@@ -141,6 +143,7 @@ export class Auditor {
     this.pushTimer = null;
     await this.pushing;
     if (this.sink.push && this.queue.length === 0) await this.pushOnce();
+    await this.sink.close?.();
   }
 }
 

@@ -11,6 +11,7 @@ import type { AuditWrite } from '../../engine/audit/repo.js';
 let root: string;
 let home: string | undefined;
 let n = 0;
+const opened: AuditRepo[] = [];
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'homeostat-audit-push-'));
@@ -19,7 +20,8 @@ beforeAll(() => {
   mkdirSync(process.env.HOME);
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await Promise.all(opened.map((repo) => repo.close())); // a background repack may still run
   process.env.HOME = home;
   rmSync(root, { recursive: true, force: true });
 });
@@ -48,7 +50,9 @@ function bareRemote(): string {
 }
 
 async function openRepo(remote: string | null): Promise<AuditRepo> {
-  return AuditRepo.open({ dir: join(root, `data-${++n}`, 'audit'), branch: 'main', remote: remote ? { url: remote, branch: 'main' } : null });
+  const repo = await AuditRepo.open({ dir: join(root, `data-${++n}`, 'audit'), branch: 'main', remote: remote ? { url: remote, branch: 'main' } : null });
+  opened.push(repo);
+  return repo;
 }
 
 /** Someone else's commit on the remote branch, made through a clone of it. */

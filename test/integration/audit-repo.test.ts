@@ -13,6 +13,7 @@ import { verifyAudit } from '../../engine/audit/verify.js';
 let root: string;
 let home: string | undefined;
 let n = 0;
+const opened: AuditRepo[] = [];
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'homeostat-audit-'));
@@ -21,7 +22,8 @@ beforeAll(() => {
   mkdirSync(process.env.HOME);
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await Promise.all(opened.map((repo) => repo.close())); // a background repack may still run
   process.env.HOME = home;
   rmSync(root, { recursive: true, force: true });
 });
@@ -47,7 +49,9 @@ function git(dir: string, ...args: string[]): string {
 }
 
 async function openRepo(options: Partial<AuditRepoOptions> = {}): Promise<AuditRepo> {
-  return AuditRepo.open({ dir: join(root, `data-${++n}`, 'audit'), branch: 'main', ...options });
+  const repo = await AuditRepo.open({ dir: join(root, `data-${++n}`, 'audit'), branch: 'main', ...options });
+  opened.push(repo);
+  return repo;
 }
 
 describe('AuditRepo.open', () => {
@@ -124,8 +128,8 @@ describe('commit', () => {
   });
 
   it('writes the same objects per commit whatever the repository already holds', async () => {
-    const small = await openRepo();
-    const big = await openRepo();
+    const small = await openRepo({ repackEvery: 1000 });
+    const big = await openRepo({ repackEvery: 1000 });
     for (const repo of [small, big]) expect(existsSync(join(repo.dir, 'index'))).toBe(false);
     // 1,500 entries over 30 past days: history and trees the next commit must not rewrite.
     const old = Array.from({ length: 1500 }, (_, i) => action(newEntryId(DAY - (1 + (i % 30)) * 86_400_000 + i), 'succeeded'));
@@ -144,6 +148,7 @@ describe('commit', () => {
     const repo = await openRepo({ repackEvery: 4 });
     const entries = Array.from({ length: 64 }, (_, i) => action(newEntryId(DAY + i), 'succeeded'));
     for (const e of entries) await repo.commit([write(e)]);
+    await repo.close();
     const packs = Number(/^packs: (\d+)$/m.exec(git(repo.dir, 'count-objects', '-v'))![1]);
     expect(packs).toBeLessThanOrEqual(8);
     expect(git(repo.dir, 'fsck', '--no-dangling', '--no-progress')).toBe('');

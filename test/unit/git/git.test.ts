@@ -168,3 +168,13 @@ describe('blobId', () => {
     expect(blobId(content)).toBe(said);
   });
 });
+
+describe('revisions from a reader', () => {
+  it('never reads one as an option', async () => {
+    const git = await bareRepo();
+    await commit(git, { a: 'a\n' }, 'a\n', null);
+    await expect(listTree(git, '--output=/tmp/x', 'a')).rejects.toThrow(/Not a valid object name|not a tree object/);
+    await expect(readLog(git, { revs: ['--output=/tmp/x'] })).rejects.toThrow(/bad revision|unknown revision|ambiguous/);
+    expect(await resolveCommit(git, '--output=/tmp/x')).toBeNull();
+  });
+});
