@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ACTION_TYPES } from '../actions/registry.js';
+import { notStarted } from '../actions/outcome.js';
 import type { RunResult } from '../actions/types.js';
 import type { AuditEntry, Outcome } from '../audit/entry.js';
 import type { Journal } from '../audit/journal.js';
@@ -129,7 +130,7 @@ export class Executor {
       } catch (error) {
         // run() rejects only when its process group could not be journaled (onSpawn): the
         // group has been ended by then, so the action did not complete.
-        result = { ...notExecuted(entry, false), outcome: 'interrupted', reason: `interrupted: ${(error as Error).message}` };
+        result = { ...notStarted(`interrupted: ${(error as Error).message}`, []), outcome: 'interrupted' };
       } finally {
         rmSync(workDir, { recursive: true, force: true });
       }
@@ -220,7 +221,6 @@ export function interrupted(entry: AuditEntry, now: number, reason: string, pgid
 
 /** Types without an executor: a dry run says what it would do; a live run is not pretended. */
 function notExecuted(entry: AuditEntry, dryRun: boolean): RunResult {
-  const base = { exitCode: null, signal: null, durationMs: 0, pgid: null, command: [], outputTruncated: false };
-  if (dryRun) return { ...base, outcome: 'succeeded', output: `dry run: ${entry.description ?? entry.type}`, reason: null };
-  return { ...base, outcome: 'failed', output: '', reason: `the ${entry.type} action type is not executed by this version of homeostat; run it in dry-run` };
+  if (dryRun) return { ...notStarted('', []), outcome: 'succeeded', output: `dry run: ${entry.description ?? entry.type}`, reason: null };
+  return notStarted(`the ${entry.type} action type is not executed by this version of homeostat; run it in dry-run`, []);
 }

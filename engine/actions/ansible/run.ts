@@ -3,8 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Alert } from '../../alerts/payload.js';
 import { runCommand } from '../../exec/exec.js';
-import { notStarted, summarize } from '../../exec/outcome.js';
-import { resolveRepoFile } from '../../exec/repo-file.js';
+import { notStarted, summarize } from '../outcome.js';
+import { resolveRepoFile } from '../repo-file.js';
 import type { RunContext, RunResult } from '../types.js';
 import { extraVarsYaml } from './extra-vars.js';
 

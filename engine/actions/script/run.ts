@@ -1,8 +1,8 @@
 /** Runs the script action: a repository script with an argument vector, through engine/exec. */
 import { accessSync, constants } from 'node:fs';
 import { redact, runCommand } from '../../exec/exec.js';
-import { notStarted, summarize } from '../../exec/outcome.js';
-import { resolveRepoFile } from '../../exec/repo-file.js';
+import { notStarted, summarize } from '../outcome.js';
+import { resolveRepoFile } from '../repo-file.js';
 import type { RunContext, RunResult } from '../types.js';
 import { alertEnv } from './alert-env.js';
 

@@ -1,31 +1,18 @@
 /** A finished (or never started) command said the way an action reports it: an outcome and one line why. */
+import type { ExecResult } from '../exec/exec.js';
 import { formatDuration } from '../util/duration.js';
-import type { ExecResult } from './exec.js';
-
-export type Outcome = 'succeeded' | 'failed' | 'timed_out' | 'interrupted';
-
-export interface RunSummary {
-  outcome: Outcome;
-  exitCode: number | null;
-  signal: string | null;
-  durationMs: number;
-  pgid: number | null;
-  command: string[];
-  output: string;
-  outputTruncated: boolean;
-  reason: string | null;
-}
+import type { RunResult } from './types.js';
 
 /**
  * `notFound` replaces the reason when the program is not installed, to say which package
  * provides it.
  */
-export function summarize(result: ExecResult, timeoutMs: number, notFound?: string): RunSummary {
+export function summarize(result: ExecResult, timeoutMs: number, notFound?: string): RunResult {
   const { exitCode, signal, durationMs, pgid, command, output, outputTruncated } = result;
   return { exitCode, signal, durationMs, pgid, command, output, outputTruncated, ...outcomeOf(result, timeoutMs, notFound) };
 }
 
-function outcomeOf(result: ExecResult, timeoutMs: number, notFound: string | undefined): Pick<RunSummary, 'outcome' | 'reason'> {
+function outcomeOf(result: ExecResult, timeoutMs: number, notFound: string | undefined): Pick<RunResult, 'outcome' | 'reason'> {
   if (result.spawnError !== null) {
     const missing = notFound !== undefined && result.spawnError.endsWith('(ENOENT)');
     return { outcome: 'failed', reason: missing ? notFound : result.spawnError };
@@ -38,6 +25,6 @@ function outcomeOf(result: ExecResult, timeoutMs: number, notFound: string | und
 }
 
 /** A run refused before any process started (a path outside the repository, say). */
-export function notStarted(reason: string, command: string[]): RunSummary {
+export function notStarted(reason: string, command: string[]): RunResult {
   return { outcome: 'failed', exitCode: null, signal: null, durationMs: 0, pgid: null, command, output: '', outputTruncated: false, reason };
 }
