@@ -5,9 +5,13 @@
  * so a script (or `log()`) can tell which trailer belongs to which entry.
  */
 
+export type WriteKind = 'intent' | 'outcome' | 'event';
+
 export interface AuditWrite {
   /** The entry id: the file is entryPath(id). */
   id: string;
+  /** What the write records, for the summary of a batch commit (counted as 'other' when absent). */
+  kind?: WriteKind;
   /** serializeEntry(entry). */
   content: string;
   /** One readable line. */
@@ -45,11 +49,10 @@ function oneLine(text: string): string {
   return text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
 }
 
-// `audit: 12 entries (9 intents, 3 outcomes)`: the kind is read from the content, which the
-// caller wrote with serializeEntry; the message and trailers are the caller's to word.
+// `audit: 12 entries (9 intents, 3 outcomes)`: the message and trailers are the caller's to word.
 function summary(writes: readonly AuditWrite[]): string {
   const counts = { intent: 0, outcome: 0, event: 0, other: 0 };
-  for (const w of writes) counts[kindOf(w.content)]++;
+  for (const w of writes) counts[w.kind ?? 'other']++;
   const parts = [
     plural(counts.intent, 'intent'),
     plural(counts.outcome, 'outcome'),
@@ -59,15 +62,10 @@ function summary(writes: readonly AuditWrite[]): string {
   return `audit: ${writes.length} entries (${parts.join(', ')})`;
 }
 
-function kindOf(content: string): 'intent' | 'outcome' | 'event' | 'other' {
-  try {
-    const entry = JSON.parse(content) as { kind?: unknown; outcome?: unknown };
-    if (entry.kind === 'event') return 'event';
-    if (entry.kind !== 'action') return 'other';
-    return entry.outcome === null ? 'intent' : 'outcome';
-  } catch {
-    return 'other';
-  }
+/** The kind of write an entry makes: an event, an action's intent (no outcome yet), or its outcome. */
+export function writeKind(entry: { kind: string; outcome?: unknown }): WriteKind {
+  if (entry.kind === 'event') return 'event';
+  return entry.outcome === null || entry.outcome === undefined ? 'intent' : 'outcome';
 }
 
 function plural(n: number, word: string): string {

@@ -41,7 +41,8 @@ import { pushBranch } from './push.js';
 import type { PushResult } from './push.js';
 import { replayOnto } from './replay.js';
 
-export type { AuditWrite, EntryTrailers } from './commit-message.js';
+export type { AuditWrite, EntryTrailers, WriteKind } from './commit-message.js';
+export { writeKind } from './commit-message.js';
 export type { AuditRecord, ListedEntry, ReadOptions } from './entries.js';
 export type { EntryFilter } from './filter.js';
 export type { PushResult } from './push.js';

@@ -2,7 +2,7 @@
  * The one pipeline the CLI shares with the engine: split payloads into alerts, evaluate each
  * against a policy set, then plan and guard in arrival order. Nothing here runs an action.
  */
-import type { SplitPayload } from '../alerts/payload.js';
+import type { Alert, SplitPayload } from '../alerts/payload.js';
 import { decide } from '../plan/decide.js';
 import type { Decision } from '../plan/decide.js';
 import type { GuardLedger } from '../plan/ledger.js';
@@ -27,16 +27,23 @@ export interface Simulation {
   decisions: Decision[];
 }
 
-export async function simulate(set: PolicySet, payloads: readonly SplitPayload[], options: SimulationOptions): Promise<Simulation> {
-  const evaluator = new Evaluator(set, options.enrichment ?? null);
-  const ledger = options.ledger ?? new MemoryLedger();
-  const alerts = payloads.flatMap((p) => p.alerts);
-  // Evaluation is independent per alert and runs concurrently, in slices so that a storm does
-  // not build an engine per alert; guards then see the alerts in arrival order.
+/**
+ * Evaluation is independent per alert and runs concurrently, in slices so that a storm does
+ * not build an engine per alert; guards then see the alerts in arrival order.
+ */
+export async function evaluateAll(evaluator: Evaluator, alerts: readonly Alert[]): Promise<Match[][]> {
   const matches: Match[][] = [];
   for (let i = 0; i < alerts.length; i += EVALUATION_SLICE) {
     matches.push(...(await Promise.all(alerts.slice(i, i + EVALUATION_SLICE).map((a) => evaluator.evaluate(a)))));
   }
+  return matches;
+}
+
+export async function simulate(set: PolicySet, payloads: readonly SplitPayload[], options: SimulationOptions): Promise<Simulation> {
+  const evaluator = new Evaluator(set, options.enrichment ?? null);
+  const ledger = options.ledger ?? new MemoryLedger();
+  const alerts = payloads.flatMap((p) => p.alerts);
+  const matches = await evaluateAll(evaluator, alerts);
   const decisions = alerts.flatMap((alert, i) => decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun ?? false, ledger }));
   return {
     revision: set.revision,

@@ -8,8 +8,11 @@ import type { CompiledPolicy, ResolvedSettings } from '../policy/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { GuardLedger } from './ledger.js';
 
+/** The guards in the order checkGuards checks them. */
+export const GUARDS = ['paused', 'maintenance', 'window', 'cooldown', 'rate-limit', 'blast-radius'] as const;
+
 export interface GuardRefusal {
-  guard: 'paused' | 'maintenance' | 'window' | 'cooldown' | 'rate-limit' | 'blast-radius';
+  guard: (typeof GUARDS)[number];
   reason: string;
 }
 

@@ -10,14 +10,9 @@ import type { AuditEntry } from '../audit/entry.js';
 import { serializeEntry } from '../audit/entry.js';
 import type { Journal } from '../audit/journal.js';
 import type { Metrics } from './metrics.js';
-import { commitMessage } from './messages.js';
-
-export interface AuditWrite {
-  id: string;
-  content: string;
-  message: string;
-  trailers?: Record<string, string>;
-}
+import type { AuditWrite } from '../audit/repo.js';
+import { writeKind } from '../audit/repo.js';
+import { entryMessage } from './messages.js';
 
 /** The part of the audit repository the engine writes through. */
 export interface AuditSink {
@@ -31,8 +26,8 @@ export interface AuditSink {
 interface Waiting {
   seq: number;
   entry: AuditEntry;
-  done: { resolve: () => void; reject: (e: Error) => void };
-  committed: Promise<void>;
+  /** Resolves the promise enqueue() returned; a failed commit is retried, never rejected. */
+  committed: () => void;
 }
 
 const RETRY_MS = [100, 500, 2000, 5000];
@@ -71,13 +66,12 @@ export class Auditor {
 
   /** Queues a journaled entry record; resolves once it is committed. */
   enqueue(seq: number, entry: AuditEntry): Promise<void> {
-    let done!: Waiting['done'];
-    const committed = new Promise<void>((resolve, reject) => (done = { resolve, reject }));
-    committed.catch(() => undefined); // a caller that does not wait must not crash the process
-    this.queue.push({ seq, entry, done, committed });
+    let committed!: () => void;
+    const promise = new Promise<void>((resolve) => (committed = resolve));
+    this.queue.push({ seq, entry, committed });
     this.metrics.auditBacklog.set(this.queue.length);
     this.loop ??= this.run();
-    return committed;
+    return promise;
   }
 
   /** Resolves when everything queued so far is committed (or the auditor was stopped). */
@@ -102,9 +96,9 @@ export class Auditor {
       this.attempts = 0;
       this.queue.splice(0, batch.length);
       this.metrics.auditBacklog.set(this.queue.length);
-      const upTo = Math.max(...batch.map((w) => w.seq));
+      const upTo = batch.reduce((max, w) => Math.max(max, w.seq), 0);
       this.journal.append([{ t: 'committed', upTo }]); // no need to wait: losing it only means committing again
-      for (const w of batch) w.done.resolve();
+      for (const w of batch) w.committed();
       this.schedulePush(0);
     }
     this.loop = null;
@@ -148,8 +142,8 @@ export class Auditor {
 }
 
 function toWrite(entry: AuditEntry): AuditWrite {
-  const { message, trailers } = commitMessage(entry);
-  return { id: entry.id, content: serializeEntry(entry), message, trailers };
+  const { message, trailers } = entryMessage(entry);
+  return { id: entry.id, kind: writeKind(entry), content: serializeEntry(entry), message, trailers };
 }
 
 function delay(ms: number): Promise<void> {

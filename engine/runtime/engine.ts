@@ -15,7 +15,8 @@ import type { EngineConfig } from '../config/serve-config.js';
 import { Auditor } from './auditor.js';
 import type { AuditSink } from './auditor.js';
 import { Executor } from './executor.js';
-import { decidePayload, evaluatePayload } from './intake.js';
+import { decidePayload } from './intake.js';
+import { evaluateAll } from '../pipeline/simulate.js';
 import { IndexedLedger } from './ledger.js';
 import type { Metrics } from './metrics.js';
 import { LocalPolicySource } from './policies.js';
@@ -66,6 +67,8 @@ export class Engine {
     private readonly executor: Executor,
     readonly policies: LocalPolicySource,
     private readonly clock: () => number,
+    /** Token values, masked in rendered parameters and in output. */
+    private readonly secrets: readonly string[],
   ) {}
 
   static async start(deps: EngineDeps): Promise<Engine> {
@@ -94,7 +97,8 @@ export class Engine {
       onEntry: (entry) => engine?.recent.put(entry),
     });
     const policies = new LocalPolicySource(config.policies, log, (report, active, previous) => engine?.onPolicyLoad(report, active, previous));
-    engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock);
+    engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets);
+    metrics.setReadiness(() => engine!.notReady().length === 0);
 
     // What a crash left: commit what git lacks, oldest first, then close what never ended.
     for (const record of state.uncommitted) void auditor.enqueue(record.seq, record.entry);
@@ -116,12 +120,17 @@ export class Engine {
 
   /** Why the engine does not take alerts or run actions now; empty when ready. */
   notReady(): string[] {
+    const reasons = this.intakeBlocked();
+    if (this.auditor.error) reasons.push(`${this.auditor.error}; no action runs until the audit can be written`);
+    return reasons;
+  }
+
+  /** Why no decision can be made durably now (a broken audit only holds actions back). */
+  private intakeBlocked(): string[] {
     const reasons: string[] = [];
     if (this.stopping) reasons.push('the engine is stopping');
     if (!this.policies.active) reasons.push(`no valid policy revision is active${this.policies.lastLoad?.error ? `: ${this.policies.lastLoad.error}` : ''}`);
     if (this.journal.broken) reasons.push(this.journal.broken.message);
-    if (this.auditor.error) reasons.push(`${this.auditor.error}; no action runs until the audit can be written`);
-    this.deps.metrics.ready.set(reasons.length ? 0 : 1);
     return reasons;
   }
 
@@ -130,16 +139,18 @@ export class Engine {
    * run after this returns. Throws NotReadyError when no decision can be made durably.
    */
   async receive(payload: SplitPayload): Promise<ReceiveResult> {
+    const blocked = this.intakeBlocked();
     const active = this.policies.active;
-    if (this.stopping || !active || this.journal.broken) throw new NotReadyError(this.notReady().join('; '));
+    if (blocked.length || !active) throw new NotReadyError(blocked.join('; '));
     const overload = this.overloaded();
     if (overload) throw new OverloadedError(overload);
     const { metrics, config } = this.deps;
-    for (const alert of payload.alerts) metrics.alertsReceived.inc({ status: alert.status });
-    const matches = await evaluatePayload(active.evaluator, payload);
-    const intake = decidePayload(active.set, payload, matches, { now: this.clock(), dryRun: config.dryRun, ledger: this.ledger, secrets: this.secrets() });
+    countBy(payload.alerts, (a) => a.status, (status, n) => metrics.alertsReceived.inc({ status }, n));
+    const matches = await evaluateAll(active.evaluator, payload.alerts);
+    const now = this.clock();
+    const intake = decidePayload(active.set, payload, matches, { now, dryRun: config.dryRun, ledger: this.ledger, secrets: this.secrets });
     const records: NewRecord[] = [];
-    if (intake.guard.seen.length || intake.guard.ledger.length) records.push({ t: 'guard', at: this.clock(), ...intake.guard });
+    if (intake.guard.seen.length || intake.guard.ledger.length) records.push({ t: 'guard', at: now, ...intake.guard });
     for (const entry of intake.entries) records.push({ t: 'entry', entry });
     const { seqs, durable } = this.journal.append(records);
     await durable; // the answer waits for this: then a crash loses nothing Alertmanager was told
@@ -151,11 +162,10 @@ export class Engine {
     });
     for (const job of intake.jobs) this.executor.submit(job, committed.get(job.entry.id)!);
     let duplicates = 0;
-    for (const d of intake.decisions) {
-      const verdict = d.refusedBy === 'duplicate' ? 'duplicate' : d.verdict;
-      if (verdict === 'duplicate') duplicates++;
-      metrics.decisions.inc({ verdict });
-    }
+    countBy(intake.decisions, (d) => (d.refusedBy === 'duplicate' ? 'duplicate' : d.verdict), (verdict, n) => {
+      if (verdict === 'duplicate') duplicates = n;
+      metrics.decisions.inc({ verdict }, n);
+    });
     if (this.journal.bytes > this.compactAt) void this.compact();
     return { alerts: intake.alerts, decisions: intake.decisions.length, duplicates, actions: intake.jobs.length, revision: active.set.revision };
   }
@@ -168,9 +178,10 @@ export class Engine {
 
   status() {
     const active = this.policies.active;
+    const notReady = this.notReady();
     return {
-      ready: this.notReady().length === 0,
-      notReady: this.notReady(),
+      ready: notReady.length === 0,
+      notReady,
       startedAt: this.startedAt,
       dryRun: this.deps.config.dryRun,
       policies: {
@@ -215,7 +226,6 @@ export class Engine {
       const first = report.diagnostics[0];
       log.error({ revision: report.revision, problems: report.problems, first, error: report.error, keeping: previous?.set.revision ?? null }, 'policy change rejected; the last good set stays active');
       void this.record([this.event('policies-rejected', `${report.revision ?? 'the policy directory'} rejected: ${report.error}${first ? `; first ${first.file}:${first.line}:${first.col} ${first.code} ${first.message}` : ''}`, { diagnostics: report.diagnostics, problems: report.problems, keeping: previous?.set.revision ?? null })]).catch(() => undefined);
-      this.notReady();
       return;
     }
     if (!active) return;
@@ -225,11 +235,6 @@ export class Engine {
     metrics.policyCount.set(active.set.policies.length);
     log.info({ revision: active.set.revision, policies: active.set.policies.length, previous: previous?.set.revision ?? null, paused: active.set.settings.paused }, 'policies activated');
     void this.record([this.event('policies-activated', `${active.set.revision} activated: ${active.set.policies.length} policies${active.set.settings.paused ? ' (paused)' : ''}`, { previous: previous?.set.revision ?? null, paused: active.set.settings.paused })]).catch(() => undefined);
-    this.notReady();
-  }
-
-  private secrets(): string[] {
-    return [this.deps.config.webhookToken, this.deps.config.adminToken].filter((t): t is string => t !== null);
   }
 
   private compact(): Promise<void> {
@@ -256,4 +261,14 @@ export class Engine {
     await this.journal.close();
     this.deps.log.info({ backlog: this.auditor.backlog }, 'stopped');
   }
+}
+
+/** Calls `add(key, count)` once per distinct key: one metric update per label, not per item. */
+function countBy<T>(items: readonly T[], keyOf: (item: T) => string, add: (key: string, count: number) => void): void {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const key = keyOf(item);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  for (const [key, count] of counts) add(key, count);
 }

@@ -42,7 +42,7 @@ interface Queued {
 export class Executor {
   private readonly queue: Queued[] = [];
   private readonly busyTargets = new Set<string>();
-  private readonly running = new Map<string, { job: Job; abort: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private stopping = false;
   private readonly clock: () => number;
 
@@ -83,7 +83,7 @@ export class Executor {
         this.options.metrics.running.set(this.running.size);
         this.pump();
       });
-      this.running.set(queued.job.entry.id, { job: queued.job, abort, done });
+      this.running.set(queued.job.entry.id, { abort, done });
     }
     this.options.metrics.queueDepth.set(this.queue.length);
     this.options.metrics.running.set(this.running.size);
@@ -92,12 +92,7 @@ export class Executor {
   private async execute({ job, committed }: Queued, signal: AbortSignal): Promise<void> {
     const { entry, alert, action } = job;
     const { log, metrics, journal } = this.options;
-    try {
-      await Promise.race([committed, aborted(signal)]); // audited before it runs
-    } catch (error) {
-      await this.finish(job, interrupted(entry, this.clock(), `not run: the intent could not be committed (${(error as Error).message})`));
-      return;
-    }
+    await Promise.race([committed, aborted(signal)]); // audited before it runs
     if (signal.aborted || this.stopping) {
       await this.finish(job, interrupted(entry, this.clock(), 'not run: the engine was stopping'));
       return;

@@ -11,12 +11,14 @@ import { redact } from '../exec/exec.js';
 import type { Decision } from '../plan/decide.js';
 import { decide } from '../plan/decide.js';
 import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
-import type { Evaluator, Match } from '../policy/evaluate.js';
+import type { Match } from '../policy/evaluate.js';
+import { GUARDS } from '../plan/guards.js';
 import type { CompiledAction, CompiledPolicy, PolicySet } from '../policy/types.js';
 
-/** The order guards are checked in (plan/guards.ts), for the audit's `guards.passed`. */
-const GUARD_ORDER = ['duplicate', 'paused', 'maintenance', 'window', 'cooldown', 'rate-limit', 'blast-radius'] as const;
-const EVALUATION_SLICE = 32;
+/** Every guard, duplicate first, in the order decide checks them. */
+const GUARD_ORDER = ['duplicate', ...GUARDS] as const;
+/** `guards.passed` by the guard that refused ('' for none): built once, shared by every entry. */
+const PASSED_BEFORE = new Map<string, readonly string[]>([['', GUARD_ORDER], ...GUARD_ORDER.map((g, i) => [g, GUARD_ORDER.slice(0, i)] as const)]);
 
 export interface Job {
   entry: AuditEntry;
@@ -42,15 +44,6 @@ export interface IntakeOptions {
   secrets: readonly string[];
 }
 
-export async function evaluatePayload(evaluator: Evaluator, payload: SplitPayload): Promise<Match[][]> {
-  const matches: Match[][] = [];
-  const alerts = payload.alerts;
-  for (let i = 0; i < alerts.length; i += EVALUATION_SLICE) {
-    matches.push(...(await Promise.all(alerts.slice(i, i + EVALUATION_SLICE).map((a) => evaluator.evaluate(a)))));
-  }
-  return matches;
-}
-
 /** Decides every alert of the payload; synchronous, so no other payload interleaves. */
 export function decidePayload(set: PolicySet, payload: SplitPayload, matches: readonly Match[][], options: IntakeOptions): Intake {
   const recorder = new RecordingLedger(options.ledger);
@@ -72,8 +65,8 @@ export function decidePayload(set: PolicySet, payload: SplitPayload, matches: re
 }
 
 function toEntry(decision: Decision, alert: Alert, at: string, now: number, secrets: readonly string[]): AuditEntry {
-  const refusedAt = decision.refusedBy ? GUARD_ORDER.indexOf(decision.refusedBy as (typeof GUARD_ORDER)[number]) : -1;
-  const passed = refusedAt >= 0 ? GUARD_ORDER.slice(0, refusedAt) : decision.refusedBy ? ['duplicate'] : [...GUARD_ORDER];
+  // params and template refusals come after the dedup check, before the guards.
+  const passed = [...(PASSED_BEFORE.get(decision.refusedBy ?? '') ?? GUARD_ORDER.slice(0, 1))];
   const outcome = decision.verdict === 'refused' ? 'refused' : decision.verdict === 'failed' ? 'failed' : null;
   return {
     apiVersion: 'homeostat.dev/v1',
@@ -95,7 +88,7 @@ function toEntry(decision: Decision, alert: Alert, at: string, now: number, secr
     type: decision.type,
     phase: decision.phase,
     target: decision.target,
-    params: decision.params && secrets.length ? (JSON.parse(redact(JSON.stringify(decision.params), secrets)) as Record<string, unknown>) : decision.params,
+    params: redactParams(decision.params, secrets),
     description: decision.description,
     verdict: decision.verdict,
     reason: decision.reason,
@@ -104,6 +97,13 @@ function toEntry(decision: Decision, alert: Alert, at: string, now: number, secr
     outcome,
     execution: null,
   };
+}
+
+function redactParams(params: Record<string, unknown> | null, secrets: readonly string[]): Record<string, unknown> | null {
+  if (!params || secrets.length === 0) return params;
+  const text = JSON.stringify(params);
+  const masked = redact(text, secrets);
+  return masked === text ? params : (JSON.parse(masked) as Record<string, unknown>);
 }
 
 const byName = new WeakMap<PolicySet, Map<string, CompiledPolicy>>();

@@ -63,13 +63,18 @@ export class IndexedLedger implements GuardLedger {
     return { seen: this.seenAt.size, entries: this.entries.length };
   }
 
-  /** What to carry into a journal snapshot: only what a guard can still look at. */
+  /** What a restart must remember: only what a guard can still look at. */
   export(now: number): { seen: [string, number][]; ledger: LedgerEntry[] } {
-    return {
-      seen: [...this.seenAt].filter(([, at]) => at >= now - SEEN_RETENTION_MS),
-      ledger: this.entries.filter((e) => e.at >= now - LEDGER_RETENTION_MS),
-    };
+    return retained([...this.seenAt], this.entries, now);
   }
+}
+
+/** The dedup keys and guard history a guard can still look at, at `now`. */
+export function retained(seen: readonly [string, number][], ledger: readonly LedgerEntry[], now: number): { seen: [string, number][]; ledger: LedgerEntry[] } {
+  return {
+    seen: seen.filter(([, at]) => at >= now - SEEN_RETENTION_MS),
+    ledger: ledger.filter((e) => e.at >= now - LEDGER_RETENTION_MS),
+  };
 }
 
 function lowerBound(sorted: readonly number[], value: number): number {

@@ -5,7 +5,7 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { formatDuration } from '../util/duration.js';
 
-export function commitMessage(entry: AuditEntry): { message: string; trailers: Record<string, string> } {
+export function entryMessage(entry: AuditEntry): { message: string; trailers: Record<string, string> } {
   const trailers: Record<string, string> = { 'Homeostat-Revision': entry.revision };
   if (entry.kind === 'event') {
     trailers['Homeostat-Event'] = entry.event!.name;

@@ -6,11 +6,16 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export function createMetrics(options: { defaults?: boolean } = {}) {
+  // Read at each scrape for homeostat_ready; the engine sets it once it exists.
+  let readiness: (() => boolean) | null = null;
   const registry = new Registry();
   if (options.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'homeostat_' });
   const registers = [registry];
   return {
     registry,
+    setReadiness(check: () => boolean): void {
+      readiness = check;
+    },
     webhookRequests: new Counter({ name: 'homeostat_webhook_requests_total', help: 'Webhook requests by HTTP status code.', labelNames: ['code'] as const, registers }),
     alertsReceived: new Counter({ name: 'homeostat_alerts_received_total', help: 'Alerts received on the webhook, by status.', labelNames: ['status'] as const, registers }),
     decisions: new Counter({ name: 'homeostat_decisions_total', help: 'Decisions by verdict (duplicate: a re-sent alert already decided).', labelNames: ['verdict'] as const, registers }),
@@ -30,7 +35,14 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
     policyReloads: new Counter({ name: 'homeostat_policy_reloads_total', help: 'Policy loads by result (activated, rejected).', labelNames: ['result'] as const, registers }),
     policyActive: new Gauge({ name: 'homeostat_policy_active_info', help: 'The active policy revision (value 1).', labelNames: ['revision'] as const, registers }),
     policyCount: new Gauge({ name: 'homeostat_policies', help: 'Policies in the active set.', registers }),
-    ready: new Gauge({ name: 'homeostat_ready', help: '1 when the engine takes alerts and runs actions.', registers }),
+    ready: new Gauge({
+      name: 'homeostat_ready',
+      help: '1 when the engine takes alerts and runs actions.',
+      registers,
+      collect() {
+        if (readiness) this.set(readiness() ? 1 : 0);
+      },
+    }),
   };
 }
 

@@ -8,7 +8,7 @@ import type { JournalRecord, JournalSnapshot } from '../audit/journal.js';
 import { endProcessGroup } from '../exec/exec.js';
 import type { LedgerEntry } from '../plan/ledger.js';
 import { interrupted } from './executor.js';
-import { LEDGER_RETENTION_MS, SEEN_RETENTION_MS } from './ledger.js';
+import { retained } from './ledger.js';
 
 type EntryRecord = Extract<JournalRecord, { t: 'entry' }>;
 type StartedRecord = Extract<JournalRecord, { t: 'started' }>;
@@ -72,7 +72,6 @@ export async function interruptUnfinished(state: JournalState, now: number): Pro
       ? `interrupted: the engine stopped while this ran${ended ? `; its process group ${started.pgid} was ended at start-up` : ''}; not re-run`
       : 'interrupted: the engine stopped before this ran; not re-run';
     const entry = interrupted(record.entry, now, reason, started?.pgid ?? null);
-    if (started && entry.execution) entry.execution = { ...entry.execution, pgid: started.pgid, endedAt: new Date(now).toISOString() };
     results.push({ entry, ended });
   }
   return results;
@@ -94,8 +93,7 @@ export function snapshotOf(state: JournalState, now: number): JournalSnapshot {
   open.sort((a, b) => a.seq - b.seq);
   return {
     committedUpTo: state.committedUpTo,
-    seen: [...state.seen].filter(([, at]) => at >= now - SEEN_RETENTION_MS),
-    ledger: state.ledger.filter((e) => e.at >= now - LEDGER_RETENTION_MS),
+    ...retained([...state.seen], state.ledger, now),
     open,
   };
 }

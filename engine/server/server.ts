@@ -26,8 +26,9 @@ export function buildServer(deps: ServerDeps) {
     loggerInstance: deps.log,
     // The routes log what happened in their own words; fastify's per-request lines are noise.
     logController: new LogController({ disableRequestLogging: true }),
+    // Alertmanager posts a whole group at once: the limit is --max-body (32 MiB by default).
     bodyLimit: deps.maxBodyBytes,
-    // Alertmanager posts a whole group at once; the parser runs on the full body anyway.
+    // While stopping, new requests get 503, which Alertmanager retries.
     return503OnClosing: true,
   });
   const { engine, metrics } = deps;
@@ -94,7 +95,6 @@ export function buildServer(deps: ServerDeps) {
     return reply.code(reasons.length ? 503 : 200).send({ ready: reasons.length === 0, reasons });
   });
   app.get('/metrics', async (_request, reply) => {
-    engine.notReady(); // refreshes the readiness gauge
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   return app;

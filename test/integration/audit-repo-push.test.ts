@@ -34,7 +34,7 @@ function event(id: string, message: string): AuditEntry {
 
 function write(line: string, at = DAY): AuditWrite {
   const id = newEntryId(at);
-  return { id, content: serializeEntry(event(id, line)), message: line, trailers: { 'Homeostat-Event': 'paused' } };
+  return { id, kind: 'event', content: serializeEntry(event(id, line)), message: line, trailers: { 'Homeostat-Event': 'paused' } };
 }
 
 function git(dir: string, ...args: string[]): string {

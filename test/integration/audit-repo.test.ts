@@ -8,6 +8,7 @@ import type { AuditEntry } from '../../engine/audit/entry.js';
 import { PER_WRITE_MAX } from '../../engine/audit/layout.js';
 import { AuditRepo } from '../../engine/audit/repo.js';
 import type { AuditRepoOptions, AuditWrite } from '../../engine/audit/repo.js';
+import { writeKind } from '../../engine/audit/repo.js';
 import { verifyAudit } from '../../engine/audit/verify.js';
 
 let root: string;
@@ -41,7 +42,7 @@ function action(id: string, outcome: AuditEntry['outcome'], policy = 'restart-ng
 
 function write(entry: AuditEntry): AuditWrite {
   const word = entry.outcome === null ? 'intent' : entry.outcome;
-  return { id: entry.id, content: serializeEntry(entry), message: `${word}: ${entry.policy}/restart on ${entry.target}`, trailers: { 'Homeostat-Policy': entry.policy!, 'Homeostat-Outcome': entry.outcome ?? 'pending' } };
+  return { id: entry.id, kind: writeKind(entry), content: serializeEntry(entry), message: `${word}: ${entry.policy}/restart on ${entry.target}`, trailers: { 'Homeostat-Policy': entry.policy!, 'Homeostat-Outcome': entry.outcome ?? 'pending' } };
 }
 
 function git(dir: string, ...args: string[]): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../engine/audit/entry.js';
 import { interrupted } from '../../../engine/runtime/executor.js';
-import { commitMessage } from '../../../engine/runtime/messages.js';
+import { entryMessage } from '../../../engine/runtime/messages.js';
 import { validate } from '../../../engine/schema/validator.js';
 
 const REVISION = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -70,13 +70,13 @@ function trailers(outcome: string, target = 'web-1'): Record<string, string> {
   };
 }
 
-/** Every entry given to commitMessage here is one the schema accepts. */
+/** Every entry given to entryMessage here is one the schema accepts. */
 function message(entry: AuditEntry): { message: string; trailers: Record<string, string> } {
   expect(validate('AuditEntry', entry)).toEqual([]);
-  return commitMessage(entry);
+  return entryMessage(entry);
 }
 
-describe('commitMessage', () => {
+describe('entryMessage', () => {
   it('words the intent of a run', () => {
     expect(message(intent())).toEqual({
       message: 'intent: restart-web/restart (script) on web-1, for HighLoad firing [a1b2c3d4e5f60718]',
@@ -203,7 +203,7 @@ describe('commitMessage', () => {
         { ...intent(), kind: 'event' as const, event: { name: 'paused' as const, message: piece } },
       ];
       for (const entry of entries) {
-        const { message: text } = commitMessage(entry);
+        const { message: text } = entryMessage(entry);
         expect(text.length, JSON.stringify(piece)).toBeLessThanOrEqual(200);
         expect(text, JSON.stringify(piece)).not.toMatch(/[\r\n]/);
       }
