@@ -16,7 +16,7 @@ import type { OutputTail } from './output-tail.js';
 import { processGroupAlive, terminateGroup } from './process-group.js';
 import { redact, usableSecrets } from './redact.js';
 
-export { ENV_ALLOWLIST } from './env.js';
+export { childEnv, ENV_ALLOWLIST } from './env.js';
 export { redact } from './redact.js';
 export { endProcessGroup, processGroupAlive, processStartTime } from './process-group.js';
 
@@ -35,6 +35,11 @@ export interface ExecRequest {
   killGraceMs?: number;
   /** The tail of stdout and stderr together that is kept (default 64 KiB). */
   outputCapBytes?: number;
+  /**
+   * Also return the tail's bytes undecoded and unmasked, for binary output of a trusted program
+   * (git objects); the text of `output` would change bytes that are not UTF-8.
+   */
+  rawOutput?: boolean;
   /** Masked as '***' in the output and the command returned. */
   secrets?: readonly string[];
   /** Aborting ends the group as a timeout does; the result says aborted. */
@@ -53,6 +58,8 @@ export interface ExecResult {
   /** The tail of stdout and stderr as they arrived, secrets masked. */
   output: string;
   outputTruncated: boolean;
+  /** The tail's bytes, when the request asked for rawOutput. */
+  outputBytes?: Buffer;
   /** [file, ...args], secrets masked. */
   command: string[];
   /** Why the program could not be started at all, e.g. 'ansible-playbook: command not found (ENOENT)'. */
@@ -104,7 +111,7 @@ export async function runCommand(request: ExecRequest): Promise<ExecResult> {
   await drain(child);
   if (run.callbackFailed) throw run.callbackError;
   return {
-    ...notRun, ...output(tail, secrets), pgid, durationMs,
+    ...notRun, ...output(tail, secrets), ...(request.rawOutput ? { outputBytes: tail.bytes() } : {}), pgid, durationMs,
     exitCode: run.exitCode, signal: run.signal, timedOut: run.ending === 'timeout', aborted: run.ending === 'abort',
   };
 }

@@ -6,6 +6,8 @@ export interface OutputTail {
   /** The tail as text, secrets masked. */
   text(secrets: readonly string[]): string;
   truncated(): boolean;
+  /** The tail's bytes as they arrived: not decoded, not masked. */
+  bytes(): Buffer;
 }
 
 export function createOutputTail(capBytes: number): OutputTail {
@@ -47,5 +49,5 @@ export function createOutputTail(capBytes: number): OutputTail {
     return redactTail(bytes.toString('utf8'), secrets);
   }
 
-  return { push, text, truncated: () => dropped };
+  return { push, text, truncated: () => dropped, bytes: () => Buffer.concat(chunks) };
 }

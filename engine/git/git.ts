@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
-import { ENV_ALLOWLIST, runCommand } from '../exec/exec.js';
+import { childEnv, runCommand } from '../exec/exec.js';
 import type { ExecResult } from '../exec/exec.js';
 
 export { blobId } from './objects.js';
@@ -60,18 +60,9 @@ export function openGit(dir: string): Git {
     allowEnvironment: Object.keys(env),
     trimmed: false,
   })
-    .env(allowlistedEnv(env))
+    .env(childEnv(env))
     .outputHandler(endWithEmptyChunk);
   return { dir: abs, client, env };
-}
-
-function allowlistedEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ENV_ALLOWLIST) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return { ...env, ...extra };
 }
 
 function endWithEmptyChunk(_command: string, stdout: NodeJS.ReadableStream): void {
@@ -176,15 +167,15 @@ export async function fastImport(git: Git, stream: string, options: { force?: bo
  */
 export async function readBlobs(git: Git, specs: readonly string[]): Promise<(Buffer | null)[]> {
   if (specs.length === 0) return [];
-  const result = await runGit(git, ['cat-file', '--batch'], batchInput(specs));
-  return parseBatch(Buffer.from(result.output, 'utf8'), specs.length, true).map((r) => r.content);
+  const result = await runGit(git, ['cat-file', '--batch'], batchInput(specs), [], true);
+  return parseBatch(result.outputBytes!, specs.length, true).map((r) => r.content);
 }
 
 /** The object id of each spec, null for those that do not exist (`cat-file --batch-check`). */
 export async function objectIds(git: Git, specs: readonly string[]): Promise<(string | null)[]> {
   if (specs.length === 0) return [];
-  const result = await runGit(git, ['cat-file', '--batch-check'], batchInput(specs));
-  return parseBatch(Buffer.from(result.output, 'utf8'), specs.length, false).map((r) => r.sha);
+  const result = await runGit(git, ['cat-file', '--batch-check'], batchInput(specs), [], true);
+  return parseBatch(result.outputBytes!, specs.length, false).map((r) => r.sha);
 }
 
 function batchInput(specs: readonly string[]): string {
@@ -218,8 +209,9 @@ function parseBatch(out: Buffer, count: number, withContent: boolean): { sha: st
   return results;
 }
 
-async function runGit(git: Git, args: string[], input: string, config: readonly string[] = []): Promise<ExecResult> {
+async function runGit(git: Git, args: string[], input: string, config: readonly string[] = [], rawOutput = false): Promise<ExecResult> {
   const result = await runCommand({
+    rawOutput,
     file: 'git',
     args: [...CONFIG, ...config].flatMap((c) => ['-c', c]).concat(args),
     cwd: git.dir,

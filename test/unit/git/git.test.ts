@@ -95,6 +95,14 @@ describe('fast-import and reading', () => {
     expect(await objectIds(git, [`${first}:dir/a.json`, `${second}:nope`])).toEqual([blobId('{"a":1}\n'), null]);
   });
 
+  it('reads a blob that is not UTF-8 byte for byte', async () => {
+    const git = await bareRepo();
+    const bytes = Buffer.from([0xff, 0xfe, 0x0a, 0xc3]);
+    const sha = execFileSync('git', ['--git-dir', git.dir, 'hash-object', '-w', '--stdin'], { input: bytes, encoding: 'utf8' }).trim();
+    const [blob] = await readBlobs(git, [sha]);
+    expect(blob).toEqual(bytes);
+  });
+
   it('reads the log with messages, identities and file changes', async () => {
     const git = await bareRepo();
     const first = await commit(git, { a: 'a\n', b: 'b\n' }, 'first\n\nTrailer: x\n', null);
