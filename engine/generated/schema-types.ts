@@ -515,7 +515,10 @@ export interface Alert1 {
  * The guards checked, in order, and the one that refused (null when all passed).
  */
 export interface Guards1 {
-  passed: string[];
+  /**
+   * The checks passed, in order: duplicate, then the guards.
+   */
+  passed: ("duplicate" | "paused" | "maintenance" | "window" | "cooldown" | "rate-limit" | "blast-radius")[];
   refusedBy: string | null;
 }
 export interface Event {
@@ -558,12 +561,21 @@ export interface ServeConfig {
    * A git remote the audit commits are pushed to.
    */
   "audit-remote"?: string;
+  /**
+   * Branch of the audit repository that commits go to and are pushed to.
+   */
   "audit-branch"?: string;
   /**
    * Every action in dry-run.
    */
   "dry-run"?: boolean;
+  /**
+   * File holding the token POST /api/v1/alerts requires (bearer, or basic-auth password), at least 16 characters; or HOMEOSTAT_WEBHOOK_TOKEN.
+   */
   "webhook-token-file"?: string;
+  /**
+   * File holding the token GET /api/v1/status and /api/v1/actions require; or HOMEOSTAT_ADMIN_TOKEN.
+   */
   "admin-token-file"?: string;
   /**
    * Largest webhook body accepted, such as 32MiB (Alertmanager never retries a 413: set max_alerts in its webhook_config to stay under it).
@@ -577,5 +589,8 @@ export interface ServeConfig {
    * A duration such as 30s, 5m, 1h30m or 2d.
    */
   "shutdown-timeout"?: string;
+  /**
+   * Lowest level of the JSON log lines on stdout.
+   */
   "log-level"?: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
 }

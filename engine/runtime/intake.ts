@@ -18,7 +18,7 @@ import type { CompiledAction, CompiledPolicy, PolicySet } from '../policy/types.
 /** Every guard, duplicate first, in the order decide checks them. */
 const GUARD_ORDER = ['duplicate', ...GUARDS] as const;
 /** `guards.passed` by the guard that refused ('' for none): built once, shared by every entry. */
-const PASSED_BEFORE = new Map<string, readonly string[]>([['', GUARD_ORDER], ...GUARD_ORDER.map((g, i) => [g, GUARD_ORDER.slice(0, i)] as const)]);
+const PASSED_BEFORE = new Map<string, readonly (typeof GUARD_ORDER)[number][]>([['', GUARD_ORDER], ...GUARD_ORDER.map((g, i) => [g, GUARD_ORDER.slice(0, i)] as const)]);
 
 export interface Job {
   entry: AuditEntry;
