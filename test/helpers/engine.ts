@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { AuditRepo } from '../../engine/audit/repo.js';
+import { entryPath } from '../../engine/audit/entry.js';
 import type { AuditEntry } from '../../engine/audit/entry.js';
 import type { EngineConfig } from '../../engine/config/serve-config.js';
 import { Engine } from '../../engine/runtime/engine.js';
@@ -87,7 +88,7 @@ export async function startTestEngine(options: TestEngineOptions): Promise<TestE
     post: (body, headers = { authorization: `Bearer ${TOKEN}` }) =>
       app.inject({ method: 'POST', url: '/api/v1/alerts', headers: { 'content-type': 'application/json', ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) }),
     git,
-    auditEntry: (id) => JSON.parse(git('show', `main:actions/${id.slice(0, 4)}/${id.slice(4, 6)}/${id.slice(6, 8)}/${id}.json`)) as AuditEntry,
+    auditEntry: (id) => JSON.parse(git('show', `main:${entryPath(id)}`)) as AuditEntry,
     close: async () => {
       await app.close();
       await engine.stop();
@@ -99,16 +100,7 @@ export function removeTestEngine(t: TestEngine): void {
   rmSync(t.root, { recursive: true, force: true });
 }
 
-/** Polls until `check` returns a value other than undefined/false, or fails after `ms`. */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { waitFor } from './wait.js';
 
 /** A one-alert Alertmanager payload (version 4) with the given labels. */
 export function payload(labels: Record<string, string>, overrides: { status?: 'firing' | 'resolved'; startsAt?: string; externalURL?: string } = {}): Record<string, unknown> {

@@ -6,8 +6,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { packageRoot } from '../../engine/util/package-root.js';
+import { BIN } from '../e2e/run-cli.js';
 
 export function requireCommand(command: string, debianPackage: string): string {
   try {
@@ -46,7 +45,7 @@ export function spawnLogged(file: string, args: readonly string[], options: { cw
 
 /** `homeostat serve` from dist/ (built by the global setup). */
 export function spawnServe(args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Spawned {
-  return spawnLogged(process.execPath, [join(packageRoot(), 'dist/engine/cli/main.js'), 'serve', ...args], { cwd, env: { ...process.env, ...env } });
+  return spawnLogged(process.execPath, [BIN, 'serve', ...args], { cwd, env: { ...process.env, ...env } });
 }
 
 export async function untilHttpOk(url: string, what: string, ms = 20_000, headers: Record<string, string> = {}): Promise<Response> {

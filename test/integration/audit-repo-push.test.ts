@@ -1,30 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { entryPath, newEntryId, serializeEntry } from '../../engine/audit/entry.js';
 import type { AuditEntry } from '../../engine/audit/entry.js';
-import { AuditRepo } from '../../engine/audit/repo.js';
+import type { AuditRepo } from '../../engine/audit/repo.js';
+import { gitSandbox } from '../helpers/git.js';
 import type { AuditWrite } from '../../engine/audit/repo.js';
 
-let root: string;
-let home: string | undefined;
-let n = 0;
-const opened: AuditRepo[] = [];
-
-beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'homeostat-audit-push-'));
-  home = process.env.HOME;
-  process.env.HOME = join(root, 'home'); // no ~/.gitconfig of the developer's
-  mkdirSync(process.env.HOME);
-});
-
-afterAll(async () => {
-  await Promise.all(opened.map((repo) => repo.close())); // a background repack may still run
-  process.env.HOME = home;
-  rmSync(root, { recursive: true, force: true });
-});
+const sandbox = gitSandbox('homeostat-audit-push-');
 
 const DAY = Date.UTC(2026, 10, 21, 10);
 
@@ -43,21 +27,19 @@ function git(dir: string, ...args: string[]): string {
 
 /** A bare remote that refuses anything but a fast-forward, as a shared audit remote should. */
 function bareRemote(): string {
-  const dir = join(root, `remote-${++n}.git`);
+  const dir = `${sandbox.path('remote')}.git`;
   execFileSync('git', ['init', '-q', '--bare', '--initial-branch=main', dir]);
   git(dir, 'config', 'receive.denyNonFastForwards', 'true');
   return dir;
 }
 
-async function openRepo(remote: string | null): Promise<AuditRepo> {
-  const repo = await AuditRepo.open({ dir: join(root, `data-${++n}`, 'audit'), branch: 'main', remote: remote ? { url: remote, branch: 'main' } : null });
-  opened.push(repo);
-  return repo;
+function openRepo(remote: string | null): Promise<AuditRepo> {
+  return sandbox.openAudit({ remote: remote ? { url: remote, branch: 'main' } : null });
 }
 
 /** Someone else's commit on the remote branch, made through a clone of it. */
 function foreignCommit(remote: string, file: string): string {
-  const clone = join(root, `clone-${++n}`);
+  const clone = sandbox.path('clone');
   execFileSync('git', ['clone', '-q', remote, clone]);
   const run = (...args: string[]) => execFileSync('git', ['-C', clone, '-c', 'user.name=someone', '-c', 'user.email=someone@example.com', ...args], { encoding: 'utf8' });
   mkdirSync(join(clone, 'notes'), { recursive: true });

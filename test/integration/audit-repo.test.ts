@@ -1,33 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { entryPath, newEntryId, serializeEntry } from '../../engine/audit/entry.js';
 import type { AuditEntry } from '../../engine/audit/entry.js';
 import { PER_WRITE_MAX } from '../../engine/audit/layout.js';
 import { AuditRepo } from '../../engine/audit/repo.js';
 import type { AuditRepoOptions, AuditWrite } from '../../engine/audit/repo.js';
+import { gitSandbox } from '../helpers/git.js';
 import { writeKind } from '../../engine/audit/repo.js';
 import { verifyAudit } from '../../engine/audit/verify.js';
 
-let root: string;
-let home: string | undefined;
-let n = 0;
-const opened: AuditRepo[] = [];
-
-beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'homeostat-audit-'));
-  home = process.env.HOME;
-  process.env.HOME = join(root, 'home'); // no ~/.gitconfig of the developer's
-  mkdirSync(process.env.HOME);
-});
-
-afterAll(async () => {
-  await Promise.all(opened.map((repo) => repo.close())); // a background repack may still run
-  process.env.HOME = home;
-  rmSync(root, { recursive: true, force: true });
-});
+const sandbox = gitSandbox('homeostat-audit-');
 
 const DAY = Date.UTC(2026, 10, 21, 10);
 
@@ -49,10 +33,8 @@ function git(dir: string, ...args: string[]): string {
   return execFileSync('git', ['--git-dir', dir, ...args], { encoding: 'utf8' });
 }
 
-async function openRepo(options: Partial<AuditRepoOptions> = {}): Promise<AuditRepo> {
-  const repo = await AuditRepo.open({ dir: join(root, `data-${++n}`, 'audit'), branch: 'main', ...options });
-  opened.push(repo);
-  return repo;
+function openRepo(options: Partial<AuditRepoOptions> = {}): Promise<AuditRepo> {
+  return sandbox.openAudit(options);
 }
 
 describe('AuditRepo.open', () => {
@@ -68,11 +50,11 @@ describe('AuditRepo.open', () => {
   });
 
   it('refuses a directory that holds something else', async () => {
-    const dir = join(root, 'not-audit');
+    const dir = join(sandbox.root, 'not-audit');
     mkdirSync(dir);
     writeFileSync(join(dir, 'notes.txt'), 'mine\n');
     await expect(AuditRepo.open({ dir, branch: 'main' })).rejects.toThrow(/is not a git repository, and not empty/);
-    const checkout = join(root, 'checkout');
+    const checkout = join(sandbox.root, 'checkout');
     execFileSync('git', ['init', '-q', checkout]);
     await expect(AuditRepo.open({ dir: join(checkout, '.git'), branch: 'main' })).rejects.toThrow(/with a working tree/);
   });

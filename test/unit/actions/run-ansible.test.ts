@@ -1,29 +1,22 @@
 // The ansible action run by the real ansible-playbook against this machine (-c local): what
 // reaches the playbook is the alert's text verbatim, never evaluated as Jinja; a dry run
 // changes nothing; a timeout leaves no process of the run behind.
-import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ansible } from '../../../engine/actions/ansible/index.js';
 import type { RunContext, RunResult } from '../../../engine/actions/types.js';
 import { groupMembersRunning, killPids, running, waitFor } from '../../fixtures/exec/processes.js';
 import { inlineAlert } from '../../helpers/alerts.js';
+import { requireCommand } from '../../helpers/processes.js';
 
 const FIXTURE_REPO = fileURLToPath(new URL('../../fixtures/exec/repo/', import.meta.url));
 const HOSTILE = (marker: string): string => `{{ lookup('pipe','touch ${marker}') }}`;
 
 beforeAll(() => {
-  const found = (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, 'ansible-playbook'), constants.X_OK);
-      return dir !== '';
-    } catch {
-      return false;
-    }
-  });
-  if (!found) throw new Error('ansible-playbook is not on PATH: install the Debian package ansible-core (apt-get install ansible-core)');
+  requireCommand('ansible-playbook', 'ansible-core');
 });
 
 let dir = '';

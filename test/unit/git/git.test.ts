@@ -1,41 +1,26 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { commitCommand, finish, printedId, rawDate } from '../../../engine/git/fast-import.js';
 import {
   blobId, countCommits, deleteRef, fastImport, fetchRef, initBare, isAncestor, isBareRepository, listTree, objectIds,
   openGit, pushCommit, readBlobs, readLog, resolveCommit, revList, updateRef,
 } from '../../../engine/git/git.js';
 import type { Git } from '../../../engine/git/git.js';
+import { gitSandbox } from '../../helpers/git.js';
+import { requireCommand } from '../../helpers/processes.js';
 
-let root: string;
-let home: string | undefined;
+const sandbox = gitSandbox('homeostat-git-');
 
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'homeostat-git-'));
-  // The developer's ~/.gitconfig must not change what these tests see.
-  home = process.env.HOME;
-  process.env.HOME = join(root, 'home');
-  mkdirSync(process.env.HOME);
-  try {
-    execFileSync('git', ['--version']);
-  } catch {
-    throw new Error('git is not installed: these tests need the Debian package git');
-  }
-});
-
-afterAll(() => {
-  process.env.HOME = home;
-  rmSync(root, { recursive: true, force: true });
+  requireCommand('git', 'git');
 });
 
 const who = { name: 'tester', email: 'tester@localhost', date: rawDate(Date.UTC(2026, 10, 21, 10)) };
 let n = 0;
 
 async function bareRepo(): Promise<Git> {
-  const git = openGit(join(root, `repo-${++n}.git`));
+  const git = openGit(join(sandbox.root, `repo-${++n}.git`));
   await initBare(git, 'main');
   return git;
 }
@@ -52,14 +37,14 @@ function gitCli(dir: string, ...args: string[]): string {
 
 describe('openGit', () => {
   it('creates a bare repository on the initial branch asked for', async () => {
-    const git = openGit(join(root, 'fresh.git'));
+    const git = openGit(join(sandbox.root, 'fresh.git'));
     await initBare(git, 'audit');
     expect(await isBareRepository(git)).toBe(true);
     expect(gitCli(git.dir, 'symbolic-ref', 'HEAD').trim()).toBe('refs/heads/audit');
   });
 
   it('never falls through to a repository around the directory', async () => {
-    const outer = join(root, 'outer');
+    const outer = join(sandbox.root, 'outer');
     execFileSync('git', ['init', '-q', outer]);
     const git = openGit(join(outer, 'not-a-repo'));
     await expect(isBareRepository(git)).rejects.toThrow(/not a git repository/);
@@ -165,14 +150,14 @@ describe('push and fetch', () => {
   it('says why when the remote is not there', async () => {
     const local = await bareRepo();
     const a = await commit(local, { a: 'a\n' }, 'a\n', null);
-    await expect(pushCommit(local, join(root, 'nowhere.git'), a, 'refs/heads/main')).rejects.toThrow(/does not appear to be a git repository|not found/);
+    await expect(pushCommit(local, join(sandbox.root, 'nowhere.git'), a, 'refs/heads/main')).rejects.toThrow(/does not appear to be a git repository|not found/);
   });
 });
 
 describe('blobId', () => {
   it('is what git hash-object says', () => {
     const content = '{"é": "ü"}\n';
-    const said = execFileSync('git', ['hash-object', '--stdin'], { input: content, encoding: 'utf8', cwd: root }).trim();
+    const said = execFileSync('git', ['hash-object', '--stdin'], { input: content, encoding: 'utf8', cwd: sandbox.root }).trim();
     expect(blobId(content)).toBe(said);
   });
 });
