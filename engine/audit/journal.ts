@@ -48,7 +48,7 @@ export class Journal {
 
   private constructor(
     readonly dir: string,
-    private segment: string,
+    segment: string,
     lastSeq: number,
   ) {
     this.fd = openSync(join(dir, segment), 'a');
@@ -58,7 +58,7 @@ export class Journal {
   /** Opens the journal in `dir`, returning it with every record it holds, oldest first. */
   static open(dir: string): { journal: Journal; records: JournalRecord[] } {
     mkdirSync(dir, { recursive: true });
-    const segments = readdirSync(dir).filter((f) => SEGMENT.test(f)).sort();
+    const segments = listSegments(dir);
     const records: JournalRecord[] = [];
     for (const [i, segment] of segments.entries()) {
       const last = i === segments.length - 1;
@@ -149,8 +149,8 @@ export class Journal {
     // Until nothing is pending at the moment the synchronous part below begins: then every
     // record numbered before the snapshot is on disk before it, in the old segments.
     while (this.pending.length || this.writing) await this.sync();
-    const old = readdirSync(this.dir).filter((f) => SEGMENT.test(f)).sort();
-    const records = old.flatMap((f, i) => readSegment(join(this.dir, f), i === old.length - 1).records);
+    const old = listSegments(this.dir);
+    const records = readSegments(this.dir, old);
     const seq = ++this.seq;
     const name = segmentName(seq);
     const tmp = join(this.dir, `${name}.tmp`);
@@ -162,7 +162,6 @@ export class Journal {
     renameSync(tmp, join(this.dir, name));
     fsyncDir(this.dir);
     closeSync(this.fd);
-    this.segment = name;
     this.fd = openSync(join(this.dir, name), 'a');
     this.segmentBytes = Buffer.byteLength(text);
     for (const f of old) rmSync(join(this.dir, f), { force: true });
@@ -176,8 +175,15 @@ export class Journal {
 
 /** Every record of a journal, read only (nothing repaired): for `homeostat audit verify`. */
 export function readJournal(dir: string): JournalRecord[] {
-  if (!existsSync(dir)) return [];
-  const segments = readdirSync(dir).filter((f) => SEGMENT.test(f)).sort();
+  return existsSync(dir) ? readSegments(dir, listSegments(dir)) : [];
+}
+
+/** Segment file names, oldest first (a name is the first seq it holds, zero-padded). */
+function listSegments(dir: string): string[] {
+  return readdirSync(dir).filter((f) => SEGMENT.test(f)).sort();
+}
+
+function readSegments(dir: string, segments: readonly string[]): JournalRecord[] {
   return segments.flatMap((f, i) => readSegment(join(dir, f), i === segments.length - 1).records);
 }
 
