@@ -6,15 +6,19 @@
  * audited or when: the runtime calls commit() and push().
  *
  * Writing: no working tree and no index (a commit's cost would grow with the files in the
- * index, and this repository keeps a file per action for years). Each commit() call is one
- * `git fast-import` process, which touches only the trees on the changed paths: a commit
- * per write for small batches, one commit for a large one (layout.ts says why).
+ * index, and this repository keeps a file per action for years). commit() feeds one
+ * long-running `git fast-import` (FastImporter in engine/git), which touches only the trees on
+ * the changed paths and ends each batch with a checkpoint that updates the branch on disk: a
+ * commit per write for small batches, one commit for a large one (layout.ts says why).
  *
- * Packing: each fast-import leaves its objects in a pack of their own (loosening a small pack
+ * Packing: each checkpoint leaves its objects in a pack of their own (loosening a small pack
  * would start `git unpack-objects`, the larger part of a small commit's time); every
- * REPACK_EVERY commits a geometric repack (`git repack -d --geometric=2`), in the background,
- * rolls the small packs up, so the pack count stays logarithmic and the amortized cost is that
- * of the new objects. Nothing else is needed; `git gc` by hand is safe at any time.
+ * REPACK_EVERY commits the importer is ended (it keeps its packs until it exits) and a
+ * geometric repack (`git repack -d --geometric=2`), in the background, rolls the small packs
+ * up, so the pack count stays logarithmic and the amortized cost is that of the new objects.
+ * Nothing else is needed; `git gc` by hand is safe at any time. While the importer runs, the
+ * pack it will write next sits in objects/pack as tmp_pack_* (`git count-objects` calls it
+ * garbage; it is not, and one a crash leaves behind is removed by `git gc`).
  *
  * Pushing: never forced. A push the remote refuses because its branch moved is followed by a
  * fetch and a replay of the local commits on top of the remote tip (replay.ts), then another
@@ -23,9 +27,9 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { commitCommand, finish, printedId, rawDate } from '../git/fast-import.js';
+import { commitCommand, finish, rawDate } from '../git/fast-import.js';
 import {
-  countCommits, fastImport, gitErrorText, initBare, isBareRepository, openGit, readBlobs, readLog, repackSmall,
+  blobId, countCommits, fastImport, gitErrorText, initBare, isBareRepository, openGit, readBlobs, readLog, repackSmall,
   resolveCommit, setHead,
 } from '../git/git.js';
 import type { Git } from '../git/git.js';
@@ -35,7 +39,10 @@ import { listEntries, readEntries } from './entries.js';
 import type { AuditRecord, ListedEntry, ReadOptions } from './entries.js';
 import { entryPath } from './entry.js';
 import type { EntryFilter } from './filter.js';
-import { batchStream } from './layout.js';
+import { batchStream, bulkStream, entryPlace, PER_WRITE_MAX } from './layout.js';
+import { DayTrees } from './day-trees.js';
+import { FastImporter, ObjectLookup, TreeMaker } from '../git/sessions.js';
+import type { Ident } from '../git/fast-import.js';
 import { INITIAL_MESSAGE, README } from './readme.js';
 import { pushBranch } from './push.js';
 import type { PushResult } from './push.js';
@@ -89,17 +96,27 @@ export class AuditRepoError extends Error {}
 
 const DEFAULT_AUTHOR = { name: 'homeostat', email: 'homeostat@localhost' };
 const REPACK_EVERY = 16;
+const HASH_SLICE = 500;
 
 export class AuditRepo {
   private chain: Promise<unknown> = Promise.resolve();
   private pushing: Promise<unknown> = Promise.resolve();
   private commitsSinceRepack = 0;
+  private readonly importer: FastImporter;
+  private readonly lookup: ObjectLookup;
+  private readonly days: DayTrees;
+  private readonly maker: TreeMaker;
   private repacking: Promise<unknown> | null = null;
 
   private constructor(
     private readonly git: Git,
     private readonly options: AuditRepoOptions,
-  ) {}
+  ) {
+    this.importer = new FastImporter(git);
+    this.lookup = new ObjectLookup(git);
+    this.maker = new TreeMaker(git);
+    this.days = new DayTrees(git, this.lookup, this.maker);
+  }
 
   /** Opens the repository, creating it (bare, with a README commit) when the directory is new or empty. */
   static async open(options: AuditRepoOptions): Promise<AuditRepo> {
@@ -177,8 +194,9 @@ export class AuditRepo {
     return run;
   }
 
-  /** Waits for the background repack, if one runs: before the repository is copied or removed. */
+  /** Ends the fast-import process and waits for the background repack, if one runs. */
   async close(): Promise<void> {
+    await this.exclusive(() => Promise.all([this.importer.close(), this.lookup.close(), this.maker.close()]));
     await this.repacking;
   }
 
@@ -200,11 +218,49 @@ export class AuditRepo {
   private async commitNow(writes: readonly AuditWrite[]): Promise<string> {
     if (writes.length === 0) return (await this.head()) ?? Promise.reject(new AuditRepoError('the audit branch has no commit'));
     const who = { ...(this.options.author ?? DEFAULT_AUTHOR), date: rawDate(Date.now()) };
-    const { stream } = batchStream(writes, this.branchRef, who);
-    const head = printedId(await fastImport(this.git, stream));
-    if (!head) throw new AuditRepoError('git fast-import did not say which commit it made');
-    this.maybeRepack();
+    const head = writes.length <= PER_WRITE_MAX ? await this.commitEach(writes, who) : await this.commitBulk(writes, who);
+    // fast-import only warns (on stderr, which may be read after its answer) when it may not
+    // move the branch: the branch itself says whether the commit is on it.
+    const [branch] = await this.lookup.ids([this.branchRef]);
+    if (branch !== head) {
+      await this.importer.close();
+      throw new AuditRepoError(`the audit branch ${this.branchRef} is at ${branch ?? 'nothing'}, not at the commit just written (${head}): it was moved by someone else meanwhile; the entries are committed again`);
+    }
+    await this.maybeRepack();
     return head;
+  }
+
+  // A commit per write, each file put in place by fast-import.
+  private commitEach(writes: readonly AuditWrite[], who: Ident): Promise<string> {
+    return this.importer.import((firstMark) => {
+      const { stream, last } = batchStream(writes, this.branchRef, who, firstMark);
+      // Blobs, commits and the trees on their paths: about two objects a write.
+      return { stream, last, objects: 2 * writes.length + 2 * (last - firstMark + 1) };
+    });
+  }
+
+  // One commit, each day directory's tree written whole.
+  private async commitBulk(writes: readonly AuditWrite[], who: Ident): Promise<string> {
+    const [head] = await this.lookup.ids([this.branchRef]);
+    if (!head) throw new AuditRepoError(`${this.branchRef} has no commit`);
+    const blobs: Buffer[] = [];
+    const changes = new Map<string, [string, string][]>();
+    for (const [i, w] of writes.entries()) {
+      // A large batch is hashed a slice at a time: the event loop has webhooks to answer.
+      if (i > 0 && i % HASH_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      const blob = Buffer.from(w.content, 'utf8');
+      blobs.push(blob);
+      const { dir, name } = entryPlace(w.id);
+      let files = changes.get(dir);
+      if (!files) changes.set(dir, (files = []));
+      files.push([name, blobId(blob)]);
+    }
+    const trees = await this.days.write(head, changes);
+    return this.importer.import((mark) => ({
+      stream: bulkStream(writes, blobs, trees, this.branchRef, who, head, mark),
+      last: mark,
+      objects: writes.length + 1,
+    }));
   }
 
   private async writeInitial(): Promise<void> {
@@ -215,10 +271,13 @@ export class AuditRepo {
 
   // In the background: a roll-up that reaches the big packs costs a repack of the repository
   // (once each time its object count doubles), which must not hold up the commits. git reads
-  // and writes safely while a repack runs; only one repack runs at a time.
-  private maybeRepack(): void {
+  // and writes safely while a repack runs; only one repack runs at a time. fast-import keeps
+  // the packs it wrote (.keep files) until it exits, and repack leaves kept packs alone: the
+  // importer is ended first, and the next commit starts another.
+  private async maybeRepack(): Promise<void> {
     if (++this.commitsSinceRepack < (this.options.repackEvery ?? REPACK_EVERY) || this.repacking) return;
     this.commitsSinceRepack = 0;
+    await this.importer.close();
     this.repacking = repackSmall(this.git)
       .catch((error: unknown) => this.options.log?.warn({ err: error, dir: this.dir }, 'git repack failed in the audit repository'))
       .finally(() => (this.repacking = null));

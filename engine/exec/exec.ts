@@ -9,8 +9,7 @@ import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
-import { childEnv } from './env.js';
+import { spawnChild } from './spawn.js';
 import { createOutputTail } from './output-tail.js';
 import type { OutputTail } from './output-tail.js';
 import { processGroupAlive, terminateGroup } from './process-group.js';
@@ -19,6 +18,8 @@ import { redact, usableSecrets } from './redact.js';
 export { childEnv, ENV_ALLOWLIST } from './env.js';
 export { redact } from './redact.js';
 export { endProcessGroup, processGroupAlive, processStartTime } from './process-group.js';
+export { Session, SessionClosedError } from './session.js';
+export type { SessionRequest } from './session.js';
 
 export interface ExecRequest {
   /** The program: an absolute path or a name looked up on PATH. */
@@ -97,7 +98,7 @@ export async function runCommand(request: ExecRequest): Promise<ExecResult> {
 
   const started = performance.now();
   const tail = createOutputTail(request.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES);
-  const child = spawnChild(request);
+  const child = spawnChild(request, request.input === undefined ? 'ignore' : 'pipe', { cleanup: false });
   // With reject: false execa settles with a result even when the program cannot start.
   const settled = child.then((result) => result, (error: unknown) => error);
   const pgid = child.pid;
@@ -105,6 +106,7 @@ export async function runCommand(request: ExecRequest): Promise<ExecResult> {
     return { ...notRun, spawnError: redact(describeSpawnError(request.file, await settled), secrets) };
   }
   for (const stream of outputStreams(child)) stream.on('data', (chunk: Uint8Array) => tail.push(chunk));
+  if (request.input !== undefined) feed(child, request.input);
 
   const run = await supervise(child, pgid, request);
   const durationMs = Math.round(performance.now() - started);
@@ -158,25 +160,13 @@ async function supervise(child: Child, pgid: number, request: ExecRequest): Prom
   return { exitCode, signal, ending, callbackFailed, callbackError };
 }
 
-function spawnChild(request: ExecRequest) {
-  return execa(request.file, request.args, {
-    cwd: request.cwd,
-    env: childEnv(request.env),
-    extendEnv: false,
-    shell: false,
-    // Its own process group (and session), so that ending the run reaches all it started.
-    detached: true,
-    cleanup: false,
-    reject: false,
-    buffer: false,
-    encoding: 'buffer',
-    stripFinalNewline: false,
-    // NODE_DEBUG=execa would otherwise print commands and output, secrets unmasked.
-    verbose: 'none',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    ...(request.input === undefined ? { stdin: 'ignore' as const } : { input: request.input }),
-  });
+// One write of the whole input: libuv feeds the pipe as the child reads, with no JavaScript
+// per chunk (execa's `input` streams a string 16 KiB at a time, converting each chunk). A child
+// that exits without reading it all closes the pipe: that write error is the exit's to report.
+function feed(child: Child, input: string | Buffer): void {
+  const stdin = child.stdin!;
+  stdin.on('error', () => undefined);
+  stdin.end(typeof input === 'string' ? Buffer.from(input, 'utf8') : input);
 }
 
 function outputStreams(child: Child): Readable[] {

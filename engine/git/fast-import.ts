@@ -60,6 +60,38 @@ export function commitCommand(c: StreamCommit): string {
   return `${out}\n`;
 }
 
+/**
+ * A stream built as bytes: the contents are encoded once, by the caller (who also hashes
+ * them), and never copied into one long string first, which would cost a second encoding.
+ */
+export class ByteStream {
+  private readonly parts: Buffer[] = [];
+  private text = '';
+
+  add(text: string): this {
+    this.text += text;
+    return this;
+  }
+
+  /** A blob on its own (no mark): the caller knows its id (blobId), a tree names it. */
+  blob(content: Buffer): this {
+    this.add(`blob\ndata ${content.length}\n`).flush();
+    this.parts.push(content);
+    return this.add('\n');
+  }
+
+  /** The stream, in parts (written to a pipe as they are: no copy into one buffer). */
+  chunks(): Buffer[] {
+    this.flush();
+    return this.parts;
+  }
+
+  private flush(): void {
+    if (this.text) this.parts.push(Buffer.from(this.text, 'utf8'));
+    this.text = '';
+  }
+}
+
 /** Points `ref` at `from` before the commits that continue it. */
 export function resetCommand(ref: string, from: string): string {
   return `reset ${ref}\nfrom ${from}\n\n`;

@@ -41,18 +41,27 @@ export interface TreeEntry {
 export class GitCommandError extends Error {}
 
 /** For the commands run through engine/exec; simple-git ends a command silent this long. */
-const STDIN_COMMAND_TIMEOUT_MS = 300_000;
+export const STDIN_COMMAND_TIMEOUT_MS = 300_000;
 const SILENCE_TIMEOUT_MS = 120_000;
 /** Output of commands fed through stdin is read whole; a cap only catches a runaway. */
 const STDIN_OUTPUT_CAP_BYTES = 1024 * 1024 * 1024;
 // Settings that would change output we parse; and no automatic gc or maintenance after a
 // fetch (it may detach and outlive us): the audit repository is packed by its owner.
-const CONFIG = ['log.showSignature=false', 'color.ui=false', 'core.quotePath=false', 'gc.auto=0', 'maintenance.auto=false'];
+export const CONFIG = ['log.showSignature=false', 'color.ui=false', 'core.quotePath=false', 'gc.auto=0', 'maintenance.auto=false'];
+
+/**
+ * glibc's malloc gives memory back to the system whenever the top of the heap is free, and
+ * fast-import frees each blob's buffer: one brk() up and one down per object. On this kind of
+ * virtual machine that made 30,000 audit entries cost 1.3 s of system time in 120,000 brk
+ * calls, against 0.01 s with the heap allowed to keep 32 MiB at its top (RSS does not grow:
+ * untouched pages are not resident).
+ */
+const MALLOC_TUNABLES = 'glibc.malloc.top_pad=33554432';
 
 export function openGit(dir: string): Git {
   const abs = resolve(dir);
   mkdirSync(abs, { recursive: true });
-  const env = { GIT_DIR: abs, GIT_TERMINAL_PROMPT: '0' };
+  const env = { GIT_DIR: abs, GIT_TERMINAL_PROMPT: '0', GLIBC_TUNABLES: MALLOC_TUNABLES };
   const client = simpleGit({
     baseDir: abs,
     config: CONFIG,
