@@ -5,7 +5,9 @@
  * fsync), so a storm costs a few fsyncs, not one per alert. At start-up the journal is read
  * back whole; a torn last line (a crash mid-write) is dropped, since it was never acknowledged.
  */
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, write, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { AuditEntry } from './entry.js';
 import type { LedgerEntry } from '../plan/ledger.js';
@@ -45,6 +47,8 @@ export class Journal {
   private writing: Promise<void> | null = null;
   private failure: Error | null = null;
   private segmentBytes = 0;
+  private compacting: Promise<unknown> = Promise.resolve();
+  private rotation: { resolve: (r: { seq: number; old: string[] }) => void; reject: (e: Error) => void } | null = null;
 
   private constructor(
     readonly dir: string,
@@ -67,7 +71,9 @@ export class Journal {
       if (last) repairTail(join(dir, segment), read.validBytes);
     }
     // Records written during a compaction follow its snapshot with lower numbers: take the max.
-    const lastSeq = records.reduce((max, r) => Math.max(max, r.seq), 0);
+    // A segment's name is a number no record gets (see rotateNow): numbering goes on above it.
+    const named = segments.length ? Number(SEGMENT.exec(segments.at(-1)!)![1]) : 0;
+    const lastSeq = records.reduce((max, r) => Math.max(max, r.seq), named);
     // Segment names are the first seq they hold; a fresh journal starts at 0 so that the
     // first snapshot (seq >= 1) never takes the name of the segment it replaces.
     const segment = segments.at(-1) ?? segmentName(0);
@@ -94,7 +100,8 @@ export class Journal {
     for (const record of records) {
       const seq = ++this.seq;
       seqs.push(seq);
-      this.pending.push(JSON.stringify({ ...record, seq }));
+      // `{"seq":N,…}` without copying the record (a spread copy of each entry, per alert).
+      this.pending.push(`{"seq":${seq},${JSON.stringify(record).slice(1)}`);
     }
     return { seqs, durable: this.sync() };
   }
@@ -112,6 +119,7 @@ export class Journal {
     // Let appends of the same tick (the other alerts of a payload, concurrent webhooks) join.
     await new Promise((r) => setImmediate(r));
     while (this.pending.length || this.waiters.length) {
+      this.rotateNow(); // a compaction waits for this moment: no write in flight
       const lines = this.pending;
       const waiters = this.waiters;
       this.pending = [];
@@ -122,10 +130,11 @@ export class Journal {
           for (const w of waiters) w.resolve();
           continue;
         }
-        const text = `${lines.join('\n')}\n`;
-        writeFully(this.fd, Buffer.from(text));
-        fdatasyncSync(this.fd);
-        this.segmentBytes += Buffer.byteLength(text);
+        // On libuv's thread pool: the event loop takes the next webhook while this one syncs.
+        const bytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+        await writeFullyAsync(this.fd, bytes);
+        await fdatasyncAsync(this.fd);
+        this.segmentBytes += bytes.length;
         for (const w of waiters) w.resolve();
       } catch (error) {
         this.failure = new JournalError(`journal write failed in ${this.dir}: ${(error as Error).message}`);
@@ -135,36 +144,71 @@ export class Journal {
       }
       await new Promise((r) => setImmediate(r));
     }
+    this.rotateNow();
     this.writing = null;
   }
 
   /**
-   * Starts a new segment that opens with a snapshot of everything before it, and removes the
-   * older segments, so that a journal of months stays the size of what is still open.
-   * `summarize` gets every record on disk; once nothing is pending, nothing here yields, so no
-   * append lands in a segment that is about to go.
-   * The snapshot is fsynced under a temporary name and renamed in before anything is removed.
+   * Replaces the older segments by a snapshot of what is still open in them, so that a journal
+   * of months stays the size of what is still open. First the journal moves on to a new
+   * segment, between two writes: later records never land in a segment that is about to go.
+   * The older segments are then read a slice at a time (the webhook is answered meanwhile),
+   * `summarize` gets their records, and the snapshot is fsynced under a temporary name and
+   * renamed in (it sorts between them and the new segment) before anything is removed. A
+   * crash at any point leaves a journal that replays to the same state.
    */
-  async compact(summarize: (records: JournalRecord[]) => JournalSnapshot): Promise<void> {
-    // Until nothing is pending at the moment the synchronous part below begins: then every
-    // record numbered before the snapshot is on disk before it, in the old segments.
-    while (this.pending.length || this.writing) await this.sync();
-    const old = listSegments(this.dir);
-    const records = readSegments(this.dir, old);
-    const seq = ++this.seq;
+  compact(summarize: (records: JournalRecord[]) => JournalSnapshot): Promise<void> {
+    // One at a time: a second rotation must not start while the first one's segments are read.
+    const run = this.compacting.then(() => this.compactOnce(summarize));
+    this.compacting = run.catch(() => undefined);
+    return run;
+  }
+
+  private async compactOnce(summarize: (records: JournalRecord[]) => JournalSnapshot): Promise<void> {
+    const { seq, old } = await this.rotate();
+    const records = await readSegmentsSliced(this.dir, old);
     const name = segmentName(seq);
+    const text = `${JSON.stringify({ t: 'snapshot', seq, state: summarize(records) })}\n`;
     const tmp = join(this.dir, `${name}.tmp`);
     const fd = openSync(tmp, 'w');
-    const text = `${JSON.stringify({ t: 'snapshot', seq, state: summarize(records) })}\n`;
-    writeFully(fd, Buffer.from(text));
-    fsyncSync(fd);
-    closeSync(fd);
+    try {
+      writeFully(fd, Buffer.from(text));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, join(this.dir, name));
     fsyncDir(this.dir);
-    closeSync(this.fd);
-    this.fd = openSync(join(this.dir, name), 'a');
-    this.segmentBytes = Buffer.byteLength(text);
     for (const f of old) rmSync(join(this.dir, f), { force: true });
+  }
+
+  /** Moves appends to a new segment once no write is in flight; resolves with the seq kept for the snapshot and the older segments. */
+  private rotate(): Promise<{ seq: number; old: string[] }> {
+    return new Promise((resolve, reject) => {
+      this.rotation = { resolve, reject };
+      if (!this.writing) this.rotateNow();
+    });
+  }
+
+  private rotateNow(): void {
+    const rotation = this.rotation;
+    this.rotation = null;
+    if (!rotation) return;
+    try {
+      const old = listSegments(this.dir);
+      // The snapshot takes seq; the new segment is named seq + 1, a number no record gets, so
+      // that the next snapshot's name can never be that of a segment it replaces.
+      const seq = ++this.seq;
+      this.seq++;
+      const fd = openSync(join(this.dir, segmentName(seq + 1)), 'a');
+      fsyncDir(this.dir);
+      closeSync(this.fd);
+      this.fd = fd;
+      this.segmentBytes = 0;
+      rotation.resolve({ seq, old });
+    } catch (error) {
+      rotation.reject(error as Error);
+    }
   }
 
   async close(): Promise<void> {
@@ -189,6 +233,48 @@ function readSegments(dir: string, segments: readonly string[]): JournalRecord[]
 
 function segmentName(firstSeq: number): string {
   return `journal-${String(firstSeq).padStart(12, '0')}.jsonl`;
+}
+
+/** Lines parsed per slice when a compaction reads the older segments. */
+const SLICE_LINES = 1000;
+const REFUSALS_LINE = /^\{"seq":(\d+),"t":"entry","entry":\{"apiVersion":"[^"]*","kind":"refusals"/;
+
+/**
+ * The records of complete segments (not the one being written), parsed a slice at a time.
+ * A 'refusals' entry is closed when it is written, so once it is committed nothing of it goes
+ * into a snapshot: its line is only parsed if no 'committed' record covers it. Under a storm
+ * such lines are most of the journal's bytes (each holds the labels of hundreds of alerts).
+ */
+async function readSegmentsSliced(dir: string, segments: readonly string[]): Promise<JournalRecord[]> {
+  // In file order, as Journal.open reads them (after a rotation, seqs are not in file order).
+  const read: (JournalRecord | { seq: number; line: string; where: string })[] = [];
+  let committedUpTo = 0;
+  let count = 0;
+  for (const segment of segments) {
+    const path = join(dir, segment);
+    const lines = (await readFile(path, 'utf8')).split('\n');
+    for (const [i, line] of lines.entries()) {
+      if (++count % SLICE_LINES === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (line === '') continue;
+      const refusal = REFUSALS_LINE.exec(line.slice(0, 120));
+      if (refusal) {
+        read.push({ seq: Number(refusal[1]), line, where: `${path}:${i + 1}` });
+        continue;
+      }
+      const record = parseLine(line, `${path}:${i + 1}`);
+      if (record.t === 'committed') committedUpTo = Math.max(committedUpTo, record.upTo);
+      read.push(record);
+    }
+  }
+  return read.flatMap((r) => ('line' in r ? (r.seq > committedUpTo ? [parseLine(r.line, r.where)] : []) : [r]));
+}
+
+function parseLine(line: string, where: string): JournalRecord {
+  try {
+    return JSON.parse(line) as JournalRecord;
+  } catch {
+    throw new JournalError(`${where}: the journal is corrupt (not JSON); move the file aside to start without it, losing what it holds`);
+  }
 }
 
 /** The records of a segment, and how many leading bytes of it hold whole, valid lines. */
@@ -231,6 +317,18 @@ function repairTail(path: string, validBytes: number): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+const writeAsync = promisify(write);
+const fdatasyncAsync = promisify(fdatasync);
+
+async function writeFullyAsync(fd: number, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await writeAsync(fd, data, offset, data.length - offset, null);
+    if (bytesWritten <= 0) throw new Error(`short write: ${offset} of ${data.length} bytes`);
+    offset += bytesWritten;
   }
 }
 

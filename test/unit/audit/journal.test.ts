@@ -1,18 +1,57 @@
-import { appendFileSync, fdatasyncSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, fdatasync, mkdtempSync, readdirSync, readFileSync, rmSync, write, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Journal, JournalError } from '../../../engine/audit/journal.js';
+import type { AuditEntry } from '../../../engine/audit/entry.js';
+import { Journal, JournalError, readJournal } from '../../../engine/audit/journal.js';
 import type { JournalRecord, JournalSnapshot, NewRecord } from '../../../engine/audit/journal.js';
 
-// Wrapped, not replaced: the journal writes real files; the wrappers count writes and fsyncs
-// (group fsync) and can make one fsync fail (a full or failing disk).
+// Wrapped, not replaced: the journal writes real files; the wrappers count the appends' writes
+// and fsyncs (group fsync) and can make one of them fail or fall short (a full or failing disk).
+// The journal promisifies `write` and `fdatasync` when it loads. promisify(fs.write) resolves
+// `{ bytesWritten, buffer }` through a marker internal to Node that a wrapper does not carry,
+// so the wrapper gets the same promisified form explicitly, going through the wrapper.
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
-  return { ...fs, writeSync: vi.fn(fs.writeSync), fdatasyncSync: vi.fn(fs.fdatasyncSync) };
+  const { promisify } = await import('node:util');
+  const write = vi.fn(fs.write);
+  Object.defineProperty(write, promisify.custom, {
+    value: (...args: unknown[]) =>
+      new Promise((resolve, reject) => {
+        (write as unknown as (...a: unknown[]) => void)(...args, (error: Error | null, bytesWritten: number, buffer: unknown) =>
+          error ? reject(error) : resolve({ bytesWritten, buffer }),
+        );
+      }),
+  });
+  return { ...fs, write, fdatasync: vi.fn(fs.fdatasync) };
 });
 
+const real = await vi.importActual<typeof import('node:fs')>('node:fs');
+
+type WriteCallback = (error: NodeJS.ErrnoException | null, written: number, buffer: Buffer) => void;
+type WriteArgs = [fd: number, buffer: Buffer, offset: number, length: number, position: number | null, callback: WriteCallback];
+
+/** Makes the next `write` of an append run `impl` instead. */
+function onNextWrite(impl: (...args: WriteArgs) => void): void {
+  vi.mocked(write).mockImplementationOnce(impl as unknown as typeof write);
+}
+
+/** Makes the next `fdatasync` of an append run `impl` instead. */
+function onNextFdatasync(impl: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void): void {
+  vi.mocked(fdatasync).mockImplementationOnce(impl as unknown as typeof fdatasync);
+}
+
+/** The text the `i`th `write` call was asked to write. */
+function writtenBy(i: number): string {
+  const [, buffer, offset, length] = vi.mocked(write).mock.calls[i] as unknown as WriteArgs;
+  return buffer.toString('utf8', offset, offset + length);
+}
+
 const FIRST = 'journal-000000000000.jsonl';
+
+function segment(firstSeq: number): string {
+  return `journal-${String(firstSeq).padStart(12, '0')}.jsonl`;
+}
 
 let dir: string;
 let open: Journal[];
@@ -20,8 +59,9 @@ let open: Journal[];
 beforeEach(() => {
   dir = join(mkdtempSync(join(tmpdir(), 'homeostat-journal-')), 'journal');
   open = [];
-  vi.mocked(writeSync).mockClear();
-  vi.mocked(fdatasyncSync).mockClear();
+  // Back to the real calls: an unused one-off implementation must not leak into the next test.
+  vi.mocked(write).mockReset();
+  vi.mocked(fdatasync).mockReset();
 });
 
 afterEach(async () => {
@@ -48,11 +88,38 @@ function started(id: string, pgid: number): NewRecord {
   return { t: 'started', id, pgid, leaderStart: null };
 }
 
+function entryOf(kind: 'action' | 'refusals', id: string): AuditEntry {
+  return kind === 'refusals'
+    ? { apiVersion: 'homeostat.dev/v1', kind, id, at: '2026-01-01T00:00:00.000Z', revision: 'r1', guard: 'blast-radius', count: 0, refusals: [] }
+    : { apiVersion: 'homeostat.dev/v1', kind, id, at: '2026-01-01T00:00:00.000Z', revision: 'r1', outcome: null };
+}
+
 function lines(file: string): string[] {
   return readFileSync(join(dir, file), 'utf8').split('\n');
 }
 
 const EMPTY_SNAPSHOT: JournalSnapshot = { committedUpTo: 0, seen: [], ledger: [], open: [] };
+
+/**
+ * A summarize that replays the records in the order given, as start-up does: a snapshot's open
+ * records are applied where the snapshot stands, and a later record of an entry (or a process)
+ * supersedes an earlier one, wherever it sits in it.
+ */
+function carry(records: readonly JournalRecord[]): JournalSnapshot {
+  let committedUpTo = 0;
+  const open = new Map<string, JournalSnapshot['open'][number]>();
+  const apply = (record: JournalRecord): void => {
+    if (record.t === 'entry') open.set(`entry:${record.entry.id}`, record);
+    else if (record.t === 'started') open.set(`started:${record.id}`, record);
+    else if (record.t === 'committed') committedUpTo = Math.max(committedUpTo, record.upTo);
+    else if (record.t === 'snapshot') {
+      committedUpTo = Math.max(committedUpTo, record.state.committedUpTo);
+      for (const kept of record.state.open) apply(kept);
+    }
+  };
+  for (const record of records) apply(record);
+  return { ...EMPTY_SNAPSHOT, committedUpTo, open: [...open.values()] };
+}
 
 describe('Journal: append and reopen', () => {
   it('opens an empty directory with no records, creating the directory and the first segment', () => {
@@ -63,7 +130,7 @@ describe('Journal: append and reopen', () => {
     expect(readdirSync(dir)).toEqual([FIRST]);
   });
 
-  it('numbers records from 1, in order, and writes one JSON line each with its seq', async () => {
+  it('numbers records from 1, in order, and writes one JSON line each, its seq first', async () => {
     const { journal } = openJournal();
     const first = journal.append([committed(0), started('a', 100)]);
     expect(first.seqs).toEqual([1, 2]);
@@ -72,9 +139,9 @@ describe('Journal: append and reopen', () => {
     expect(journal.lastSeq).toBe(3);
     await Promise.all([first.durable, second.durable]);
     expect(lines(FIRST)).toEqual([
-      '{"t":"committed","upTo":0,"seq":1}',
-      '{"t":"started","id":"a","pgid":100,"leaderStart":null,"seq":2}',
-      '{"t":"guard","at":5,"seen":["k1"],"ledger":[{"policy":"p","phase":"actions","target":"web-1","disruptive":true,"at":5}],"seq":3}',
+      '{"seq":1,"t":"committed","upTo":0}',
+      '{"seq":2,"t":"started","id":"a","pgid":100,"leaderStart":null}',
+      '{"seq":3,"t":"guard","at":5,"seen":["k1"],"ledger":[{"policy":"p","phase":"actions","target":"web-1","disruptive":true,"at":5}]}',
       '',
     ]);
     expect(journal.bytes).toBe(readFileSync(join(dir, FIRST)).length);
@@ -100,20 +167,24 @@ describe('Journal: append and reopen', () => {
     expect(openJournal().records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
   });
 
-  it('returns no seqs and a resolved promise for an empty append', async () => {
+  it('returns no seqs and a resolved promise for an empty append, writing nothing', async () => {
     const { journal } = openJournal();
     const { seqs, durable } = journal.append([]);
     expect(seqs).toEqual([]);
     await expect(durable).resolves.toBeUndefined();
-    expect(writeSync).not.toHaveBeenCalled();
+    expect(write).not.toHaveBeenCalled();
+    expect(fdatasync).not.toHaveBeenCalled();
+    expect(readFileSync(join(dir, FIRST), 'utf8')).toBe('');
   });
 
   it('resolves sync() at once when nothing is pending, and after the write when something is', async () => {
     const { journal } = openJournal();
     await expect(journal.sync()).resolves.toBeUndefined();
+    expect(write).not.toHaveBeenCalled();
     journal.append([committed(0)]);
     await journal.sync();
-    expect(lines(FIRST)).toEqual(['{"t":"committed","upTo":0,"seq":1}', '']);
+    expect(fdatasync).toHaveBeenCalledTimes(1);
+    expect(lines(FIRST)).toEqual(['{"seq":1,"t":"committed","upTo":0}', '']);
   });
 });
 
@@ -124,65 +195,117 @@ describe('Journal: group fsync', () => {
     expect(appends.map((a) => a.seqs[0])).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     // Nothing is on disk before the write: a caller that did not await must not rely on it.
     expect(readFileSync(join(dir, FIRST), 'utf8')).toBe('');
+    expect(write).not.toHaveBeenCalled();
 
     await Promise.all(appends.map((a) => a.durable));
 
-    expect(writeSync).toHaveBeenCalledTimes(1);
-    expect(fdatasyncSync).toHaveBeenCalledTimes(1);
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(fdatasync).toHaveBeenCalledTimes(1);
+    // The fsync is of the file just written, and comes after the write.
+    expect(vi.mocked(fdatasync).mock.calls[0]![0]).toBe(vi.mocked(write).mock.calls[0]![0]);
+    expect(vi.mocked(fdatasync).mock.invocationCallOrder[0]).toBeGreaterThan(vi.mocked(write).mock.invocationCallOrder[0]!);
     const written = lines(FIRST);
     expect(written).toHaveLength(51);
     expect(written.at(-1)).toBe('');
+    expect(writtenBy(0)).toBe(`${written.slice(0, 50).join('\n')}\n`);
     expect(written.slice(0, 50).map((l) => (JSON.parse(l) as JournalRecord).seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
   it('puts appends made while a write is in flight into the next write', async () => {
     const { journal } = openJournal();
-    const first = journal.append([committed(0)]);
     let second: { seqs: number[]; durable: Promise<void> } | undefined;
-    const both = first.durable.then(() => {
+    const resolved: string[] = [];
+    onNextWrite((fd, buffer, offset, length, position, callback) => {
+      // The first write has started and not finished: these appends cannot be part of it.
       second = journal.append([committed(1), committed(1)]);
-      return second.durable;
+      void second.durable.then(() => resolved.push('second'));
+      real.write(fd, buffer, offset, length, position, callback);
     });
-    await both;
+    const first = journal.append([committed(0)]);
+    await first.durable.then(() => resolved.push('first'));
+    expect(second).toBeDefined();
+    await second!.durable;
+
     expect(second!.seqs).toEqual([2, 3]);
-    expect(writeSync).toHaveBeenCalledTimes(2);
-    expect(fdatasyncSync).toHaveBeenCalledTimes(2);
+    expect(resolved).toEqual(['first', 'second']);
+    expect(write).toHaveBeenCalledTimes(2);
+    expect(fdatasync).toHaveBeenCalledTimes(2);
+    expect(writtenBy(0)).toBe('{"seq":1,"t":"committed","upTo":0}\n');
+    expect(writtenBy(1)).toBe('{"seq":2,"t":"committed","upTo":1}\n{"seq":3,"t":"committed","upTo":1}\n');
     expect(lines(FIRST)).toEqual([
-      '{"t":"committed","upTo":0,"seq":1}',
-      '{"t":"committed","upTo":1,"seq":2}',
-      '{"t":"committed","upTo":1,"seq":3}',
+      '{"seq":1,"t":"committed","upTo":0}',
+      '{"seq":2,"t":"committed","upTo":1}',
+      '{"seq":3,"t":"committed","upTo":1}',
       '',
     ]);
   });
 
-  it('breaks for good when a write fails: every waiter is rejected and later appends are refused', async () => {
+  it('breaks for good when an fsync fails: every waiter is rejected and later appends are refused', async () => {
     const { journal } = openJournal();
-    vi.mocked(fdatasyncSync).mockImplementationOnce(() => {
-      throw new Error('EIO: i/o error, fdatasync');
+    let during: { seqs: number[]; durable: Promise<void> } | undefined;
+    onNextFdatasync((_fd, callback) => {
+      // Appended while the failing write is in flight: it waits on the next write, which never comes.
+      during = journal.append([committed(1)]);
+      setImmediate(() => callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })));
     });
     const a = journal.append([committed(0)]);
     const b = journal.append([committed(0)]);
     const message = `journal write failed in ${dir}: EIO: i/o error, fdatasync`;
     await expect(a.durable).rejects.toThrow(new JournalError(message));
     await expect(b.durable).rejects.toBeInstanceOf(JournalError);
+    expect(during?.seqs).toEqual([3]);
+    await expect(during!.durable).rejects.toThrow(message);
     expect(journal.broken?.message).toBe(message);
 
     const later = journal.append([committed(0)]);
     expect(later.seqs).toEqual([]);
     await expect(later.durable).rejects.toThrow(message);
     await expect(journal.sync()).rejects.toThrow(message);
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(fdatasync).toHaveBeenCalledTimes(1);
   });
 
-  it('never reports durable a record that is not whole on disk (short write)', async () => {
+  it('breaks for good when a write fails, without fsyncing', async () => {
     const { journal } = openJournal();
-    const real = await vi.importActual<typeof import('node:fs')>('node:fs');
-    vi.mocked(writeSync).mockImplementationOnce(((fd: number, text: string) => real.writeSync(fd, text.slice(0, 20))) as typeof writeSync);
-    const durable = await journal.append([committed(0), committed(1)]).durable.then(
-      () => true,
-      () => false,
-    );
-    const onDisk = openJournal().records.length;
-    expect({ durable, onDisk }).toEqual(durable ? { durable: true, onDisk: 2 } : { durable: false, onDisk });
+    onNextWrite((_fd, buffer, _offset, _length, _position, callback) => {
+      setImmediate(() => callback(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }), 0, buffer));
+    });
+    const a = journal.append([committed(0)]);
+    const message = `journal write failed in ${dir}: ENOSPC: no space left on device, write`;
+    await expect(a.durable).rejects.toThrow(new JournalError(message));
+    expect(journal.broken?.message).toBe(message);
+    expect(fdatasync).not.toHaveBeenCalled();
+    const later = journal.append([committed(0)]);
+    expect(later.seqs).toEqual([]);
+    await expect(later.durable).rejects.toThrow(message);
+    await expect(journal.sync()).rejects.toBeInstanceOf(JournalError);
+    expect(write).toHaveBeenCalledTimes(1);
+  });
+
+  it('finishes a short write before reporting anything durable', async () => {
+    const { journal } = openJournal();
+    onNextWrite((fd, buffer, offset, length, position, callback) => real.write(fd, buffer, offset, Math.min(length, 20), position, callback));
+    await journal.append([committed(0), committed(1)]).durable;
+
+    // The rest of the bytes went in a second write, and the fsync came after both.
+    expect(write).toHaveBeenCalledTimes(2);
+    expect(writtenBy(0).slice(0, 20) + writtenBy(1)).toBe('{"seq":1,"t":"committed","upTo":0}\n{"seq":2,"t":"committed","upTo":1}\n');
+    expect(fdatasync).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(fdatasync).mock.invocationCallOrder[0]).toBeGreaterThan(vi.mocked(write).mock.invocationCallOrder[1]!);
+    expect(lines(FIRST)).toEqual(['{"seq":1,"t":"committed","upTo":0}', '{"seq":2,"t":"committed","upTo":1}', '']);
+    expect(journal.bytes).toBe(readFileSync(join(dir, FIRST)).length);
+    expect(openJournal().records.map((r) => r.seq)).toEqual([1, 2]);
+  });
+
+  it('never reports durable a record whose write makes no progress', async () => {
+    const { journal } = openJournal();
+    onNextWrite((_fd, buffer, _offset, _length, _position, callback) => setImmediate(() => callback(null, 0, buffer)));
+    const size = Buffer.byteLength('{"seq":1,"t":"committed","upTo":0}\n{"seq":2,"t":"committed","upTo":1}\n');
+    const appended = journal.append([committed(0), committed(1)]);
+    await expect(appended.durable).rejects.toThrow(new JournalError(`journal write failed in ${dir}: short write: 0 of ${size} bytes`));
+    expect(journal.broken).toBeInstanceOf(JournalError);
+    expect(fdatasync).not.toHaveBeenCalled();
+    expect(openJournal().records).toEqual([]);
   });
 });
 
@@ -191,22 +314,22 @@ describe('Journal: torn and corrupt lines', () => {
     const { journal } = openJournal();
     await journal.append([started('a', 100), committed(1)]).durable;
     await closeJournal(journal);
-    appendFileSync(join(dir, FIRST), '{"t":"started","id":"b","pg');
+    appendFileSync(join(dir, FIRST), '{"seq":3,"t":"started","id":"b","pg');
 
     const reopened = openJournal();
     expect(reopened.records).toEqual([
       { t: 'started', id: 'a', pgid: 100, leaderStart: null, seq: 1 },
       { t: 'committed', upTo: 1, seq: 2 },
     ]);
-    expect(readFileSync(join(dir, FIRST), 'utf8')).toBe('{"t":"started","id":"a","pgid":100,"leaderStart":null,"seq":1}\n{"t":"committed","upTo":1,"seq":2}\n');
+    expect(readFileSync(join(dir, FIRST), 'utf8')).toBe('{"seq":1,"t":"started","id":"a","pgid":100,"leaderStart":null}\n{"seq":2,"t":"committed","upTo":1}\n');
     expect(reopened.journal.append([started('c', 300)]).seqs).toEqual([3]);
     await reopened.journal.sync();
     await closeJournal(reopened.journal);
 
     expect(lines(FIRST)).toEqual([
-      '{"t":"started","id":"a","pgid":100,"leaderStart":null,"seq":1}',
-      '{"t":"committed","upTo":1,"seq":2}',
-      '{"t":"started","id":"c","pgid":300,"leaderStart":null,"seq":3}',
+      '{"seq":1,"t":"started","id":"a","pgid":100,"leaderStart":null}',
+      '{"seq":2,"t":"committed","upTo":1}',
+      '{"seq":3,"t":"started","id":"c","pgid":300,"leaderStart":null}',
       '',
     ]);
     expect(openJournal().records.map((r) => r.seq)).toEqual([1, 2, 3]);
@@ -215,7 +338,7 @@ describe('Journal: torn and corrupt lines', () => {
   it('drops a bad last line followed by a newline for good, so that a later open still succeeds', async () => {
     const { journal } = openJournal();
     await closeJournal(journal);
-    writeFileSync(join(dir, FIRST), '{"t":"committed","upTo":0,"seq":1}\n{"t":"comm\n');
+    writeFileSync(join(dir, FIRST), '{"seq":1,"t":"committed","upTo":0}\n{"seq":2,"t":"comm\n');
     const reopened = openJournal();
     expect(reopened.records).toEqual([{ t: 'committed', upTo: 0, seq: 1 }]);
     await reopened.journal.append([committed(1)]).durable;
@@ -230,9 +353,15 @@ describe('Journal: torn and corrupt lines', () => {
     const { journal } = openJournal();
     await journal.append([committed(0)]).durable;
     await closeJournal(journal);
-    appendFileSync(join(dir, FIRST), '{"t":"started","id":"b","pgid":200,"leaderStart":null,"seq":2}');
+    appendFileSync(join(dir, FIRST), '{"seq":2,"t":"started","id":"b","pgid":200,"leaderStart":null}');
 
     const first = openJournal();
+    expect(first.records).toEqual([
+      { t: 'committed', upTo: 0, seq: 1 },
+      { t: 'started', id: 'b', pgid: 200, leaderStart: null, seq: 2 },
+    ]);
+    // The whole record got its newline: the next append starts a line of its own.
+    expect(readFileSync(join(dir, FIRST), 'utf8').endsWith('"leaderStart":null}\n')).toBe(true);
     await closeJournal(first.journal);
     const second = openJournal();
     expect(second.records).toEqual(first.records);
@@ -244,7 +373,7 @@ describe('Journal: torn and corrupt lines', () => {
     await closeJournal(journal);
     const path = join(dir, FIRST);
     const text = readFileSync(path, 'utf8').split('\n');
-    text[1] = '{"t":"committed", garbage';
+    text[1] = '{"seq":2,"t":"committed", garbage';
     writeFileSync(path, text.join('\n'));
 
     expect(() => Journal.open(dir)).toThrow(JournalError);
@@ -256,8 +385,8 @@ describe('Journal: torn and corrupt lines', () => {
   it('refuses a torn last line in a segment that is not the newest', async () => {
     await closeJournal(openJournal().journal);
     const older = join(dir, FIRST);
-    writeFileSync(older, '{"t":"committed","upTo":0,"seq":1}\n{"t":"comm');
-    writeFileSync(join(dir, 'journal-000000000003.jsonl'), '{"t":"committed","upTo":0,"seq":3}\n');
+    writeFileSync(older, '{"seq":1,"t":"committed","upTo":0}\n{"seq":2,"t":"comm');
+    writeFileSync(join(dir, segment(3)), '{"seq":3,"t":"committed","upTo":0}\n');
     expect(() => Journal.open(dir)).toThrow(`${older}:2: the journal is corrupt (not JSON)`);
   });
 
@@ -266,13 +395,13 @@ describe('Journal: torn and corrupt lines', () => {
     await journal.append([committed(0)]).durable;
     await closeJournal(journal);
     writeFileSync(join(dir, 'notes.txt'), 'not json at all\n');
-    writeFileSync(join(dir, 'journal-000000000009.jsonl.tmp'), 'half a snapshot');
+    writeFileSync(join(dir, `${segment(9)}.tmp`), 'half a snapshot');
     expect(openJournal().records).toEqual([{ t: 'committed', upTo: 0, seq: 1 }]);
   });
 });
 
 describe('Journal: compaction', () => {
-  it('replaces the segments by a snapshot, keeps what is appended after, and reopens as snapshot then newer records', async () => {
+  it('replaces the older segments by a snapshot, moves later writes to a new segment, and reopens as snapshot then newer records', async () => {
     const { journal } = openJournal();
     await journal.append([started('a', 100), committed(1), started('b', 200)]).durable;
     const snapshot: JournalSnapshot = {
@@ -291,83 +420,363 @@ describe('Journal: compaction', () => {
       { t: 'committed', upTo: 1, seq: 2 },
       { t: 'started', id: 'b', pgid: 200, leaderStart: null, seq: 3 },
     ]);
-    expect(readdirSync(dir)).toEqual(['journal-000000000004.jsonl']);
-    expect(journal.lastSeq).toBe(4);
-    expect(journal.bytes).toBe(readFileSync(join(dir, 'journal-000000000004.jsonl')).length);
+    // The snapshot takes seq 4 and its name; what comes after it goes to segment 5, empty so far.
+    // 5 is reserved for that name: no record gets it, so the next one is 6.
+    expect(readdirSync(dir)).toEqual([segment(4), segment(5)]);
+    expect(lines(segment(4))).toEqual([JSON.stringify({ t: 'snapshot', seq: 4, state: snapshot }), '']);
+    expect(readFileSync(join(dir, segment(5)), 'utf8')).toBe('');
+    expect(journal.lastSeq).toBe(5);
+    expect(journal.bytes).toBe(0);
 
     const after = journal.append([committed(3)]);
-    expect(after.seqs).toEqual([5]);
+    expect(after.seqs).toEqual([6]);
     await after.durable;
+    expect(lines(segment(5))).toEqual(['{"seq":6,"t":"committed","upTo":3}', '']);
+    expect(journal.bytes).toBe(readFileSync(join(dir, segment(5))).length);
     await closeJournal(journal);
 
     const reopened = openJournal();
     expect(reopened.records).toEqual([
       { t: 'snapshot', seq: 4, state: snapshot },
-      { t: 'committed', upTo: 3, seq: 5 },
+      { t: 'committed', upTo: 3, seq: 6 },
     ]);
-    expect(reopened.journal.lastSeq).toBe(5);
+    expect(reopened.journal.lastSeq).toBe(6);
   });
 
-  it('includes appends of the same tick as the compact() call in what it summarizes', async () => {
+  it('summarizes only what is on disk: appends still pending at the compact() call go to the new segment, after the snapshot', async () => {
     const { journal } = openJournal();
-    const before = journal.append([committed(0)]);
-    let count = -1;
+    await journal.append([committed(0)]).durable;
+    const before = journal.append([committed(1)]);
+    let given: JournalRecord[] | undefined;
     const compaction = journal.compact((records) => {
-      count = records.length;
+      given = records;
       return EMPTY_SNAPSHOT;
     });
-    const sameTick = journal.append([committed(1)]);
+    const sameTick = journal.append([committed(2)]);
+    expect([before.seqs, sameTick.seqs]).toEqual([[2], [3]]);
     await Promise.all([before.durable, compaction, sameTick.durable]);
-    expect(count).toBe(2);
-    expect(readdirSync(dir)).toEqual(['journal-000000000003.jsonl']);
+
+    expect(given).toEqual([{ t: 'committed', upTo: 0, seq: 1 }]);
+    // The rotation waited for the write in flight, then took seq 4 for the snapshot and 5 for
+    // the new segment's name.
+    expect(readdirSync(dir)).toEqual([segment(4), segment(5)]);
+    expect(lines(segment(5))).toEqual(['{"seq":2,"t":"committed","upTo":1}', '{"seq":3,"t":"committed","upTo":2}', '']);
+    expect(journal.lastSeq).toBe(5);
     await closeJournal(journal);
-    expect(openJournal().records).toEqual([{ t: 'snapshot', seq: 3, state: EMPTY_SNAPSHOT }]);
+
+    const reopened = openJournal();
+    expect(reopened.records).toEqual([
+      { t: 'snapshot', seq: 4, state: EMPTY_SNAPSHOT },
+      { t: 'committed', upTo: 1, seq: 2 },
+      { t: 'committed', upTo: 2, seq: 3 },
+    ]);
+    // Above the newest segment's name (5), though no record there has a seq above 3.
+    expect(reopened.journal.lastSeq).toBe(5);
+    expect(reopened.journal.append([committed(3)]).seqs).toEqual([6]);
+    await reopened.journal.sync();
   });
 
   it('compacts twice in a row, each time keeping only the newest snapshot and what follows it', async () => {
     const { journal } = openJournal();
     await journal.append([committed(0)]).durable;
     await journal.compact(() => ({ ...EMPTY_SNAPSHOT, committedUpTo: 1 }));
-    await journal.append([committed(2)]).durable;
+    expect(readdirSync(dir)).toEqual([segment(2), segment(3)]);
+    expect(journal.append([committed(2)]).seqs).toEqual([4]);
+    await journal.sync();
+    let given: JournalRecord[] | undefined;
     await journal.compact((records) => {
-      expect(records.map((r) => [r.t, r.seq])).toEqual([['snapshot', 2], ['committed', 3]]);
-      return { ...EMPTY_SNAPSHOT, committedUpTo: 3 };
+      given = records;
+      return { ...EMPTY_SNAPSHOT, committedUpTo: 4 };
     });
-    await journal.append([committed(4)]).durable;
+    expect(given).toEqual([
+      { t: 'snapshot', seq: 2, state: { ...EMPTY_SNAPSHOT, committedUpTo: 1 } },
+      { t: 'committed', upTo: 2, seq: 4 },
+    ]);
+    expect(journal.append([committed(4)]).seqs).toEqual([7]);
+    await journal.sync();
     await closeJournal(journal);
-    expect(readdirSync(dir)).toEqual(['journal-000000000004.jsonl']);
+    expect(readdirSync(dir)).toEqual([segment(5), segment(6)]);
     expect(openJournal().records).toEqual([
-      { t: 'snapshot', seq: 4, state: { ...EMPTY_SNAPSHOT, committedUpTo: 3 } },
-      { t: 'committed', upTo: 4, seq: 5 },
+      { t: 'snapshot', seq: 5, state: { ...EMPTY_SNAPSHOT, committedUpTo: 4 } },
+      { t: 'committed', upTo: 4, seq: 7 },
     ]);
   });
 
   it('keeps the snapshot and later records when compacting a journal that has no records yet', async () => {
     const { journal } = openJournal();
-    await journal.compact(() => EMPTY_SNAPSHOT);
-    await journal.append([committed(0)]).durable;
+    let given: JournalRecord[] | undefined;
+    await journal.compact((records) => {
+      given = records;
+      return EMPTY_SNAPSHOT;
+    });
+    expect(given).toEqual([]);
+    expect(journal.append([committed(0)]).seqs).toEqual([3]);
+    await journal.sync();
     await closeJournal(journal);
-    expect(readdirSync(dir)).toEqual(['journal-000000000001.jsonl']);
+    expect(readdirSync(dir)).toEqual([segment(1), segment(2)]);
     expect(openJournal().records).toEqual([
       { t: 'snapshot', seq: 1, state: EMPTY_SNAPSHOT },
-      { t: 'committed', upTo: 0, seq: 2 },
+      { t: 'committed', upTo: 0, seq: 3 },
     ]);
   });
 
-
-  // sync() (its `.then` runs before compact() resumes) gets seq N but is written after the
-  // snapshot, which takes seq N+1. On reopen the records are [snapshot N+1, record N]; open()
-  // takes lastSeq from the last record (N), so the next append reuses N+1, the snapshot's seq.
-  // Expected: seqs strictly increase on disk and after reopen.
-  it('keeps seqs increasing when an append lands between the sync of a compaction and the snapshot', async () => {
+  // The compaction waits for the write in flight (seq 1), takes seq 2 for its snapshot and 3 for
+  // the new segment's name; the append that follows that write gets seq 4. Both land in the new
+  // segment, so on reopen seq 1 follows the snapshot (2): numbering goes on after the highest
+  // seq, never reusing one.
+  it('goes on numbering after the highest seq on reopen when a record written during a compaction has a lower seq than its snapshot', async () => {
     const { journal } = openJournal();
     const racing = journal.append([committed(0)]).durable.then(() => journal.append([committed(1)]).durable);
     await Promise.all([journal.compact(() => EMPTY_SNAPSHOT), racing]);
+    expect(readdirSync(dir)).toEqual([segment(2), segment(3)]);
     await closeJournal(journal);
 
     const reopened = openJournal();
-    const seqs = reopened.records.map((r) => r.seq);
-    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    expect(reopened.journal.append([committed(2)]).seqs[0]).toBeGreaterThan(Math.max(...seqs));
+    expect(reopened.records).toEqual([
+      { t: 'snapshot', seq: 2, state: EMPTY_SNAPSHOT },
+      { t: 'committed', upTo: 0, seq: 1 },
+      { t: 'committed', upTo: 1, seq: 4 },
+    ]);
+    expect(reopened.journal.lastSeq).toBe(4);
+    const next = reopened.journal.append([committed(2)]);
+    expect(next.seqs).toEqual([5]);
+    await next.durable;
+    await closeJournal(reopened.journal);
+    const seqs = openJournal().records.map((r) => r.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+  });
+
+  it("leaves a committed 'refusals' entry out of what it summarizes, and keeps one not yet committed", async () => {
+    const { journal } = openJournal();
+    const refused = entryOf('refusals', '20260101T000000000Z-00000001');
+    const action = entryOf('action', '20260101T000000000Z-00000002');
+    const later = entryOf('refusals', '20260101T000000000Z-00000003');
+    await journal.append([
+      { t: 'entry', entry: refused }, // 1: covered by the committed record below
+      { t: 'entry', entry: action }, // 2: covered too, but only 'refusals' entries are skipped
+      committed(2), // 3
+      { t: 'entry', entry: later }, // 4: not covered
+      committed(1), // 5: the highest upTo counts, not the last
+    ]).durable;
+    // The line the compaction recognizes without parsing it.
+    expect(lines(FIRST)[0]!.startsWith('{"seq":1,"t":"entry","entry":{"apiVersion":"homeostat.dev/v1","kind":"refusals"')).toBe(true);
+
+    let given: JournalRecord[] | undefined;
+    await journal.compact((records) => {
+      given = records;
+      return EMPTY_SNAPSHOT;
+    });
+    expect(given).toEqual([
+      { t: 'entry', entry: action, seq: 2 },
+      { t: 'committed', upTo: 2, seq: 3 },
+      { t: 'entry', entry: later, seq: 4 },
+      { t: 'committed', upTo: 1, seq: 5 },
+    ]);
+  });
+
+  // Regression: the snapshot of the second compaction took the name of the (empty) segment the
+  // first one had opened, was renamed onto it, then removed with the older segments: all lost.
+  it('keeps the state through two compactions in a row with no append between them', async () => {
+    const { journal } = openJournal();
+    await journal.append([started('a', 100), committed(0)]).durable; // 1, 2
+    await journal.compact(carry);
+    const first: JournalSnapshot = { ...EMPTY_SNAPSHOT, open: [{ t: 'started', id: 'a', pgid: 100, leaderStart: null, seq: 1 }] };
+    expect(readdirSync(dir)).toEqual([segment(3), segment(4)]);
+    expect(readFileSync(join(dir, segment(4)), 'utf8')).toBe('');
+
+    let given: JournalRecord[] | undefined;
+    await journal.compact((records) => {
+      given = records;
+      return carry(records);
+    });
+    expect(given).toEqual([{ t: 'snapshot', seq: 3, state: first }]);
+    // The second snapshot takes 5, above the name of every segment it replaces (3 and 4).
+    expect(readdirSync(dir)).toEqual([segment(5), segment(6)]);
+    const written = lines(segment(5));
+    expect(written).toHaveLength(2);
+    expect(JSON.parse(written[0]!)).toEqual({ t: 'snapshot', seq: 5, state: first });
+    expect(readFileSync(join(dir, segment(6)), 'utf8')).toBe('');
+
+    expect(journal.append([started('b', 200)]).seqs).toEqual([7]);
+    await journal.sync();
+    await closeJournal(journal);
+    const reopened = openJournal();
+    expect(reopened.records).toEqual([
+      { t: 'snapshot', seq: 5, state: first },
+      { t: 'started', id: 'b', pgid: 200, leaderStart: null, seq: 7 },
+    ]);
+    expect(reopened.journal.lastSeq).toBe(7);
+    expect(readdirSync(dir)).toEqual([segment(5), segment(6)]);
+  });
+
+  it('keeps the state when a compaction follows a compaction and a reopen with nothing appended', async () => {
+    const { journal } = openJournal();
+    await journal.append([started('a', 100)]).durable; // 1
+    await journal.compact(carry); // snapshot 2, new segment 3, empty
+    await closeJournal(journal);
+    const first: JournalSnapshot = { ...EMPTY_SNAPSHOT, open: [{ t: 'started', id: 'a', pgid: 100, leaderStart: null, seq: 1 }] };
+
+    const reopened = openJournal();
+    expect(readdirSync(dir)).toEqual([segment(2), segment(3)]);
+    expect(reopened.records).toEqual([{ t: 'snapshot', seq: 2, state: first }]);
+    // Numbering goes on above the newest segment's name, though no record has that seq.
+    expect(reopened.journal.lastSeq).toBe(3);
+
+    let given: JournalRecord[] | undefined;
+    await reopened.journal.compact((records) => {
+      given = records;
+      return carry(records);
+    });
+    expect(given).toEqual([{ t: 'snapshot', seq: 2, state: first }]);
+    expect(readdirSync(dir)).toEqual([segment(4), segment(5)]);
+    expect(reopened.journal.append([committed(0)]).seqs).toEqual([6]);
+    await reopened.journal.sync();
+    await closeJournal(reopened.journal);
+
+    // And once more, straight after this reopen.
+    const again = openJournal();
+    expect(again.records).toEqual([
+      { t: 'snapshot', seq: 4, state: first },
+      { t: 'committed', upTo: 0, seq: 6 },
+    ]);
+    expect(again.journal.lastSeq).toBe(6);
+    await again.journal.compact(carry);
+    await closeJournal(again.journal);
+    expect(readdirSync(dir)).toEqual([segment(7), segment(8)]);
+    expect(openJournal().records).toEqual([{ t: 'snapshot', seq: 7, state: first }]);
+  });
+
+  // Regression: the second call's rotation replaced the first one's while it waited for the
+  // write in flight, and the first compact() never settled.
+  it('settles two compact() calls made in the same tick, one after the other, and reopens to the same state', async () => {
+    const { journal } = openJournal();
+    await journal.append([started('a', 100)]).durable; // 1
+    const pending = journal.append([started('b', 200)]); // 2: in flight when the calls are made
+    const calls: { order: string; records: JournalRecord[] }[] = [];
+    const compactions = [
+      journal.compact((records) => {
+        calls.push({ order: 'first', records });
+        return carry(records);
+      }),
+      journal.compact((records) => {
+        calls.push({ order: 'second', records });
+        return carry(records);
+      }),
+    ];
+    const settled = await Promise.race([
+      Promise.all([...compactions, pending.durable]).then(() => 'settled'),
+      new Promise((resolve) => setTimeout(() => resolve('a compact() never settled'), 2000)),
+    ]);
+    expect(settled).toBe('settled');
+
+    const a = { t: 'started', id: 'a', pgid: 100, leaderStart: null, seq: 1 } as const;
+    const b = { t: 'started', id: 'b', pgid: 200, leaderStart: null, seq: 2 } as const;
+    // The first rotation came before the write of 2 (snapshot 3, segment 4); the second one
+    // read what the first left, in file order (snapshot 5, segment 6).
+    expect(calls).toEqual([
+      { order: 'first', records: [a] },
+      { order: 'second', records: [{ t: 'snapshot', seq: 3, state: { ...EMPTY_SNAPSHOT, open: [a] } }, b] },
+    ]);
+    expect(readdirSync(dir)).toEqual([segment(5), segment(6)]);
+    expect(journal.append([committed(0)]).seqs).toEqual([7]);
+    await journal.sync();
+    await closeJournal(journal);
+
+    const reopened = openJournal();
+    expect(reopened.records).toEqual([
+      { t: 'snapshot', seq: 5, state: { ...EMPTY_SNAPSHOT, open: [a, b] } },
+      { t: 'committed', upTo: 0, seq: 7 },
+    ]);
+    // The same state as the records before any compaction, replayed.
+    expect(carry(reopened.records)).toEqual(carry([a, b, { t: 'committed', upTo: 0, seq: 7 }]));
+  });
+
+  it('goes on with the next compaction after one whose summarize throws', async () => {
+    const { journal } = openJournal();
+    await journal.append([started('a', 100)]).durable; // 1
+    const failing = journal.compact(() => {
+      throw new Error('summarize failed');
+    });
+    const next = journal.compact(carry);
+    await expect(failing).rejects.toThrow('summarize failed');
+    await next;
+    await closeJournal(journal);
+    // The failed one took 2 and named a segment 3; the next one took 4 and named a segment 5.
+    expect(readdirSync(dir).filter((f) => !f.endsWith('.tmp'))).toEqual([segment(4), segment(5)]);
+    expect(openJournal().records).toEqual([
+      { t: 'snapshot', seq: 4, state: { ...EMPTY_SNAPSHOT, open: [{ t: 'started', id: 'a', pgid: 100, leaderStart: null, seq: 1 }] } },
+    ]);
+  });
+
+  // Regression: the older segments were sorted by seq, so a record written during a rotation
+  // (seq below its snapshot's, in the segment after it) came before the snapshot, and the
+  // snapshot's older state superseded it, unlike at start-up.
+  it("gives the next compaction's summarize the records written during a rotation after the snapshot, in file order", async () => {
+    const { journal } = openJournal();
+    const id = '20260101T000000000Z-00000001';
+    const decided = entryOf('action', id);
+    const ended: AuditEntry = { ...decided, outcome: 'succeeded' };
+    await journal.append([{ t: 'entry', entry: decided }]).durable; // 1
+    const pending = journal.append([{ t: 'entry', entry: ended }]); // 2: written after the rotation
+    const first = journal.compact(carry); // snapshot 3, new segment 4 that gets 2
+    await Promise.all([pending.durable, first]);
+    expect(readdirSync(dir)).toEqual([segment(3), segment(4)]);
+
+    // What start-up reads, in this order: the snapshot (3) then the newer record (2).
+    const onDisk = readJournal(dir);
+    expect(onDisk).toEqual([
+      { t: 'snapshot', seq: 3, state: { ...EMPTY_SNAPSHOT, open: [{ t: 'entry', entry: decided, seq: 1 }] } },
+      { t: 'entry', entry: ended, seq: 2 },
+    ]);
+    let given: JournalRecord[] | undefined;
+    await journal.compact((records) => {
+      given = records;
+      return carry(records);
+    });
+    expect(given?.map((r) => [r.t, r.seq])).toEqual([
+      ['snapshot', 3],
+      ['entry', 2],
+    ]);
+    expect(given).toEqual(onDisk);
+    await closeJournal(journal);
+
+    // The entry's later record won, as it does when the journal is replayed.
+    const reopened = openJournal();
+    expect(readdirSync(dir)).toEqual([segment(5), segment(6)]);
+    expect(reopened.records).toEqual([{ t: 'snapshot', seq: 5, state: { ...EMPTY_SNAPSHOT, open: [{ t: 'entry', entry: ended, seq: 2 }] } }]);
+    expect(carry(reopened.records)).toEqual(carry(onDisk));
+  });
+
+  it("keeps a 'refusals' entry written during a rotation after the snapshot, in file order, and leaves it out once committed", async () => {
+    const { journal } = openJournal();
+    const refused = entryOf('refusals', '20260101T000000000Z-00000001');
+    await journal.append([committed(0)]).durable; // 1
+    const pending = journal.append([{ t: 'entry', entry: refused }]); // 2: after the rotation
+    const first = journal.compact(carry); // snapshot 3, new segment 4 that gets 2
+    await Promise.all([pending.durable, first]);
+    // The line the compaction recognizes without parsing it, in the segment after the snapshot.
+    expect(lines(segment(4))[0]!.startsWith('{"seq":2,"t":"entry","entry":{"apiVersion":"homeostat.dev/v1","kind":"refusals"')).toBe(true);
+
+    let given: JournalRecord[] | undefined;
+    await journal.compact((records) => {
+      given = records;
+      return carry(records);
+    });
+    expect(given).toEqual([
+      { t: 'snapshot', seq: 3, state: EMPTY_SNAPSHOT },
+      { t: 'entry', entry: refused, seq: 2 },
+    ]);
+
+    // Once a committed record covers it (here one with a higher seq, in a later segment), it is left out.
+    expect(journal.append([committed(2)]).seqs).toEqual([7]);
+    await journal.sync();
+    await journal.compact((records) => {
+      given = records;
+      return carry(records);
+    });
+    expect(given).toEqual([
+      { t: 'snapshot', seq: 5, state: { ...EMPTY_SNAPSHOT, open: [{ t: 'entry', entry: refused, seq: 2 }] } },
+      { t: 'committed', upTo: 2, seq: 7 },
+    ]);
   });
 });
