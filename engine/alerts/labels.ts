@@ -9,11 +9,11 @@ export type LabelMap = Readonly<Record<string, string>>;
 
 export function toLabelMap(source: Readonly<Record<string, unknown>> | undefined): LabelMap {
   const map = Object.create(LABEL_MAP) as Record<string, string>;
-  if (!source) return map;
-  for (const key of Object.keys(source)) {
-    Object.defineProperty(map, key, { value: String(source[key]), enumerable: true, writable: false, configurable: false });
-  }
-  return map;
+  if (!source) return Object.freeze(map);
+  // Plain assignment defines an own property here: with no Object.prototype in the chain there
+  // is no `__proto__` setter to reach, and LABEL_MAP has no properties to shadow.
+  for (const key of Object.keys(source)) map[key] = String(source[key]);
+  return Object.freeze(map);
 }
 
 export function isLabelMap(value: unknown): boolean {

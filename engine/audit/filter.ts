@@ -9,7 +9,8 @@ export interface EntryFilter {
   target?: string;
   /** An outcome, or 'pending' for entries without one yet. */
   outcome?: string;
-  kind?: AuditEntry['kind'];
+  /** One kind, or several. */
+  kind?: AuditEntry['kind'] | readonly AuditEntry['kind'][];
   /** Entries created at or after this instant (their id says when). */
   since?: Date;
   /** Entries created before this instant. */
@@ -29,9 +30,12 @@ export function idInRange(id: string, filter: EntryFilter): boolean {
 }
 
 export function entryMatches(entry: AuditEntry, filter: EntryFilter): boolean {
-  if (filter.kind !== undefined && entry.kind !== filter.kind) return false;
-  if (filter.policy !== undefined && entry.policy !== filter.policy) return false;
-  if (filter.target !== undefined && entry.target !== filter.target) return false;
+  if (filter.kind !== undefined && !(typeof filter.kind === 'string' ? [filter.kind] : filter.kind).includes(entry.kind)) return false;
+  // A 'refusals' entry matches when one of the actions it lists does.
+  const listed = entry.kind === 'refusals' ? (entry.refusals ?? []) : [entry];
+  const wanted = (e: { policy?: string; target?: string | null }) =>
+    (filter.policy === undefined || e.policy === filter.policy) && (filter.target === undefined || e.target === filter.target);
+  if (!listed.some(wanted)) return false;
   if (filter.outcome !== undefined && (entry.outcome ?? 'pending') !== filter.outcome) return false;
   return true;
 }

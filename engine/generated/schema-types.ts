@@ -3,11 +3,11 @@
 
 export type Matcher = string | [string, ...string[]] | MatcherOperator;
 /**
- * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes) use kind 'event'.
+ * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes) use kind 'event'. When one webhook has more than 8 actions refused by the same guard (a storm against the blast radius), they are audited together in one file of kind 'refusals', which lists every refused action with its alert and reason.
  */
 export type AuditEntry = {
   apiVersion: "homeostat.dev/v1";
-  kind: "action" | "event";
+  kind: "action" | "event" | "refusals";
   /**
    * Time-ordered and unique: YYYYMMDDTHHMMSSmmmZ-<8 hex>.
    */
@@ -57,6 +57,18 @@ export type AuditEntry = {
   outcome?: null | "succeeded" | "failed" | "timed_out" | "interrupted" | "refused" | "denied";
   execution?: Execution;
   event?: Event;
+  /**
+   * kind 'refusals': the guard that refused every action listed.
+   */
+  guard?: string;
+  /**
+   * kind 'refusals': how many actions were refused (the length of refusals).
+   */
+  count?: number;
+  /**
+   * kind 'refusals': each refused action, in the order the alerts came.
+   */
+  refusals?: Refusal[];
 };
 /**
  * The run: null until it starts (and for actions that never run).
@@ -532,6 +544,15 @@ export interface Event {
     | "resumed";
   message: string;
   details?: {};
+}
+export interface Refusal {
+  policy: string;
+  action: string;
+  type: string;
+  phase: "actions" | "onResolved";
+  target: string | null;
+  reason: string;
+  alert: Alert1;
 }
 /**
  * The `homeostat serve --config FILE` file. Each key is also a flag (--KEY) and an environment variable (HOMEOSTAT_KEY, upper case, '-' as '_'); a flag wins over the environment, which wins over this file.

@@ -52,14 +52,21 @@ export function decide(set: PolicySet, alert: Alert, matches: readonly Match[], 
 
 function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase: Phase, options: DecideOptions): Decision[] {
   const actions = phase === 'actions' ? policy.actions : policy.onResolved;
-  const base = {
-    alert: { fingerprint: alert.fingerprint, alertname: alert.alertname, status: alert.status, startsAt: alert.startsAt },
-    policy: policy.name,
-    phase,
-    revision: set.revision,
-  };
+  const about = { fingerprint: alert.fingerprint, alertname: alert.alertname, status: alert.status, startsAt: alert.startsAt };
+  // Every field written out, in one shape: the webhook makes one of these per alert.
   const make = (action: CompiledAction, rest: Partial<Decision> & Pick<Decision, 'verdict'>): Decision => ({
-    ...base, action: action.name, type: action.type, target: null, params: null, reason: null, refusedBy: null, description: null, ...rest,
+    alert: about,
+    policy: policy.name,
+    action: action.name,
+    type: action.type,
+    phase,
+    target: rest.target ?? null,
+    params: rest.params ?? null,
+    verdict: rest.verdict,
+    reason: rest.reason ?? null,
+    refusedBy: rest.refusedBy ?? null,
+    description: rest.description ?? null,
+    revision: set.revision,
   });
 
   const scope = scopeOf(alert);

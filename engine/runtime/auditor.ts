@@ -31,6 +31,14 @@ interface Waiting {
 }
 
 const RETRY_MS = [100, 500, 2000, 5000];
+/**
+ * Writes per commit at most. A large commit costs a rewrite of its day directories (one pass
+ * over each, however many entries it adds), so under a storm the batches grow with the
+ * backlog and that pass is shared by more entries. Building them is done YIELD_EVERY writes at
+ * a time, so that the webhook's answers do not wait behind a whole batch.
+ */
+const MAX_BATCH = 20_000;
+const YIELD_EVERY = 500;
 const PUSH_RETRY_MS = [1000, 5000, 15000, 60000];
 
 export class Auditor {
@@ -81,9 +89,9 @@ export class Auditor {
 
   private async run(): Promise<void> {
     while (this.queue.length && !this.stopped) {
-      const batch = this.queue.slice();
+      const batch = this.queue.slice(0, MAX_BATCH);
       try {
-        await this.sink.commit(batch.map((w) => toWrite(w.entry)));
+        await this.sink.commit(await toWrites(batch));
       } catch (error) {
         this.metrics.auditFailures.inc();
         this.failure = `cannot commit to the audit repository: ${(error as Error).message}`;
@@ -139,6 +147,15 @@ export class Auditor {
     if (this.sink.push && this.queue.length === 0) await this.pushOnce();
     await this.sink.close?.();
   }
+}
+
+async function toWrites(batch: readonly Waiting[]): Promise<AuditWrite[]> {
+  const writes: AuditWrite[] = [];
+  for (const [i, w] of batch.entries()) {
+    if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    writes.push(toWrite(w.entry));
+  }
+  return writes;
 }
 
 function toWrite(entry: AuditEntry): AuditWrite {

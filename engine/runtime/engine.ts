@@ -24,15 +24,23 @@ import type { ActiveSet, LoadReport } from './policies.js';
 import { RecentActions } from './recent.js';
 import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
 
-const COMPACT_BYTES = 64 * 1024 * 1024;
+const COMPACT_BYTES = 16 * 1024 * 1024;
+/** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
+const RECENT_ACTIONS = 2_000;
 const STARTUP_FLUSH_MS = 10_000;
 
 export class NotReadyError extends Error {}
 /** Too much decided and not yet audited or run: refuse for now; Alertmanager retries a 5xx. */
 export class OverloadedError extends NotReadyError {}
 
-/** Past this many entries waiting for git, or actions waiting to run, the webhook answers 503. */
-export const BACKLOG_LIMIT = 10_000;
+/**
+ * Past this many entries waiting for git, or actions waiting to run, the webhook answers 503.
+ * The audit's limit leaves room for what arrives while a large commit is written (about half
+ * a second under a storm), so that a storm git keeps up with is not turned away; an entry
+ * waits in memory at about 2 KB.
+ */
+export const AUDIT_BACKLOG_LIMIT = 40_000;
+export const ACTION_BACKLOG_LIMIT = 10_000;
 
 export interface EngineDeps {
   config: EngineConfig;
@@ -56,7 +64,7 @@ export class Engine {
   private compacting: Promise<void> | null = null;
   /** A storm keeps most of the journal open: compact again only once it has doubled. */
   private compactAt = COMPACT_BYTES;
-  readonly recent = new RecentActions(500);
+  readonly recent = new RecentActions(RECENT_ACTIONS);
   readonly startedAt = new Date().toISOString();
 
   private constructor(
@@ -170,9 +178,10 @@ export class Engine {
     return { alerts: intake.alerts, decisions: intake.decisions.length, duplicates, actions: intake.jobs.length, revision: active.set.revision };
   }
 
-  private overloaded(): string | null {
-    if (this.auditor.backlog > BACKLOG_LIMIT) return `overloaded: ${this.auditor.backlog} audit entries wait for git (limit ${BACKLOG_LIMIT}); retry later`;
-    if (this.executor.depth > BACKLOG_LIMIT) return `overloaded: ${this.executor.depth} actions wait to run (limit ${BACKLOG_LIMIT}); retry later`;
+  /** Why intake sheds load now (the audit or the action queue is too far behind), or null. */
+  overloaded(): string | null {
+    if (this.auditor.backlog > AUDIT_BACKLOG_LIMIT) return `overloaded: ${this.auditor.backlog} audit entries wait for git (limit ${AUDIT_BACKLOG_LIMIT}); retry later`;
+    if (this.executor.depth > ACTION_BACKLOG_LIMIT) return `overloaded: ${this.executor.depth} actions wait to run (limit ${ACTION_BACKLOG_LIMIT}); retry later`;
     return null;
   }
 

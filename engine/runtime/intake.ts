@@ -29,7 +29,10 @@ export interface Job {
 export interface Intake {
   alerts: number;
   decisions: Decision[];
-  /** One per decision except duplicates (a re-send is counted, not audited again). */
+  /**
+   * One per decision except duplicates (a re-send is counted, not audited again), but one for
+   * all the refusals of a guard when there are more than REFUSALS_APART_MAX of them.
+   */
   entries: AuditEntry[];
   /** Entries whose action is to run (run and dry-run verdicts), in decision order. */
   jobs: Job[];
@@ -49,11 +52,18 @@ export function decidePayload(set: PolicySet, payload: SplitPayload, matches: re
   const recorder = new RecordingLedger(options.ledger);
   const result: Intake = { alerts: payload.alerts.length, decisions: [], entries: [], jobs: [], guard: recorder.taught };
   const at = new Date(options.now).toISOString();
+  const refused = new Map<string, { decision: Decision; alert: Alert }[]>();
   payload.alerts.forEach((alert, i) => {
     const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder });
     for (const decision of decisions) {
       result.decisions.push(decision);
       if (decision.refusedBy === 'duplicate') continue;
+      if (decision.verdict === 'refused' && decision.refusedBy !== null) {
+        let group = refused.get(decision.refusedBy);
+        if (!group) refused.set(decision.refusedBy, (group = []));
+        group.push({ decision, alert });
+        continue;
+      }
       const entry = toEntry(decision, alert, at, options.now, options.secrets);
       result.entries.push(entry);
       if (decision.verdict === 'run' || decision.verdict === 'dry-run') {
@@ -61,7 +71,57 @@ export function decidePayload(set: PolicySet, payload: SplitPayload, matches: re
       }
     }
   });
+  for (const [guard, group] of refused) {
+    if (group.length > REFUSALS_APART_MAX) result.entries.push(refusalsEntry(guard, group, set.revision, at, options.now));
+    else for (const { decision, alert } of group) result.entries.push(toEntry(decision, alert, at, options.now, options.secrets));
+  }
   return result;
+}
+
+/**
+ * Up to this many actions of one webhook refused by the same guard are audited one file each;
+ * more (a storm against the blast radius) go into one file of kind 'refusals' that lists them
+ * all, each with its alert and reason: the audit keeps up with the storm, and the repository
+ * is not left with thousands of files saying the same thing.
+ */
+export const REFUSALS_APART_MAX = 8;
+
+function refusalsEntry(guard: string, group: readonly { decision: Decision; alert: Alert }[], revision: string, at: string, now: number): AuditEntry {
+  const reasons = new Set(group.map(({ decision }) => decision.reason ?? ''));
+  const first = group[0]!.decision.reason ?? guard;
+  return {
+    apiVersion: 'homeostat.dev/v1',
+    kind: 'refusals',
+    id: newEntryId(now),
+    at,
+    revision,
+    guard,
+    count: group.length,
+    verdict: 'refused',
+    reason: reasons.size === 1 ? first : `${first} (and ${reasons.size - 1} other reason${reasons.size === 2 ? '' : 's'})`,
+    outcome: 'refused',
+    refusals: group.map(({ decision, alert }) => ({
+      policy: decision.policy,
+      action: decision.action,
+      type: decision.type,
+      phase: decision.phase,
+      target: decision.target,
+      reason: decision.reason ?? guard,
+      alert: alertOf(alert),
+    })),
+  };
+}
+
+function alertOf(alert: Alert): NonNullable<AuditEntry['alert']> {
+  return {
+    fingerprint: alert.fingerprint,
+    alertname: alert.alertname,
+    status: alert.status,
+    startsAt: alert.startsAt,
+    labels: { ...alert.labels },
+    groupKey: alert.group.groupKey,
+    receiver: alert.group.receiver,
+  };
 }
 
 function toEntry(decision: Decision, alert: Alert, at: string, now: number, secrets: readonly string[]): AuditEntry {
@@ -74,15 +134,7 @@ function toEntry(decision: Decision, alert: Alert, at: string, now: number, secr
     id: newEntryId(now),
     at,
     revision: decision.revision,
-    alert: {
-      fingerprint: alert.fingerprint,
-      alertname: alert.alertname,
-      status: alert.status,
-      startsAt: alert.startsAt,
-      labels: { ...alert.labels },
-      groupKey: alert.group.groupKey,
-      receiver: alert.group.receiver,
-    },
+    alert: alertOf(alert),
     policy: decision.policy,
     action: decision.action,
     type: decision.type,

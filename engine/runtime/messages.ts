@@ -11,6 +11,12 @@ export function entryMessage(entry: AuditEntry): { message: string; trailers: Re
     trailers['Homeostat-Event'] = entry.event!.name;
     return { message: oneLine(`${entry.event!.name}: ${entry.event!.message}`), trailers };
   }
+  if (entry.kind === 'refusals') {
+    Object.assign(trailers, { 'Homeostat-Guard': entry.guard!, 'Homeostat-Count': String(entry.count), 'Homeostat-Outcome': 'refused' });
+    const policies = new Set(entry.refusals!.map((r) => r.policy));
+    const across = policies.size === 1 ? `of ${[...policies][0]}` : `across ${policies.size} policies`;
+    return { message: oneLine(`refused: ${entry.count} actions ${across} by ${entry.guard} — ${entry.reason}`), trailers };
+  }
   const what = `${entry.policy}/${entry.action} (${entry.type}) on ${entry.target ?? 'no target'}`;
   const alert = `${entry.alert!.alertname} ${entry.alert!.status} [${entry.alert!.fingerprint}]`;
   Object.assign(trailers, {

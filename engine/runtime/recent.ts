@@ -1,4 +1,10 @@
-/** The last N audit entries as they now stand (GET /api/v1/actions); older ones are in git. */
+/**
+ * The last audit entries as they now stand (GET /api/v1/actions); older ones are in git. The
+ * bound is on actions, not files: a 'refusals' entry counts once for each action it lists (a
+ * storm's refusals would otherwise keep hundreds of thousands of alerts in memory).
+ */
+import { entryMatches } from '../audit/filter.js';
+import type { EntryFilter } from '../audit/filter.js';
 import type { AuditEntry } from '../audit/entry.js';
 
 export interface RecentFilter {
@@ -10,13 +16,24 @@ export interface RecentFilter {
 
 export class RecentActions {
   private readonly entries = new Map<string, AuditEntry>();
+  private weight = 0;
 
+  /** `capacity`: how many actions are kept. */
   constructor(private readonly capacity: number) {}
 
   put(entry: AuditEntry): void {
-    this.entries.delete(entry.id); // re-inserted: a changed entry counts as recent
+    this.remove(entry.id); // re-inserted: a changed entry counts as recent
     this.entries.set(entry.id, entry);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    this.weight += weightOf(entry);
+    // The newest entry stays, however heavy.
+    while (this.weight > this.capacity && this.entries.size > 1) this.remove(this.entries.keys().next().value!);
+  }
+
+  private remove(id: string): void {
+    const old = this.entries.get(id);
+    if (!old) return;
+    this.entries.delete(id);
+    this.weight -= weightOf(old);
   }
 
   get(id: string): AuditEntry | undefined {
@@ -27,14 +44,16 @@ export class RecentActions {
   list(filter: RecentFilter = {}): AuditEntry[] {
     const out: AuditEntry[] = [];
     const all = [...this.entries.values()].reverse();
+    const wanted: EntryFilter = { kind: ['action', 'refusals'], policy: filter.policy, target: filter.target, outcome: filter.outcome };
     for (const e of all) {
-      if (e.kind !== 'action') continue;
-      if (filter.policy !== undefined && e.policy !== filter.policy) continue;
-      if (filter.target !== undefined && e.target !== filter.target) continue;
-      if (filter.outcome !== undefined && (e.outcome ?? 'pending') !== filter.outcome) continue;
+      if (!entryMatches(e, wanted)) continue;
       out.push(e);
       if (out.length >= (filter.limit ?? 100)) break;
     }
     return out;
   }
+}
+
+function weightOf(entry: AuditEntry): number {
+  return entry.kind === 'refusals' ? (entry.refusals?.length ?? 1) : 1;
 }

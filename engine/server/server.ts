@@ -13,7 +13,7 @@ import type { Metrics } from '../runtime/metrics.js';
 import { presentedToken, tokenMatches } from './auth.js';
 
 export interface ServerDeps {
-  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'recent'>;
+  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent'>;
   metrics: Metrics;
   log: Logger;
   webhookToken: string | null;
@@ -60,7 +60,18 @@ export function buildServer(deps: ServerDeps) {
     return reply.code(500).send({ error: 'internal error; see the engine log' });
   });
 
-  app.post('/api/v1/alerts', { onRequest: requireToken(deps.webhookToken, 'webhook') }, async (request, reply) => {
+  // Past the backlog limit a storm is answered 503 (Alertmanager retries) before its body is
+  // read: parsing what would be refused anyway would only slow the catching up.
+  const shedWhenOverloaded = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (reply.sent) return;
+    const overload = engine.overloaded();
+    if (overload === null) return;
+    metrics.webhookRequests.inc({ code: '503' });
+    request.log.warn({ reason: overload }, 'webhook refused: overloaded (Alertmanager will retry)');
+    await reply.code(503).send({ error: overload });
+  };
+
+  app.post('/api/v1/alerts', { onRequest: [requireToken(deps.webhookToken, 'webhook'), shedWhenOverloaded] }, async (request, reply) => {
     const split = splitPayload(request.body);
     if (!split.ok) {
       const p = split.problems[0]!;

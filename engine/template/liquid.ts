@@ -43,7 +43,7 @@ export const liquid = new Liquid({
 });
 
 /** `{{ labels.instance | host }}`: the host part of host:port (IPv6 brackets removed). */
-function host(value: unknown): string {
+export function host(value: unknown): string {
   const text = String(value);
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(text);
   if (bracketed) return bracketed[1]!;
@@ -53,14 +53,18 @@ function host(value: unknown): string {
 }
 
 /** `{{ labels.pod | pod_deployment }}`: the Deployment a pod belongs to, by the ReplicaSet naming convention. */
-function podDeployment(value: unknown): string {
+export function podDeployment(value: unknown): string {
   const text = String(value);
   const match = /^(.+)-[a-z0-9]{5,10}-[a-z0-9]{5}$/.exec(text);
   if (!match) throw new Error(`'${text}' is not named like a Deployment's pod (NAME-HASH-XXXXX)`);
   return match[1]!;
 }
 
-liquid.registerFilter('host', host);
-liquid.registerFilter('pod_deployment', podDeployment);
+/** The filters homeostat adds to Liquid's standard ones. */
+export const FILTERS: ReadonlyMap<string, (value: unknown) => string> = new Map([
+  ['host', host],
+  ['pod_deployment', podDeployment],
+]);
+for (const [name, filter] of FILTERS) liquid.registerFilter(name, filter);
 
 export type ParsedTemplate = Template[];

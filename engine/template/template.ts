@@ -1,5 +1,7 @@
 import { Context } from 'liquidjs';
 import { isLabelMap } from '../alerts/labels.js';
+import { fastPath } from './fast-path.js';
+import type { FastRender } from './fast-path.js';
 import { liquid, ALLOWED_TAGS, TEMPLATE_ROOTS } from './liquid.js';
 import type { ParsedTemplate, TemplateRoot } from './liquid.js';
 
@@ -16,6 +18,8 @@ export interface CompiledTemplate {
   source: string;
   parsed: ParsedTemplate | null;
   roots: ReadonlySet<string>;
+  /** Renders plain lookups without Liquid (fast-path.ts); null for templates only Liquid renders. */
+  fast: FastRender | null;
 }
 
 export interface TemplateProblem {
@@ -30,6 +34,7 @@ export function hasTemplateSyntax(text: string): boolean {
 
 interface Parsed {
   parsed: ParsedTemplate | null;
+  fast: FastRender | null;
   used: ReadonlySet<string>;
   problems: TemplateProblem[];
 }
@@ -52,6 +57,7 @@ function parseUncached(source: string): Parsed {
   } catch (error) {
     return {
       parsed: null,
+      fast: null,
       used: new Set(),
       problems: [{ code: 'HST_TEMPLATE_SYNTAX', message: `template does not parse: ${firstLine(error)}`, hint: 'check the {{ }} and {% %} pairs and the filter names (host, pod_deployment and the Liquid standard filters)' }],
     };
@@ -60,9 +66,9 @@ function parseUncached(source: string): Parsed {
     .filter((tag) => !ALLOWED_TAGS.has(tag))
     .map((tag) => ({ code: 'HST_TEMPLATE_FORBIDDEN', message: `tag '${tag}' is not allowed in a template`, hint: `use only ${[...ALLOWED_TAGS].filter((t) => !t.startsWith('end')).join(', ')}` }));
   // Analysis would follow include/render into the file system: never analyse those.
-  if (forbidden.length) return { parsed: null, used: new Set(), problems: forbidden };
+  if (forbidden.length) return { parsed: null, fast: null, used: new Set(), problems: forbidden };
   const used = new Set(liquid.globalVariableSegmentsSync(parsed).map((segments) => String(segments[0])));
-  return { parsed, used, problems: [] };
+  return { parsed, fast: fastPath(source), used, problems: [] };
 }
 
 /** Parses a template and checks it; `roots` are the variables allowed where it stands. */
@@ -70,13 +76,13 @@ export function compileTemplate(
   source: string,
   roots: readonly TemplateRoot[] = TEMPLATE_ROOTS,
 ): { template: CompiledTemplate; problems: TemplateProblem[] } {
-  if (!hasTemplateSyntax(source)) return { template: { source, parsed: null, roots: new Set() }, problems: [] };
-  const { parsed, used, problems } = parse(source);
-  if (problems.length) return { template: { source, parsed: null, roots: new Set() }, problems };
+  if (!hasTemplateSyntax(source)) return { template: { source, parsed: null, roots: new Set(), fast: null }, problems: [] };
+  const { parsed, fast, used, problems } = parse(source);
+  if (problems.length) return { template: { source, parsed: null, roots: new Set(), fast: null }, problems };
   const unknown: TemplateProblem[] = [...used]
     .filter((root) => !(roots as readonly string[]).includes(root))
     .map((root) => ({ code: 'HST_TEMPLATE_UNKNOWN_VARIABLE', message: `template uses unknown variable '${root}'`, hint: `use one of ${roots.join(', ')}` }));
-  return { template: { source, parsed, roots: used }, problems: unknown };
+  return { template: { source, parsed, roots: used, fast }, problems: unknown };
 }
 
 function tagNames(source: string): string[] {
@@ -99,6 +105,8 @@ export class TemplateRenderError extends Error {
 /** Renders with strict variables: a missing label is an error, never an empty string. */
 export function renderTemplate(template: CompiledTemplate, scope: object): string {
   if (!template.parsed) return template.source;
+  const fast = template.fast?.(scope);
+  if (fast !== undefined) return fast;
   try {
     return liquid.renderSync(template.parsed, new AlertContext(scope, liquid.options, { sync: true }, { liquid })) as string;
   } catch (error) {

@@ -31,7 +31,7 @@ export async function auditLogCommand(o: AuditOptions & { policy?: string; targe
   if (since && Number.isNaN(since.getTime())) throw new UserError(`--since ${o.since}: not a date; give an ISO 8601 time such as 2026-11-21 or 2026-11-21T09:00:00Z`);
   const limit = Number.parseInt(o.limit, 10);
   if (!(limit > 0)) throw new UserError(`--limit ${o.limit}: give a positive number`);
-  const filter: EntryFilter = { kind: 'action', policy: o.policy, target: o.target, outcome: o.outcome, since };
+  const filter: EntryFilter = { kind: ['action', 'refusals'], policy: o.policy, target: o.target, outcome: o.outcome, since };
   const repo = await openExisting(o, io);
   const entries: AuditEntry[] = [];
   for await (const record of repo.entries(filter, { newestFirst: true, limit })) if (record.entry) entries.push(record.entry);
@@ -40,6 +40,10 @@ export async function auditLogCommand(o: AuditOptions & { policy?: string; targe
     return EXIT.ok;
   }
   for (const e of entries) {
+    if (e.kind === 'refusals') {
+      io.stdout(`${e.id}  ${'refused'.padEnd(11)} ${e.count} actions by ${e.guard}  ${e.reason}\n`);
+      continue;
+    }
     io.stdout(`${e.id}  ${(e.outcome ?? (e.verdict === 'awaiting-approval' ? 'awaiting' : 'pending')).padEnd(11)} ${e.policy}/${e.action} on ${e.target ?? '-'}  ${e.alert?.alertname ?? ''} [${e.alert?.fingerprint ?? ''}]${e.reason ? `  ${e.reason}` : ''}\n`);
   }
   if (entries.length === 0) io.stdout('no audit entries match\n');

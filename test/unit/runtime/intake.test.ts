@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { entryMatches } from '../../../engine/audit/filter.js';
+import { evaluateAll } from '../../../engine/pipeline/simulate.js';
+import { Evaluator } from '../../../engine/policy/evaluate.js';
+import { decidePayload, REFUSALS_APART_MAX } from '../../../engine/runtime/intake.js';
+import { IndexedLedger } from '../../../engine/runtime/ledger.js';
+import { entryMessage } from '../../../engine/runtime/messages.js';
+import { RecentActions } from '../../../engine/runtime/recent.js';
+import { validate } from '../../../engine/schema/validator.js';
+import { inlinePayload } from '../../helpers/alerts.js';
+import { policySet, policyYaml, settingsYaml } from '../../helpers/policies.js';
+
+const NOW = Date.parse('2026-11-21T07:05:00Z');
+
+// Two policies; the blast radius lets 2 actions through, so a storm is refused by it.
+const SET = policySet(
+  ['a', 'b'].map((name) =>
+    policyYaml(
+      `restart-${name}`,
+      `
+      match:
+        alertname: Down${name.toUpperCase()}
+      target: '{{ labels.instance }}'
+      actions:
+        - name: restart
+          script:
+            path: scripts/restart.sh
+            args: ['{{ target }}']
+      guards:
+        cooldown: 0s
+      `,
+    ),
+  ),
+  { settings: settingsYaml('blastRadius: { max: 2, per: 10m }') },
+);
+
+async function intake(alerts: number) {
+  const payload = inlinePayload(Array.from({ length: alerts }, (_, i) => ({ labels: { alertname: i % 2 ? 'DownB' : 'DownA', instance: `web-${i}` } })));
+  const matches = await evaluateAll(new Evaluator(SET), payload.alerts);
+  return decidePayload(SET, payload, matches, { now: NOW, dryRun: true, ledger: new IndexedLedger(() => NOW), secrets: [] });
+}
+
+describe('intake: refusals of a storm', () => {
+  it('audits up to REFUSALS_APART_MAX refusals of one guard one entry each', async () => {
+    const result = await intake(2 + REFUSALS_APART_MAX);
+    expect(result.decisions).toHaveLength(2 + REFUSALS_APART_MAX);
+    expect(result.jobs).toHaveLength(2);
+    const refused = result.entries.filter((e) => e.outcome === 'refused');
+    expect(refused).toHaveLength(REFUSALS_APART_MAX);
+    expect(refused.every((e) => e.kind === 'action' && e.guards?.refusedBy === 'blast-radius')).toBe(true);
+  });
+
+  it('audits more than that in one "refusals" entry listing every refused action, its alert and reason', async () => {
+    const result = await intake(2 + REFUSALS_APART_MAX + 1);
+    expect(result.jobs).toHaveLength(2);
+    const entries = result.entries.filter((e) => e.outcome === 'refused');
+    expect(entries).toHaveLength(1);
+    const [storm] = entries;
+    expect(validate('AuditEntry', storm)).toEqual([]);
+    expect(storm).toMatchObject({ kind: 'refusals', guard: 'blast-radius', count: REFUSALS_APART_MAX + 1, verdict: 'refused', outcome: 'refused', revision: SET.revision });
+    expect(storm!.refusals!.map((r) => r.target)).toEqual(Array.from({ length: REFUSALS_APART_MAX + 1 }, (_, i) => `web-${i + 2}`));
+    expect(storm!.refusals![0]).toMatchObject({ policy: 'restart-a', action: 'restart', type: 'script', phase: 'actions', alert: { alertname: 'DownA', labels: { instance: 'web-2' } } });
+    expect(storm!.refusals!.every((r) => r.reason.startsWith('blast radius: 2 disruptive actions'))).toBe(true);
+    expect(storm!.reason).toBe('blast radius: 2 disruptive actions in 10m across all policies');
+  });
+
+  it('reads as one commit line, and is found by the policy and target of any action it lists', async () => {
+    const [storm] = (await intake(40)).entries.filter((e) => e.kind === 'refusals');
+    const { message, trailers } = entryMessage(storm!);
+    expect(message).toMatch(/^refused: 38 actions across 2 policies by blast-radius — blast radius: 2 disruptive actions/);
+    expect(trailers).toMatchObject({ 'Homeostat-Guard': 'blast-radius', 'Homeostat-Count': '38', 'Homeostat-Outcome': 'refused' });
+    expect(entryMatches(storm!, { kind: ['action', 'refusals'], policy: 'restart-b', target: 'web-39', outcome: 'refused' })).toBe(true);
+    expect(entryMatches(storm!, { policy: 'restart-b', target: 'web-2' })).toBe(false); // web-2 is restart-a's
+    expect(entryMatches(storm!, { kind: 'action' })).toBe(false);
+  });
+
+  it('counts a refusals entry by the actions it lists in the recent list', async () => {
+    const result = await intake(40);
+    const recent = new RecentActions(50);
+    for (const entry of result.entries) recent.put(entry);
+    const [storm] = result.entries.filter((e) => e.kind === 'refusals');
+    expect(recent.list({ limit: 100 }).map((e) => e.id)).toContain(storm!.id);
+    // A second storm outweighs the capacity: the older one goes, the newer one stays.
+    const next = (await intake(40)).entries.filter((e) => e.kind === 'refusals');
+    recent.put(next[0]!);
+    expect(recent.list({ limit: 100 }).map((e) => e.id)).toEqual([next[0]!.id]);
+  });
+});
