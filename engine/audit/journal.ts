@@ -5,6 +5,7 @@
  * fsync), so a storm costs a few fsyncs, not one per alert. At start-up the journal is read
  * back whole; a torn last line (a crash mid-write) is dropped, since it was never acknowledged.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { closeSync, existsSync, fdatasync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, write, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -117,7 +118,7 @@ export class Journal {
 
   private async drain(): Promise<void> {
     // Let appends of the same tick (the other alerts of a payload, concurrent webhooks) join.
-    await new Promise((r) => setImmediate(r));
+    await nextTurn();
     while (this.pending.length || this.waiters.length) {
       this.rotateNow(); // a compaction waits for this moment: no write in flight
       const lines = this.pending;
@@ -142,7 +143,7 @@ export class Journal {
         this.waiters = [];
         this.pending = [];
       }
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
     }
     this.rotateNow();
     this.writing = null;
@@ -254,7 +255,7 @@ async function readSegmentsSliced(dir: string, segments: readonly string[]): Pro
     const path = join(dir, segment);
     const lines = (await readFile(path, 'utf8')).split('\n');
     for (const [i, line] of lines.entries()) {
-      if (++count % SLICE_LINES === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (++count % SLICE_LINES === 0) await nextTurn();
       if (line === '') continue;
       const refusal = REFUSALS_LINE.exec(line.slice(0, 120));
       if (refusal) {

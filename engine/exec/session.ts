@@ -6,15 +6,11 @@
  * allowlisted environment, a process group of its own that close() ends whole.
  */
 import { spawnChild } from './spawn.js';
+import type { SpawnRequest } from './spawn.js';
 import { createOutputTail } from './output-tail.js';
 import { processGroupAlive, terminateGroup } from './process-group.js';
 
-export interface SessionRequest {
-  file: string;
-  args: readonly string[];
-  cwd: string;
-  env?: Readonly<Record<string, string>>;
-}
+export type SessionRequest = SpawnRequest;
 
 export class SessionClosedError extends Error {}
 

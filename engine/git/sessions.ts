@@ -51,7 +51,7 @@ class GitSession {
         }
         return { answer, warnings: warnings + session.takeErrors() };
       } catch (error) {
-        void this.close().catch(() => undefined);
+        this.discard();
         throw new GitCommandError(`git ${this.args[0]} failed: ${errorText((error as Error).message)}`);
       }
     });
