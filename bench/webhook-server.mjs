@@ -40,7 +40,11 @@ const { values: args } = parseArgs({
 const MAX_BODY = 32 * 1024 * 1024;
 const t0 = process.hrtime.bigint();
 const elapsedMs = () => Number(process.hrtime.bigint() - t0) / 1e6;
-const rss = () => ({ maxRssKb: process.resourceUsage().maxRSS, rssKb: Math.round(process.memoryUsage().rss / 1024), heapUsedKb: Math.round(process.memoryUsage().heapUsed / 1024) });
+const rss = () => {
+  const m = process.memoryUsage();
+  const kb = (n) => Math.round(n / 1024);
+  return { maxRssKb: process.resourceUsage().maxRSS, rssKb: kb(m.rss), heapUsedKb: kb(m.heapUsed), heapTotalKb: kb(m.heapTotal), externalKb: kb(m.external), arrayBuffersKb: kb(m.arrayBuffers) };
+};
 /** CPU seconds of this process (every thread) and of its children that ended (git). */
 const cpu = () => {
   const u = process.cpuUsage();
@@ -54,6 +58,8 @@ async function ceiling() {
 }
 
 async function engine() {
+  const { boundHeapGrowth } = await dist('runtime/heap.js');
+  boundHeapGrowth();
   const { AuditRepo } = await dist('audit/repo.js');
   const { Engine } = await dist('runtime/engine.js');
   const { createMetrics } = await dist('runtime/metrics.js');
@@ -101,6 +107,12 @@ async function main() {
       process.send({ type: 'status', status: eng?.status() ?? null, decisions: await decisionsByVerdict(metrics), actionsEnded: await actionsEnded(metrics), rss: rss(), cpu: cpu() });
     } else if (message.type === 'stop') {
       const last = rss();
+      if (process.env.WEBHOOK_BENCH_HEAP) {
+        globalThis.gc?.();
+        const { writeHeapSnapshot } = await import('node:v8');
+        const file = writeHeapSnapshot(join(process.env.WEBHOOK_BENCH_HEAP, `engine-${process.pid}.heapsnapshot`));
+        process.stderr.write(`heap after gc: ${Math.round(process.memoryUsage().heapUsed / 1048576)} MB; snapshot ${file}\n`);
+      }
       process.send({ type: 'stopped', rss: last }, () => process.exit(0));
     }
   });

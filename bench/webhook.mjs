@@ -16,7 +16,10 @@
  *            saturation (CONCURRENCY in flight, back to back)
  *   (c)      one 10,000-alert webhook (~4 MB) at the same 1,000 policies: time to 202, every
  *            alert decided in it, and how long until the audit repository has caught up
- *   RSS      10,000 generated policies under (b)-style load: the engine process's peak RSS
+ *   RSS      10,000 generated policies under (b)-style load: the engine process's peak RSS,
+ *            first at (b)'s goal rate (10,000 alerts/s, open loop), which the goal applies to,
+ *            then, in a fresh engine, at saturation (CONCURRENCY in flight, back to back),
+ *            where the backlogs fill to their limits
  *
  * Each server runs in a child process (bench/webhook-server.mjs); this process drives it with
  * keep-alive HTTP (node:http), CONCURRENCY requests in flight, for a fixed time, the ceiling
@@ -27,7 +30,9 @@
  * Importable: `webhookBench({ out, phases })` runs it and returns the figures; nothing else is
  * exported. Environment: WEBHOOK_BENCH_PHASES=ceiling,a,b,c,rss runs only those (a needs the
  * ceiling, which it then runs too); WEBHOOK_BENCH_PROF=DIR has each server write a CPU profile
- * (node --cpu-prof) into DIR.
+ * (node --cpu-prof) into DIR; WEBHOOK_BENCH_HEAP=DIR has each server write a heap snapshot
+ * into DIR when stopped, after a full collection; WEBHOOK_BENCH_NODE_FLAGS='--flag ...' starts
+ * the servers with those node flags.
  */
 import { fork } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -153,7 +158,7 @@ spec:
 `;
 
 /** N policies, one per file: policy i matches alertname Bench<i> (job=bench); plus the warm-up policy. */
-function writeBenchRepository(dir, count) {
+export function writeBenchRepository(dir, count) {
   mkdirSync(join(dir, 'rules'), { recursive: true });
   mkdirSync(join(dir, 'scripts'), { recursive: true });
   writeFileSync(join(dir, 'homeostat.yaml'), BENCH_SETTINGS);
@@ -209,6 +214,9 @@ async function startServer(args, label) {
   // WEBHOOK_BENCH_PROF=DIR: each server writes a CPU profile into DIR (node --cpu-prof).
   const prof = process.env.WEBHOOK_BENCH_PROF;
   const execArgv = prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `${label.replace(/\W+/g, '_')}.cpuprofile`] : [];
+  // WEBHOOK_BENCH_HEAP=DIR: each server writes a heap snapshot into DIR when stopped, after a full GC.
+  if (process.env.WEBHOOK_BENCH_HEAP) execArgv.push('--expose-gc');
+  if (process.env.WEBHOOK_BENCH_NODE_FLAGS) execArgv.push(...process.env.WEBHOOK_BENCH_NODE_FLAGS.split(' '));
   // detached: the server leads a process group of its own, so that stopping it also ends the
   // git processes its audit repository may still be running.
   const child = fork(SERVER, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv, detached: true });
@@ -596,21 +604,29 @@ export async function webhookBench({ out = (text = '') => process.stdout.write(t
     // --- RSS at 10,000 policies
     if (want('rss')) {
       out();
-      out(`5. Peak RSS at ${fmt(RSS_POLICIES)} policies under (b)-style load: ${RSS_SECONDS} s, ${PAYLOAD_ALERTS}-alert payloads over all ${fmt(RSS_POLICIES)} policies${busy()}`);
-      const server = await start(engineArgs('k10', repos.k10), 'RSS engine', k10Policies);
+      out(`5. Peak RSS at ${fmt(RSS_POLICIES)} policies under (b)-style load: ${RSS_SECONDS} s of ${PAYLOAD_ALERTS}-alert payloads over all ${fmt(RSS_POLICIES)} policies, each load in a fresh engine${busy()}`);
       const pool = freshPool(400, RSS_POLICIES, 3_000_000);
-      const r = await measured(server, () => drive({ port: server.port, auth: true, seconds: RSS_SECONDS, next: pool.next, check: onePerAlert }));
-      const stopped = await server.stop();
-      const s = r.after;
-      const peakKb = Math.max(s.rss.maxRssKb, stopped?.rss.maxRssKb ?? 0);
-      results.rss = { peakKb, atStartKb: server.atStart.maxRssKb, load: r };
-      out(line('engine start-up (spawn to listening)', `${fmt(server.startupMs)} ms`));
-      out(line('after start-up: peak RSS / RSS / heap used', `${mb(server.atStart.maxRssKb)} / ${mb(server.atStart.rssKb)} / ${mb(server.atStart.heapUsedKb)}`));
-      out(line('peak RSS after the load', mb(peakKb), `< ${GOALS.rssMb} MB`, peakKb / 1024 < GOALS.rssMb));
-      out(line('at the end: RSS / heap used', `${mb(s.rss.rssKb)} / ${mb(s.rss.heapUsedKb)}`));
-      out(line('at the end: actions waiting / audit backlog', `${fmt(s.status.queue.waiting)} / ${fmt(s.status.audit.backlog)}`));
-      out(line('during the load: throughput / time to 2xx p99', `${fmt(r.alertsPerSecond)} alerts/s / ${fmt(r.p99Ms, 1)} ms`));
-      out(line('during the load: engine CPU', cpuText(r)));
+      const loads = [
+        { label: `at ${fmt(GOALS.matchedAlertsPerSecond)} alerts/s`, goal: true, drive: (server) => drivePaced({ port: server.port, auth: true, seconds: RSS_SECONDS, next: pool.next, check: onePerAlert, alertsPerSecond: GOALS.matchedAlertsPerSecond }) },
+        { label: `at saturation (${CONCURRENCY} in flight)`, goal: false, drive: (server) => drive({ port: server.port, auth: true, seconds: RSS_SECONDS, next: pool.next, check: onePerAlert }) },
+      ];
+      results.rss = {};
+      for (const [i, load] of loads.entries()) {
+        const server = await start(engineArgs(`k10-${i}`, repos.k10), 'RSS engine', k10Policies);
+        const r = await measured(server, () => load.drive(server));
+        const stopped = await server.stop();
+        const s = r.after;
+        const peakKb = Math.max(s.rss.maxRssKb, stopped?.rss.maxRssKb ?? 0);
+        results.rss[load.goal ? 'goalRate' : 'saturation'] = { peakKb, atStartKb: server.atStart.maxRssKb, load: r };
+        out(`  ${load.label}:`);
+        if (i === 0) out(line('    engine start-up (spawn to listening)', `${fmt(server.startupMs)} ms`));
+        if (i === 0) out(line('    after start-up: peak RSS / RSS / heap used', `${mb(server.atStart.maxRssKb)} / ${mb(server.atStart.rssKb)} / ${mb(server.atStart.heapUsedKb)}`));
+        out(load.goal ? line('    peak RSS after the load', mb(peakKb), `< ${GOALS.rssMb} MB`, peakKb / 1024 < GOALS.rssMb) : line('    peak RSS after the load', mb(peakKb)));
+        out(line('    at the end: RSS / heap used / heap total', `${mb(s.rss.rssKb)} / ${mb(s.rss.heapUsedKb)} / ${mb(s.rss.heapTotalKb)}`));
+        out(line('    at the end: actions waiting / audit backlog', `${fmt(s.status.queue.waiting)} / ${fmt(s.status.audit.backlog)}`));
+        out(line('    during the load: throughput / time to 2xx p99', `${fmt(r.alertsPerSecond)} alerts/s / ${fmt(r.p99Ms, 1)} ms`));
+        out(line('    during the load: engine CPU', cpuText(r)));
+      }
     }
 
     out();

@@ -7,7 +7,7 @@ import type { NestedCondition, RuleProperties, TopLevelCondition } from 'json-ru
 import type { Action, Condition, Guards, Matcher, Policy, SettingsSpec } from '../generated/schema-types.js';
 import { ACTION_TYPES, actionTypeOf } from '../actions/registry.js';
 import { fullMatch } from '../regex/re2.js';
-import { compileTemplate } from '../template/template.js';
+import { compileTemplate, hasTemplateSyntax } from '../template/template.js';
 import type { CompiledTemplate } from '../template/template.js';
 import { parseDuration } from '../util/duration.js';
 import { forEachTemplate } from './checks.js';
@@ -53,36 +53,38 @@ function resolveGuards(own: Guards | undefined, defaults: Guards | undefined): R
   };
 }
 
-function matcherCondition(label: string, matcher: Matcher): { condition: NestedCondition; test: LabelPredicate } {
+function matcherCondition(label: string, matcher: Matcher): NestedCondition {
   const fact = { fact: 'labels', path: label };
-  if (typeof matcher === 'string') return { condition: { ...fact, operator: 'equal', value: matcher }, test: (v) => v === matcher };
-  if (Array.isArray(matcher)) {
-    const set = new Set(matcher);
-    return { condition: { ...fact, operator: 'in', value: [...matcher] }, test: (v) => set.has(v) };
-  }
+  if (typeof matcher === 'string') return { ...fact, operator: 'equal', value: matcher };
+  if (Array.isArray(matcher)) return { ...fact, operator: 'in', value: [...matcher] };
   const [operator, value] = Object.entries(matcher)[0] as [string, unknown];
-  const condition = { ...fact, operator, value } as NestedCondition;
+  return { ...fact, operator, value } as NestedCondition;
+}
+
+function matcherTest(matcher: Matcher): LabelPredicate {
+  if (typeof matcher === 'string') return (v) => v === matcher;
+  if (Array.isArray(matcher)) return oneOf(matcher);
+  const [operator, value] = Object.entries(matcher)[0] as [string, unknown];
   switch (operator) {
-    case 'regex': return { condition, test: (v) => fullMatch(value as string, v) };
-    case 'notRegex': return { condition, test: (v) => !fullMatch(value as string, v) };
-    case 'in': { const set = new Set(value as string[]); return { condition, test: (v) => set.has(v) }; }
-    case 'notIn': { const set = new Set(value as string[]); return { condition, test: (v) => !set.has(v) }; }
-    case 'notEqual': return { condition, test: (v) => v !== value };
-    case 'exists': return { condition, test: (v) => (v !== '') === value };
+    case 'regex': return (v) => fullMatch(value as string, v);
+    case 'notRegex': return (v) => !fullMatch(value as string, v);
+    case 'in': return oneOf(value as string[]);
+    case 'notIn': { const test = oneOf(value as string[]); return (v) => !test(v); }
+    case 'notEqual': return (v) => v !== value;
+    case 'exists': return (v) => (v !== '') === value;
     default: throw new Error(`matcher operator ${operator} reached the compiler`);
   }
 }
 
-function cost(condition: NestedCondition): number {
-  const operator = (condition as { operator?: string }).operator;
-  return operator === 'regex' || operator === 'notRegex' ? 1 : 0;
+/** A few values are looked up faster, and kept smaller, in an array than in a Set. */
+function oneOf(values: readonly string[]): LabelPredicate {
+  if (values.length <= 8) return (v) => values.includes(v);
+  const set = new Set(values);
+  return (v) => set.has(v);
 }
 
-function valuesOf(matcher: Matcher): ReadonlySet<string> | null {
-  if (typeof matcher === 'string') return new Set([matcher]);
-  if (Array.isArray(matcher)) return new Set(matcher);
-  if ('in' in matcher && matcher.in) return new Set(matcher.in);
-  return null;
+function isCostly(matcher: Matcher): boolean {
+  return typeof matcher === 'object' && !Array.isArray(matcher) && ('regex' in matcher || 'notRegex' in matcher);
 }
 
 function usesFact(condition: Condition | undefined, fact: string): boolean {
@@ -99,7 +101,7 @@ function compileAction(action: Action, settings: SettingsSpec | undefined): Comp
   const raw = type === 'ansible' && written.inventory === undefined && inventory ? { ...written, inventory } : written;
   const templates = new Map<string, CompiledTemplate>();
   forEachTemplate(raw, ACTION_TYPES.get(type)!.literalFields, (value, at) => {
-    templates.set(pointerOf(at), compileTemplate(value).template);
+    if (hasTemplateSyntax(value)) templates.set(pointerOf(at), compileTemplate(value).template);
   });
   return {
     name: action.name,
@@ -111,47 +113,75 @@ function compileAction(action: Action, settings: SettingsSpec | undefined): Comp
   };
 }
 
-export function compilePolicy(policy: Policy, source: { file: string; line: number }, settings: SettingsSpec | undefined): CompiledPolicy {
+/**
+ * A copy of a parsed document whose strings are its own. The YAML parser's strings are slices
+ * of the file's text, and V8 keeps the whole text alive for as long as one slice lives: a
+ * compiled policy would hold its source file for as long as it is active.
+ */
+function ownStrings<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** The statuses a policy acts on, shared: a policy set holds one of three. */
+const STATUSES = {
+  firing: Object.freeze(['firing'] as const),
+  resolved: Object.freeze(['resolved'] as const),
+  any: Object.freeze(['firing', 'resolved'] as const),
+};
+
+export function compilePolicy(parsed: Policy, source: { file: string; line: number }, settings: SettingsSpec | undefined): CompiledPolicy {
+  const policy = ownStrings(parsed);
   const spec = policy.spec;
   const on = spec.on ?? 'firing';
   const onResolved = spec.onResolved ?? [];
-  const statuses = new Set<AlertStatus>(on === 'any' ? ['firing', 'resolved'] : [on]);
-  if (onResolved.length) statuses.add('resolved');
-  const compiledMatchers = Object.entries(spec.match).map(([label, m]) => [label, matcherCondition(label, m)] as const);
-  // The pre-filter tries cheap tests first: equality and sets before regexes.
-  const byCost = [...compiledMatchers].sort(([, a], [, b]) => cost(a.condition) - cost(b.condition));
-  const all: NestedCondition[] = [
-    { fact: 'alert', path: 'status', operator: 'in', value: [...statuses] },
-    ...compiledMatchers.map(([, m]) => m.condition),
-  ];
-  if (spec.when) all.push(spec.when as NestedCondition);
+  const statuses = onResolved.length && on === 'firing' ? STATUSES.any : STATUSES[on];
   const priority = spec.priority ?? DEFAULT_PRIORITY;
-  const conditions: TopLevelCondition = { all };
-  const rule: RuleProperties = { name: policy.metadata.name, priority, conditions, event: { type: 'policy', params: { policy: policy.metadata.name } } };
-  new Rule(rule); // json-rules-engine's own shape checks, now rather than at the first alert
-  const whenRule: RuleProperties | null = spec.when
-    ? { name: policy.metadata.name, priority, conditions: { all: [spec.when as NestedCondition] }, event: rule.event }
-    : null;
-  const actions = spec.actions.map((a) => compileAction(a, settings));
-  const resolvedActions = onResolved.map((a) => compileAction(a, settings));
+  const name = policy.metadata.name;
+  const match = Object.freeze(spec.match);
+  const when = (spec.when as NestedCondition | undefined) ?? null;
+  new Rule(wholeRule(name, priority, statuses, match, when)); // json-rules-engine's own shape checks, now rather than at the first alert
+  // The pre-filter tries cheap tests first: equality and sets before regexes.
+  const byCost = Object.entries(match).sort(([, a], [, b]) => Number(isCostly(a)) - Number(isCostly(b)));
   return {
-    name: policy.metadata.name,
+    name,
     priority,
     on,
     source,
     statuses,
-    matchers: byCost.map(([label, m]) => [label, m.test] as const),
-    equalities: Object.entries(spec.match).flatMap(([label, m]) => {
-      const values = valuesOf(m);
-      return values ? [[label, values] as const] : [];
-    }),
-    rule,
-    whenRule,
+    match,
+    matchers: byCost.map(([label, m]) => [label, matcherTest(m)] as const),
+    whenRule: when ? { name, priority, conditions: { all: [when] }, event: { type: 'policy', params: { policy: name } } } : null,
     usesEnrichment: usesFact(spec.when, 'prometheus'),
     target: spec.target ? compileTemplate(spec.target).template : null,
-    actions,
-    onResolved: resolvedActions,
+    actions: spec.actions.map((a) => compileAction(a, settings)),
+    onResolved: onResolved.map((a) => compileAction(a, settings)),
     guards: resolveGuards(spec.guards, settings?.defaults?.guards),
     dryRun: spec.dryRun ?? false,
   };
+}
+
+function wholeRule(name: string, priority: number, statuses: readonly AlertStatus[], match: Readonly<Record<string, Matcher>>, when: NestedCondition | null): RuleProperties {
+  const all: NestedCondition[] = [
+    { fact: 'alert', path: 'status', operator: 'in', value: [...statuses] },
+    ...Object.entries(match).map(([label, m]) => matcherCondition(label, m)),
+  ];
+  if (when) all.push(when);
+  return { name, priority, conditions: { all } as TopLevelCondition, event: { type: 'policy', params: { policy: name } } };
+}
+
+const rules = new WeakMap<CompiledPolicy, RuleProperties>();
+
+/**
+ * A policy's whole json-rules-engine rule: status + match + when (what `explain` runs). Built
+ * when first asked for, not at compile time: the pre-filter and `whenRule` decide alerts, and
+ * a large set would otherwise hold a rule per policy that only `explain` reads.
+ */
+export function ruleOf(policy: CompiledPolicy): RuleProperties {
+  let rule = rules.get(policy);
+  if (!rule) {
+    const when = policy.whenRule ? (policy.whenRule.conditions as { all: NestedCondition[] }).all[0]! : null;
+    rule = wholeRule(policy.name, policy.priority, policy.statuses, policy.match, when);
+    rules.set(policy, rule);
+  }
+  return rule;
 }

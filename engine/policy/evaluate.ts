@@ -12,6 +12,7 @@ import type { Alert } from '../alerts/payload.js';
 import { isLabelMap, labelValue } from '../alerts/labels.js';
 import { fullMatch } from '../regex/re2.js';
 import { compileTemplate, renderTemplate, TemplateRenderError } from '../template/template.js';
+import { ruleOf } from './compile.js';
 import { candidatesFor } from './set.js';
 import type { AlertStatus, CompiledPolicy, PolicySet } from './types.js';
 
@@ -86,7 +87,7 @@ export class Evaluator {
   /** The policies whose labels pre-filter passes: cheap, exact for `match`, blind to `when`. */
   candidates(alert: Alert): CompiledPolicy[] {
     return candidatesFor(this.set, alert.labels).filter(
-      (p) => p.statuses.has(alert.status) && p.matchers.every(([label, test]) => test(labelValue(alert.labels, label))),
+      (p) => p.statuses.includes(alert.status) && p.matchers.every(([label, test]) => test(labelValue(alert.labels, label))),
     );
   }
 
@@ -111,7 +112,7 @@ export class Evaluator {
     const facts = scopeOf(alert);
     const candidates = new Set(this.candidates(alert));
     const policies = this.set.policies.filter((p) => only === undefined || p.name === only);
-    const results = await Promise.all(policies.map((p) => this.run(p, p.rule, facts, alert)));
+    const results = await Promise.all(policies.map((p) => this.run(p, ruleOf(p), facts, alert)));
     return policies.map((policy, i) => ({ policy, result: results[i]!, indexed: candidates.has(policy) }));
   }
 

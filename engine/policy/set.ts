@@ -1,4 +1,5 @@
 import type { LabelMap } from '../alerts/labels.js';
+import type { Matcher } from '../generated/schema-types.js';
 import { labelValue } from '../alerts/labels.js';
 import type { CompiledPolicy, PolicySet, ResolvedSettings } from './types.js';
 
@@ -18,7 +19,7 @@ export function buildPolicySet(policies: readonly CompiledPolicy[], settings: Re
   const shared = new Map<string, number>();
   const key = (label: string, value: string) => `${label}\0${value}`;
   for (const policy of sorted) {
-    for (const [label, values] of policy.equalities) for (const value of values) shared.set(key(label, value), (shared.get(key(label, value)) ?? 0) + 1);
+    for (const [label, values] of equalitiesOf(policy)) for (const value of values) shared.set(key(label, value), (shared.get(key(label, value)) ?? 0) + 1);
   }
   const index = new Map<string, Map<string, CompiledPolicy[]>>();
   const unindexed: CompiledPolicy[] = [];
@@ -47,10 +48,25 @@ export function buildPolicySet(policies: readonly CompiledPolicy[], settings: Re
   });
 }
 
-function chooseKey(policy: CompiledPolicy, shared: (label: string, value: string) => number): readonly [string, ReadonlySet<string>] | null {
-  let best: readonly [string, ReadonlySet<string>] | null = null;
+/** Labels a policy requires to be one of a few values (equals, one of, in): what the index can key on. */
+export function equalitiesOf(policy: CompiledPolicy): (readonly [string, readonly string[]])[] {
+  return Object.entries(policy.match).flatMap(([label, m]) => {
+    const values = valuesOf(m);
+    return values ? [[label, values] as const] : [];
+  });
+}
+
+function valuesOf(matcher: Matcher): readonly string[] | null {
+  if (typeof matcher === 'string') return [matcher];
+  if (Array.isArray(matcher)) return [...new Set(matcher)];
+  if ('in' in matcher && matcher.in) return [...new Set(matcher.in)];
+  return null;
+}
+
+function chooseKey(policy: CompiledPolicy, shared: (label: string, value: string) => number): readonly [string, readonly string[]] | null {
+  let best: readonly [string, readonly string[]] | null = null;
   let bestCost = Infinity;
-  for (const equality of policy.equalities) {
+  for (const equality of equalitiesOf(policy)) {
     const cost = [...equality[1]].reduce((sum, value) => sum + shared(equality[0], value), 0);
     if (cost < bestCost) [best, bestCost] = [equality, cost];
   }
@@ -62,7 +78,6 @@ function freezePolicy(policy: CompiledPolicy): CompiledPolicy {
   Object.freeze(policy.actions);
   Object.freeze(policy.onResolved);
   Object.freeze(policy.matchers);
-  Object.freeze(policy.equalities);
   Object.freeze(policy.guards);
   return Object.freeze(policy);
 }

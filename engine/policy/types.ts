@@ -1,5 +1,6 @@
 import type { CompiledTemplate } from '../template/template.js';
 import type { RuleProperties } from 'json-rules-engine';
+import type { Matcher } from '../generated/schema-types.js';
 
 export type AlertStatus = 'firing' | 'resolved';
 
@@ -32,16 +33,15 @@ export interface CompiledPolicy {
   /** Where it was written, for explain and errors. */
   source: { file: string; line: number };
   /** Alert statuses that lead to any action: `on`, plus resolved when onResolved is set. */
-  statuses: ReadonlySet<AlertStatus>;
+  statuses: readonly AlertStatus[];
+  /** The `match` block as written: what `ruleOf` builds the whole rule from. */
+  match: Readonly<Record<string, Matcher>>;
   /** Label name → predicate, all must hold: the index's exact pre-filter. */
   matchers: ReadonlyArray<readonly [string, LabelPredicate]>;
-  /** Labels this policy requires to be one of a few values (equals, one of, in): what the index can key on. */
-  equalities: ReadonlyArray<readonly [string, ReadonlySet<string>]>;
-  /** The json-rules-engine rule: status + match + when (what `explain` runs). */
-  rule: RuleProperties;
   /**
-   * The `when` part alone, or null without one. The pre-filter decides status and match
-   * exactly, so evaluation runs json-rules-engine only for this part.
+   * The `when` part alone as a json-rules-engine rule, or null without one. The pre-filter
+   * decides status and match exactly, so evaluation runs json-rules-engine only for this part;
+   * `ruleOf` gives the whole rule (status + match + when) that `explain` runs.
    */
   whenRule: RuleProperties | null;
   usesEnrichment: boolean;

@@ -37,6 +37,8 @@ interface Parsed {
   fast: FastRender | null;
   used: ReadonlySet<string>;
   problems: TemplateProblem[];
+  /** The compiled template, one object however many policies use it. */
+  template: CompiledTemplate | null;
 }
 
 /** Policies repeat the same templates; each distinct one is parsed and analysed once. */
@@ -59,6 +61,7 @@ function parseUncached(source: string): Parsed {
       parsed: null,
       fast: null,
       used: new Set(),
+      template: null,
       problems: [{ code: 'HST_TEMPLATE_SYNTAX', message: `template does not parse: ${firstLine(error)}`, hint: 'check the {{ }} and {% %} pairs and the filter names (host, pod_deployment and the Liquid standard filters)' }],
     };
   }
@@ -66,9 +69,10 @@ function parseUncached(source: string): Parsed {
     .filter((tag) => !ALLOWED_TAGS.has(tag))
     .map((tag) => ({ code: 'HST_TEMPLATE_FORBIDDEN', message: `tag '${tag}' is not allowed in a template`, hint: `use only ${[...ALLOWED_TAGS].filter((t) => !t.startsWith('end')).join(', ')}` }));
   // Analysis would follow include/render into the file system: never analyse those.
-  if (forbidden.length) return { parsed: null, fast: null, used: new Set(), problems: forbidden };
+  if (forbidden.length) return { parsed: null, fast: null, used: new Set(), problems: forbidden, template: null };
   const used = new Set(liquid.globalVariableSegmentsSync(parsed).map((segments) => String(segments[0])));
-  return { parsed, fast: fastPath(source), used, problems: [] };
+  const fast = fastPath(source);
+  return { parsed, fast, used, problems: [], template: Object.freeze({ source, parsed, roots: used, fast }) };
 }
 
 /** Parses a template and checks it; `roots` are the variables allowed where it stands. */
@@ -76,14 +80,16 @@ export function compileTemplate(
   source: string,
   roots: readonly TemplateRoot[] = TEMPLATE_ROOTS,
 ): { template: CompiledTemplate; problems: TemplateProblem[] } {
-  if (!hasTemplateSyntax(source)) return { template: { source, parsed: null, roots: new Set(), fast: null }, problems: [] };
-  const { parsed, fast, used, problems } = parse(source);
-  if (problems.length) return { template: { source, parsed: null, roots: new Set(), fast: null }, problems };
+  if (!hasTemplateSyntax(source)) return { template: { source, parsed: null, roots: NO_ROOTS, fast: null }, problems: [] };
+  const { parsed, fast, used, problems, template } = parse(source);
+  if (problems.length) return { template: { source, parsed: null, roots: NO_ROOTS, fast: null }, problems };
   const unknown: TemplateProblem[] = [...used]
     .filter((root) => !(roots as readonly string[]).includes(root))
     .map((root) => ({ code: 'HST_TEMPLATE_UNKNOWN_VARIABLE', message: `template uses unknown variable '${root}'`, hint: `use one of ${roots.join(', ')}` }));
-  return { template: { source, parsed, roots: used, fast }, problems: unknown };
+  return { template: template ?? { source, parsed, roots: used, fast }, problems: unknown };
 }
+
+const NO_ROOTS: ReadonlySet<string> = new Set();
 
 function tagNames(source: string): string[] {
   return [...source.matchAll(/\{%-?\s*([A-Za-z_]+)/g)].map((m) => m[1]!);

@@ -9,6 +9,7 @@ import { AuditRepo } from '../../audit/repo.js';
 import { checkExposure, ConfigError, isLoopback, resolveServeConfig } from '../../config/serve-config.js';
 import type { EngineConfig } from '../../config/serve-config.js';
 import { Engine } from '../../runtime/engine.js';
+import { boundHeapGrowth } from '../../runtime/heap.js';
 import { createMetrics } from '../../runtime/metrics.js';
 import { buildServer } from '../../server/server.js';
 import { EXIT, UserError } from '../errors.js';
@@ -33,6 +34,7 @@ export async function serveCommand(flags: Record<string, unknown>, io: Io, hooks
   const exposure = checkExposure(config);
   if (exposure) throw new UserError(`serve: ${exposure}`);
 
+  boundHeapGrowth();
   const log = pino({ level: config.logLevel, base: { service: 'homeostat' } });
   if (!config.webhookToken) log.warn({ listen: config.listen }, 'no webhook token: the webhook takes unauthenticated posts, so the engine listens on loopback only');
   if (config.dryRun) log.info('dry-run: every action runs in dry-run (ansible --check --diff; scripts and notifications not run)');

@@ -6,7 +6,9 @@ import type { Alert, SplitPayload } from '../../../engine/alerts/payload.js';
 import { simulate } from '../../../engine/pipeline/simulate.js';
 import { decide } from '../../../engine/plan/decide.js';
 import { MemoryLedger } from '../../../engine/plan/ledger.js';
+import { ruleOf } from '../../../engine/policy/compile.js';
 import { Evaluator } from '../../../engine/policy/evaluate.js';
+import { equalitiesOf } from '../../../engine/policy/set.js';
 import type { EnrichmentSource } from '../../../engine/policy/evaluate.js';
 import type { PolicySet } from '../../../engine/policy/types.js';
 import { fixtureBody, fixtureNames, fixturePayload, inlineAlert, inlinePayload, split } from '../../helpers/alerts.js';
@@ -382,7 +384,7 @@ describe('Evaluator: the alertname index is exact', () => {
 
   it('on a set of catch-all policies (no alertname matcher), with conditions the index cannot see', async () => {
     const set = policySet(LAYERED);
-    expect(set.policies.filter((p) => !p.equalities.some(([label]) => label === 'alertname')).length).toBeGreaterThan(5);
+    expect(set.policies.filter((p) => !equalitiesOf(p).some(([label]) => label === 'alertname')).length).toBeGreaterThan(5);
     expect(await checkIndex(set, ALERTS, unevenEnrichment)).toBeGreaterThan(908 * 5);
   });
 
@@ -486,9 +488,9 @@ describe('a compiled policy set', () => {
 
   it('is not changed by evaluating and deciding', async () => {
     const set = policySet(LAYERED, { revision: 'r1' });
-    const before = set.policies.map((p) => [p.name, p.priority, [...p.statuses], JSON.stringify(p.rule)]);
+    const before = set.policies.map((p) => [p.name, p.priority, [...p.statuses], JSON.stringify(ruleOf(p))]);
     await simulate(set, [fixturePayload('storm-first-408.json')], { now: NOW, enrichment: unevenEnrichment });
-    expect(set.policies.map((p) => [p.name, p.priority, [...p.statuses], JSON.stringify(p.rule)])).toEqual(before);
+    expect(set.policies.map((p) => [p.name, p.priority, [...p.statuses], JSON.stringify(ruleOf(p))])).toEqual(before);
   });
 
   it('is not built when any policy has an error: a revision is used whole or not at all', () => {
