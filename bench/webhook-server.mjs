@@ -66,12 +66,14 @@ async function engine() {
   const { buildServer } = await dist('server/server.js');
   const config = {
     policies: args.policies,
+    source: { kind: 'directory', dir: args.policies },
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: args.data,
     audit: { remote: null, branch: 'main' },
     dryRun: args['dry-run'],
     webhookToken: args.token ?? null,
     adminToken: null,
+    syncToken: null,
     maxBodyBytes: MAX_BODY,
     concurrency: 4,
     shutdownTimeoutMs: 5_000,

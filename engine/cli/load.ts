@@ -1,16 +1,27 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { splitPayload } from '../alerts/payload.js';
 import type { SplitPayload } from '../alerts/payload.js';
 import { readRepository, RepositoryReadError } from '../load/read-dir.js';
 import type { DirectoryRepository } from '../load/read-dir.js';
+import { loadRevision, readTestPayloads, RevisionError } from '../load/git-revision.js';
 import { startLoader } from '../load/parallel.js';
 import type { Loader } from '../load/parallel.js';
 import type { LoadResult } from '../load/repository.js';
 import type { PolicySet } from '../policy/types.js';
 import { UserError } from './errors.js';
 
-export async function loadDirectory(dir: string, cwd: string): Promise<{ repo: DirectoryRepository; result: LoadResult }> {
+export interface LoadedPolicies {
+  result: LoadResult;
+  /** Where the policy files were read from, as the user would name it. */
+  rulesLabel: string;
+  /** A file of the policy repository (a test's payload), by path relative to its root. */
+  readFile(path: string): string;
+}
+
+/** The policy repository in `dir`, as it is on disk or, with `rev`, as it was at that git revision. */
+export async function loadDirectory(dir: string, cwd: string, rev?: string): Promise<LoadedPolicies> {
+  if (rev !== undefined) return loadAtRevision(dir, cwd, rev);
   let repo: DirectoryRepository;
   let loader: Loader | undefined;
   try {
@@ -24,7 +35,27 @@ export async function loadDirectory(dir: string, cwd: string): Promise<{ repo: D
   if (!repo.files.some((f) => f.path !== 'homeostat.yaml')) {
     throw new UserError(`${dir}: no policy files (*.yaml, *.yml) in ${repo.rulesDir}; give the policy repository or its rules/ folder`);
   }
-  return { repo, result: await (loader ?? startLoader(repo.files.length)).load(repo) };
+  const result = await (loader ?? startLoader(repo.files.length)).load(repo);
+  return { result, rulesLabel: repo.rulesDir, readFile: (path) => readFileSync(join(repo.root, path), 'utf8') };
+}
+
+async function loadAtRevision(dir: string, cwd: string, rev: string): Promise<LoadedPolicies> {
+  try {
+    const { loader, repo, result } = await loadRevision(resolve(cwd, dir), rev);
+    const payloads = await readTestPayloads(loader, repo, result);
+    return {
+      result,
+      rulesLabel: `${rev}:${[repo.base, repo.rulesPath].filter(Boolean).join('/') || '.'}`,
+      readFile(path) {
+        const text = payloads.get(path);
+        if (text === undefined) throw new Error(`${path}: not in ${rev}`);
+        return text;
+      },
+    };
+  } catch (error) {
+    if (error instanceof RevisionError) throw new UserError(error.message.replace(resolve(cwd, dir), dir));
+    throw error;
+  }
 }
 
 /** The policy set, or a user error saying lint has problems to show. */

@@ -21,6 +21,7 @@ function formatOption(command: keyof typeof FORMATS): Option {
 }
 
 const DIR_HELP = 'the policy repository (holding rules/), or its rules/ folder';
+const REV_HELP = 'load the policies as they are at this git revision (commit, branch, tag) of the repository holding DIR, from git alone: the working tree is not read';
 
 function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -43,15 +44,17 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .command('lint')
     .description('check every policy, test and settings file: schema and semantics, every problem with file:line:col')
     .argument('[dir]', DIR_HELP, '.')
+    .option('--rev <rev>', REV_HELP)
     .addOption(formatOption('lint'))
-    .action(async (dir: string, o: { format: string }) => setExit(await lintCommand(dir, o.format, io)));
+    .action(async (dir: string, o: { format: string; rev?: string }) => setExit(await lintCommand(dir, o.format, io, o.rev)));
 
   program
     .command('test')
     .description('run the PolicyTest cases of rules/*.test.yaml against the policies')
     .argument('[dir]', DIR_HELP, '.')
+    .option('--rev <rev>', REV_HELP)
     .addOption(formatOption('test'))
-    .action(async (dir: string, o: { format: string }) => setExit(await testCommand(dir, o.format, io)));
+    .action(async (dir: string, o: { format: string; rev?: string }) => setExit(await testCommand(dir, o.format, io, o.rev)));
 
   program
     .command('simulate')
@@ -60,8 +63,9 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--alerts <files...>', 'webhook payload files (JSON), evaluated in order')
     .option('--now <time>', 'the clock for windows, cooldowns and rate limits (ISO 8601; default: now)')
     .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
+    .option('--rev <rev>', REV_HELP)
     .addOption(formatOption('simulate'))
-    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; format: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
+    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; rev?: string; format: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
 
   program
     .command('explain')
@@ -75,7 +79,13 @@ function build(io: Io, setExit: (code: number) => void): Command {
   program
     .command('serve')
     .description('run the engine: take Alertmanager webhooks, decide, run actions behind the guards, audit every action in git')
-    .option('--policies <dir>', 'the policy repository (default: .)')
+    .option('--policies <dir|git-url>', 'the policy repository: a directory, read as it is and reloaded when it changes, or a git remote to sync (ssh://, https://, file://, user@host:path, or a bare repository) (default: .)')
+    .option('--branch <branch>', "the git remote's branch to follow (default: the remote's default branch)")
+    .option('--path <folder>', 'the folder of the policy repository inside the git remote (default: its top)')
+    .option('--sync-interval <duration>', 'how often the git remote is fetched; POST /api/v1/sync fetches at once (default: 1m)')
+    .option('--verify-signatures <allowed-signers>', "activate a git revision only when its head commit is signed by a key of this SSH allowed-signers file (git's gpg.ssh.allowedSignersFile format)")
+    .option('--allow-rewrite', 'activate a git head that does not descend from the active revision (a force-push); refused by default')
+    .option('--sync-token-file <file>', "the push webhook's secret (or HOMEOSTAT_SYNC_TOKEN): GitHub's X-Hub-Signature-256 is checked against it; also a bearer token for POST /api/v1/sync")
     .option('--config <file>', 'a YAML file whose keys are these flags without dashes, e.g. data-dir: /var/lib/homeostat')
     .option('--listen <host:port>', 'where the HTTP API listens (default: 127.0.0.1:9595; beyond loopback only with a webhook token)')
     .option('--data-dir <dir>', 'journal, state and the local audit repository DIR/audit (default: ./.homeostat)')

@@ -4,20 +4,23 @@
  * schemas/serve-config.schema.json. A problem is one line naming where the value came from.
  * Owns no I/O beyond reading the config and token files.
  */
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { ServeConfig } from '../generated/schema-types.js';
 import { validate } from '../schema/validator.js';
 import { parseDuration } from '../util/duration.js';
 
 export const SERVE_KEYS = [
-  'policies', 'branch', 'path', 'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run',
+  'policies', 'branch', 'path', 'sync-interval', 'verify-signatures', 'allow-rewrite', 'sync-token-file',
+  'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run',
   'webhook-token-file', 'admin-token-file', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
 ] as const satisfies readonly (keyof ServeConfig)[];
 
 export const SERVE_DEFAULTS = {
   policies: '.',
+  'sync-interval': '1m',
+  'allow-rewrite': false,
   listen: '127.0.0.1:9595',
   'data-dir': './.homeostat',
   'audit-branch': 'main',
@@ -28,14 +31,23 @@ export const SERVE_DEFAULTS = {
   'log-level': 'info',
 } as const;
 
+/** Where the policies come from: a directory on disk, or a git remote the engine syncs. */
+export type PolicySourceConfig =
+  | { kind: 'directory'; dir: string }
+  | { kind: 'git'; url: string; branch: string | null; path: string; intervalMs: number; allowedSigners: string | null; allowRewrite: boolean };
+
 export interface EngineConfig {
+  /** The directory or the remote, as given (a directory resolved to an absolute path). */
   policies: string;
+  source: PolicySourceConfig;
   listen: { host: string; port: number };
   dataDir: string;
   audit: { remote: string | null; branch: string };
   dryRun: boolean;
   webhookToken: string | null;
   adminToken: string | null;
+  /** The push webhook's secret (X-Hub-Signature-256), also a bearer token for POST /api/v1/sync. */
+  syncToken: string | null;
   maxBodyBytes: number;
   concurrency: number;
   shutdownTimeoutMs: number;
@@ -84,24 +96,56 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): EngineCo
     const where = origin[key] ?? (key ? `--${key}` : configFile ?? 'configuration');
     throw new ConfigError(`${where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`);
   }
-  const c = merged as unknown as ServeConfig & { policies: string; listen: string; 'data-dir': string; 'audit-branch': string; 'dry-run': boolean; 'max-body': string; concurrency: number; 'shutdown-timeout': string; 'log-level': string };
-  if (c.branch !== undefined || c.path !== undefined) {
-    throw new ConfigError(`${origin.branch ?? origin.path}: --branch and --path apply to a git policy remote, which this version cannot sync yet; give --policies a directory`);
-  }
+  const c = merged as unknown as ServeConfig & { policies: string; listen: string; 'data-dir': string; 'audit-branch': string; 'dry-run': boolean; 'max-body': string; concurrency: number; 'shutdown-timeout': string; 'log-level': string; 'sync-interval': string; 'allow-rewrite': boolean };
   const base = configFile ? resolve(cwd, configFile, '..') : cwd;
+  const against = (key: string) => (origin[key]?.startsWith(configFile ?? '\0') ? base : cwd);
+  let source: PolicySourceConfig;
+  if (isGitRemote(c.policies, against('policies'))) {
+    const localRepo = !/^[a-z][a-z0-9+.-]*:\/\//i.test(c.policies) && !SCP_LIKE.test(c.policies);
+    source = {
+      kind: 'git',
+      url: localRepo ? resolve(against('policies'), c.policies) : c.policies,
+      branch: c.branch ?? null,
+      path: (c.path ?? '').replace(/^\.?\/+|\/+$/g, '').replace(/^\.$/, ''),
+      intervalMs: parseDuration(c['sync-interval'])!,
+      allowedSigners: c['verify-signatures'] === undefined ? null : resolve(against('verify-signatures'), c['verify-signatures']),
+      allowRewrite: c['allow-rewrite'],
+    };
+    if (source.path.split('/').includes('..')) throw new ConfigError(`${origin.path}: ${c.path}: the folder must be inside the repository`);
+    if (source.allowedSigners && !existsSync(source.allowedSigners)) throw new ConfigError(`${origin['verify-signatures']} ${c['verify-signatures']}: no such allowed-signers file`);
+  } else {
+    const gitOnly = (['branch', 'path', 'verify-signatures'] as const).find((key) => c[key] !== undefined) ?? (c['allow-rewrite'] && origin['allow-rewrite'] ? 'allow-rewrite' : undefined);
+    if (gitOnly) throw new ConfigError(`${origin[gitOnly]}: applies to a git policy remote, and --policies ${c.policies} is a directory; give --policies a git URL or a bare repository`);
+    source = { kind: 'directory', dir: resolve(against('policies'), c.policies) };
+  }
   return {
-    policies: resolve(origin.policies?.startsWith(configFile ?? '\0') ? base : cwd, c.policies),
+    policies: source.kind === 'git' ? source.url : source.dir,
+    source,
     listen: parseListen(c.listen, origin.listen ?? '--listen'),
     dataDir: resolve(origin['data-dir']?.startsWith(configFile ?? '\0') ? base : cwd, c['data-dir']),
     audit: { remote: c['audit-remote'] ?? null, branch: c['audit-branch'] },
     dryRun: c['dry-run'],
     webhookToken: token('webhook', { flags, env, origin, configBase: base, cwd, file: c['webhook-token-file'] }),
     adminToken: token('admin', { flags, env, origin, configBase: base, cwd, file: c['admin-token-file'] }),
+    syncToken: token('sync', { flags, env, origin, configBase: base, cwd, file: c['sync-token-file'] }),
     maxBodyBytes: parseSize(c['max-body']),
     concurrency: c.concurrency,
     shutdownTimeoutMs: parseDuration(c['shutdown-timeout'])!,
     logLevel: c['log-level'],
   };
+}
+
+const SCP_LIKE = /^[^/\s:@]+@[^/\s:]+:/;
+
+/**
+ * Whether --policies names a git remote rather than a directory: a URL (ssh://, https://,
+ * file://, git://), the scp-like user@host:path, or the path of a bare repository on disk.
+ * A directory with a working tree (even a git checkout) is read as it is on disk.
+ */
+export function isGitRemote(text: string, cwd: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || SCP_LIKE.test(text)) return true;
+  const dir = resolve(cwd, text);
+  return existsSync(join(dir, 'HEAD')) && existsSync(join(dir, 'objects')) && existsSync(join(dir, 'refs')) && !existsSync(join(dir, 'rules'));
 }
 
 /** Without a webhook token the engine must stay on loopback: anyone could post alerts. */
@@ -136,6 +180,7 @@ function readConfigFile(path: string, shown: string): Record<string, unknown> {
 function fromEnv(key: string, text: string): unknown {
   if (key === 'dry-run') return /^(1|true|yes|on)$/i.test(text) ? true : /^(0|false|no|off)$/i.test(text) ? false : text;
   if (key === 'concurrency') return /^\d+$/.test(text) ? Number(text) : text;
+  if (key === 'allow-rewrite') return /^(1|true|yes|on)$/i.test(text) ? true : /^(0|false|no|off)$/i.test(text) ? false : text;
   return text;
 }
 
@@ -153,7 +198,7 @@ interface TokenSources {
  * config file's X-token-file (resolved against the config file's folder): flag, then
  * environment, then file, as for every other setting.
  */
-function token(what: 'webhook' | 'admin', s: TokenSources): string | null {
+function token(what: 'webhook' | 'admin' | 'sync', s: TokenSources): string | null {
   const key = `${what}-token-file`;
   const envToken = s.env[`HOMEOSTAT_${what.toUpperCase()}_TOKEN`];
   const source = s.origin[key];

@@ -40,6 +40,7 @@ export const CODES = {
   HST_WINDOW_INVALID: 'A time window is empty or reversed.',
   HST_TEST_ALERTS_MISSING: 'A test case names a payload file that does not exist or is not a webhook payload.',
   HST_TEST_UNKNOWN_POLICY: 'A test expectation names a policy or action that does not exist.',
+  HST_TEST_FAILED: 'A policy test case failed, so the engine did not activate the revision.',
   HST_PAYLOAD_INVALID: 'An Alertmanager webhook payload is not valid.',
 } as const;
 

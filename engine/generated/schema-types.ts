@@ -559,17 +559,33 @@ export interface Refusal {
  */
 export interface ServeConfig {
   /**
-   * The policy repository: a directory.
+   * The policy repository: a directory, or a git remote to sync (an ssh, https or file URL, user@host:path, or the path of a bare repository).
    */
   policies?: string;
   /**
-   * Branch of a git policy remote.
+   * Branch of a git policy remote (default: the remote's default branch).
    */
   branch?: string;
   /**
-   * Folder of the policy repository inside a git remote.
+   * Folder of the policy repository inside a git remote (default: its top).
    */
   path?: string;
+  /**
+   * A duration such as 30s, 5m, 1h30m or 2d.
+   */
+  "sync-interval"?: string;
+  /**
+   * An SSH allowed-signers file (git's gpg.ssh.allowedSignersFile format): a git policy revision is activated only when its head commit is signed by one of its keys.
+   */
+  "verify-signatures"?: string;
+  /**
+   * Activate a git policy head that does not descend from the active revision (a force-pushed history); refused by default.
+   */
+  "allow-rewrite"?: boolean;
+  /**
+   * File holding the secret of the policy repository's push webhook: GitHub's X-Hub-Signature-256 is checked against it, and it is also accepted as a bearer token on POST /api/v1/sync; or HOMEOSTAT_SYNC_TOKEN.
+   */
+  "sync-token-file"?: string;
   /**
    * HOST:PORT the HTTP API listens on.
    */

@@ -127,9 +127,10 @@ export async function deleteRef(git: Git, ref: string): Promise<void> {
   await git.client.raw(['update-ref', '--no-deref', '-d', ref]);
 }
 
-/** Every blob under `path` at `rev`, recursively, in path order. */
+/** Every blob under `path` at `rev` ('' for the whole tree), recursively, in path order. */
 export async function listTree(git: Git, rev: string, path: string): Promise<TreeEntry[]> {
-  const out = await git.client.raw(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', rev, '--', path]);
+  // After --end-of-options every argument is the tree or a path: a '--' would be a path too.
+  const out = await git.client.raw(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', rev, ...(path ? [path] : [])]);
   const entries: TreeEntry[] = [];
   for (const record of out.split('\0')) {
     if (!record) continue;
@@ -138,6 +139,37 @@ export async function listTree(git: Git, rev: string, path: string): Promise<Tre
     entries.push({ mode: mode!, type: type as TreeEntry['type'], sha: sha!, path: record.slice(tab + 1) });
   }
   return entries;
+}
+
+/**
+ * The git directory holding `dir` and where `dir` sits inside its working tree ('' at the top,
+ * and for a bare repository), found the way git finds it from that directory; null when `dir`
+ * is in no repository.
+ */
+export async function locateGitDir(dir: string): Promise<{ gitDir: string; prefix: string } | null> {
+  const result = await runCommand({ file: 'git', args: ['rev-parse', '--absolute-git-dir', '--show-prefix'], cwd: resolve(dir), env: { GIT_TERMINAL_PROMPT: '0' }, timeoutMs: SILENCE_TIMEOUT_MS });
+  if (result.spawnError) throw new GitCommandError(`git rev-parse: ${result.spawnError}`);
+  if (result.exitCode !== 0) return null;
+  const [gitDir, prefix = ''] = result.output.split('\n');
+  return { gitDir: gitDir!, prefix: prefix.replace(/\/$/, '') };
+}
+
+/**
+ * How git judges a commit's signature against an SSH allowed-signers file: its `%G?` letter
+ * (only G is a good signature by a listed key: N none, U a key not listed, B bad, E cannot be
+ * checked), the key's fingerprint and the principal it is listed under.
+ */
+export async function signatureOf(git: Git, commit: string, allowedSignersFile: string): Promise<{ status: string; key: string; signer: string }> {
+  const out = await git.client.raw(['-c', `gpg.ssh.allowedSignersFile=${allowedSignersFile}`, 'log', '-1', '--no-walk', '--format=%G?%x00%GK%x00%GS', '--end-of-options', commit, '--']);
+  const [status = 'E', key = '', signer = ''] = out.trim().split('\0');
+  return { status, key, signer };
+}
+
+/** The branch a remote's HEAD names (its default branch), or null when it names none. */
+export async function remoteDefaultBranch(git: Git, url: string): Promise<string | null> {
+  const out = await git.client.raw(['ls-remote', '--symref', '--', url, 'HEAD']);
+  const m = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(out);
+  return m ? m[1]! : null;
 }
 
 /** Pushes one commit to a remote ref. Never forced: a remote that moved rejects it. */

@@ -19,8 +19,9 @@ import { decidePayload } from './intake.js';
 import { evaluateAll } from '../pipeline/simulate.js';
 import { IndexedLedger } from './ledger.js';
 import type { Metrics } from './metrics.js';
+import { GitPolicySource } from './git-source.js';
 import { LocalPolicySource } from './policies.js';
-import type { ActiveSet, LoadReport } from './policies.js';
+import type { ActiveSet, LoadReport, PolicySource } from './activation.js';
 import { RecentActions } from './recent.js';
 import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
 
@@ -73,7 +74,7 @@ export class Engine {
     private readonly auditor: Auditor,
     private ledger: IndexedLedger,
     private readonly executor: Executor,
-    readonly policies: LocalPolicySource,
+    readonly policies: PolicySource,
     private readonly clock: () => number,
     /** Token values, masked in rendered parameters and in output. */
     private readonly secrets: readonly string[],
@@ -104,7 +105,12 @@ export class Engine {
       clock,
       onEntry: (entry) => engine?.recent.put(entry),
     });
-    const policies = new LocalPolicySource(config.policies, log, (report, active, previous) => engine?.onPolicyLoad(report, active, previous));
+    const onLoad = (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => engine?.onPolicyLoad(report, active, previous);
+    const source = config.source;
+    const policies: PolicySource =
+      source.kind === 'git'
+        ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies') }, log, onLoad)
+        : new LocalPolicySource(source.dir, log, onLoad);
     engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets);
     metrics.setReadiness(() => engine!.notReady().length === 0);
 
@@ -121,8 +127,7 @@ export class Engine {
     await Promise.race([auditor.flush(), new Promise((resolve) => setTimeout(resolve, STARTUP_FLUSH_MS).unref())]);
     await engine.compact();
 
-    await policies.load();
-    policies.watch();
+    await policies.start();
     return engine;
   }
 
@@ -178,6 +183,11 @@ export class Engine {
     return { alerts: intake.alerts, decisions: intake.decisions.length, duplicates, actions: intake.jobs.length, revision: active.set.revision };
   }
 
+  /** Syncs the policy source now (a git remote is fetched; a directory is read again). */
+  sync(): Promise<LoadReport> {
+    return this.policies.load();
+  }
+
   /** Why intake sheds load now (the audit or the action queue is too far behind), or null. */
   overloaded(): string | null {
     if (this.auditor.backlog > AUDIT_BACKLOG_LIMIT) return `overloaded: ${this.auditor.backlog} audit entries wait for git (limit ${AUDIT_BACKLOG_LIMIT}); retry later`;
@@ -194,7 +204,7 @@ export class Engine {
       startedAt: this.startedAt,
       dryRun: this.deps.config.dryRun,
       policies: {
-        source: this.deps.config.policies,
+        source: this.policies.describe(),
         revision: active?.set.revision ?? null,
         count: active?.set.policies.length ?? 0,
         activatedAt: active?.activatedAt ?? null,

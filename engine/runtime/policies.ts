@@ -4,39 +4,20 @@
  * problems keeps the last good set active and says why (status, log, metrics, audit event).
  * The swap is one assignment: an alert being evaluated keeps the set it started with.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { watch } from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { startLoader } from '../load/parallel.js';
 import type { Loader } from '../load/parallel.js';
 import { locateRepository, readRepository } from '../load/read-dir.js';
-import { Evaluator } from '../policy/evaluate.js';
-import type { PolicySet } from '../policy/types.js';
+import { activeSet, vet } from './activation.js';
+import type { ActiveSet, LoadReport, PolicySource } from './activation.js';
 
-export interface ActiveSet {
-  set: PolicySet;
-  evaluator: Evaluator;
-  root: string;
-  activatedAt: string;
-}
-
-export interface LoadReport {
-  at: string;
-  ok: boolean;
-  revision: string | null;
-  /** The first problems, as lint prints them; `problems` counts them all. */
-  diagnostics: Diagnostic[];
-  problems: number;
-  error: string | null;
-}
-
-const SHOWN_DIAGNOSTICS = 20;
 const DEBOUNCE_MS = 250;
 
-export class LocalPolicySource {
+export class LocalPolicySource implements PolicySource {
   private current: ActiveSet | null = null;
   private report: LoadReport | null = null;
   private watcher: FSWatcher | null = null;
@@ -84,13 +65,9 @@ export class LocalPolicySource {
         loader = startLoader(count);
       });
       const result = await (loader ?? startLoader(repo.files.length)).load(repo);
-      const errors = result.diagnostics.filter((d) => d.severity === 'error');
-      if (result.policySet && errors.length === 0) {
-        activated = { set: result.policySet, evaluator: new Evaluator(result.policySet), root: repo.root, activatedAt: at };
-        report = { at, ok: true, revision: result.policySet.revision, diagnostics: [], problems: 0, error: null };
-      } else {
-        report = { at, ok: false, revision: repo.revision, diagnostics: errors.slice(0, SHOWN_DIAGNOSTICS), problems: errors.length, error: `${errors.length} problem(s) in the policies` };
-      }
+      const vetted = await vet(result, repo.revision, (path) => readFileSync(join(repo.root, path), 'utf8'), at);
+      report = vetted.report;
+      if (vetted.set) activated = activeSet(vetted.set, repo.root, at);
     } catch (error) {
       report = { at, ok: false, revision: null, diagnostics: [], problems: 0, error: (error as Error).message };
     }
@@ -102,8 +79,17 @@ export class LocalPolicySource {
     return report;
   }
 
+  async start(): Promise<void> {
+    await this.load();
+    this.watch();
+  }
+
+  describe(): Record<string, unknown> {
+    return { kind: 'directory', dir: this.dir };
+  }
+
   /** Reloads when a file of the repository changes. */
-  watch(): void {
+  private watch(): void {
     // Only what a revision is made of: the data directory and node_modules may sit in the root.
     const { root, rulesDir } = locateRepository(this.dir);
     const paths = [rulesDir, join(root, 'homeostat.yaml'), join(root, 'playbooks'), join(root, 'scripts')];

@@ -3,7 +3,7 @@
  * (Alertmanager's http_config offers both). Compared in constant time, on digests so that
  * the length of the token leaks nothing either.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -27,4 +27,14 @@ export function tokenMatches(presented: string | null, expected: string): boolea
   const given = digest(presented ?? '');
   const match = timingSafeEqual(given, digest(expected));
   return match && presented !== null;
+}
+
+/**
+ * Whether a GitHub webhook's `X-Hub-Signature-256: sha256=<hex>` is the HMAC-SHA256 of the
+ * raw body under the secret, compared in constant time.
+ */
+export function hubSignatureMatches(header: string | undefined, body: Buffer, secret: string): boolean {
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
+  const given = Buffer.from(header ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -10,16 +10,21 @@ import { splitPayload } from '../alerts/payload.js';
 import type { Engine } from '../runtime/engine.js';
 import { NotReadyError } from '../runtime/engine.js';
 import type { Metrics } from '../runtime/metrics.js';
-import { presentedToken, tokenMatches } from './auth.js';
+import { hubSignatureMatches, presentedToken, tokenMatches } from './auth.js';
 
 export interface ServerDeps {
-  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent'>;
+  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'>;
   metrics: Metrics;
   log: Logger;
   webhookToken: string | null;
   adminToken: string | null;
+  /** The policy repository's push webhook secret, also a bearer token for POST /api/v1/sync. */
+  syncToken?: string | null;
   maxBodyBytes: number;
 }
+
+/** A push webhook's body: GitHub's push payloads are capped at 25 MB. */
+const SYNC_BODY_LIMIT = 26 * 1024 * 1024;
 
 export function buildServer(deps: ServerDeps) {
   const app = Fastify({
@@ -98,6 +103,34 @@ export function buildServer(deps: ServerDeps) {
     const { policy, target, outcome, limit } = request.query;
     const n = limit === undefined ? 100 : Math.min(500, Math.max(1, Number.parseInt(limit, 10) || 100));
     return { actions: engine.recent.list({ policy, target, outcome, limit: n }) };
+  });
+
+  // POST /api/v1/sync: fetch the policy remote now. Accepted with the admin or the sync token
+  // as bearer, or as a GitHub push webhook signed with the sync token (X-Hub-Signature-256),
+  // whose signature covers the raw body: this route reads its body as bytes.
+  void app.register(async (sync) => {
+    sync.removeAllContentTypeParsers();
+    sync.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: SYNC_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    sync.post('/api/v1/sync', async (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const signature = request.headers['x-hub-signature-256'];
+      const syncToken = deps.syncToken ?? null;
+      const presented = presentedToken(request.headers.authorization);
+      const byToken = [deps.adminToken, syncToken].some((t) => t !== null && tokenMatches(presented, t));
+      const bySignature = syncToken !== null && typeof signature === 'string' && hubSignatureMatches(signature, body, syncToken);
+      const open = deps.adminToken === null && syncToken === null;
+      if (!open && !byToken && !bySignature) {
+        request.log.warn({ ip: request.ip, signed: typeof signature === 'string' }, 'sync refused: no valid token or push signature');
+        return reply.code(401).send({ error: 'unauthorized: sign the push webhook with the sync token (X-Hub-Signature-256), or give the admin or sync token as Authorization: Bearer TOKEN' });
+      }
+      const event = request.headers['x-github-event'];
+      if (event === 'ping') return reply.code(200).send({ ok: true, event: 'ping' });
+      if (event !== undefined && event !== 'push') return reply.code(202).send({ ok: true, ignored: `event ${String(event)}: only push syncs` });
+      const report = await engine.sync();
+      const status = engine.status().policies;
+      request.log.info({ revision: status.revision, ok: report.ok, event: event ?? 'sync' }, 'policy sync requested');
+      return reply.code(200).send({ ok: report.ok, revision: status.revision, lastLoad: report, source: status.source });
+    });
   });
 
   app.get('/healthz', async () => ({ ok: true }));

@@ -95,3 +95,12 @@ function compare(expect: readonly Expectation[], decisions: readonly Decision[])
   }
   return { missing, unexpected: left };
 }
+
+/** What went wrong in a failed case, one line each. */
+export function failureLines(r: CaseResult): string[] {
+  if (r.error) return [`error: ${r.error}`];
+  return [
+    ...r.missing.map((e) => `expected, not decided: ${JSON.stringify(e)}`),
+    ...r.unexpected.map((d) => `decided, not expected: ${JSON.stringify({ policy: d.policy, action: d.action, target: d.target, verdict: d.verdict, reason: d.reason, fingerprint: d.alert.fingerprint })}`),
+  ];
+}

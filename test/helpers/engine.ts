@@ -60,12 +60,14 @@ export async function startTestEngine(options: TestEngineOptions): Promise<TestE
   writeRepo(repoDir, options.files);
   const config: EngineConfig = {
     policies: repoDir,
+    source: { kind: 'directory', dir: repoDir },
     listen: { host: '127.0.0.1', port: 0 },
     dataDir,
     audit: { remote: null, branch: 'main' },
     dryRun: false,
     webhookToken: TOKEN,
     adminToken: null,
+    syncToken: null,
     maxBodyBytes: 32 * 1024 * 1024,
     concurrency: 4,
     shutdownTimeoutMs: 5_000,

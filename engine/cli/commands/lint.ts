@@ -7,8 +7,8 @@ function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-export async function lintCommand(dir: string, format: string, io: Io): Promise<number> {
-  const { result } = await loadDirectory(dir, io.cwd);
+export async function lintCommand(dir: string, format: string, io: Io, rev?: string): Promise<number> {
+  const { result } = await loadDirectory(dir, io.cwd, rev);
   const problems = result.diagnostics;
   const ok = !problems.some((d) => d.severity === 'error');
   if (format === 'json') {

@@ -42,7 +42,7 @@ export async function serveCommand(flags: Record<string, unknown>, io: Io, hooks
   const engine = await Engine.start({ config, log, metrics, openAudit: (dir, c) => openAudit(dir, c, log) }).catch((error: Error) => {
     throw new UserError(`serve: cannot start: ${error.message}`);
   });
-  const app = buildServer({ engine, metrics, log, webhookToken: config.webhookToken, adminToken: config.adminToken, maxBodyBytes: config.maxBodyBytes });
+  const app = buildServer({ engine, metrics, log, webhookToken: config.webhookToken, adminToken: config.adminToken, syncToken: config.syncToken, maxBodyBytes: config.maxBodyBytes });
   try {
     const address = await app.listen({ host: config.listen.host, port: config.listen.port });
     log.info({ address, policies: config.policies, dataDir: config.dataDir, dryRun: config.dryRun, loopbackOnly: isLoopback(config.listen.host) }, 'listening');

@@ -9,10 +9,12 @@ export interface SimulateFlags {
   alerts: string[];
   now?: string;
   dryRun?: boolean;
+  /** Load the policies as they were at this git revision. */
+  rev?: string;
 }
 
 export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): Promise<Simulation> {
-  const { result } = await loadDirectory(dir, io.cwd);
+  const { result } = await loadDirectory(dir, io.cwd, flags.rev);
   const set = requirePolicySet(dir, result);
   const payloads = flags.alerts.map((file) => readPayloadFile(file, io.cwd));
   return simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false });

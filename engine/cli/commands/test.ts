@@ -1,22 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Io } from '../io.js';
 import { loadDirectory } from '../load.js';
 import { diagnosticText, githubAnnotation } from '../format/diagnostics.js';
 import { EXIT } from '../errors.js';
-import { runTests } from '../../testing/run-tests.js';
-import type { CaseResult } from '../../testing/run-tests.js';
+import { failureLines, runTests } from '../../testing/run-tests.js';
 
-function describeFailure(r: CaseResult): string[] {
-  if (r.error) return [`error: ${r.error}`];
-  return [
-    ...r.missing.map((e) => `expected, not decided: ${JSON.stringify(e)}`),
-    ...r.unexpected.map((d) => `decided, not expected: ${JSON.stringify({ policy: d.policy, action: d.action, target: d.target, verdict: d.verdict, reason: d.reason, fingerprint: d.alert.fingerprint })}`),
-  ];
-}
-
-export async function testCommand(dir: string, format: string, io: Io): Promise<number> {
-  const { repo, result } = await loadDirectory(dir, io.cwd);
+export async function testCommand(dir: string, format: string, io: Io, rev?: string): Promise<number> {
+  const { result, rulesLabel, readFile } = await loadDirectory(dir, io.cwd, rev);
   if (!result.policySet) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
     if (format === 'json') io.stdout(JSON.stringify({ ok: false, passed: 0, failed: 0, problems: errors, cases: [] }, null, 2) + '\n');
@@ -27,22 +16,22 @@ export async function testCommand(dir: string, format: string, io: Io): Promise<
     }
     return EXIT.problems;
   }
-  const results = await runTests(result.policySet, result.tests, (path) => readFileSync(join(repo.root, path), 'utf8'));
+  const results = await runTests(result.policySet, result.tests, readFile);
   const passed = results.filter((r) => r.passed).length;
   const failed = results.length - passed;
   if (format === 'json') {
     io.stdout(JSON.stringify({ ok: failed === 0, passed, failed, cases: results }, null, 2) + '\n');
   } else if (format === 'github') {
     for (const r of results.filter((x) => !x.passed)) {
-      io.stdout(githubAnnotation('error', { file: r.file, line: r.line, title: `${r.test}: ${r.name}` }, describeFailure(r).join('\n')) + '\n');
+      io.stdout(githubAnnotation('error', { file: r.file, line: r.line, title: `${r.test}: ${r.name}` }, failureLines(r).join('\n')) + '\n');
     }
     io.stdout(`${passed} passed, ${failed} failed\n`);
   } else {
     for (const r of results) {
       io.stdout(`${r.passed ? 'pass' : 'FAIL'} ${r.file}:${r.line} ${r.test} › ${r.name}\n`);
-      if (!r.passed) for (const line of describeFailure(r)) io.stdout(`    ${line}\n`);
+      if (!r.passed) for (const line of failureLines(r)) io.stdout(`    ${line}\n`);
     }
-    if (results.length === 0) io.stdout(`no test cases found under ${repo.rulesDir} (*.test.yaml, kind: PolicyTest)\n`);
+    if (results.length === 0) io.stdout(`no test cases found under ${rulesLabel} (*.test.yaml, kind: PolicyTest)\n`);
     io.stdout(`${passed} passed, ${failed} failed\n`);
   }
   return failed === 0 && results.length > 0 ? EXIT.ok : EXIT.problems;

@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkExposure, ConfigError, isLoopback, resolveServeConfig } from '../../../engine/config/serve-config.js';
+import { checkExposure, ConfigError, isGitRemote, isLoopback, resolveServeConfig } from '../../../engine/config/serve-config.js';
 import type { EngineConfig } from '../../../engine/config/serve-config.js';
 
 const TOKEN = '0123456789abcdef0123';
 const KNOWN =
-  'policies, branch, path, listen, data-dir, audit-remote, audit-branch, dry-run, webhook-token-file, admin-token-file, max-body, concurrency, shutdown-timeout, log-level';
+  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, webhook-token-file, admin-token-file, max-body, concurrency, shutdown-timeout, log-level';
 
 let cwd: string;
 
@@ -47,12 +47,14 @@ describe('resolveServeConfig: defaults', () => {
   it('gives the documented defaults, paths resolved against the working directory', () => {
     expect(resolveWith()).toEqual({
       policies: cwd,
+      source: { kind: 'directory', dir: cwd },
       listen: { host: '127.0.0.1', port: 9595 },
       dataDir: join(cwd, '.homeostat'),
       audit: { remote: null, branch: 'main' },
       dryRun: false,
       webhookToken: null,
       adminToken: null,
+      syncToken: null,
       maxBodyBytes: 33_554_432,
       concurrency: 4,
       shutdownTimeoutMs: 30_000,
@@ -104,8 +106,16 @@ describe('resolveServeConfig: precedence', () => {
   it('reads every key from a flag, commander style (camelCase, strings)', () => {
     write('hook.token', `${TOKEN}\n`);
     write('admin.token', `${TOKEN}-admin`);
+    write('sync.token', `${TOKEN}-sync`);
+    write('allowed_signers', 'ops@example.com ssh-ed25519 AAAA\n');
     const config = resolveWith({
-      policies: 'repo',
+      policies: 'https://git.example.com/ops/policies.git',
+      branch: 'release',
+      path: 'remediation/',
+      syncInterval: '30s',
+      verifySignatures: 'allowed_signers',
+      allowRewrite: true,
+      syncTokenFile: 'sync.token',
       listen: '[::1]:8080',
       dataDir: 'state',
       auditRemote: 'git@example.com:ops/audit.git',
@@ -119,13 +129,18 @@ describe('resolveServeConfig: precedence', () => {
       logLevel: 'debug',
     });
     expect(config).toEqual({
-      policies: join(cwd, 'repo'),
+      policies: 'https://git.example.com/ops/policies.git',
+      source: {
+        kind: 'git', url: 'https://git.example.com/ops/policies.git', branch: 'release', path: 'remediation',
+        intervalMs: 30_000, allowedSigners: join(cwd, 'allowed_signers'), allowRewrite: true,
+      },
       listen: { host: '::1', port: 8080 },
       dataDir: join(cwd, 'state'),
       audit: { remote: 'git@example.com:ops/audit.git', branch: 'audit' },
       dryRun: true,
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
+      syncToken: `${TOKEN}-sync`,
       maxBodyBytes: 1024,
       concurrency: 16,
       shutdownTimeoutMs: 90_000,
@@ -137,7 +152,12 @@ describe('resolveServeConfig: precedence', () => {
     const config = resolveWith(
       {},
       {
-        HOMEOSTAT_POLICIES: 'repo',
+        HOMEOSTAT_POLICIES: 'git@example.com:ops/policies.git',
+        HOMEOSTAT_BRANCH: 'main',
+        HOMEOSTAT_PATH: '.',
+        HOMEOSTAT_SYNC_INTERVAL: '5m',
+        HOMEOSTAT_ALLOW_REWRITE: 'no',
+        HOMEOSTAT_SYNC_TOKEN: `${TOKEN}-sync`,
         HOMEOSTAT_LISTEN: '0.0.0.0:9000',
         HOMEOSTAT_DATA_DIR: '/var/lib/homeostat',
         HOMEOSTAT_AUDIT_REMOTE: 'https://git.example.com/audit.git',
@@ -152,13 +172,15 @@ describe('resolveServeConfig: precedence', () => {
       },
     );
     expect(config).toEqual({
-      policies: join(cwd, 'repo'),
+      policies: 'git@example.com:ops/policies.git',
+      source: { kind: 'git', url: 'git@example.com:ops/policies.git', branch: 'main', path: '', intervalMs: 300_000, allowedSigners: null, allowRewrite: false },
       listen: { host: '0.0.0.0', port: 9000 },
       dataDir: '/var/lib/homeostat',
       audit: { remote: 'https://git.example.com/audit.git', branch: 'audit' },
       dryRun: true,
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
+      syncToken: `${TOKEN}-sync`,
       maxBodyBytes: 2 * 1024 ** 3,
       concurrency: 2,
       shutdownTimeoutMs: 120_000,
@@ -361,12 +383,33 @@ describe('resolveServeConfig: errors name where the value came from', () => {
     expect(failure({ config: 'homeostat.yaml' })).toBe('homeostat.yaml: listen: listen must be string (change the value to the type the schema asks for)');
   });
 
-  it('a git policy remote, which this version cannot sync', () => {
+  it('a setting of git policy remotes given with a policy directory', () => {
     write('homeostat.yaml', 'branch: main\n');
-    const says = '--branch and --path apply to a git policy remote, which this version cannot sync yet; give --policies a directory';
+    const says = 'applies to a git policy remote, and --policies . is a directory; give --policies a git URL or a bare repository';
     expect(failure({ branch: 'main' })).toBe(`--branch: ${says}`);
     expect(failure({ path: 'policies' })).toBe(`--path: ${says}`);
+    expect(failure({ allowRewrite: true })).toBe(`--allow-rewrite: ${says}`);
     expect(failure({ config: 'homeostat.yaml' })).toBe(`homeostat.yaml: branch: ${says}`);
+  });
+
+  it('an allowed-signers file that does not exist, and a --path that leaves the repository', () => {
+    expect(failure({ policies: 'ssh://git@example.com/policies.git', verifySignatures: 'nope' })).toBe('--verify-signatures nope: no such allowed-signers file');
+    expect(failure({ policies: 'ssh://git@example.com/policies.git', path: 'a/../..' })).toBe('--path: a/../..: the folder must be inside the repository');
+  });
+});
+
+describe('isGitRemote', () => {
+  it('takes URLs, scp-like addresses and bare repositories as remotes, and any other folder as a directory', () => {
+    mkdirSync(join(cwd, 'bare.git', 'objects'), { recursive: true });
+    mkdirSync(join(cwd, 'bare.git', 'refs'), { recursive: true });
+    write('bare.git/HEAD', 'ref: refs/heads/main\n');
+    mkdirSync(join(cwd, 'checkout', '.git'), { recursive: true });
+    mkdirSync(join(cwd, 'checkout', 'rules'), { recursive: true });
+    for (const remote of ['https://git.example.com/p.git', 'ssh://git@example.com:2222/p.git', 'file:///srv/p.git', 'git@example.com:ops/p.git', 'bare.git']) {
+      expect(isGitRemote(remote, cwd), remote).toBe(true);
+    }
+    for (const dir of ['checkout', '.', 'missing', '/srv/policies']) expect(isGitRemote(dir, cwd), dir).toBe(false);
+    expect(resolveWith({ policies: 'bare.git' }).source).toMatchObject({ kind: 'git', url: join(cwd, 'bare.git'), branch: null, path: '', intervalMs: 60_000 });
   });
 });
 

@@ -14,6 +14,7 @@ function serverWith(overload: string | null) {
     status: () => ({}) as never,
     notReady: () => [],
     recent: { list: () => [] } as never,
+    sync: () => Promise.reject(new Error('sync must not be reached')),
   };
   const app = buildServer({ engine, metrics, log: pino({ level: 'silent' }), webhookToken: 't0ken', adminToken: null, maxBodyBytes: 1024 * 1024 });
   return { app, metrics };

@@ -1,0 +1,65 @@
+/**
+ * What a policy source (a directory, a git remote) must hold before its set may replace the
+ * active one: a load without errors and policy tests that all pass. Both sources vet a set
+ * here, so a revision is judged the same way wherever it came from.
+ */
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { LoadResult } from '../load/repository.js';
+import { Evaluator } from '../policy/evaluate.js';
+import type { PolicySet } from '../policy/types.js';
+import { failureLines, runTests } from '../testing/run-tests.js';
+import type { ReadPayload } from '../testing/run-tests.js';
+
+export interface ActiveSet {
+  set: PolicySet;
+  evaluator: Evaluator;
+  /** The policy repository's files on disk, where actions find their playbooks and scripts. */
+  root: string;
+  activatedAt: string;
+}
+
+export interface LoadReport {
+  at: string;
+  ok: boolean;
+  revision: string | null;
+  /** The first problems, as lint prints them; `problems` counts them all. */
+  diagnostics: Diagnostic[];
+  problems: number;
+  error: string | null;
+}
+
+/** What a source can say about itself in the engine's status, beside the active set. */
+export interface PolicySource {
+  readonly active: ActiveSet | null;
+  readonly lastLoad: LoadReport | null;
+  /** Loads (or syncs) once, then follows changes until closed. */
+  start(): Promise<void>;
+  /** Loads (or syncs) now; a request during a load runs right after it. */
+  load(): Promise<LoadReport>;
+  describe(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export const SHOWN_DIAGNOSTICS = 20;
+
+/** The set of a load when it may be activated, and the report saying why it may not. */
+export async function vet(result: LoadResult, revision: string | null, readPayload: ReadPayload, at: string): Promise<{ report: LoadReport; set: PolicySet | null }> {
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (!result.policySet || errors.length) {
+    return { set: null, report: { at, ok: false, revision, diagnostics: errors.slice(0, SHOWN_DIAGNOSTICS), problems: errors.length, error: `${errors.length} problem(s) in the policies` } };
+  }
+  const failed = (await runTests(result.policySet, result.tests, readPayload)).filter((r) => !r.passed);
+  if (failed.length) {
+    const diagnostics: Diagnostic[] = failed.map((r) => ({
+      file: r.file, line: r.line, col: 1, pointer: '', code: 'HST_TEST_FAILED', severity: 'error',
+      message: `test '${r.test}', case '${r.name}': ${failureLines(r).join('; ')}`,
+      hint: 'fix the policy or the test; `homeostat test` runs them',
+    }));
+    return { set: null, report: { at, ok: false, revision, diagnostics: diagnostics.slice(0, SHOWN_DIAGNOSTICS), problems: failed.length, error: `${failed.length} policy test case(s) failed` } };
+  }
+  return { set: result.policySet, report: { at, ok: true, revision: result.policySet.revision, diagnostics: [], problems: 0, error: null } };
+}
+
+export function activeSet(set: PolicySet, root: string, at: string): ActiveSet {
+  return { set, evaluator: new Evaluator(set), root, activatedAt: at };
+}
