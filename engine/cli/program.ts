@@ -1,5 +1,5 @@
 /**
- * The command line: lint, test, simulate, explain. `run()` is the one error boundary: a user
+ * The command line: lint, test, simulate, explain, serve, status, audit. `run()` is the one error boundary: a user
  * error is one line and exit 1 or 2; anything else is a bug, printed with its stack.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -14,6 +14,8 @@ import { testCommand } from './commands/test.js';
 import { simulateCommand } from './commands/simulate.js';
 import { explainCommand } from './commands/explain.js';
 import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
+import type { StatusFlags } from './commands/status.js';
 import { auditLogCommand, auditShowCommand, auditVerifyCommand } from './commands/audit.js';
 
 function formatOption(command: keyof typeof FORMATS): Option {
@@ -98,8 +100,16 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--concurrency <n>', 'actions running at once, one per target at most (default: 4)')
     .option('--shutdown-timeout <duration>', 'how long running actions may finish on SIGTERM (default: 30s)')
     .option('--log-level <level>', 'fatal, error, warn, info (default), debug or trace')
-    .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, GET /api/v1/status,\nGET /api/v1/actions, /healthz, /readyz, /metrics. See docs/serve.md.')
+    .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, /healthz, /readyz, /metrics. See docs/serve.md.')
     .action(async (o: Record<string, unknown>) => setExit(await serveCommand(o, io)));
+
+  program
+    .command('status')
+    .description("a running engine's status: ready or why not, the policy revision it acts on, the last sync and the last failure, paused, queue and audit (exit 0 ready, 1 not ready, 2 unreachable)")
+    .option('--url <url>', "the engine's HTTP API", 'http://127.0.0.1:9595')
+    .option('--admin-token-file <file>', "the engine's admin token (or HOMEOSTAT_ADMIN_TOKEN)")
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: StatusFlags) => setExit(await statusCommand(o, io)));
 
   const audit = program.command('audit').description('read and verify the audit trail of an engine (its --data-dir)');
   const auditCommon = (command: Command) =>

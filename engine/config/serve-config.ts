@@ -139,11 +139,13 @@ const SCP_LIKE = /^[^/\s:@]+@[^/\s:]+:/;
 
 /**
  * Whether --policies names a git remote rather than a directory: a URL (ssh://, https://,
- * file://, git://), the scp-like user@host:path, or the path of a bare repository on disk.
- * A directory with a working tree (even a git checkout) is read as it is on disk.
+ * file://, git://), the scp-like user@host:path, a path ending in .git (so that a bare
+ * repository that has gone away is still a remote that does not answer, not a missing
+ * directory), or the path of a bare repository on disk. A directory with a working tree (even
+ * a git checkout) is read as it is on disk.
  */
 export function isGitRemote(text: string, cwd: string): boolean {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || SCP_LIKE.test(text)) return true;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || SCP_LIKE.test(text) || /\.git\/?$/.test(text)) return true;
   const dir = resolve(cwd, text);
   return existsSync(join(dir, 'HEAD')) && existsSync(join(dir, 'objects')) && existsSync(join(dir, 'refs')) && !existsSync(join(dir, 'rules'));
 }

@@ -186,11 +186,11 @@ export class GitPolicySource implements PolicySource {
       head = await resolveCommit(this.git, tracking);
       if (!head) throw new SyncError(`the remote has no branch ${this.branch}`);
     } catch (error) {
-      const message = error instanceof SyncError ? error.message : `fetch failed: ${gitErrorText(error)}`;
+      const message = error instanceof SyncError ? error.message : gitErrorText(error);
       this.note({ at, ok: false, head, result: 'fetch failed', error: message });
       this.log.warn({ remote: this.options.url, branch: this.branch, error: message, serving: this.current?.set.revision ?? null }, 'policy sync failed; the active revision stays');
       // Without an active revision, readiness says why from the last load: this is it.
-      if (!this.current) this.report = { at, ok: false, revision: null, diagnostics: [], problems: 0, error: `policy sync: ${message}` };
+      if (!this.current) this.report = { at, ok: false, revision: null, diagnostics: [], problems: 0, error: `policy sync: fetch failed: ${message}` };
       return this.report!;
     }
 

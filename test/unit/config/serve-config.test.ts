@@ -400,16 +400,16 @@ describe('resolveServeConfig: errors name where the value came from', () => {
 
 describe('isGitRemote', () => {
   it('takes URLs, scp-like addresses and bare repositories as remotes, and any other folder as a directory', () => {
-    mkdirSync(join(cwd, 'bare.git', 'objects'), { recursive: true });
-    mkdirSync(join(cwd, 'bare.git', 'refs'), { recursive: true });
-    write('bare.git/HEAD', 'ref: refs/heads/main\n');
+    mkdirSync(join(cwd, 'bare', 'objects'), { recursive: true });
+    mkdirSync(join(cwd, 'bare', 'refs'), { recursive: true });
+    write('bare/HEAD', 'ref: refs/heads/main\n');
     mkdirSync(join(cwd, 'checkout', '.git'), { recursive: true });
     mkdirSync(join(cwd, 'checkout', 'rules'), { recursive: true });
-    for (const remote of ['https://git.example.com/p.git', 'ssh://git@example.com:2222/p.git', 'file:///srv/p.git', 'git@example.com:ops/p.git', 'bare.git']) {
+    for (const remote of ['https://git.example.com/p.git', 'ssh://git@example.com:2222/p.git', 'file:///srv/p.git', 'git@example.com:ops/p.git', 'bare', 'gone/policies.git']) {
       expect(isGitRemote(remote, cwd), remote).toBe(true);
     }
     for (const dir of ['checkout', '.', 'missing', '/srv/policies']) expect(isGitRemote(dir, cwd), dir).toBe(false);
-    expect(resolveWith({ policies: 'bare.git' }).source).toMatchObject({ kind: 'git', url: join(cwd, 'bare.git'), branch: null, path: '', intervalMs: 60_000 });
+    expect(resolveWith({ policies: 'bare' }).source).toMatchObject({ kind: 'git', url: join(cwd, 'bare'), branch: null, path: '', intervalMs: 60_000 });
   });
 });
 

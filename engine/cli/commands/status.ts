@@ -1,0 +1,110 @@
+/**
+ * `homeostat status`: what a running engine says about itself (GET /api/v1/status): whether
+ * it is ready, the policy revision it acts on, the last sync and the last failure, whether it
+ * is paused, its queue and its audit. Exit 0 when ready, 1 when not ready, 2 when the engine
+ * cannot be asked.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { EXIT, UserError } from '../errors.js';
+import type { Io } from '../io.js';
+
+export interface StatusFlags {
+  url: string;
+  adminTokenFile?: string;
+  format: string;
+}
+
+const TIMEOUT_MS = 10_000;
+
+interface Report {
+  at: string;
+  ok: boolean;
+  revision?: string | null;
+  head?: string | null;
+  result?: string;
+  error: string | null;
+  diagnostics?: { file: string; line: number; col: number; code: string; message: string }[];
+  problems?: number;
+}
+
+interface EngineStatus {
+  ready: boolean;
+  notReady: string[];
+  startedAt: string;
+  dryRun: boolean;
+  policies: {
+    source: { kind: string; dir?: string; remote?: string; branch?: string | null; path?: string; verifySignatures?: boolean; servingCached?: boolean; lastSync?: Report | null; lastFailure?: Report | null };
+    revision: string | null;
+    count: number;
+    activatedAt: string | null;
+    paused: boolean;
+    lastLoad: Report | null;
+  };
+  queue: { waiting: number; running: number };
+  audit: { backlog: number; error: string | null; remote: string | null };
+}
+
+export async function statusCommand(flags: StatusFlags, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const token = adminToken(flags, io, env);
+  let url: URL;
+  try {
+    url = new URL('/api/v1/status', flags.url);
+  } catch {
+    throw new UserError(`--url ${flags.url}: not a URL; give the engine's address, e.g. http://127.0.0.1:9595`);
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new UserError(`cannot reach the engine at ${flags.url} (${cause}); is \`homeostat serve\` running there? (--url)`);
+  }
+  if (response.status === 401) throw new UserError(`${url.href}: 401 unauthorized; give the engine's admin token with --admin-token-file or HOMEOSTAT_ADMIN_TOKEN`);
+  if (!response.ok) throw new UserError(`${url.href}: the engine answered ${response.status}`);
+  const status = (await response.json()) as EngineStatus;
+  if (flags.format === 'json') io.stdout(JSON.stringify(status, null, 2) + '\n');
+  else io.stdout(statusText(status));
+  return status.ready ? EXIT.ok : EXIT.problems;
+}
+
+function adminToken(flags: StatusFlags, io: Io, env: NodeJS.ProcessEnv): string | null {
+  if (flags.adminTokenFile) {
+    try {
+      return readFileSync(resolve(io.cwd, flags.adminTokenFile), 'utf8').trim();
+    } catch (error) {
+      throw new UserError(`--admin-token-file ${flags.adminTokenFile}: cannot read the token file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return env.HOMEOSTAT_ADMIN_TOKEN || null;
+}
+
+const short = (sha: string | null | undefined) => (sha && /^[0-9a-f]{40,64}$/.test(sha) ? sha.slice(0, 12) : (sha ?? 'none'));
+
+function reportText(r: Report): string {
+  const what = r.result ?? (r.ok ? 'ok' : 'failed');
+  const head = r.head ? ` (head ${short(r.head)})` : r.revision ? ` (${short(r.revision)})` : '';
+  const first = r.diagnostics?.[0];
+  const diagnostic = first ? `; first ${first.file}:${first.line}:${first.col} ${first.code} ${first.message}` : '';
+  return `${r.at} ${what}${head}${r.error ? `: ${r.error}` : ''}${diagnostic}`;
+}
+
+export function statusText(s: EngineStatus): string {
+  const p = s.policies;
+  const src = p.source;
+  const lines: [string, string][] = [
+    ['engine', s.ready ? `ready, since ${s.startedAt}${s.dryRun ? ' (dry-run)' : ''}` : `NOT READY: ${s.notReady.join('; ')}`],
+    ['policies', src.kind === 'git' ? `git ${src.remote} branch ${src.branch ?? '(remote default)'} path ${src.path ?? '.'}${src.verifySignatures ? ', signatures verified' : ''}` : `directory ${src.dir}`],
+    ['revision', p.revision ? `${short(p.revision)}: ${p.count} policies, active since ${p.activatedAt}${src.servingCached ? ' (kept on disk; the remote has not answered since the start)' : ''}` : 'none active'],
+    ['paused', p.paused ? 'yes: homeostat.yaml sets paused: true, no action runs' : 'no'],
+  ];
+  if (src.kind === 'git') {
+    lines.push(['last sync', src.lastSync ? reportText(src.lastSync) : 'not yet']);
+    lines.push(['last failure', src.lastFailure ? reportText(src.lastFailure) : 'none']);
+  }
+  if (p.lastLoad && !p.lastLoad.ok) lines.push(['last refusal', reportText(p.lastLoad)]);
+  lines.push(['queue', `${s.queue.waiting} waiting, ${s.queue.running} running`]);
+  lines.push(['audit', `${s.audit.backlog} waiting for git${s.audit.remote ? `, pushed to ${s.audit.remote}` : ''}${s.audit.error ? `; ERROR ${s.audit.error}` : ''}`]);
+  const width = Math.max(...lines.map(([k]) => k.length)) + 2;
+  return lines.map(([k, v]) => `${k.padEnd(width)}${v}\n`).join('');
+}
