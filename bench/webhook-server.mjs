@@ -4,6 +4,7 @@
  *
  *   node bench/webhook-server.mjs --mode ceiling
  *   node bench/webhook-server.mjs --mode engine --policies DIR --data DIR [--token T] [--log FILE]
+ *   node bench/webhook-server.mjs --mode engine --remote GIT-URL --data DIR [--sync-token T] [--log FILE]
  *
  * ceiling: a bare fastify 5 server, same bodyLimit as the engine (32 MiB), one POST route that
  *   only parses the JSON body (fastify's own parser) and answers 202.
@@ -33,6 +34,8 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     token: { type: 'string' },
     log: { type: 'string' },
+    remote: { type: 'string' },
+    'sync-token': { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
   },
 });
@@ -64,16 +67,20 @@ async function engine() {
   const { Engine } = await dist('runtime/engine.js');
   const { createMetrics } = await dist('runtime/metrics.js');
   const { buildServer } = await dist('server/server.js');
+  // --remote: the policies come from a git remote, synced only when asked (POST /api/v1/sync).
+  const source = args.remote
+    ? { kind: 'git', url: args.remote, branch: 'main', path: '', intervalMs: 24 * 3_600_000, allowedSigners: null, allowRewrite: false }
+    : { kind: 'directory', dir: args.policies };
   const config = {
-    policies: args.policies,
-    source: { kind: 'directory', dir: args.policies },
+    policies: args.remote ?? args.policies,
+    source,
     listen: { host: '127.0.0.1', port: 0 },
     dataDir: args.data,
     audit: { remote: null, branch: 'main' },
     dryRun: args['dry-run'],
     webhookToken: args.token ?? null,
     adminToken: null,
-    syncToken: null,
+    syncToken: args['sync-token'] ?? null,
     maxBodyBytes: MAX_BODY,
     concurrency: 4,
     shutdownTimeoutMs: 5_000,
@@ -84,7 +91,7 @@ async function engine() {
   const openAudit = (dir, c) => AuditRepo.open({ dir, branch: c.audit.branch, remote: null, log });
   const engine = await Engine.start({ config, log, metrics, openAudit });
   if (!engine.status().ready) throw new Error(`engine not ready: ${engine.notReady().join('; ')}`);
-  const app = buildServer({ engine, metrics, log, webhookToken: config.webhookToken, adminToken: config.adminToken, maxBodyBytes: config.maxBodyBytes });
+  const app = buildServer({ engine, metrics, log, webhookToken: config.webhookToken, adminToken: config.adminToken, syncToken: config.syncToken, maxBodyBytes: config.maxBodyBytes });
   return { app, engine, metrics };
 }
 

@@ -210,7 +210,7 @@ function fixturePayloads() {
 // ---------------------------------------------------------------------------------------------
 // Server children
 
-async function startServer(args, label) {
+export async function startServer(args, label) {
   // WEBHOOK_BENCH_PROF=DIR: each server writes a CPU profile into DIR (node --cpu-prof).
   const prof = process.env.WEBHOOK_BENCH_PROF;
   const execArgv = prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `${label.replace(/\W+/g, '_')}.cpuprofile`] : [];

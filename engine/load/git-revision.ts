@@ -12,8 +12,10 @@ import { listTree, locateGitDir, openGit, readBlobs, resolveCommit } from '../gi
 import { resolveTestPath } from './repository.js';
 import { analyzeFile } from './analyze.js';
 import type { FileAnalysis, RepoFile } from './analyze.js';
+import { compilePolicy } from '../policy/compile.js';
+import type { CompiledPolicy } from '../policy/types.js';
 import { assemble } from './repository.js';
-import type { LoadResult, RepositoryInput } from './repository.js';
+import type { CompileFn, LoadResult, RepositoryInput } from './repository.js';
 import { MAX_FILE_BYTES } from './yaml-source.js';
 
 export interface RevisionRepository extends RepositoryInput {
@@ -92,8 +94,22 @@ export class RevisionLoader {
       files: policyFiles.map((path) => next.get(path)!.file),
       exists: (path) => blobs.has(path),
     };
-    return { repo, result: assemble(repo, policyFiles.map((path) => next.get(path)!.analysis)) };
+    return { repo, result: assemble(repo, policyFiles.map((path) => next.get(path)!.analysis), this.compile) };
   }
+
+  /**
+   * compilePolicy for a document analysed before, at the same place and under the same
+   * settings, answers what it answered then: a revision that changes one file compiles one
+   * policy. Compiled policies are immutable, so two sets may share them.
+   */
+  private readonly compiled = new WeakMap<object, { settings: unknown; file: string; line: number; policy: CompiledPolicy }>();
+  private readonly compile: CompileFn = (value, source, settings) => {
+    const known = this.compiled.get(value);
+    if (known && known.settings === settings && known.file === source.file && known.line === source.line) return known.policy;
+    const policy = compilePolicy(value, source, settings);
+    this.compiled.set(value, { settings, file: source.file, line: source.line, policy });
+    return policy;
+  };
 
   /** Files of the repository at a loaded revision, by path relative to its base. */
   async read(repo: RevisionRepository, paths: readonly string[]): Promise<Map<string, string>> {

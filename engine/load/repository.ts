@@ -51,8 +51,11 @@ function diagnostic(doc: LoadedDoc<unknown>, pointer: string, code: Code, messag
   return { file: doc.file, line, col, pointer, code, severity: 'error', message, hint };
 }
 
+/** How assemble compiles a valid policy: compilePolicy, or a cache in front of it. */
+export type CompileFn = typeof compilePolicy;
+
 /** The step after the per-file analyses (which may come from worker threads), in file order. */
-export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis[]): LoadResult {
+export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis[], compile: CompileFn = compilePolicy): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const byKind = { Policy: [] as LoadedDoc<Policy>[], PolicyTest: [] as LoadedDoc<PolicyTest>[], Settings: [] as LoadedDoc<Settings>[] };
   const exactly = exactDocs(input);
@@ -72,7 +75,7 @@ export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis
   const policySet = errors
     ? null
     : buildPolicySet(
-        policies.map((p) => compilePolicy(p.value, { file: p.file, line: p.line }, settings?.value.spec)),
+        policies.map((p) => compile(p.value, { file: p.file, line: p.line }, settings?.value.spec)),
         resolveSettings(settings?.value.spec),
         input.revision,
       );

@@ -16,27 +16,33 @@ export function comparePolicies(a: CompiledPolicy, b: CompiledPolicy): number {
  */
 export function buildPolicySet(policies: readonly CompiledPolicy[], settings: ResolvedSettings, revision: string): PolicySet {
   const sorted = [...policies].sort(comparePolicies).map(freezePolicy);
-  const shared = new Map<string, number>();
-  const key = (label: string, value: string) => `${label}\0${value}`;
-  for (const policy of sorted) {
-    for (const [label, values] of equalitiesOf(policy)) for (const value of values) shared.set(key(label, value), (shared.get(key(label, value)) ?? 0) + 1);
+  const equalities = sorted.map(equalitiesOf);
+  // label → value → how many policies require it
+  const shared = new Map<string, Map<string, number>>();
+  for (const list of equalities) {
+    for (const [label, values] of list) {
+      let byValue = shared.get(label);
+      if (!byValue) shared.set(label, (byValue = new Map()));
+      for (const value of values) byValue.set(value, (byValue.get(value) ?? 0) + 1);
+    }
   }
   const index = new Map<string, Map<string, CompiledPolicy[]>>();
   const unindexed: CompiledPolicy[] = [];
-  for (const policy of sorted) {
-    const chosen = chooseKey(policy, (label, value) => shared.get(key(label, value)) ?? 0);
+  sorted.forEach((policy, i) => {
+    const chosen = chooseKey(equalities[i]!, (label, value) => shared.get(label)?.get(value) ?? 0);
     if (!chosen) {
       unindexed.push(policy);
-      continue;
+      return;
     }
     const [label, values] = chosen;
-    if (!index.has(label)) index.set(label, new Map());
-    const byValue = index.get(label)!;
+    let byValue = index.get(label);
+    if (!byValue) index.set(label, (byValue = new Map()));
     for (const value of values) {
-      if (!byValue.has(value)) byValue.set(value, []);
-      byValue.get(value)!.push(policy);
+      const list = byValue.get(value);
+      if (list) list.push(policy);
+      else byValue.set(value, [policy]);
     }
-  }
+  });
   for (const byValue of index.values()) for (const list of byValue.values()) Object.freeze(list);
   return Object.freeze({
     revision,
@@ -63,17 +69,19 @@ function valuesOf(matcher: Matcher): readonly string[] | null {
   return null;
 }
 
-function chooseKey(policy: CompiledPolicy, shared: (label: string, value: string) => number): readonly [string, readonly string[]] | null {
+function chooseKey(equalities: readonly (readonly [string, readonly string[]])[], shared: (label: string, value: string) => number): readonly [string, readonly string[]] | null {
   let best: readonly [string, readonly string[]] | null = null;
   let bestCost = Infinity;
-  for (const equality of equalitiesOf(policy)) {
-    const cost = [...equality[1]].reduce((sum, value) => sum + shared(equality[0], value), 0);
+  for (const equality of equalities) {
+    let cost = 0;
+    for (const value of equality[1]) cost += shared(equality[0], value);
     if (cost < bestCost) [best, bestCost] = [equality, cost];
   }
   return best;
 }
 
 function freezePolicy(policy: CompiledPolicy): CompiledPolicy {
+  if (Object.isFrozen(policy)) return policy; // shared with the set of an earlier revision
   for (const action of [...policy.actions, ...policy.onResolved]) Object.freeze(action);
   Object.freeze(policy.actions);
   Object.freeze(policy.onResolved);
