@@ -95,7 +95,6 @@ export class Engine {
     let engine: Engine | null = null;
     const executor = new Executor({
       concurrency: config.concurrency,
-      repoDir: () => engine?.policies.active?.root ?? config.policies,
       workRoot,
       secrets,
       journal,
@@ -173,7 +172,7 @@ export class Engine {
       committed.set(entry.id, this.auditor.enqueue(seqs[offset + i]!, entry));
       this.recent.put(entry);
     });
-    for (const job of intake.jobs) this.executor.submit(job, committed.get(job.entry.id)!);
+    for (const job of intake.jobs) this.executor.submit(job, committed.get(job.entry.id)!, active.root);
     let duplicates = 0;
     countBy(intake.decisions, (d) => (d.refusedBy === 'duplicate' ? 'duplicate' : d.verdict), (verdict, n) => {
       if (verdict === 'duplicate') duplicates = n;
@@ -243,12 +242,15 @@ export class Engine {
     if (!report.ok) {
       metrics.policyReloads.inc({ result: 'rejected' });
       const first = report.diagnostics[0];
+      metrics.policyRejected.reset();
+      metrics.policyRejected.set({ revision: report.revision ?? 'none', code: first?.code ?? 'none' }, 1);
       log.error({ revision: report.revision, problems: report.problems, first, error: report.error, keeping: previous?.set.revision ?? null }, 'policy change rejected; the last good set stays active');
       void this.record([this.event('policies-rejected', `${report.revision ?? 'the policy directory'} rejected: ${report.error}${first ? `; first ${first.file}:${first.line}:${first.col} ${first.code} ${first.message}` : ''}`, { diagnostics: report.diagnostics, problems: report.problems, keeping: previous?.set.revision ?? null })]).catch(() => undefined);
       return;
     }
     if (!active) return;
     metrics.policyReloads.inc({ result: 'activated' });
+    metrics.policyRejected.reset();
     metrics.policyActive.reset();
     metrics.policyActive.set({ revision: active.set.revision }, 1);
     metrics.policyCount.set(active.set.policies.length);

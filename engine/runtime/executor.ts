@@ -20,8 +20,6 @@ import type { Metrics } from './metrics.js';
 
 export interface ExecutorOptions {
   concurrency: number;
-  /** The policy repository root the action's files are read from. */
-  repoDir: () => string;
   /** Where each run gets its scratch directory. */
   workRoot: string;
   secrets: readonly string[];
@@ -37,6 +35,8 @@ export interface ExecutorOptions {
 interface Queued {
   job: Job;
   committed: Promise<void>;
+  /** The files of the revision that decided the job: its playbooks and scripts run from there. */
+  repoDir: string;
 }
 
 export class Executor {
@@ -58,9 +58,13 @@ export class Executor {
     return this.running.size;
   }
 
-  /** Queues a job whose intent is journaled; `committed` resolves when the intent is in git. */
-  submit(job: Job, committed: Promise<void>): void {
-    this.queue.push({ job, committed });
+  /**
+   * Queues a job whose intent is journaled; `committed` resolves when the intent is in git.
+   * `repoDir` holds the files of the revision that decided it, which a later activation
+   * does not change.
+   */
+  submit(job: Job, committed: Promise<void>, repoDir: string): void {
+    this.queue.push({ job, committed, repoDir });
     this.options.metrics.queueDepth.set(this.queue.length);
     this.pump();
   }
@@ -89,7 +93,7 @@ export class Executor {
     this.options.metrics.running.set(this.running.size);
   }
 
-  private async execute({ job, committed }: Queued, signal: AbortSignal): Promise<void> {
+  private async execute({ job, committed, repoDir }: Queued, signal: AbortSignal): Promise<void> {
     const { entry, alert, action } = job;
     const { log, metrics, journal } = this.options;
     await Promise.race([committed, aborted(signal)]); // audited before it runs
@@ -108,7 +112,7 @@ export class Executor {
       log.info({ id: entry.id, policy: entry.policy, action: entry.action, target: entry.target, dryRun }, 'action started');
       try {
         result = await type.run({
-          repoDir: this.options.repoDir(),
+          repoDir,
           workDir,
           params: (entry.params ?? {}) as Record<string, unknown>,
           target: entry.target!,

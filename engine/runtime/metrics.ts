@@ -35,6 +35,7 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
     policyReloads: new Counter({ name: 'homeostat_policy_reloads_total', help: 'Policy loads by result (activated, rejected).', labelNames: ['result'] as const, registers }),
     policyActive: new Gauge({ name: 'homeostat_policy_active_info', help: 'The active policy revision (value 1).', labelNames: ['revision'] as const, registers }),
     policyCount: new Gauge({ name: 'homeostat_policies', help: 'Policies in the active set.', registers }),
+    policyRejected: new Gauge({ name: 'homeostat_policy_rejected_info', help: 'The last policy revision refused, and the code of its first problem (value 1; none since the last activation: no series).', labelNames: ['revision', 'code'] as const, registers }),
     ready: new Gauge({
       name: 'homeostat_ready',
       help: '1 when the engine takes alerts and runs actions.',

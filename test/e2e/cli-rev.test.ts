@@ -5,7 +5,7 @@
  */
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { payload } from '../helpers/engine.js';
 import { gitSandbox } from '../helpers/git.js';
 import { createWorkTree } from '../helpers/git-remote.js';
@@ -82,12 +82,6 @@ describe('--rev', () => {
     expect(statusBefore).toBe(' M payloads/disk.json\n M rules/announce.yaml\n');
   });
 
-  afterAll(() => {
-    // Nothing of the working tree was touched: the same changes, the same content, the same HEAD.
-    expect(repo.git('status', '--porcelain')).toBe(statusBefore);
-    expect([repo.read('rules/announce.yaml'), repo.read('payloads/disk.json'), repo.head()]).toEqual([workingPolicy, diskAlert('web-2:9100'), head]);
-  });
-
   const cli = (...args: string[]) => runCli(args, { cwd: repo.dir });
 
   it('lint --rev HEAD is ok while plain lint reports the uncommitted broken policy', () => {
@@ -147,6 +141,13 @@ describe('--rev', () => {
       const line = expectUserError(runCli([...command, '--rev', 'HEAD'], { cwd: plain }), 2);
       expect(line).toBe('homeostat: .: not in a git repository, so --rev has nothing to read; drop --rev to load the directory as it is');
     }
+  });
+
+  // Runs last: every command above read revisions while the working tree held other changes.
+  it('leaves the working tree as it was: the same changes, the same content, the same HEAD', () => {
+    expect(repo.git('status', '--porcelain')).toBe(statusBefore);
+    expect([repo.read('rules/announce.yaml'), repo.read('payloads/disk.json'), repo.head()]).toEqual([workingPolicy, diskAlert('web-2:9100'), head]);
+    expect(repo.git('stash', 'list')).toBe('');
   });
 });
 
