@@ -80,7 +80,7 @@ export class GitPolicySource implements PolicySource {
   /** The trees of files actions use, the active one first. */
   private recentTrees: string[] = [];
   private running: Promise<LoadReport> | null = null;
-  private again = false;
+  private queued: Promise<LoadReport> | null = null;
   private closed = false;
 
   constructor(
@@ -129,26 +129,35 @@ export class GitPolicySource implements PolicySource {
     this.schedule();
   }
 
-  /** Syncs now; a sync asked for while one runs runs once more right after it. */
+  /**
+   * Syncs now. Asked while a sync runs, it answers with the sync that starts after that one
+   * (one for all who ask meanwhile): a push webhook's answer covers the push it announces.
+   */
   load(): Promise<LoadReport> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.syncOnce().finally(() => {
-      this.running = null;
-      if (this.again && !this.closed) {
-        this.again = false;
-        void this.load();
-      }
+    if (this.queued) return this.queued;
+    if (!this.running) return this.begin();
+    const after = this.running.then(noop, noop);
+    this.queued = after.then(() => {
+      this.queued = null;
+      return this.begin();
     });
-    return this.running;
+    return this.queued;
+  }
+
+  private begin(): Promise<LoadReport> {
+    if (this.closed) return Promise.resolve(this.report ?? { at: new Date().toISOString(), ok: false, revision: null, diagnostics: [], problems: 0, error: 'the policy source is closed' });
+    const run = this.syncOnce().finally(() => {
+      if (this.running === run) this.running = null;
+    });
+    this.running = run;
+    return run;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.queued?.catch(noop);
+    await this.running?.catch(noop);
   }
 
   private schedule(): void {
@@ -165,6 +174,7 @@ export class GitPolicySource implements PolicySource {
       const { report, active } = await this.prepare(commit, at);
       if (active) {
         this.current = active;
+        this.recentTrees = [active.root];
         this.fromCache = true;
         this.log.info({ revision: commit, remote: this.options.url }, 'serving the last good policy revision kept on disk until the remote answers');
       }
@@ -311,3 +321,5 @@ export class GitPolicySource implements PolicySource {
 }
 
 class SyncError extends Error {}
+
+const noop = () => undefined;

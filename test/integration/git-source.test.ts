@@ -227,6 +227,17 @@ describe('a git policy remote', () => {
     expect(activated.event).toMatchObject({ message: `${v2} activated: 1 policies`, details: { previous: v1, paused: false } });
   });
 
+  it('answers a sync asked while one runs with the sync after it, so a push announced meanwhile is covered', async () => {
+    const before = remote.push('v2, a comment', { 'homeostat.yaml': `${DRY_RUN_SETTINGS}# one\n` });
+    const running = t.engine.sync();
+    const announced = remote.push('v2, another comment', { 'homeostat.yaml': `${DRY_RUN_SETTINGS}# two\n` });
+    const [first, second] = await Promise.all([running, t.engine.sync()]);
+    expect(first.ok).toBe(true);
+    expect([before, announced]).toContain(first.revision);
+    expect(second).toMatchObject({ ok: true, revision: announced });
+    expect(policiesOf(t).revision).toBe(announced);
+  });
+
   it('refuses a revision with a schema error, a failing policy test or an alias bomb, and keeps the last good one', async () => {
     const good = policiesOf(t).revision!;
     const broken = markPolicy('v3', 'colour: blue');
@@ -246,6 +257,8 @@ describe('a git policy remote', () => {
       expect(p.lastLoad!.diagnostics).toHaveLength(1);
       expect(p.lastLoad!.diagnostics[0]).toMatchObject({ code: c.code, file: c.file, line: c.line, severity: 'error' });
       expect(p.source.lastSync).toMatchObject({ ok: false, head: refused, result: 'refused' });
+      const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toContain(`homeostat_policy_rejected_info{revision="${refused}",code="${c.code}"} 1`);
 
       const host = freshHost();
       const response = await t.post(payload({ alertname: 'Mark', host }));
@@ -263,6 +276,9 @@ describe('a git policy remote', () => {
     const fixed = remote.push('v3, fixed', { 'rules/laughs.yaml': null, ...markRepo('v3') });
     expect(await t.engine.sync()).toMatchObject({ ok: true, revision: fixed });
     expect(policiesOf(t).revision).toBe(fixed);
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain(`homeostat_policy_active_info{revision="${fixed}"} 1`);
+    expect(metrics).not.toMatch(/^homeostat_policy_rejected_info\{/m);
   });
 
   it('decides every alert posted during a swap by one revision, whole', async () => {
