@@ -16,6 +16,7 @@ import { Engine, Rule } from 'json-rules-engine';
 import { readRepository } from '../dist/engine/load/read-dir.js';
 import { loadRepository } from '../dist/engine/load/repository.js';
 import { splitPayload } from '../dist/engine/alerts/payload.js';
+import { ruleOf } from '../dist/engine/policy/compile.js';
 import { Evaluator, scopeOf } from '../dist/engine/policy/evaluate.js';
 import { simulate } from '../dist/engine/pipeline/simulate.js';
 import { fullMatch } from '../dist/engine/regex/re2.js';
@@ -157,7 +158,10 @@ function toJsonPath(node) {
 async function baseline(set, alerts, seconds) {
   const engine = new Engine();
   for (const [name, fn] of Object.entries(OPERATORS)) engine.addOperator(name, fn);
-  for (const policy of set.policies) engine.addRule(new Rule({ ...policy.rule, conditions: toJsonPath(policy.rule.conditions) }));
+  for (const policy of set.policies) {
+    const rule = ruleOf(policy);
+    engine.addRule(new Rule({ ...rule, conditions: toJsonPath(rule.conditions) }));
+  }
   const runOnce = (alert) => engine.run(scopeOf(alert));
   const counts = [];
   for (const alert of alerts.slice(0, 5)) counts.push((await runOnce(alert)).events.length);

@@ -64,13 +64,12 @@ function pushWebhook(port, after) {
 function coldCompile(remote, commit) {
   const script = `
     const { openGit } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/engine/git/git.js')).href)});
-    const { RevisionLoader, readTestPayloads } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/engine/load/git-revision.js')).href)});
-    const { vet } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/engine/runtime/activation.js')).href)});
+    const { RevisionLoader } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/engine/load/git-revision.js')).href)});
+    const { vetRevision } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/engine/runtime/activation.js')).href)});
     const t0 = performance.now();
     const loader = new RevisionLoader(openGit(${JSON.stringify(remote)}), '');
     const { repo, result } = await loader.load(${JSON.stringify(commit)});
-    const payloads = await readTestPayloads(loader, repo, result);
-    const { report } = await vet(result, repo.commit, (p) => payloads.get(p), new Date().toISOString());
+    const { report } = await vetRevision(loader, repo, result, new Date().toISOString());
     process.stdout.write(JSON.stringify({ ms: performance.now() - t0, ok: report.ok, policies: result.policies.length }));
   `;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });

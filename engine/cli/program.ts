@@ -107,7 +107,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .command('status')
     .description("a running engine's status: ready or why not, the policy revision it acts on, the last sync and the last failure, paused, queue and audit (exit 0 ready, 1 not ready, 2 unreachable)")
     .option('--url <url>', "the engine's HTTP API", 'http://127.0.0.1:9595')
-    .option('--admin-token-file <file>', "the engine's admin token (or HOMEOSTAT_ADMIN_TOKEN)")
+    .option('--admin-token-file <file>', "the engine's admin token (or HOMEOSTAT_ADMIN_TOKEN, HOMEOSTAT_ADMIN_TOKEN_FILE)")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: StatusFlags) => setExit(await statusCommand(o, io)));
 

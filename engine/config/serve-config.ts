@@ -56,6 +56,10 @@ export interface EngineConfig {
 
 export class ConfigError extends Error {}
 
+/** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay would fire at once. */
+const MIN_SYNC_INTERVAL_MS = 1_000;
+const MAX_SYNC_INTERVAL_MS = 24 * 86_400_000;
+
 export interface ConfigSources {
   /** Flags as commander parsed them (camelCase), only those given. */
   flags: Record<string, unknown>;
@@ -101,7 +105,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): EngineCo
   const against = (key: string) => (origin[key]?.startsWith(configFile ?? '\0') ? base : cwd);
   let source: PolicySourceConfig;
   if (isGitRemote(c.policies, against('policies'))) {
-    const localRepo = !/^[a-z][a-z0-9+.-]*:\/\//i.test(c.policies) && !SCP_LIKE.test(c.policies);
+    const localRepo = !URL_LIKE.test(c.policies) && !SCP_LIKE.test(c.policies);
     source = {
       kind: 'git',
       url: localRepo ? resolve(against('policies'), c.policies) : c.policies,
@@ -112,6 +116,9 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): EngineCo
       allowRewrite: c['allow-rewrite'],
     };
     if (source.path.split('/').includes('..')) throw new ConfigError(`${origin.path}: ${c.path}: the folder must be inside the repository`);
+    if (source.intervalMs < MIN_SYNC_INTERVAL_MS || source.intervalMs > MAX_SYNC_INTERVAL_MS) {
+      throw new ConfigError(`${origin['sync-interval']} ${c['sync-interval']}: give an interval from 1s to 24d (POST /api/v1/sync syncs at once whatever the interval)`);
+    }
     if (source.allowedSigners && !existsSync(source.allowedSigners)) throw new ConfigError(`${origin['verify-signatures']} ${c['verify-signatures']}: no such allowed-signers file`);
   } else {
     const gitOnly = (['branch', 'path', 'verify-signatures'] as const).find((key) => c[key] !== undefined) ?? (c['allow-rewrite'] && origin['allow-rewrite'] ? 'allow-rewrite' : undefined);
@@ -135,7 +142,9 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): EngineCo
   };
 }
 
-const SCP_LIKE = /^[^/\s:@]+@[^/\s:]+:/;
+/** git's own rule: a colon before the first slash makes host:path (user@ optional). */
+const SCP_LIKE = /^[^/:]+:/;
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /**
  * Whether --policies names a git remote rather than a directory: a URL (ssh://, https://,
@@ -145,9 +154,11 @@ const SCP_LIKE = /^[^/\s:@]+@[^/\s:]+:/;
  * a git checkout) is read as it is on disk.
  */
 export function isGitRemote(text: string, cwd: string): boolean {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || SCP_LIKE.test(text) || /\.git\/?$/.test(text)) return true;
+  if (URL_LIKE.test(text) || SCP_LIKE.test(text)) return true;
   const dir = resolve(cwd, text);
-  return existsSync(join(dir, 'HEAD')) && existsSync(join(dir, 'objects')) && existsSync(join(dir, 'refs')) && !existsSync(join(dir, 'rules'));
+  if (existsSync(join(dir, 'rules'))) return false; // a policy directory, whatever its name
+  if (/\.git\/?$/.test(text)) return true;
+  return existsSync(join(dir, 'HEAD')) && existsSync(join(dir, 'objects')) && existsSync(join(dir, 'refs'));
 }
 
 /** Without a webhook token the engine must stay on loopback: anyone could post alerts. */
@@ -180,9 +191,8 @@ function readConfigFile(path: string, shown: string): Record<string, unknown> {
 }
 
 function fromEnv(key: string, text: string): unknown {
-  if (key === 'dry-run') return /^(1|true|yes|on)$/i.test(text) ? true : /^(0|false|no|off)$/i.test(text) ? false : text;
+  if (key === 'dry-run' || key === 'allow-rewrite') return /^(1|true|yes|on)$/i.test(text) ? true : /^(0|false|no|off)$/i.test(text) ? false : text;
   if (key === 'concurrency') return /^\d+$/.test(text) ? Number(text) : text;
-  if (key === 'allow-rewrite') return /^(1|true|yes|on)$/i.test(text) ? true : /^(0|false|no|off)$/i.test(text) ? false : text;
   return text;
 }
 

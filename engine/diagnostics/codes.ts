@@ -41,6 +41,8 @@ export const CODES = {
   HST_TEST_ALERTS_MISSING: 'A test case names a payload file that does not exist or is not a webhook payload.',
   HST_TEST_UNKNOWN_POLICY: 'A test expectation names a policy or action that does not exist.',
   HST_TEST_FAILED: 'A policy test case failed, so the engine did not activate the revision.',
+  HST_REV_REWRITTEN: 'A git policy head does not descend from the last good revision (a force-push).',
+  HST_REV_SIGNATURE: 'A git policy head is not signed by a key of the allowed-signers file.',
   HST_PAYLOAD_INVALID: 'An Alertmanager webhook payload is not valid.',
 } as const;
 

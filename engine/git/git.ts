@@ -177,9 +177,14 @@ export async function pushCommit(git: Git, url: string, commit: string, remoteRe
   await git.client.raw(['push', '--porcelain', '--no-follow-tags', '--', url, `${commit}:${remoteRef}`]);
 }
 
-/** Fetches a remote ref into a local one (a tracking ref, so it may move backwards). */
-export async function fetchRef(git: Git, url: string, remoteRef: string, localRef: string): Promise<void> {
-  await git.client.raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', url, `+${remoteRef}:${localRef}`]);
+/**
+ * Fetches a remote ref into a local one (a tracking ref, so it may move backwards). `fsck`
+ * checks every object received, as for content from a remote that is not trusted yet: a tree
+ * entry named '..' or '.git' is refused before anything reads it.
+ */
+export async function fetchRef(git: Git, url: string, remoteRef: string, localRef: string, options: { fsck?: boolean } = {}): Promise<void> {
+  const fsck = options.fsck ? ['-c', 'fetch.fsckObjects=true'] : [];
+  await git.client.raw([...fsck, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', url, `+${remoteRef}:${localRef}`]);
 }
 
 /**

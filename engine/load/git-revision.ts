@@ -7,6 +7,7 @@
  * revision analyses only the files that changed; the assembling step (names across files,
  * references, compile) runs whole, as it does for a directory.
  */
+import { existsSync, statSync } from 'node:fs';
 import type { Git } from '../git/git.js';
 import { listTree, locateGitDir, openGit, readBlobs, resolveCommit } from '../git/git.js';
 import { resolveTestPath } from './repository.js';
@@ -36,6 +37,9 @@ export interface Blob {
 
 export class RevisionError extends Error {}
 
+/** Names that would lead a path out of the folder it is written to. */
+const UNSAFE_NAMES = new Set(['', '.', '..', '.git']);
+
 /** Regular files only: a symbolic link in a policy repository is neither read nor run. */
 const MODES: Record<string, boolean> = { '100644': false, '100755': true };
 
@@ -60,6 +64,9 @@ export class RevisionLoader {
     if (!commit) throw new RevisionError(`${rev}: no such revision in ${this.git.dir}`);
     const tree = new Map<string, Blob>();
     for (const entry of await listTree(this.git, commit, '')) {
+      if (entry.path.split('/').some((name) => UNSAFE_NAMES.has(name.toLowerCase()))) {
+        throw new RevisionError(`${commit.slice(0, 12)} holds the path ${JSON.stringify(entry.path)}, with a name ('', '.', '..' or '.git') no checkout would write; refused`);
+      }
       const executable = MODES[entry.mode];
       if (entry.type === 'blob' && executable !== undefined) tree.set(entry.path, { sha: entry.sha, executable });
     }
@@ -132,6 +139,8 @@ export async function readTestPayloads(loader: RevisionLoader, repo: RevisionRep
  * folder (or a subfolder, as the policy repository's base); nothing of the working tree is read.
  */
 export async function loadRevision(dir: string, rev: string): Promise<{ loader: RevisionLoader; repo: RevisionRepository; result: LoadResult }> {
+  if (!existsSync(dir)) throw new RevisionError(`${dir}: no such directory; give a folder of the git repository (the policy repository, or its rules folder)`);
+  if (!statSync(dir).isDirectory()) throw new RevisionError(`${dir}: is a file; give a folder of the git repository (the policy repository, or its rules folder)`);
   const located = await locateGitDir(dir);
   if (!located) throw new RevisionError(`${dir}: not in a git repository, so --rev has nothing to read; drop --rev to load the directory as it is`);
   const loader = new RevisionLoader(openGit(located.gitDir), located.prefix);
@@ -151,7 +160,7 @@ function locate(tree: ReadonlyMap<string, Blob>, dir: string): { root: string; r
   };
   const join = (a: string, b: string) => [a, b].filter(Boolean).join('/');
   if (under(join(dir, 'rules'))) return { root: dir, rulesPath: 'rules' };
-  if (dir && !under(dir)) throw new RevisionError(`${dir}: no such folder in the revision`);
+  if (dir && !under(dir)) throw new RevisionError(`${dir}: no such folder in this revision; give the folder that holds rules/ (or the rules folder itself)`);
   for (let up = dir; up; ) {
     up = up.includes('/') ? up.slice(0, up.lastIndexOf('/')) : '';
     if (tree.has(join(up, 'homeostat.yaml')) || !up) return { root: up, rulesPath: up ? dir.slice(up.length + 1) : dir };

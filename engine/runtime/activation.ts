@@ -4,6 +4,8 @@
  * here, so a revision is judged the same way wherever it came from.
  */
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { readTestPayloads } from '../load/git-revision.js';
+import type { RevisionLoader, RevisionRepository } from '../load/git-revision.js';
 import type { LoadResult } from '../load/repository.js';
 import { Evaluator } from '../policy/evaluate.js';
 import type { PolicySet } from '../policy/types.js';
@@ -26,6 +28,13 @@ export interface LoadReport {
   diagnostics: Diagnostic[];
   problems: number;
   error: string | null;
+  /** The stable code of a refusal that no file's diagnostic says (a rewritten history, a signature). */
+  code?: string;
+}
+
+/** The report of a load that failed or was refused as a whole. */
+export function failedReport(at: string, revision: string | null, error: string, code?: string): LoadReport {
+  return { at, ok: false, revision, diagnostics: [], problems: 0, error, ...(code ? { code } : {}) };
 }
 
 /** What a source can say about itself in the engine's status, beside the active set. */
@@ -58,6 +67,16 @@ export async function vet(result: LoadResult, revision: string | null, readPaylo
     return { set: null, report: { at, ok: false, revision, diagnostics: diagnostics.slice(0, SHOWN_DIAGNOSTICS), problems: failed.length, error: `${failed.length} policy test case(s) failed` } };
   }
   return { set: result.policySet, report: { at, ok: true, revision: result.policySet.revision, diagnostics: [], problems: 0, error: null } };
+}
+
+/** vet() for a revision read from git: its test payloads are read at the same revision. */
+export async function vetRevision(loader: RevisionLoader, repo: RevisionRepository, result: LoadResult, at: string): Promise<{ report: LoadReport; set: PolicySet | null }> {
+  const payloads = await readTestPayloads(loader, repo, result);
+  return vet(result, repo.commit, (path) => {
+    const text = payloads.get(path);
+    if (text === undefined) throw new Error(`${path}: not in ${repo.commit.slice(0, 12)}`);
+    return text;
+  }, at);
 }
 
 export function activeSet(set: PolicySet, root: string, at: string): ActiveSet {

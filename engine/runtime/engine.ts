@@ -108,7 +108,7 @@ export class Engine {
     const source = config.source;
     const policies: PolicySource =
       source.kind === 'git'
-        ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies') }, log, onLoad)
+        ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies'), inUse: () => executor.repoDirsInUse() }, log, onLoad)
         : new LocalPolicySource(source.dir, log, onLoad);
     engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets);
     metrics.setReadiness(() => engine!.notReady().length === 0);
@@ -243,7 +243,7 @@ export class Engine {
       metrics.policyReloads.inc({ result: 'rejected' });
       const first = report.diagnostics[0];
       metrics.policyRejected.reset();
-      metrics.policyRejected.set({ revision: report.revision ?? 'none', code: first?.code ?? 'none' }, 1);
+      metrics.policyRejected.set({ revision: report.revision ?? 'none', code: first?.code ?? report.code ?? 'none' }, 1);
       log.error({ revision: report.revision, problems: report.problems, first, error: report.error, keeping: previous?.set.revision ?? null }, 'policy change rejected; the last good set stays active');
       void this.record([this.event('policies-rejected', `${report.revision ?? 'the policy directory'} rejected: ${report.error}${first ? `; first ${first.file}:${first.line}:${first.col} ${first.code} ${first.message}` : ''}`, { diagnostics: report.diagnostics, problems: report.problems, keeping: previous?.set.revision ?? null })]).catch(() => undefined);
       return;

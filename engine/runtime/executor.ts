@@ -42,7 +42,7 @@ interface Queued {
 export class Executor {
   private readonly queue: Queued[] = [];
   private readonly busyTargets = new Set<string>();
-  private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<string, { abort: AbortController; done: Promise<void>; repoDir: string }>();
   private stopping = false;
   private readonly clock: () => number;
 
@@ -56,6 +56,11 @@ export class Executor {
 
   get active(): number {
     return this.running.size;
+  }
+
+  /** The folders queued and running actions take their files from: not to be removed. */
+  repoDirsInUse(): Set<string> {
+    return new Set([...this.queue.map((q) => q.repoDir), ...[...this.running.values()].map((r) => r.repoDir)]);
   }
 
   /**
@@ -87,7 +92,7 @@ export class Executor {
         this.options.metrics.running.set(this.running.size);
         this.pump();
       });
-      this.running.set(queued.job.entry.id, { abort, done });
+      this.running.set(queued.job.entry.id, { abort, done, repoDir: queued.repoDir });
     }
     this.options.metrics.queueDepth.set(this.queue.length);
     this.options.metrics.running.set(this.running.size);

@@ -1,28 +1,29 @@
 /**
  * The active policy set of a git remote: fetched into a bare mirror under the data directory
  * on an interval and when asked (POST /api/v1/sync), then vetted whole before it replaces the
- * active set. A revision is refused, and the last good one stays active, when:
+ * active set. A head is refused, and the last good revision stays active, when:
  *
- * - the branch's history was rewritten (the new head does not descend from the active one),
- *   unless rewrites are allowed;
- * - signatures are verified and the head is not signed by a key of the allowed-signers file;
+ * - it does not descend from the last good revision (a force-push), unless rewrites are allowed;
+ * - signatures are verified and git does not find it signed by a key of the allowed-signers file;
  * - it does not load without errors, or one of its policy tests fails (activation.ts).
  *
- * The last good revision is kept on disk: refs/homeostat/active in the mirror holds it (and
- * its objects), so after a restart with the remote unreachable the engine serves it again and
- * says so. Actions find their playbooks and scripts in a copy of the revision's other files
- * under trees/, one per distinct content, so most policy changes reuse the one already there.
+ * A refusal that depends on the commit alone is reported once and not retried until the head
+ * moves; a failure of the machinery (fetch, disk, a signature git cannot check) is retried at
+ * the next sync. The last good revision is kept on disk: a ref in the mirror, named for the
+ * remote, branch and folder, holds it and its objects. After a restart the engine serves it at
+ * once (its signature checked again) and syncs in the background.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Git } from '../git/git.js';
-import { fetchRef, gitErrorText, initBare, isAncestor, openGit, readBlobs, remoteDefaultBranch, resolveCommit, signatureOf, updateRef } from '../git/git.js';
-import { readTestPayloads, RevisionError, RevisionLoader } from '../load/git-revision.js';
-import type { RevisionRepository } from '../load/git-revision.js';
-import { activeSet, vet } from './activation.js';
+import { fetchRef, gitErrorText, initBare, isAncestor, openGit, remoteDefaultBranch, resolveCommit, signatureOf, updateRef } from '../git/git.js';
+import { RevisionError, RevisionLoader } from '../load/git-revision.js';
+import { Serial } from '../util/serial.js';
+import { activeSet, failedReport, vetRevision } from './activation.js';
 import type { ActiveSet, LoadReport, PolicySource } from './activation.js';
+import { PolicyTrees } from './policy-trees.js';
 
 export interface GitSourceOptions {
   /** The remote: a URL (ssh, https, file) or the path of a repository on disk. */
@@ -36,8 +37,10 @@ export interface GitSourceOptions {
   intervalMs: number;
   /** An SSH allowed-signers file: the head must be signed by one of its keys. */
   allowedSigners: string | null;
-  /** Activate a head that does not descend from the active revision (a force-push). */
+  /** Activate a head that does not descend from the last good revision (a force-push). */
   allowRewrite: boolean;
+  /** The folders queued and running actions use: their trees are never removed. */
+  inUse?: () => ReadonlySet<string>;
 }
 
 export interface SyncReport {
@@ -45,15 +48,12 @@ export interface SyncReport {
   ok: boolean;
   /** The branch head the sync saw, when it got that far. */
   head: string | null;
-  /** What happened, in a few words: up to date, activated, refused, fetch failed. */
+  /** What happened, in a few words: up to date, activated, refused, fetch failed, sync failed. */
   result: string;
   error: string | null;
 }
 
-const ACTIVE_REF = 'refs/homeostat/active';
-/** Trees of files actions use, beyond the active one's: a running action may still be in one. */
-const TREES_KEPT = 3;
-
+/** What git's %G? letters other than G (good, by a listed key) mean for the head. */
 const SIGNATURE_STATUS: Record<string, string> = {
   N: 'it is not signed',
   U: 'it is signed by a key the allowed-signers file does not list',
@@ -61,8 +61,17 @@ const SIGNATURE_STATUS: Record<string, string> = {
   X: 'its signature has expired',
   Y: 'its signature was made by an expired key',
   R: 'its signature was made by a revoked key',
-  E: 'its signature cannot be checked (is ssh-keygen, from openssh-client, installed?)',
 };
+
+/** A refusal that depends on the commit alone: reported once, not retried until the head moves. */
+class Refusal extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 export class GitPolicySource implements PolicySource {
   private current: ActiveSet | null = null;
@@ -71,16 +80,18 @@ export class GitPolicySource implements PolicySource {
   private lastFailure: SyncReport | null = null;
   /** The head whose refusal was reported: the same refusal is not audited again at each sync. */
   private refusedHead: string | null = null;
-  /** Whether the active set came from the cache at start-up, no sync having succeeded since. */
+  /** The last good revision (the kept ref), the one a new head must descend from. */
+  private lastGood: string | null = null;
+  /** Whether the active set came from disk at start-up, the remote not having answered since. */
   private fromCache = false;
   private branch: string | null;
   private readonly git: Git;
   private readonly loader: RevisionLoader;
+  private readonly trees: PolicyTrees;
+  /** The ref keeping the last good revision of this remote, branch and folder. */
+  private readonly keptRef: string;
+  private readonly syncs = new Serial(() => this.syncOnce());
   private timer: NodeJS.Timeout | null = null;
-  /** The trees of files actions use, the active one first. */
-  private recentTrees: string[] = [];
-  private running: Promise<LoadReport> | null = null;
-  private queued: Promise<LoadReport> | null = null;
   private closed = false;
 
   constructor(
@@ -91,6 +102,9 @@ export class GitPolicySource implements PolicySource {
     this.branch = options.branch;
     this.git = openGit(join(options.cacheDir, 'mirror.git'));
     this.loader = new RevisionLoader(this.git, options.path);
+    this.trees = new PolicyTrees(join(options.cacheDir, 'trees'), this.git, options.inUse ?? (() => new Set()));
+    const key = createHash('sha256').update(`${options.url}\0${options.branch ?? ''}\0${options.path}`).digest('hex').slice(0, 16);
+    this.keptRef = `refs/homeostat/active/${key}`;
   }
 
   get active(): ActiveSet | null {
@@ -101,14 +115,10 @@ export class GitPolicySource implements PolicySource {
     return this.report;
   }
 
-  get lastSync(): SyncReport | null {
-    return this.sync;
-  }
-
   describe(): Record<string, unknown> {
     return {
       kind: 'git',
-      remote: this.options.url,
+      remote: displayUrl(this.options.url),
       branch: this.branch,
       path: this.options.path || '.',
       intervalMs: this.options.intervalMs,
@@ -120,132 +130,156 @@ export class GitPolicySource implements PolicySource {
     };
   }
 
-  /** Serves the last good revision kept on disk, if any, then syncs, then syncs on the interval. */
+  /**
+   * Serves the last good revision kept on disk, if any, and syncs: in the background when a
+   * revision is active, so an unreachable remote never keeps the engine from listening.
+   */
   async start(): Promise<void> {
     if (!existsSync(join(this.git.dir, 'HEAD'))) await initBare(this.git, this.options.branch ?? 'main');
-    const kept = await resolveCommit(this.git, ACTIVE_REF).catch(() => null);
-    if (kept) await this.activateKept(kept);
-    await this.load();
+    removeStaleLocks(this.git.dir);
+    this.lastGood = await resolveCommit(this.git, this.keptRef).catch(() => null);
+    if (this.lastGood) await this.activateKept(this.lastGood);
+    const first = this.load();
+    if (!this.current) await first;
     this.schedule();
   }
 
-  /**
-   * Syncs now. Asked while a sync runs, it answers with the sync that starts after that one
-   * (one for all who ask meanwhile): a push webhook's answer covers the push it announces.
-   */
+  /** Syncs now; asked during a sync, answers with the sync that starts after it. */
   load(): Promise<LoadReport> {
-    if (this.queued) return this.queued;
-    if (!this.running) return this.begin();
-    const after = this.running.then(noop, noop);
-    this.queued = after.then(() => {
-      this.queued = null;
-      return this.begin();
-    });
-    return this.queued;
-  }
-
-  private begin(): Promise<LoadReport> {
-    if (this.closed) return Promise.resolve(this.report ?? { at: new Date().toISOString(), ok: false, revision: null, diagnostics: [], problems: 0, error: 'the policy source is closed' });
-    const run = this.syncOnce().finally(() => {
-      if (this.running === run) this.running = null;
-    });
-    this.running = run;
-    return run;
+    return this.syncs.run();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.queued?.catch(noop);
-    await this.running?.catch(noop);
+    await this.syncs.idle();
   }
 
   private schedule(): void {
     if (this.closed) return;
-    this.timer = setTimeout(() => {
-      void this.load().finally(() => this.schedule());
-    }, this.options.intervalMs);
+    this.timer = setTimeout(() => void this.load().finally(() => this.schedule()), this.options.intervalMs);
     this.timer.unref();
   }
 
   private async activateKept(commit: string): Promise<void> {
     const at = new Date().toISOString();
+    let report: LoadReport;
+    let active: ActiveSet | null = null;
     try {
-      const { report, active } = await this.prepare(commit, at);
-      if (active) {
-        this.current = active;
-        this.recentTrees = [active.root];
-        this.fromCache = true;
-        this.log.info({ revision: commit, remote: this.options.url }, 'serving the last good policy revision kept on disk until the remote answers');
-      }
-      this.report = report;
-      this.onLoad(report, active, null);
+      // The allowed signers may have changed since it was activated: it is checked again.
+      await this.checkSignature(commit);
+      ({ report, active } = await this.prepare(commit, at));
     } catch (error) {
-      this.log.error({ revision: commit, err: error }, 'the last good policy revision kept on disk cannot be loaded');
+      report = failedReport(at, commit, `the last good revision kept on disk: ${(error as Error).message}`, (error as Refusal).code);
     }
+    if (active) {
+      this.current = active;
+      this.fromCache = true;
+      this.trees.activated(active.root);
+      this.log.info({ revision: commit, remote: displayUrl(this.options.url) }, 'serving the last good policy revision kept on disk until the remote answers');
+    } else {
+      this.log.error({ revision: commit, error: report.error }, 'the last good policy revision kept on disk is not served');
+    }
+    this.report = report;
+    this.onLoad(report, active, null);
   }
 
   private async syncOnce(): Promise<LoadReport> {
     const at = new Date().toISOString();
+    if (this.closed) return this.report ?? failedReport(at, null, 'the policy source is closed');
     let head: string | null = null;
     try {
-      this.branch ??= await remoteDefaultBranch(this.git, this.options.url);
-      if (!this.branch) throw new SyncError('the remote names no default branch; give --branch');
-      const tracking = `refs/remotes/origin/${this.branch}`;
-      await fetchRef(this.git, this.options.url, `refs/heads/${this.branch}`, tracking);
-      head = await resolveCommit(this.git, tracking);
-      if (!head) throw new SyncError(`the remote has no branch ${this.branch}`);
+      head = await this.fetch();
     } catch (error) {
-      const message = error instanceof SyncError ? error.message : gitErrorText(error);
+      const message = this.redact(gitErrorText(error));
       this.note({ at, ok: false, head, result: 'fetch failed', error: message });
-      this.log.warn({ remote: this.options.url, branch: this.branch, error: message, serving: this.current?.set.revision ?? null }, 'policy sync failed; the active revision stays');
+      this.log.warn({ remote: displayUrl(this.options.url), branch: this.branch, error: message, serving: this.current?.set.revision ?? null }, 'policy sync failed; the active revision stays');
       // Without an active revision, readiness says why from the last load: this is it.
-      if (!this.current) this.report = { at, ok: false, revision: null, diagnostics: [], problems: 0, error: `policy sync: fetch failed: ${message}` };
+      if (!this.current) this.report = failedReport(at, null, `policy sync: fetch failed: ${message}`);
       return this.report!;
     }
-
-    const activeCommit = this.current?.set.revision ?? null;
-    if (head === activeCommit) {
-      this.fromCache = false;
+    this.fromCache = false;
+    if (head === this.current?.set.revision) {
       this.note({ at, ok: true, head, result: 'up to date', error: null });
       return this.report!;
     }
     if (head === this.refusedHead) {
-      this.note({ at, ok: false, head, result: 'refused', error: this.lastFailure?.error ?? 'refused' });
+      this.note({ at, ok: false, head, result: 'refused', error: this.report?.error ?? 'refused' });
       return this.report!;
     }
-    const refusal = await this.refusal(head, activeCommit);
-    if (refusal) return this.refuse(at, head, { at, ok: false, revision: head, diagnostics: [], problems: 0, error: refusal });
+    try {
+      await this.checkHistory(head);
+      await this.checkSignature(head);
+      const { report, active } = await this.prepare(head, at);
+      if (!active) return this.refuse(at, head, report);
+      await this.activate(at, head, report, active);
+      return report;
+    } catch (error) {
+      if (error instanceof Refusal) return this.refuse(at, head, failedReport(at, head, error.message, error.code));
+      // The machinery failed, not the commit: tried again at the next sync.
+      const message = this.redact((error as Error).message);
+      this.note({ at, ok: false, head, result: 'sync failed', error: message });
+      this.log.error({ revision: head, error: message }, 'policy sync failed before the revision could be judged; it is tried again at the next sync');
+      if (!this.current) this.report = failedReport(at, head, `policy sync: ${message}`);
+      return this.report ?? failedReport(at, head, message);
+    }
+  }
 
-    const { report, active } = await this.prepare(head, at).catch((error: Error) => ({
-      report: { at, ok: false, revision: head, diagnostics: [], problems: 0, error: error.message } satisfies LoadReport,
-      active: null,
-    }));
-    if (!active) return this.refuse(at, head, report);
-    await updateRef(this.git, ACTIVE_REF, head);
+  /** Fetches the branch; its head. */
+  private async fetch(): Promise<string> {
+    this.branch ??= await remoteDefaultBranch(this.git, this.options.url);
+    if (!this.branch) throw new Error('the remote names no default branch; give --branch');
+    const tracking = `refs/remotes/origin/${this.branch}`;
+    await fetchRef(this.git, this.options.url, `refs/heads/${this.branch}`, tracking, { fsck: true });
+    const head = await resolveCommit(this.git, tracking);
+    if (!head) throw new Error(`the remote has no branch ${this.branch}; check --branch`);
+    return head;
+  }
+
+  private async checkHistory(head: string): Promise<void> {
+    if (!this.lastGood || this.options.allowRewrite || (await isAncestor(this.git, this.lastGood, head))) return;
+    throw new Refusal(
+      `history rewritten: ${head.slice(0, 12)} on ${this.branch} does not descend from the last good revision ${this.lastGood.slice(0, 12)} (a force-push); push a commit on top of it, or start the engine with --allow-rewrite`,
+      'HST_REV_REWRITTEN',
+    );
+  }
+
+  private async checkSignature(commit: string): Promise<void> {
+    const signers = this.options.allowedSigners;
+    if (!signers) return;
+    const { status, key } = await signatureOf(this.git, commit, signers);
+    // Only an SSH signature is judged by the allowed-signers file: a GPG or X.509 signature
+    // that some keyring trusts is not one of its keys.
+    if (status === 'G' && key.startsWith('SHA256:')) return;
+    if (status === 'E') throw new Error(`the signature of ${commit.slice(0, 12)} cannot be checked (is ssh-keygen, from openssh-client, installed, and ${signers} readable?)`);
+    const why = status === 'G' ? 'it is not signed with SSH' : (SIGNATURE_STATUS[status] ?? `git says ${status}`);
+    throw new Refusal(`${commit.slice(0, 12)} on ${this.branch} is refused: ${why}${key ? ` (key ${key})` : ''}; only commits signed by a key of ${signers} are activated`, 'HST_REV_SIGNATURE');
+  }
+
+  /** Loads and vets a commit; when it may be activated, writes the files its actions use. */
+  private async prepare(commit: string, at: string): Promise<{ report: LoadReport; active: ActiveSet | null }> {
+    let loaded: Awaited<ReturnType<RevisionLoader['load']>>;
+    try {
+      loaded = await this.loader.load(commit);
+    } catch (error) {
+      if (error instanceof RevisionError) throw new Refusal(error.message);
+      throw error;
+    }
+    const { report, set } = await vetRevision(this.loader, loaded.repo, loaded.result, at);
+    if (!set) return { report, active: null };
+    return { report, active: activeSet(set, await this.trees.write(loaded.repo), at) };
+  }
+
+  private async activate(at: string, head: string, report: LoadReport, active: ActiveSet): Promise<void> {
+    await updateRef(this.git, this.keptRef, head);
     const previous = this.current;
     this.current = active;
-    this.fromCache = false;
+    this.lastGood = head;
     this.refusedHead = null;
     this.report = report;
     this.note({ at, ok: true, head, result: 'activated', error: null });
     this.onLoad(report, active, previous);
-    this.pruneTrees(active.root);
-    return report;
-  }
-
-  /** Why the head must not be activated before it is even loaded, or null. */
-  private async refusal(head: string, activeCommit: string | null): Promise<string | null> {
-    if (activeCommit && !this.options.allowRewrite && !(await isAncestor(this.git, activeCommit, head))) {
-      return `history rewritten: ${head.slice(0, 12)} on ${this.branch} does not descend from the active revision ${activeCommit.slice(0, 12)} (a force-push); refused, the active revision stays. Push a commit on top of it, or start the engine with --allow-rewrite`;
-    }
-    if (this.options.allowedSigners) {
-      const signature = await signatureOf(this.git, head, this.options.allowedSigners);
-      if (signature.status !== 'G') {
-        return `${head.slice(0, 12)} on ${this.branch} is refused: ${SIGNATURE_STATUS[signature.status] ?? `git says ${signature.status}`}${signature.key ? ` (key ${signature.key})` : ''}; only commits signed by a key of ${this.options.allowedSigners} are activated`;
-      }
-    }
-    return null;
+    this.trees.activated(active.root);
   }
 
   private refuse(at: string, head: string, report: LoadReport): LoadReport {
@@ -261,65 +295,23 @@ export class GitPolicySource implements PolicySource {
     if (!sync.ok) this.lastFailure = sync;
   }
 
-  /** Loads and vets a commit; when it may be activated, writes the files its actions use. */
-  private async prepare(commit: string, at: string): Promise<{ report: LoadReport; active: ActiveSet | null }> {
-    let loaded: Awaited<ReturnType<RevisionLoader['load']>>;
-    try {
-      loaded = await this.loader.load(commit);
-    } catch (error) {
-      if (error instanceof RevisionError) return { report: { at, ok: false, revision: commit, diagnostics: [], problems: 0, error: error.message }, active: null };
-      throw error;
-    }
-    const { repo, result } = loaded;
-    const payloads = await readTestPayloads(this.loader, repo, result);
-    const vetted = await vet(result, commit, (path) => {
-      const text = payloads.get(path);
-      if (text === undefined) throw new Error(`${path}: not in the revision`);
-      return text;
-    }, at);
-    if (!vetted.set) return { report: vetted.report, active: null };
-    const root = await this.writeTree(repo);
-    return { report: vetted.report, active: activeSet(vetted.set, root, at) };
-  }
-
-  /**
-   * The revision's files other than its policies (playbooks, scripts, inventories), written
-   * under trees/<digest of their paths, modes and blob ids>: a revision that changes only
-   * policies reuses the tree already written.
-   */
-  private async writeTree(repo: RevisionRepository): Promise<string> {
-    // The rules folder's files are read from git; a repository that is its own rules folder is written whole.
-    const files = [...repo.blobs].filter(([path]) => !repo.rulesPath || !path.startsWith(`${repo.rulesPath}/`));
-    const digest = createHash('sha256');
-    for (const [path, blob] of files) digest.update(`${path}\0${blob.sha}\0${blob.executable ? 'x' : '-'}\n`);
-    const trees = join(this.options.cacheDir, 'trees');
-    const dir = join(trees, digest.digest('hex').slice(0, 16));
-    if (existsSync(dir)) return dir;
-    const partial = `${dir}.partial`;
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
-    const contents = await readBlobs(this.git, files.map(([, blob]) => blob.sha));
-    files.forEach(([path, blob], i) => {
-      const target = join(partial, path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, contents[i]!);
-      if (blob.executable) chmodSync(target, 0o755);
-    });
-    renameSync(partial, dir);
-    return dir;
-  }
-
-  /** Removes the trees but the active one and the few activated before it. */
-  private pruneTrees(active: string): void {
-    this.recentTrees = [active, ...this.recentTrees.filter((t) => t !== active)].slice(0, TREES_KEPT + 1);
-    const trees = join(this.options.cacheDir, 'trees');
-    for (const name of readdirSync(trees)) {
-      const dir = join(trees, name);
-      if (!this.recentTrees.includes(dir)) rmSync(dir, { recursive: true, force: true });
-    }
+  /** git may repeat the remote's URL, credentials included, in what it says. */
+  private redact(text: string): string {
+    return text.split(this.options.url).join(displayUrl(this.options.url));
   }
 }
 
-class SyncError extends Error {}
+/** A remote's URL without the credentials it may carry (https://user:token@host/…). */
+export function displayUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+}
 
-const noop = () => undefined;
+/**
+ * Lock files in the mirror's refs left by a process killed while it updated one: only this
+ * engine writes its mirror, and a stale lock would refuse every later update.
+ */
+function removeStaleLocks(gitDir: string): void {
+  const top = readdirSync(gitDir).filter((name) => name.endsWith('.lock')).map((name) => join(gitDir, name));
+  const refs = readdirSync(join(gitDir, 'refs'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.lock')).map((name) => join(gitDir, 'refs', name));
+  for (const lock of [...top, ...refs]) rmSync(lock, { force: true });
+}

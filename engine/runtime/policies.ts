@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import { startLoader } from '../load/parallel.js';
 import type { Loader } from '../load/parallel.js';
 import { locateRepository, readRepository } from '../load/read-dir.js';
-import { activeSet, vet } from './activation.js';
+import { Serial } from '../util/serial.js';
+import { activeSet, failedReport, vet } from './activation.js';
 import type { ActiveSet, LoadReport, PolicySource } from './activation.js';
 
 const DEBOUNCE_MS = 250;
@@ -22,8 +23,7 @@ export class LocalPolicySource implements PolicySource {
   private report: LoadReport | null = null;
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private loading: Promise<LoadReport> | null = null;
-  private again = false;
+  private readonly loads = new Serial(() => this.loadOnce());
 
   constructor(
     readonly dir: string,
@@ -39,20 +39,9 @@ export class LocalPolicySource implements PolicySource {
     return this.report;
   }
 
-  /** Loads the directory now; a load asked for during another runs right after it. */
+  /** Loads the directory now; asked during a load, answers with the load that starts after it. */
   load(): Promise<LoadReport> {
-    if (this.loading) {
-      this.again = true;
-      return this.loading;
-    }
-    this.loading = this.loadOnce().finally(() => {
-      this.loading = null;
-      if (this.again) {
-        this.again = false;
-        void this.load();
-      }
-    });
-    return this.loading;
+    return this.loads.run();
   }
 
   private async loadOnce(): Promise<LoadReport> {
@@ -69,7 +58,7 @@ export class LocalPolicySource implements PolicySource {
       report = vetted.report;
       if (vetted.set) activated = activeSet(vetted.set, repo.root, at);
     } catch (error) {
-      report = { at, ok: false, revision: null, diagnostics: [], problems: 0, error: (error as Error).message };
+      report = failedReport(at, null, (error as Error).message);
     }
     const previous = this.current;
     if (activated && activated.set.revision === previous?.set.revision) activated = null; // nothing changed
@@ -109,6 +98,6 @@ export class LocalPolicySource implements PolicySource {
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     await this.watcher?.close();
-    await this.loading?.catch(() => undefined);
+    await this.loads.idle();
   }
 }

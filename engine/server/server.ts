@@ -111,18 +111,24 @@ export function buildServer(deps: ServerDeps) {
   void app.register(async (sync) => {
     sync.removeAllContentTypeParsers();
     sync.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: SYNC_BODY_LIMIT }, (_request, body, done) => done(null, body));
-    sync.post('/api/v1/sync', async (request, reply) => {
+    const syncToken = deps.syncToken ?? null;
+    const open = deps.adminToken === null && syncToken === null;
+    const byToken = (request: FastifyRequest) => [deps.adminToken, syncToken].some((t) => t !== null && tokenMatches(presentedToken(request.headers.authorization), t));
+    const refuse = (request: FastifyRequest, reply: FastifyReply) => {
+      request.log.warn({ ip: request.ip, signed: request.headers['x-hub-signature-256'] !== undefined }, 'sync refused: no valid token or push signature');
+      return reply.code(401).send({ error: 'unauthorized: sign the push webhook with the sync token (X-Hub-Signature-256), or give the admin or sync token as Authorization: Bearer TOKEN' });
+    };
+    // Before the body is read: only a request with a valid token, or one that says it is signed
+    // while a sync token exists to check it, gets its body read.
+    const mayRead = async (request: FastifyRequest, reply: FastifyReply) => {
+      const signed = syncToken !== null && typeof request.headers['x-hub-signature-256'] === 'string';
+      if (!open && !signed && !byToken(request)) await refuse(request, reply);
+    };
+    sync.post('/api/v1/sync', { onRequest: mayRead }, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const signature = request.headers['x-hub-signature-256'];
-      const syncToken = deps.syncToken ?? null;
-      const presented = presentedToken(request.headers.authorization);
-      const byToken = [deps.adminToken, syncToken].some((t) => t !== null && tokenMatches(presented, t));
       const bySignature = syncToken !== null && typeof signature === 'string' && hubSignatureMatches(signature, body, syncToken);
-      const open = deps.adminToken === null && syncToken === null;
-      if (!open && !byToken && !bySignature) {
-        request.log.warn({ ip: request.ip, signed: typeof signature === 'string' }, 'sync refused: no valid token or push signature');
-        return reply.code(401).send({ error: 'unauthorized: sign the push webhook with the sync token (X-Hub-Signature-256), or give the admin or sync token as Authorization: Bearer TOKEN' });
-      }
+      if (!open && !bySignature && !byToken(request)) return refuse(request, reply);
       const event = request.headers['x-github-event'];
       if (event === 'ping') return reply.code(200).send({ ok: true, event: 'ping' });
       if (event !== undefined && event !== 'push') return reply.code(202).send({ ok: true, ignored: `event ${String(event)}: only push syncs` });

@@ -4,6 +4,7 @@
  * the webhook and POST /api/v1/sync through inject(). The interval is an hour: every sync is
  * asked for (engine.sync() or the endpoint), so what is active when is decided by the test.
  */
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -363,7 +364,10 @@ describe('a git policy remote', () => {
     rmSync(remote.url, { recursive: true, force: true });
 
     t = await startEngine({ config: gitSource(remote.url), dataDir });
+    // Ready at once on the kept revision; the first sync runs in the background.
     expect(t.engine.notReady()).toEqual([]);
+    expect(policiesOf(t)).toMatchObject({ revision: good, source: { servingCached: true } });
+    await waitFor(() => policiesOf(t).source.lastSync !== null, 'the first sync to end');
     const p = policiesOf(t);
     expect(p).toMatchObject({ revision: good, lastLoad: { ok: true, revision: good }, source: { activeCommit: good, servingCached: true, lastSync: { ok: false, result: 'fetch failed' } } });
     expect(p.source.lastSync!.error).toContain(`'${remote.url}' does not appear to be a git repository`);
@@ -414,6 +418,7 @@ describe('--verify-signatures', () => {
     await t.engine.sync();
     expect(policiesOf(t)).toMatchObject({ revision: good, lastLoad: { ok: false, revision: unsigned } });
     expect(policiesOf(t).lastLoad!.error).toMatch(/is refused: it is not signed; only commits signed by a key of .*allowed_signers are activated$/);
+    expect(policiesOf(t).lastLoad!.code).toBe('HST_REV_SIGNATURE');
 
     const stranger = remote.push('signed by a stranger', markRepo('v3'), { signWith: other.path });
     await t.engine.sync();
@@ -432,12 +437,65 @@ describe('--verify-signatures', () => {
     const rewritten = remote.push('rewritten', markRepo('v5'), { signWith: allowed.path, force: true });
     await t.engine.sync();
     expect(policiesOf(t)).toMatchObject({ revision: good, lastLoad: { ok: false, revision: rewritten } });
-    expect(policiesOf(t).lastLoad!.error).toMatch(new RegExp(`^history rewritten: ${rewritten.slice(0, 12)} on main does not descend from the active revision ${good.slice(0, 12)}`));
+    expect(policiesOf(t).lastLoad!.error).toMatch(new RegExp(`^history rewritten: ${rewritten.slice(0, 12)} on main does not descend from the last good revision ${good.slice(0, 12)}`));
+    expect(policiesOf(t).lastLoad!.code).toBe('HST_REV_REWRITTEN');
 
     const dataDir = t.dataDir;
     await stopEngine(t);
     t = await startEngine({ config: gitSource(remote.url, { allowedSigners: signers, allowRewrite: true }), dataDir });
+    await t.engine.sync();
     expect(policiesOf(t)).toMatchObject({ revision: rewritten, lastLoad: { ok: true, revision: rewritten }, source: { servingCached: false } });
+  });
+});
+
+describe('what the mirror keeps, and what it lets in', () => {
+  it('refuses at the fetch a tree with a path that leaves its folder, and keeps the last good revision', async () => {
+    const remote = createPolicyRemote(sandbox.path('crafted'), markRepo('v1'));
+    const t = await startEngine({ config: gitSource(remote.url) });
+    const good = policiesOf(t).revision!;
+    // A tree no checkout writes: an entry named '..' holding a file.
+    const blob = remote.git('hash-object', '-w', '--stdin', '--path', 'x').trim();
+    const inner = execFileSync('git', ['-C', remote.dir, 'mktree'], { input: `100644 blob ${blob}\tx\n`, encoding: 'utf8' }).trim();
+    const base = remote.git('rev-parse', 'HEAD^{tree}').trim();
+    const listing = remote.git('ls-tree', base) + `040000 tree ${inner}\t..\n`;
+    const tree = execFileSync('git', ['-C', remote.dir, 'mktree'], { input: listing, encoding: 'utf8' }).trim();
+    const crafted = remote.git('commit-tree', tree, '-p', 'HEAD', '-m', 'crafted').trim();
+    remote.git('push', '--quiet', 'origin', `${crafted}:refs/heads/main`);
+
+    await t.engine.sync();
+    const p = policiesOf(t);
+    expect(p.revision).toBe(good);
+    expect(p.source.lastSync).toMatchObject({ ok: false, result: 'fetch failed' });
+    expect(p.source.lastSync!.error).toMatch(/hasDotdot: contains '\.\.'/);
+  });
+
+  it('keeps the last good revision per remote, branch and folder: another branch starts from nothing', async () => {
+    const remote = createPolicyRemote(sandbox.path('branches'), markRepo('v1'));
+    const first = await startEngine({ config: gitSource(remote.url) });
+    const dataDir = first.dataDir;
+    await stopEngine(first);
+    rmSync(remote.url, { recursive: true, force: true });
+
+    const t = await startEngine({ config: gitSource(remote.url, { branch: 'release' }), dataDir });
+    expect(policiesOf(t).revision).toBeNull();
+    expect(t.engine.notReady().join('; ')).toMatch(/no valid policy revision is active: policy sync: fetch failed/);
+  });
+
+  it('checks the signature of the revision kept on disk again at start-up', async () => {
+    const keys = sandbox.path('keys');
+    const [kept, other] = [sshKey(join(keys, 'kept')), sshKey(join(keys, 'other'))];
+    const remote = createPolicyRemote(sandbox.path('resigned'), markRepo('v1'), { signWith: kept.path });
+    const first = await startEngine({ config: gitSource(remote.url, { allowedSigners: writeAllowedSigners(join(keys, 'both'), [kept, other]) }) });
+    expect(policiesOf(first).revision).toBe(remote.head());
+    const dataDir = first.dataDir;
+    await stopEngine(first);
+
+    // The key that signed it is no longer allowed.
+    const t = await startEngine({ config: gitSource(remote.url, { allowedSigners: writeAllowedSigners(join(keys, 'other-only'), [other]) }), dataDir });
+    expect(policiesOf(t).revision).toBeNull();
+    expect(policiesOf(t).lastLoad).toMatchObject({ ok: false, revision: remote.head(), code: 'HST_REV_SIGNATURE' });
+    expect(policiesOf(t).lastLoad!.error).toMatch(/is refused: it is signed by a key the allowed-signers file does not list/);
+    expect(t.engine.notReady()).not.toEqual([]);
   });
 });
 

@@ -9,6 +9,7 @@ import { AuditRepo } from '../../audit/repo.js';
 import { checkExposure, ConfigError, isLoopback, resolveServeConfig } from '../../config/serve-config.js';
 import type { EngineConfig } from '../../config/serve-config.js';
 import { Engine } from '../../runtime/engine.js';
+import { displayUrl } from '../../runtime/git-source.js';
 import { boundHeapGrowth } from '../../runtime/heap.js';
 import { createMetrics } from '../../runtime/metrics.js';
 import { buildServer } from '../../server/server.js';
@@ -45,7 +46,7 @@ export async function serveCommand(flags: Record<string, unknown>, io: Io, hooks
   const app = buildServer({ engine, metrics, log, webhookToken: config.webhookToken, adminToken: config.adminToken, syncToken: config.syncToken, maxBodyBytes: config.maxBodyBytes });
   try {
     const address = await app.listen({ host: config.listen.host, port: config.listen.port });
-    log.info({ address, policies: config.policies, dataDir: config.dataDir, dryRun: config.dryRun, loopbackOnly: isLoopback(config.listen.host) }, 'listening');
+    log.info({ address, policies: displayUrl(config.policies), dataDir: config.dataDir, dryRun: config.dryRun, loopbackOnly: isLoopback(config.listen.host) }, 'listening');
     hooks.listening?.(address);
   } catch (error) {
     await engine.stop();

@@ -76,7 +76,9 @@ function adminToken(flags: StatusFlags, io: Io, env: NodeJS.ProcessEnv): string 
       throw new UserError(`--admin-token-file ${flags.adminTokenFile}: cannot read the token file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  return env.HOMEOSTAT_ADMIN_TOKEN || null;
+  if (env.HOMEOSTAT_ADMIN_TOKEN) return env.HOMEOSTAT_ADMIN_TOKEN;
+  if (env.HOMEOSTAT_ADMIN_TOKEN_FILE) return adminToken({ ...flags, adminTokenFile: env.HOMEOSTAT_ADMIN_TOKEN_FILE }, io, {});
+  return null;
 }
 
 const short = (sha: string | null | undefined) => (sha && /^[0-9a-f]{40,64}$/.test(sha) ? sha.slice(0, 12) : (sha ?? 'none'));

@@ -306,9 +306,12 @@ describe('code coverage', () => {
   // Codes about test files, homeostat.yaml and webhook payloads rather than policy files.
   // HST_TEST_ALERTS_MISSING, HST_TEST_UNKNOWN_POLICY and HST_SETTINGS_DUPLICATE have cases
   // above all the same; HST_PAYLOAD_INVALID is a payload's, tested with the payloads;
-  // HST_TEST_FAILED is the engine's refusal of a revision, tested with the policy sources.
+  // HST_TEST_FAILED and HST_REV_* are the engine's refusals of a revision, tested with the
+  // git policy source.
   const NOT_ABOUT_POLICY_FILES: readonly Code[] = [
     'HST_TEST_FAILED',
+    'HST_REV_REWRITTEN',
+    'HST_REV_SIGNATURE',
     'HST_TEST_ALERTS_MISSING',
     'HST_TEST_UNKNOWN_POLICY',
     'HST_PAYLOAD_INVALID',
