@@ -449,6 +449,12 @@ describe('--verify-signatures', () => {
 });
 
 describe('what the mirror keeps, and what it lets in', () => {
+  it('syncs a file:// URL as it syncs a path, and finds the remote default branch without --branch', async () => {
+    const remote = createPolicyRemote(sandbox.path('by-url'), markRepo('v1'));
+    const t = await startEngine({ config: gitSource(`file://${remote.url}`, { branch: null }) });
+    expect(policiesOf(t)).toMatchObject({ revision: remote.head(), source: { branch: 'main', lastSync: { ok: true, result: 'activated' } } });
+  });
+
   it('refuses at the fetch a tree with a path that leaves its folder, and keeps the last good revision', async () => {
     const remote = createPolicyRemote(sandbox.path('crafted'), markRepo('v1'));
     const t = await startEngine({ config: gitSource(remote.url) });
