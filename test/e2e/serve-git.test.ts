@@ -76,7 +76,7 @@ it('follows the remote by its interval, and status says what it acts on and what
   expect(text.status).toBe(0);
   expect(text.stdout).toMatch(new RegExp(`^revision +${second.slice(0, 12)}: `, 'm'));
   expect(text.stdout).toMatch(new RegExp(`^last failure +\\S+ refused \\(head ${refused.slice(0, 12)}\\): \\d+ problem\\(s\\) in the policies$`, 'm'));
-  expect(text.stdout).toMatch(/^last refusal +.* first rules\/broken\.yaml:\d+:\d+ HST_\w+ /m);
+  expect(text.stdout).toMatch(/^last load +.* first rules\/broken\.yaml:\d+:\d+ HST_\w+ /m);
 
   const json = JSON.parse(status(port, '--format', 'json').stdout);
   expect(json.policies).toMatchObject({ revision: second, source: { kind: 'git', branch: 'main', lastSync: { ok: false, head: refused, result: 'refused' } }, lastLoad: { ok: false, revision: refused } });

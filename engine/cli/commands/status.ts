@@ -104,7 +104,7 @@ export function statusText(s: EngineStatus): string {
     lines.push(['last sync', src.lastSync ? reportText(src.lastSync) : 'not yet']);
     lines.push(['last failure', src.lastFailure ? reportText(src.lastFailure) : 'none']);
   }
-  if (p.lastLoad && !p.lastLoad.ok) lines.push(['last refusal', reportText(p.lastLoad)]);
+  if (p.lastLoad && !p.lastLoad.ok) lines.push(['last load', reportText(p.lastLoad)]);
   lines.push(['queue', `${s.queue.waiting} waiting, ${s.queue.running} running`]);
   lines.push(['audit', `${s.audit.backlog} waiting for git${s.audit.remote ? `, pushed to ${s.audit.remote}` : ''}${s.audit.error ? `; ERROR ${s.audit.error}` : ''}`]);
   const width = Math.max(...lines.map(([k]) => k.length)) + 2;
