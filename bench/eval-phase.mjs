@@ -21,7 +21,7 @@ import { Evaluator, scopeOf } from '../dist/engine/policy/evaluate.js';
 import { simulate } from '../dist/engine/pipeline/simulate.js';
 import { fullMatch } from '../dist/engine/regex/re2.js';
 import { STORM_MATCHES } from './generate.mjs';
-import { latencySummary } from './stats.mjs';
+import { latencySummary, peakRssKb } from './stats.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STORM_FILES = ['storm-first-408.json', 'storm-repeat-500.json'].map((f) => join(ROOT, 'test/fixtures/alertmanager', f));
@@ -36,7 +36,7 @@ const { values: args } = parseArgs({
 
 const now = () => process.hrtime.bigint();
 const ms = (from, to) => Number(to - from) / 1e6;
-const maxRssKb = () => process.resourceUsage().maxRSS;
+const maxRssKb = peakRssKb;
 
 function fail(message) {
   process.stderr.write(`eval-phase: ${message}\n`);

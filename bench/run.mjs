@@ -131,7 +131,7 @@ async function main() {
     out(line('homeostat / baseline at 1,000 policies (CPU)', `${fmt(base.cpuUsPerAlert / evals[1_000].cpuUsPerAlert, 1)}×`));
 
     out();
-    out('5. Peak RSS (process.resourceUsage().maxRSS; each phase in its own process, so the peak includes its load)');
+    out('5. Peak RSS (VmHWM of the phase process: each phase in its own process, so the peak includes its load)');
     for (const size of SIZES) {
       const e = evals[size];
       out(line(`${fmt(size)} policies: after load / after evaluation`, `${mb(e.rssAfterLoadKb)} / ${mb(e.maxRssAfterKb)}`));

@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { childrenCpuSeconds } from './cold-load.mjs';
+import { peakRssKb } from './stats.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (path) => import(join(ROOT, 'dist/engine', path));
@@ -46,7 +47,7 @@ const elapsedMs = () => Number(process.hrtime.bigint() - t0) / 1e6;
 const rss = () => {
   const m = process.memoryUsage();
   const kb = (n) => Math.round(n / 1024);
-  return { maxRssKb: process.resourceUsage().maxRSS, rssKb: kb(m.rss), heapUsedKb: kb(m.heapUsed), heapTotalKb: kb(m.heapTotal), externalKb: kb(m.external), arrayBuffersKb: kb(m.arrayBuffers) };
+  return { maxRssKb: peakRssKb(), rssKb: kb(m.rss), heapUsedKb: kb(m.heapUsed), heapTotalKb: kb(m.heapTotal), externalKb: kb(m.external), arrayBuffersKb: kb(m.arrayBuffers) };
 };
 /** CPU seconds of this process (every thread) and of its children that ended (git). */
 const cpu = () => {
