@@ -49,7 +49,6 @@ export function buildServer(deps: ServerDeps) {
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     const status = error.statusCode ?? 500;
-    if (request.url.startsWith('/api/v1/alerts')) metrics.webhookRequests.inc({ code: String(status) });
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       request.log.error(
         { bytes: Number(request.headers['content-length'] ?? 0), limit: deps.maxBodyBytes },
@@ -71,27 +70,28 @@ export function buildServer(deps: ServerDeps) {
     if (reply.sent) return;
     const overload = engine.overloaded();
     if (overload === null) return;
-    metrics.webhookRequests.inc({ code: '503' });
     request.log.warn({ reason: overload }, 'webhook refused: overloaded (Alertmanager will retry)');
     await reply.code(503).send({ error: overload });
   };
 
-  app.post('/api/v1/alerts', { onRequest: [requireToken(deps.webhookToken, 'webhook'), shedWhenOverloaded] }, async (request, reply) => {
+  // Every answer of the webhook is counted once, by its status code: refusals before the body
+  // (401, 503), of the body (413, 400) and after it (202, 503).
+  const countAnswer = async (_request: FastifyRequest, reply: FastifyReply) => {
+    metrics.webhookRequests.inc({ code: String(reply.statusCode) });
+  };
+  app.post('/api/v1/alerts', { onRequest: [requireToken(deps.webhookToken, 'webhook'), shedWhenOverloaded], onResponse: countAnswer }, async (request, reply) => {
     const split = splitPayload(request.body);
     if (!split.ok) {
       const p = split.problems[0]!;
       request.log.warn({ pointer: p.pointer, problem: p.message }, 'webhook payload refused: not an Alertmanager webhook payload (version 4)');
-      metrics.webhookRequests.inc({ code: '400' });
       return reply.code(400).send({ error: `not an Alertmanager webhook payload (version 4): ${p.pointer || '/'} ${p.message}` });
     }
     try {
       const result = await engine.receive(split.payload);
-      metrics.webhookRequests.inc({ code: '202' });
       request.log.info({ groupKey: split.payload.group.groupKey, ...result }, 'alerts decided');
       return reply.code(202).send(result);
     } catch (error) {
       if (!(error instanceof NotReadyError)) throw error;
-      metrics.webhookRequests.inc({ code: '503' });
       request.log.warn({ reason: error.message }, 'webhook refused: not ready (Alertmanager will retry)');
       return reply.code(503).send({ error: `not ready: ${error.message}` });
     }
