@@ -14,6 +14,7 @@ import { testCommand } from './commands/test.js';
 import { simulateCommand } from './commands/simulate.js';
 import { explainCommand } from './commands/explain.js';
 import { serveCommand } from './commands/serve.js';
+import { SERVE_DEFAULTS as D } from '../config/serve-config.js';
 import { statusCommand } from './commands/status.js';
 import type { StatusFlags } from './commands/status.js';
 import { auditLogCommand, auditShowCommand, auditVerifyCommand } from './commands/audit.js';
@@ -81,25 +82,25 @@ function build(io: Io, setExit: (code: number) => void): Command {
   program
     .command('serve')
     .description('run the engine: take Alertmanager webhooks, decide, run actions behind the guards, audit every action in git')
-    .option('--policies <dir|git-url>', 'the policy repository: a directory, read as it is and reloaded when it changes, or a git remote to sync (ssh://, https://, file://, user@host:path, or a bare repository) (default: .)')
+    .option('--policies <dir|git-url>', `the policy repository: a directory, read as it is and reloaded when it changes, or a git remote to sync (ssh://, https://, file://, user@host:path, or a bare repository) (default: ${D.policies})`)
     .option('--branch <branch>', "the git remote's branch to follow (default: the remote's default branch)")
     .option('--path <folder>', 'the folder of the policy repository inside the git remote (default: its top)')
-    .option('--sync-interval <duration>', 'how often the git remote is fetched; POST /api/v1/sync fetches at once (default: 1m)')
+    .option('--sync-interval <duration>', `how often the git remote is fetched, 1s to 24d; POST /api/v1/sync fetches at once (default: ${D['sync-interval']})`)
     .option('--verify-signatures <allowed-signers>', "activate a git revision only when its head commit is signed by a key of this SSH allowed-signers file (git's gpg.ssh.allowedSignersFile format)")
-    .option('--allow-rewrite', 'activate a git head that does not descend from the active revision (a force-push); refused by default')
+    .option('--allow-rewrite', 'activate a git head that does not descend from the last good revision (a force-push); refused by default')
     .option('--sync-token-file <file>', "the push webhook's secret (or HOMEOSTAT_SYNC_TOKEN): GitHub's X-Hub-Signature-256 is checked against it; also a bearer token for POST /api/v1/sync")
     .option('--config <file>', 'a YAML file whose keys are these flags without dashes, e.g. data-dir: /var/lib/homeostat')
-    .option('--listen <host:port>', 'where the HTTP API listens (default: 127.0.0.1:9595; beyond loopback only with a webhook token)')
-    .option('--data-dir <dir>', 'journal, state and the local audit repository DIR/audit (default: ./.homeostat)')
+    .option('--listen <host:port>', `where the HTTP API listens (default: ${D.listen}; beyond loopback only with a webhook token)`)
+    .option('--data-dir <dir>', `journal, state and the local audit repository DIR/audit (default: ${D['data-dir']})`)
     .option('--audit-remote <git-url>', 'push audit commits to this git remote (never force)')
-    .option('--audit-branch <branch>', 'the audit branch (default: main)')
+    .option('--audit-branch <branch>', `the audit branch (default: ${D['audit-branch']})`)
     .option('--dry-run', 'every action in dry-run: ansible --check --diff, scripts and notifications not run')
     .option('--webhook-token-file <file>', 'token the webhook requires (or HOMEOSTAT_WEBHOOK_TOKEN), as bearer or basic-auth password')
     .option('--admin-token-file <file>', 'token the status and actions endpoints require (or HOMEOSTAT_ADMIN_TOKEN)')
-    .option('--max-body <size>', 'largest webhook body, e.g. 32MiB (default); bigger groups: set max_alerts in Alertmanager')
-    .option('--concurrency <n>', 'actions running at once, one per target at most (default: 4)')
-    .option('--shutdown-timeout <duration>', 'how long running actions may finish on SIGTERM (default: 30s)')
-    .option('--log-level <level>', 'fatal, error, warn, info (default), debug or trace')
+    .option('--max-body <size>', `largest webhook body (default: ${D['max-body']}); bigger groups: set max_alerts in Alertmanager`)
+    .option('--concurrency <n>', `actions running at once, one per target at most (default: ${D.concurrency})`)
+    .option('--shutdown-timeout <duration>', `how long running actions may finish on SIGTERM (default: ${D['shutdown-timeout']})`)
+    .option('--log-level <level>', `fatal, error, warn, info, debug or trace (default: ${D['log-level']})`)
     .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, /healthz, /readyz, /metrics. See docs/serve.md.')
     .action(async (o: Record<string, unknown>) => setExit(await serveCommand(o, io)));
 
