@@ -4,14 +4,10 @@
  * resolved path is what runs, so the file checked is the file used.
  */
 import { realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
+import { isInside } from '../util/paths.js';
 
 export type RepoFile = { ok: true; path: string } | { ok: false; reason: string };
-
-function inside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-}
 
 /**
  * `what` names the file in reasons: 'playbook', 'inventory', 'script'. An Ansible inventory
@@ -20,7 +16,7 @@ function inside(root: string, path: string): boolean {
 export function resolveRepoFile(repoDir: string, path: unknown, what: string, { directory = false } = {}): RepoFile {
   if (typeof path !== 'string' || path === '') return { ok: false, reason: `${what} path is missing` };
   if (isAbsolute(path)) return { ok: false, reason: `${what} ${path} is not a path inside the repository` };
-  if (!inside(resolve(repoDir), resolve(repoDir, path))) return { ok: false, reason: `${what} ${path} is outside the repository` };
+  if (!isInside(resolve(repoDir), resolve(repoDir, path))) return { ok: false, reason: `${what} ${path} is outside the repository` };
   let root: string;
   let real: string;
   try {
@@ -29,7 +25,7 @@ export function resolveRepoFile(repoDir: string, path: unknown, what: string, { 
   } catch {
     return { ok: false, reason: `${what} ${path} does not exist in the repository` };
   }
-  if (!inside(root, real)) return { ok: false, reason: `${what} ${path} resolves outside the repository (through a symlink)` };
+  if (!isInside(root, real)) return { ok: false, reason: `${what} ${path} resolves outside the repository (through a symlink)` };
   const stat = statSync(real);
   if (!stat.isFile() && !(directory && stat.isDirectory())) return { ok: false, reason: `${what} ${path} is not a file` };
   return { ok: true, path: real };

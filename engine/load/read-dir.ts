@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { RepoFile, RepositoryInput } from './repository.js';
+import { isInside } from '../util/paths.js';
 import { MAX_FILE_BYTES } from './yaml-source.js';
 
 export interface DirectoryRepository extends RepositoryInput {
@@ -80,7 +81,7 @@ export function readRepository(dir: string, listed?: (count: number) => void): D
       let found = known.get(path);
       if (found === undefined) {
         const absolute = join(root, path);
-        found = absolute.startsWith(root) && existsSync(absolute) && statSync(absolute).isFile();
+        found = isInside(root, absolute) && existsSync(absolute) && statSync(absolute).isFile();
         known.set(path, found);
       }
       return found;
