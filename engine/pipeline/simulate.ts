@@ -6,7 +6,7 @@ import type { Alert, SplitPayload } from '../alerts/payload.js';
 import { decide } from '../plan/decide.js';
 import type { Decision } from '../plan/decide.js';
 import type { GuardLedger } from '../plan/ledger.js';
-import { MemoryLedger } from '../plan/ledger.js';
+import { IndexedLedger } from '../plan/ledger.js';
 import { Evaluator } from '../policy/evaluate.js';
 import type { EnrichmentSource, Match } from '../policy/evaluate.js';
 import type { PolicySet } from '../policy/types.js';
@@ -41,7 +41,7 @@ export async function evaluateAll(evaluator: Evaluator, alerts: readonly Alert[]
 
 export async function simulate(set: PolicySet, payloads: readonly SplitPayload[], options: SimulationOptions): Promise<Simulation> {
   const evaluator = new Evaluator(set, options.enrichment ?? null);
-  const ledger = options.ledger ?? new MemoryLedger();
+  const ledger = options.ledger ?? new IndexedLedger();
   const alerts = payloads.flatMap((p) => p.alerts);
   const matches = await evaluateAll(evaluator, alerts);
   const decisions = alerts.flatMap((alert, i) => decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun ?? false, ledger }));

@@ -1,6 +1,9 @@
 /**
  * What guards need to remember: which alert+policy pairs were decided (dedup), and when and
- * where actions were started. The in-memory ledger serves the CLI; the engine persists one.
+ * where actions were started, indexed so that every check is a map lookup or a binary search,
+ * whatever the history. The CLI's simulations use one as the engine does; the engine rebuilds
+ * its own from the journal at start-up (the journal is what makes it durable) and drops
+ * entries older than any guard can look back.
  */
 export interface LedgerEntry {
   policy: string;
@@ -19,17 +22,33 @@ export interface GuardLedger {
   record(entry: LedgerEntry): void;
 }
 
-export class MemoryLedger implements GuardLedger {
-  private readonly keys = new Set<string>();
-  private readonly entries: LedgerEntry[] = [];
-  private readonly last = new Map<string, number>();
+/** Dedup keys are kept this long: Alertmanager re-sends a firing alert for as long as it fires. */
+export const SEEN_RETENTION_MS = 30 * 24 * 3600_000;
+/** Guard history is kept this long: longer than any cooldown, rate limit or blast-radius window. */
+export const LEDGER_RETENTION_MS = 7 * 24 * 3600_000;
 
-  seen(key: string): boolean {
-    return this.keys.has(key);
+export class IndexedLedger implements GuardLedger {
+  private readonly seenAt = new Map<string, number>();
+  private readonly last = new Map<string, number>();
+  private readonly perPolicy = new Map<string, number[]>();
+  private readonly disruptive: number[] = [];
+  private readonly entries: LedgerEntry[] = [];
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  static restore(state: { seen: Iterable<readonly [string, number]>; ledger: Iterable<LedgerEntry> }, clock?: () => number): IndexedLedger {
+    const ledger = new IndexedLedger(clock);
+    for (const [key, at] of state.seen) ledger.markSeen(key, at);
+    for (const entry of state.ledger) ledger.record(entry);
+    return ledger;
   }
 
-  markSeen(key: string): void {
-    this.keys.add(key);
+  seen(key: string): boolean {
+    return this.seenAt.has(key);
+  }
+
+  markSeen(key: string, at: number = this.clock()): void {
+    this.seenAt.set(key, at);
   }
 
   lastStart(policy: string, phase: string, target: string): number | undefined {
@@ -37,15 +56,59 @@ export class MemoryLedger implements GuardLedger {
   }
 
   countPolicy(policy: string, phase: string, since: number): number {
-    return this.entries.filter((e) => e.policy === policy && e.phase === phase && e.at >= since).length;
+    const times = this.perPolicy.get(`${policy}\0${phase}`);
+    return times ? times.length - lowerBound(times, since) : 0;
   }
 
   countDisruptive(since: number): number {
-    return this.entries.filter((e) => e.disruptive && e.at >= since).length;
+    return this.disruptive.length - lowerBound(this.disruptive, since);
   }
 
   record(entry: LedgerEntry): void {
     this.entries.push(entry);
-    this.last.set(`${entry.policy}\0${entry.phase}\0${entry.target}`, entry.at);
+    const key = `${entry.policy}\0${entry.phase}\0${entry.target}`;
+    this.last.set(key, Math.max(this.last.get(key) ?? -Infinity, entry.at));
+    const policyKey = `${entry.policy}\0${entry.phase}`;
+    let times = this.perPolicy.get(policyKey);
+    if (!times) this.perPolicy.set(policyKey, (times = []));
+    insertSorted(times, entry.at);
+    if (entry.disruptive) insertSorted(this.disruptive, entry.at);
   }
+
+  get size(): { seen: number; entries: number } {
+    return { seen: this.seenAt.size, entries: this.entries.length };
+  }
+
+  /** What a restart must remember: only what a guard can still look at. */
+  export(now: number): { seen: [string, number][]; ledger: LedgerEntry[] } {
+    return retained([...this.seenAt], this.entries, now);
+  }
+}
+
+/** The dedup keys and guard history a guard can still look at, at `now`. */
+export function retained(seen: readonly [string, number][], ledger: readonly LedgerEntry[], now: number): { seen: [string, number][]; ledger: LedgerEntry[] } {
+  return {
+    seen: seen.filter(([, at]) => at >= now - SEEN_RETENTION_MS),
+    ledger: ledger.filter((e) => e.at >= now - LEDGER_RETENTION_MS),
+  };
+}
+
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Times arrive nearly in order, so this is an append almost always. */
+function insertSorted(sorted: number[], value: number): void {
+  if (sorted.length === 0 || sorted[sorted.length - 1]! <= value) {
+    sorted.push(value);
+    return;
+  }
+  sorted.splice(lowerBound(sorted, value + Number.MIN_VALUE), 0, value);
 }

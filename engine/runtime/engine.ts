@@ -17,7 +17,7 @@ import type { AuditSink } from './auditor.js';
 import { Executor } from './executor.js';
 import { decidePayload } from './intake.js';
 import { evaluateAll } from '../pipeline/simulate.js';
-import { IndexedLedger } from './ledger.js';
+import { IndexedLedger } from '../plan/ledger.js';
 import type { Metrics } from './metrics.js';
 import { GitPolicySource } from './git-source.js';
 import { LocalPolicySource } from './policies.js';

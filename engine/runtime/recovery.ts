@@ -8,7 +8,7 @@ import type { JournalRecord, JournalSnapshot } from '../audit/journal.js';
 import { endProcessGroup } from '../exec/exec.js';
 import type { LedgerEntry } from '../plan/ledger.js';
 import { interrupted } from './executor.js';
-import { retained } from './ledger.js';
+import { retained } from '../plan/ledger.js';
 
 type EntryRecord = Extract<JournalRecord, { t: 'entry' }>;
 type StartedRecord = Extract<JournalRecord, { t: 'started' }>;

@@ -4,7 +4,7 @@ import type { InlineAlert } from '../../../engine/generated/schema-types.js';
 import { simulate } from '../../../engine/pipeline/simulate.js';
 import { decide } from '../../../engine/plan/decide.js';
 import type { Decision } from '../../../engine/plan/decide.js';
-import { MemoryLedger } from '../../../engine/plan/ledger.js';
+import { IndexedLedger } from '../../../engine/plan/ledger.js';
 import { Evaluator } from '../../../engine/policy/evaluate.js';
 import type { PolicySet } from '../../../engine/policy/types.js';
 import { fixturePayload, inlineAlert, START } from '../../helpers/alerts.js';
@@ -19,9 +19,9 @@ interface Step {
 }
 
 /** Evaluates and decides alerts in order, sharing one ledger, as the engine does. */
-async function plan(set: PolicySet, steps: readonly (Alert | Step)[], options: { ledger?: MemoryLedger; dryRun?: boolean } = {}): Promise<Decision[]> {
+async function plan(set: PolicySet, steps: readonly (Alert | Step)[], options: { ledger?: IndexedLedger; dryRun?: boolean } = {}): Promise<Decision[]> {
   const evaluator = new Evaluator(set);
-  const ledger = options.ledger ?? new MemoryLedger();
+  const ledger = options.ledger ?? new IndexedLedger();
   const decisions: Decision[] = [];
   for (const step of steps) {
     const { alert, at = NOW } = 'fingerprint' in step ? { alert: step } : step;
@@ -393,7 +393,7 @@ describe('decide: guards', () => {
         ['cordon-hot', 'cordon', 'run', null],
       ]);
       // With the budget spent, a notification still goes out.
-      const ledger = new MemoryLedger();
+      const ledger = new IndexedLedger();
       const second = await plan(set, [hot('n1'), hot('n2'), flapping('n3')], { ledger });
       expect(second.map((d) => [d.policy, d.action, d.verdict])).toEqual([
         ['cordon-hot', 'cordon', 'run'],
@@ -642,7 +642,7 @@ describe('decide: the same alert never runs the same action twice', () => {
   `));
 
   it('runs onResolved when the alert it fired for resolves, and refuses the re-sent firing one', async () => {
-    const ledger = new MemoryLedger();
+    const ledger = new IndexedLedger();
     const { decisions: fired } = await simulate(announce(), [fixturePayload('net-device-down-firing.json')], { now: NOW, ledger });
     const { decisions: resolved } = await simulate(announce(), [fixturePayload('net-device-down-one-resolved.json')], { now: NOW + 15 * MINUTE, ledger });
     expect(fired.map((d) => [d.alert.fingerprint, d.action, d.verdict, d.params?.text])).toEqual([
@@ -656,7 +656,7 @@ describe('decide: the same alert never runs the same action twice', () => {
   });
 
   it('sends the resolve notification a minute after the firing one (a notification does not hold its target)', async () => {
-    const ledger = new MemoryLedger();
+    const ledger = new IndexedLedger();
     await simulate(announce(), [fixturePayload('net-device-down-firing.json')], { now: NOW, ledger });
     const { decisions } = await simulate(announce(), [fixturePayload('net-device-down-one-resolved.json')], { now: NOW + MINUTE, ledger });
     expect(decisions.map((d) => [d.alert.fingerprint, d.action, d.verdict, d.reason])[0]).toEqual(['16524211944f55ab', 'up', 'run', null]);

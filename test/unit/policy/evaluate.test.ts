@@ -5,7 +5,7 @@ import { splitPayload } from '../../../engine/alerts/payload.js';
 import type { Alert, SplitPayload } from '../../../engine/alerts/payload.js';
 import { simulate } from '../../../engine/pipeline/simulate.js';
 import { decide } from '../../../engine/plan/decide.js';
-import { MemoryLedger } from '../../../engine/plan/ledger.js';
+import { IndexedLedger } from '../../../engine/plan/ledger.js';
 import { ruleOf } from '../../../engine/policy/compile.js';
 import { Evaluator } from '../../../engine/policy/evaluate.js';
 import { equalitiesOf } from '../../../engine/policy/set.js';
@@ -137,7 +137,7 @@ describe('Evaluator: concurrent evaluation', () => {
     const payloads: SplitPayload[] = ['storm-first-408.json', 'storm-repeat-500.json', 'service-down-nginx.json', 'net-device-down-one-resolved.json'].map(fixturePayload);
     const simulated = await simulate(set, payloads, { now: NOW, enrichment: unevenEnrichment });
     const evaluator = new Evaluator(set, unevenEnrichment);
-    const ledger = new MemoryLedger();
+    const ledger = new IndexedLedger();
     const byHand = [];
     for (const alert of payloads.flatMap((p) => p.alerts)) byHand.push(...decide(set, alert, await evaluator.evaluate(alert), { now: NOW, dryRun: false, ledger }));
     expect(simulated.decisions).toEqual(byHand);

@@ -3,7 +3,7 @@ import { entryMatches } from '../../../engine/audit/filter.js';
 import { evaluateAll } from '../../../engine/pipeline/simulate.js';
 import { Evaluator } from '../../../engine/policy/evaluate.js';
 import { decidePayload, REFUSALS_APART_MAX } from '../../../engine/runtime/intake.js';
-import { IndexedLedger } from '../../../engine/runtime/ledger.js';
+import { IndexedLedger } from '../../../engine/plan/ledger.js';
 import { entryMessage } from '../../../engine/runtime/messages.js';
 import { RecentActions } from '../../../engine/runtime/recent.js';
 import { validate } from '../../../engine/schema/validator.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../../engine/plan/ledger.js';
-import { MemoryLedger } from '../../../engine/plan/ledger.js';
-import { IndexedLedger, LEDGER_RETENTION_MS, SEEN_RETENTION_MS } from '../../../engine/runtime/ledger.js';
+import { MemoryLedger } from '../../helpers/memory-ledger.js';
+import { IndexedLedger, LEDGER_RETENTION_MS, SEEN_RETENTION_MS } from '../../../engine/plan/ledger.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const MINUTE = 60_000;

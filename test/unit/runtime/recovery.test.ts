@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../engine/audit/entry.js';
 import type { JournalRecord } from '../../../engine/audit/journal.js';
 import type { LedgerEntry } from '../../../engine/plan/ledger.js';
-import { LEDGER_RETENTION_MS, SEEN_RETENTION_MS } from '../../../engine/runtime/ledger.js';
+import { LEDGER_RETENTION_MS, SEEN_RETENTION_MS } from '../../../engine/plan/ledger.js';
 import { replay, snapshotOf, unfinished } from '../../../engine/runtime/recovery.js';
 import { validate } from '../../../engine/schema/validator.js';
 

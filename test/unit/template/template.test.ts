@@ -5,7 +5,7 @@ import type { TemplateProblem } from '../../../engine/template/template.js';
 import { liquid } from '../../../engine/template/liquid.js';
 import { Evaluator } from '../../../engine/policy/evaluate.js';
 import { decide } from '../../../engine/plan/decide.js';
-import { MemoryLedger } from '../../../engine/plan/ledger.js';
+import { IndexedLedger } from '../../../engine/plan/ledger.js';
 import { inlineAlert } from '../../helpers/alerts.js';
 import { loadInline, policySet, policyYaml } from '../../helpers/policies.js';
 
@@ -254,7 +254,7 @@ describe('templates: labels are data, not template source', () => {
     `));
     const alert = inlineAlert({ labels: { alertname: 'Echo', payload: "{{ 7*7 }} {% include 'x' %}" } });
     const matches = await new Evaluator(set).evaluate(alert);
-    const [decision] = decide(set, alert, matches, { now: Date.parse('2026-11-23T12:00:00Z'), dryRun: false, ledger: new MemoryLedger() });
+    const [decision] = decide(set, alert, matches, { now: Date.parse('2026-11-23T12:00:00Z'), dryRun: false, ledger: new IndexedLedger() });
     expect(decision).toMatchObject({ verdict: 'run', params: { webhook: { env: 'W' }, text: "got {{ 7*7 }} {% include 'x' %}" } });
   });
 });
