@@ -19,10 +19,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fmt, line, quantile } from './stats.mjs';
+import { fmt, line, machineBusy, msSince, now, quantile } from './stats.mjs';
 import { startServer, writeBenchRepository } from './webhook.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,9 +32,7 @@ const COLD_RUNS = 3;
 const SYNC_TOKEN = 'bench-sync-token-0123456789abcdef';
 const GOALS = { pushToActiveP99Ms: 500 };
 
-const now = () => process.hrtime.bigint();
-const msSince = (t0) => Number(now() - t0) / 1e6;
-const busy = () => (loadavg()[0] > cpus().length ? '  (machine busy: figures are pessimistic)' : '');
+const busy = () => (machineBusy() ? '  (machine busy: figures are pessimistic)' : '');
 
 function git(cwd, ...args) {
   return execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', '-c', 'gc.auto=0', ...args], { cwd, encoding: 'utf8' }).trim();

@@ -9,12 +9,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeRepository, STORM_MATCHES } from './generate.mjs';
 import { coldLint } from './cold-load.mjs';
-import { fmt, line, mb, median } from './stats.mjs';
+import { fmt, line, loadText, machineBusy, mb, median } from './stats.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SIZES = [1_000, 10_000];
@@ -33,8 +33,7 @@ const GOALS = {
 };
 
 const out = (text = '') => process.stdout.write(text + '\n');
-const busy = () => loadavg()[0] > cpus().length;
-const loadText = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const busy = machineBusy;
 
 function runPhase(dir, policies, mode) {
   const child = spawnSync(process.execPath, [join(ROOT, 'bench/eval-phase.mjs'), '--dir', dir, '--policies', String(policies), '--mode', mode, '--seconds', String(EVAL_SECONDS)], {

@@ -1,5 +1,6 @@
 /** Small statistics and formatting helpers for the benchmark output. */
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 
 /** The q-quantile (0..1) of an ascending-sorted array, nearest rank. */
 export function quantile(sorted, q) {
@@ -61,3 +62,10 @@ export function peakRssKb() {
   }
   return process.resourceUsage().maxRSS;
 }
+
+export const now = () => process.hrtime.bigint();
+export const msSince = (t0) => Number(now() - t0) / 1e6;
+/** The load averages, as `uptime` prints them. */
+export const loadText = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+/** Whether more runs than there are cores: wall-clock figures are then inflated. */
+export const machineBusy = () => loadavg()[0] > cpus().length;

@@ -37,10 +37,10 @@
 import { fork } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fmt, line, mb, quantile } from './stats.mjs';
+import { fmt, line, loadText, machineBusy, mb, msSince, now, quantile } from './stats.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER = join(ROOT, 'bench/webhook-server.mjs');
@@ -73,9 +73,6 @@ const GOALS = {
 
 class SetupError extends Error {}
 
-const now = () => process.hrtime.bigint();
-const msSince = (t0) => Number(now() - t0) / 1e6;
-const loadText = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------
@@ -442,7 +439,7 @@ function cpuText(r) {
 export async function webhookBench({ out = (text = '') => process.stdout.write(text + '\n'), phases = process.env.WEBHOOK_BENCH_PHASES?.split(',') ?? null } = {}) {
   const want = (phase) => phases === null || phases.includes(phase);
   const started = now();
-  const busy = () => (loadavg()[0] > cpus().length ? `  (load average ${loadText()}: the machine is busy, wall-clock figures are inflated; CPU figures are printed alongside)` : '');
+  const busy = () => (machineBusy() ? `  (load average ${loadText()}: the machine is busy, wall-clock figures are inflated; CPU figures are printed alongside)` : '');
   out(`homeostat webhook benchmark — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model?.trim() ?? 'unknown'})`);
   out(`load average at start: ${loadText()}`);
   out(`Load: keep-alive HTTP (node:http) from this process, ${CONCURRENCY} requests in flight unless said, ${PHASE_SECONDS} s a phase after a warm-up;`);

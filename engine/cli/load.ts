@@ -4,7 +4,7 @@ import { splitPayload } from '../alerts/payload.js';
 import type { SplitPayload } from '../alerts/payload.js';
 import { readRepository, RepositoryReadError } from '../load/read-dir.js';
 import type { DirectoryRepository } from '../load/read-dir.js';
-import { loadRevision, readTestPayloads, RevisionError } from '../load/git-revision.js';
+import { loadRevision, RevisionError, testPayloadReader } from '../load/git-revision.js';
 import { startLoader } from '../load/parallel.js';
 import type { Loader } from '../load/parallel.js';
 import type { LoadResult } from '../load/repository.js';
@@ -42,15 +42,10 @@ export async function loadDirectory(dir: string, cwd: string, rev?: string): Pro
 async function loadAtRevision(dir: string, cwd: string, rev: string): Promise<LoadedPolicies> {
   try {
     const { loader, repo, result } = await loadRevision(resolve(cwd, dir), rev);
-    const payloads = await readTestPayloads(loader, repo, result);
     return {
       result,
       rulesLabel: `${rev}:${[repo.base, repo.rulesPath].filter(Boolean).join('/') || '.'}`,
-      readFile(path) {
-        const text = payloads.get(path);
-        if (text === undefined) throw new Error(`${path}: not in ${rev}`);
-        return text;
-      },
+      readFile: await testPayloadReader(loader, repo, result),
     };
   } catch (error) {
     if (error instanceof RevisionError) throw new UserError(error.message.replace(resolve(cwd, dir), dir));

@@ -15,6 +15,7 @@ import { analyzeFile } from './analyze.js';
 import type { FileAnalysis, RepoFile } from './analyze.js';
 import { compilePolicy } from '../policy/compile.js';
 import type { CompiledPolicy } from '../policy/types.js';
+import { rootOf } from './locate.js';
 import { assemble } from './repository.js';
 import type { CompileFn, LoadResult, RepositoryInput } from './repository.js';
 import { MAX_FILE_BYTES } from './yaml-source.js';
@@ -126,12 +127,20 @@ export class RevisionLoader {
   }
 }
 
-/** The files the policy tests of a load name as their alerts, read at its revision. */
-export async function readTestPayloads(loader: RevisionLoader, repo: RevisionRepository, result: LoadResult): Promise<Map<string, string>> {
+/**
+ * A reader of the files the policy tests of a load name as their alerts, all read at its
+ * revision first (git is asked once): what runTests reads payloads with.
+ */
+export async function testPayloadReader(loader: RevisionLoader, repo: RevisionRepository, result: LoadResult): Promise<(path: string) => string> {
   const paths = result.tests.flatMap((test) =>
     (test.value.spec?.cases ?? []).flatMap((c) => (typeof c.alerts === 'string' ? [resolveTestPath(test.file, c.alerts)] : [])),
   );
-  return loader.read(repo, paths.filter((p): p is string => p !== null));
+  const texts = await loader.read(repo, paths.filter((p): p is string => p !== null));
+  return (path) => {
+    const text = texts.get(path);
+    if (text === undefined) throw new Error(`${path}: not in ${repo.commit.slice(0, 12)}`);
+    return text;
+  };
 }
 
 /**
@@ -148,24 +157,23 @@ export async function loadRevision(dir: string, rev: string): Promise<{ loader: 
 }
 
 /**
- * Where the policy repository stands in the tree, as a directory's is found on disk
- * (locateRepository): `dir` holding rules/ is the root; otherwise `dir` is the rules folder
- * and the root is its nearest ancestor with homeostat.yaml, else the top of the tree.
+ * Where the policy repository stands in the tree, by the rule a directory's is found on disk
+ * (locate.ts); the top of the tree is a repository's root, as a folder holding .git is.
  */
 function locate(tree: ReadonlyMap<string, Blob>, dir: string): { root: string; rulesPath: string } {
+  const join = (a: string, b: string) => [a, b].filter(Boolean).join('/');
   const under = (folder: string) => {
     const prefix = folder ? `${folder}/` : '';
     for (const path of tree.keys()) if (path.startsWith(prefix)) return true;
     return false;
   };
-  const join = (a: string, b: string) => [a, b].filter(Boolean).join('/');
-  if (under(join(dir, 'rules'))) return { root: dir, rulesPath: 'rules' };
   if (dir && !under(dir)) throw new RevisionError(`${dir}: no such folder in this revision; give the folder that holds rules/ (or the rules folder itself)`);
-  for (let up = dir; up; ) {
-    up = up.includes('/') ? up.slice(0, up.lastIndexOf('/')) : '';
-    if (tree.has(join(up, 'homeostat.yaml')) || !up) return { root: up, rulesPath: up ? dir.slice(up.length + 1) : dir };
-  }
-  return { root: '', rulesPath: '' };
+  const { root, holdsRules } = rootOf(dir, {
+    holdsRules: (d) => under(join(d, 'rules')),
+    marksRoot: (d) => d === '' || tree.has(join(d, 'homeostat.yaml')),
+    parent: (d) => (d === '' ? null : d.includes('/') ? d.slice(0, d.lastIndexOf('/')) : ''),
+  });
+  return { root, rulesPath: holdsRules ? 'rules' : root ? dir.slice(root.length + 1) : dir };
 }
 
 /** homeostat.yaml at the top, and the YAML files of the rules folder outside hidden folders. */

@@ -4,6 +4,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, s
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { RepoFile, RepositoryInput } from './repository.js';
 import { isInside } from '../util/paths.js';
+import { rootOf } from './locate.js';
 import { MAX_FILE_BYTES } from './yaml-source.js';
 
 export interface DirectoryRepository extends RepositoryInput {
@@ -15,17 +16,18 @@ export class RepositoryReadError extends Error {}
 
 /**
  * DIR is a repository root (it holds rules/) or a rules folder itself; the root of a rules
- * folder is the nearest ancestor with homeostat.yaml or .git, else its parent.
+ * folder is the nearest ancestor with homeostat.yaml or .git, else its parent (locate.ts).
  */
 export function locateRepository(dir: string): { root: string; rulesDir: string } {
   const absolute = resolve(dir);
   if (!existsSync(absolute)) throw new RepositoryReadError(`${dir}: no such directory; give the policy repository (holding rules/) or its rules/ folder`);
   if (!statSync(absolute).isDirectory()) throw new RepositoryReadError(`${dir}: is a file; give the policy repository (holding rules/) or its rules/ folder, and every file in it is checked`);
-  if (existsSync(join(absolute, 'rules')) && statSync(join(absolute, 'rules')).isDirectory()) return { root: absolute, rulesDir: join(absolute, 'rules') };
-  for (let up = dirname(absolute); ; up = dirname(up)) {
-    if (existsSync(join(up, 'homeostat.yaml')) || existsSync(join(up, '.git'))) return { root: up, rulesDir: absolute };
-    if (dirname(up) === up) return { root: dirname(absolute), rulesDir: absolute };
-  }
+  const { root, holdsRules } = rootOf(absolute, {
+    holdsRules: (d) => existsSync(join(d, 'rules')) && statSync(join(d, 'rules')).isDirectory(),
+    marksRoot: (d) => existsSync(join(d, 'homeostat.yaml')) || existsSync(join(d, '.git')),
+    parent: (d) => (dirname(d) === d ? null : dirname(d)),
+  });
+  return { root, rulesDir: holdsRules ? join(root, 'rules') : absolute };
 }
 
 function yamlFiles(dir: string): string[] {

@@ -4,7 +4,7 @@
  * here, so a revision is judged the same way wherever it came from.
  */
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { readTestPayloads } from '../load/git-revision.js';
+import { testPayloadReader } from '../load/git-revision.js';
 import type { RevisionLoader, RevisionRepository } from '../load/git-revision.js';
 import type { LoadResult } from '../load/repository.js';
 import { Evaluator } from '../policy/evaluate.js';
@@ -37,7 +37,36 @@ export function failedReport(at: string, revision: string | null, error: string,
   return { at, ok: false, revision, diagnostics: [], problems: 0, error, ...(code ? { code } : {}) };
 }
 
-/** What a source can say about itself in the engine's status, beside the active set. */
+/** One sync of a git source: what it fetched and what came of it. */
+export interface SyncReport {
+  at: string;
+  ok: boolean;
+  /** The branch head the sync saw, when it got that far. */
+  head: string | null;
+  /** What happened, in a few words: up to date, activated, refused, fetch failed, sync failed. */
+  result: string;
+  error: string | null;
+}
+
+/** What a source says of itself in the engine's status, beside the active set. */
+export type SourceStatus =
+  | { kind: 'directory'; dir: string }
+  | {
+      kind: 'git';
+      /** Credentials masked. */
+      remote: string;
+      branch: string | null;
+      path: string;
+      intervalMs: number;
+      verifySignatures: boolean;
+      activeCommit: string | null;
+      /** The active set came from disk at start-up, the remote not having answered since. */
+      servingCached: boolean;
+      lastSync: SyncReport | null;
+      lastFailure: SyncReport | null;
+    };
+
+/** A source of policy sets: a directory, a git remote. */
 export interface PolicySource {
   readonly active: ActiveSet | null;
   readonly lastLoad: LoadReport | null;
@@ -45,17 +74,22 @@ export interface PolicySource {
   start(): Promise<void>;
   /** Loads (or syncs) now; a request during a load runs right after it. */
   load(): Promise<LoadReport>;
-  describe(): Record<string, unknown>;
+  describe(): SourceStatus;
   close(): Promise<void>;
 }
 
-export const SHOWN_DIAGNOSTICS = 20;
+const SHOWN_DIAGNOSTICS = 20;
+
+/** A refusal for problems: the first ones, as lint prints them, and how many there are. */
+function refused(at: string, revision: string | null, problems: readonly Diagnostic[], error: string): LoadReport {
+  return { ...failedReport(at, revision, error), diagnostics: problems.slice(0, SHOWN_DIAGNOSTICS), problems: problems.length };
+}
 
 /** The set of a load when it may be activated, and the report saying why it may not. */
 export async function vet(result: LoadResult, revision: string | null, readPayload: ReadPayload, at: string): Promise<{ report: LoadReport; set: PolicySet | null }> {
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (!result.policySet || errors.length) {
-    return { set: null, report: { at, ok: false, revision, diagnostics: errors.slice(0, SHOWN_DIAGNOSTICS), problems: errors.length, error: `${errors.length} problem(s) in the policies` } };
+    return { set: null, report: refused(at, revision, errors, `${errors.length} problem(s) in the policies`) };
   }
   const failed = (await runTests(result.policySet, result.tests, readPayload)).filter((r) => !r.passed);
   if (failed.length) {
@@ -64,19 +98,14 @@ export async function vet(result: LoadResult, revision: string | null, readPaylo
       message: `test '${r.test}', case '${r.name}': ${failureLines(r).join('; ')}`,
       hint: 'fix the policy or the test; `homeostat test` runs them',
     }));
-    return { set: null, report: { at, ok: false, revision, diagnostics: diagnostics.slice(0, SHOWN_DIAGNOSTICS), problems: failed.length, error: `${failed.length} policy test case(s) failed` } };
+    return { set: null, report: refused(at, revision, diagnostics, `${failed.length} policy test case(s) failed`) };
   }
   return { set: result.policySet, report: { at, ok: true, revision: result.policySet.revision, diagnostics: [], problems: 0, error: null } };
 }
 
 /** vet() for a revision read from git: its test payloads are read at the same revision. */
 export async function vetRevision(loader: RevisionLoader, repo: RevisionRepository, result: LoadResult, at: string): Promise<{ report: LoadReport; set: PolicySet | null }> {
-  const payloads = await readTestPayloads(loader, repo, result);
-  return vet(result, repo.commit, (path) => {
-    const text = payloads.get(path);
-    if (text === undefined) throw new Error(`${path}: not in ${repo.commit.slice(0, 12)}`);
-    return text;
-  }, at);
+  return vet(result, repo.commit, await testPayloadReader(loader, repo, result), at);
 }
 
 export function activeSet(set: PolicySet, root: string, at: string): ActiveSet {

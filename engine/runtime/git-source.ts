@@ -22,7 +22,7 @@ import { fetchRef, gitErrorText, initBare, isAncestor, openGit, remoteDefaultBra
 import { RevisionError, RevisionLoader } from '../load/git-revision.js';
 import { Serial } from '../util/serial.js';
 import { activeSet, failedReport, vetRevision } from './activation.js';
-import type { ActiveSet, LoadReport, PolicySource } from './activation.js';
+import type { ActiveSet, LoadReport, PolicySource, SourceStatus, SyncReport } from './activation.js';
 import { PolicyTrees } from './policy-trees.js';
 
 export interface GitSourceOptions {
@@ -41,16 +41,6 @@ export interface GitSourceOptions {
   allowRewrite: boolean;
   /** The folders queued and running actions use: their trees are never removed. */
   inUse?: () => ReadonlySet<string>;
-}
-
-export interface SyncReport {
-  at: string;
-  ok: boolean;
-  /** The branch head the sync saw, when it got that far. */
-  head: string | null;
-  /** What happened, in a few words: up to date, activated, refused, fetch failed, sync failed. */
-  result: string;
-  error: string | null;
 }
 
 /** What git's %G? letters other than G (good, by a listed key) mean for the head. */
@@ -115,7 +105,7 @@ export class GitPolicySource implements PolicySource {
     return this.report;
   }
 
-  describe(): Record<string, unknown> {
+  describe(): SourceStatus {
     return {
       kind: 'git',
       remote: displayUrl(this.options.url),

@@ -16,7 +16,7 @@ import type { Loader } from '../load/parallel.js';
 import { locateRepository, readRepository } from '../load/read-dir.js';
 import { Serial } from '../util/serial.js';
 import { activeSet, failedReport, vet } from './activation.js';
-import type { ActiveSet, LoadReport, PolicySource } from './activation.js';
+import type { ActiveSet, LoadReport, PolicySource, SourceStatus } from './activation.js';
 
 const DEBOUNCE_MS = 250;
 
@@ -76,7 +76,7 @@ export class LocalPolicySource implements PolicySource {
     await this.watch();
   }
 
-  describe(): Record<string, unknown> {
+  describe(): SourceStatus {
     return { kind: 'directory', dir: this.dir };
   }
 

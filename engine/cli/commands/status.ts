@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT, UserError } from '../errors.js';
 import type { Io } from '../io.js';
+import type { LoadReport, SyncReport } from '../../runtime/activation.js';
+import type { Engine } from '../../runtime/engine.js';
 
 export interface StatusFlags {
   url: string;
@@ -17,33 +19,9 @@ export interface StatusFlags {
 
 const TIMEOUT_MS = 10_000;
 
-interface Report {
-  at: string;
-  ok: boolean;
-  revision?: string | null;
-  head?: string | null;
-  result?: string;
-  error: string | null;
-  diagnostics?: { file: string; line: number; col: number; code: string; message: string }[];
-  problems?: number;
-}
-
-interface EngineStatus {
-  ready: boolean;
-  notReady: string[];
-  startedAt: string;
-  dryRun: boolean;
-  policies: {
-    source: { kind: string; dir?: string; remote?: string; branch?: string | null; path?: string; verifySignatures?: boolean; servingCached?: boolean; lastSync?: Report | null; lastFailure?: Report | null };
-    revision: string | null;
-    count: number;
-    activatedAt: string | null;
-    paused: boolean;
-    lastLoad: Report | null;
-  };
-  queue: { waiting: number; running: number };
-  audit: { backlog: number; error: string | null; remote: string | null };
-}
+/** What GET /api/v1/status answers, as JSON. */
+type EngineStatus = ReturnType<Engine['status']>;
+type Report = LoadReport | SyncReport;
 
 export async function statusCommand(flags: StatusFlags, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const token = adminToken(flags, io, env);
@@ -84,11 +62,12 @@ function adminToken(flags: StatusFlags, io: Io, env: NodeJS.ProcessEnv): string 
 const short = (sha: string | null | undefined) => (sha && /^[0-9a-f]{40,64}$/.test(sha) ? sha.slice(0, 12) : (sha ?? 'none'));
 
 function reportText(r: Report): string {
-  const what = r.result ?? (r.ok ? 'ok' : 'failed');
-  const head = r.head ? ` (head ${short(r.head)})` : r.revision ? ` (${short(r.revision)})` : '';
-  const first = r.diagnostics?.[0];
+  const sync = 'result' in r;
+  const what = sync ? r.result : r.ok ? 'ok' : 'failed';
+  const commit = sync ? (r.head ? ` (head ${short(r.head)})` : '') : r.revision ? ` (${short(r.revision)})` : '';
+  const first = sync ? undefined : r.diagnostics[0];
   const diagnostic = first ? `; first ${first.file}:${first.line}:${first.col} ${first.code} ${first.message}` : '';
-  return `${r.at} ${what}${head}${r.error ? `: ${r.error}` : ''}${diagnostic}`;
+  return `${r.at} ${what}${commit}${r.error ? `: ${r.error}` : ''}${diagnostic}`;
 }
 
 export function statusText(s: EngineStatus): string {
@@ -96,8 +75,8 @@ export function statusText(s: EngineStatus): string {
   const src = p.source;
   const lines: [string, string][] = [
     ['engine', s.ready ? `ready, since ${s.startedAt}${s.dryRun ? ' (dry-run)' : ''}` : `NOT READY: ${s.notReady.join('; ')}`],
-    ['policies', src.kind === 'git' ? `git ${src.remote} branch ${src.branch ?? '(remote default)'} path ${src.path ?? '.'}${src.verifySignatures ? ', signatures verified' : ''}` : `directory ${src.dir}`],
-    ['revision', p.revision ? `${short(p.revision)}: ${p.count} policies, active since ${p.activatedAt}${src.servingCached ? ' (kept on disk; the remote has not answered since the start)' : ''}` : 'none active'],
+    ['policies', src.kind === 'git' ? `git ${src.remote} branch ${src.branch ?? '(remote default)'} path ${src.path}${src.verifySignatures ? ', signatures verified' : ''}` : `directory ${src.dir}`],
+    ['revision', p.revision ? `${short(p.revision)}: ${p.count} policies, active since ${p.activatedAt}${src.kind === 'git' && src.servingCached ? ' (kept on disk; the remote has not answered since the start)' : ''}` : 'none active'],
     ['paused', p.paused ? 'yes: homeostat.yaml sets paused: true, no action runs' : 'no'],
   ];
   if (src.kind === 'git') {
