@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need, then runs them.
-# As root it installs the Debian packages of the real components the tests use; otherwise
-# it says which are missing, and the tests that need them fail naming the package.
+# As root (or with sudo that asks no password, as on a CI runner) it installs the Debian
+# packages of the real components the tests use; otherwise it says which are missing, and the
+# tests that need them fail naming the package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(ansible-core git prometheus-alertmanager)
+DEBIAN_PACKAGES=(ansible-core git prometheus-alertmanager util-linux)
 missing=()
 command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible-core)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+command -v flock >/dev/null 2>&1 || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  # As root, or through sudo where it asks no password (a CI runner), install them.
+  as_root=()
+  [ "$(id -u)" = 0 ] || as_root=(sudo -n)
+  if command -v apt-get >/dev/null 2>&1 && { [ ${#as_root[@]} -eq 0 ] || sudo -n true 2>/dev/null; }; then
     echo "test.sh: installing Debian packages: ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    "${as_root[@]}" apt-get update -qq
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "test.sh: missing Debian packages ${missing[*]} (of ${DEBIAN_PACKAGES[*]}); install them as root: apt-get install ${missing[*]}" >&2
   fi
@@ -30,6 +35,9 @@ status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$report" || status=$?
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const files = r.testResults.map((f) => ({ name: require("path").relative(process.cwd(), f.name), s: (f.endTime - f.startTime) / 1000 }));
+  console.log("slowest test files:");
+  for (const f of files.sort((a, b) => b.s - a.s).slice(0, 10)) console.log(`  ${f.s.toFixed(1).padStart(6)} s  ${f.name}`);
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
   if (r.numTotalTests === 0) process.exit(1);
 ' "$report" || status=1

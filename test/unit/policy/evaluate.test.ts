@@ -339,16 +339,15 @@ describe('Evaluator: regexes run in linear time', () => {
       when: { all: [{ fact: labels, path: name, operator: regex, value: '(a|aa)+' }] }`, action),
   ]);
 
-  it('decides a hostile label against (a+)+ in well under 100 ms', async () => {
+  // A backtracking engine would take 2^48 steps here: the test timeout bounds that hang, and
+  // the benchmark measures the time a hostile label takes.
+  it('decides a hostile label against (a+)+', async () => {
     const evaluator = new Evaluator(set);
     const hostile = inlinePayload([{ labels: { alertname: 'Backtrack', name: `${'a'.repeat(48)}!` } }]);
-    const started = performance.now();
     const { decisions } = await simulate(set, [hostile], { now: NOW });
     const matched = names(await evaluator.evaluate(hostile.alerts[0]!));
-    const elapsed = performance.now() - started;
     expect(matched).toEqual(['nested-quantifier-not']);
     expect(decisions.map((d) => d.policy)).toEqual(['nested-quantifier-not']);
-    expect(elapsed).toBeLessThan(100);
   });
 
   it('still matches what the pattern means, anchored', async () => {

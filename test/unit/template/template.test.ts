@@ -212,12 +212,10 @@ describe('templates: what they may not do', () => {
     }
   });
 
-  it('fails cleanly, and quickly, on a template that would render forever', () => {
-    const started = performance.now();
+  it('fails cleanly on a template that would render forever (the test timeout bounds a hang)', () => {
     const failure = renderError('{% for i in (1..1000) %}{% for j in (1..1000) %}{% for k in (1..1000) %}{% endfor %}{% endfor %}{% endfor %}');
     // A billion iterations: whichever of the engine's limits (time, memory) trips first.
     expect(failure).toEqual({ message: expect.stringMatching(/^template failed: (template render|memory alloc) limit exceeded$/), missing: null });
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('renders a short template even when the process is paused mid-render (GC, CPU starvation)', () => {
