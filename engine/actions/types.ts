@@ -23,8 +23,8 @@ export interface ActionType {
    * whose parameters reach no process and name no object (notifications) have none.
    */
   refuse?(rendered: Record<string, unknown>, raw: Record<string, unknown>, target: string): string | null;
-  /** One line saying what a dry run would do. */
-  describe(rendered: Record<string, unknown>, target: string): string;
+  /** One line saying what the action does: in a dry run (`dryRun`), what it would do. */
+  describe(rendered: Record<string, unknown>, target: string, dryRun: boolean): string;
   /** A parameter set that lints, for docs and the registry test. */
   example: Record<string, unknown>;
   /** Carry the action out (through engine/exec). Types without it are not executed by this version. */

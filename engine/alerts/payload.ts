@@ -1,6 +1,11 @@
 /**
  * A webhook payload validated and split into all of its alerts, firing and resolved alike
  * (never only alerts[0]); `truncatedAlerts` is carried so callers can report it.
+ *
+ * An alert is known by its fingerprint and startsAt (dedup, the audit), so both are ours to
+ * trust: the fingerprint is computed from the labels, whatever the caller sent (a wrong one
+ * would let one alert pass for another), and an alert without a startsAt that is a date is
+ * refused, naming it.
  */
 import type { AlertmanagerWebhook, InlineAlert } from '../generated/schema-types.js';
 import type { Problem } from '../diagnostics/diagnostic.js';
@@ -37,11 +42,21 @@ export interface SplitPayload {
   alerts: Alert[];
 }
 
-export type PayloadResult = { ok: true; payload: SplitPayload } | { ok: false; problems: Problem[] };
+/** An alert whose sent fingerprint is not the one of its labels; the computed one is used. */
+export interface FingerprintMismatch {
+  /** The alert's index in the payload's alerts. */
+  index: number;
+  sent: string;
+  computed: string;
+}
+
+export type PayloadResult =
+  | { ok: true; payload: SplitPayload; fingerprintMismatches: FingerprintMismatch[] }
+  | { ok: false; problems: Problem[] };
 
 export function splitPayload(body: unknown): PayloadResult {
   const problems = validate('AlertmanagerWebhook', body);
-  if (problems.length) return { ok: false, problems };
+  if (problems.length) return { ok: false, problems: problems.map((p) => namingTheAlert(p, body)) };
   const payload = body as AlertmanagerWebhook;
   const group: GroupInfo = Object.freeze({
     receiver: payload.receiver ?? '',
@@ -53,21 +68,41 @@ export function splitPayload(body: unknown): PayloadResult {
     externalURL: payload.externalURL ?? '',
     truncatedAlerts: payload.truncatedAlerts ?? 0,
   });
-  const alerts = payload.alerts.map((a) => {
+  const fingerprintMismatches: FingerprintMismatch[] = [];
+  const alerts = payload.alerts.map((a, index) => {
     const labels = toLabelMap(a.labels);
+    const computed = fingerprint(labels);
+    if (a.fingerprint !== undefined && a.fingerprint !== computed) fingerprintMismatches.push({ index, sent: a.fingerprint, computed });
     return Object.freeze({
       status: a.status,
       labels,
       annotations: toLabelMap(a.annotations),
-      startsAt: a.startsAt ?? '',
+      startsAt: a.startsAt,
       endsAt: a.endsAt ?? '',
       generatorURL: a.generatorURL ?? '',
-      fingerprint: a.fingerprint ?? fingerprint(labels),
+      fingerprint: computed,
       alertname: Object.hasOwn(labels, 'alertname') ? labels.alertname! : '',
       group,
     });
   });
-  return { ok: true, payload: { group, alerts } };
+  return { ok: true, payload: { group, alerts }, fingerprintMismatches };
+}
+
+const IN_AN_ALERT = /^\/alerts\/(\d+)(\/|$)/;
+
+/**
+ * A problem inside one alert names it, by index and alertname, as the one line a 400 or a CLI
+ * error has room for: `alerts[3] (alertname ServiceDown): missing required field 'startsAt'`.
+ */
+function namingTheAlert(problem: Problem, body: unknown): Problem {
+  const index = IN_AN_ALERT.exec(problem.pointer)?.[1];
+  if (index === undefined) return problem;
+  const alert = (body as { alerts: unknown[] }).alerts[Number(index)] as { labels?: unknown } | null;
+  const labels = alert && typeof alert.labels === 'object' && alert.labels !== null ? (alert.labels as Record<string, unknown>) : {};
+  const name = Object.hasOwn(labels, 'alertname') && typeof labels.alertname === 'string' ? JSON.stringify(labels.alertname) : 'none';
+  // The schema's words name the field by the pointer's last segment, here the index: "in 3".
+  const message = problem.pointer === `/alerts/${index}` ? problem.message.replace(new RegExp(` in ${index}$`), '') : problem.message;
+  return { ...problem, message: `alerts[${index}] (alertname ${name}): ${message}` };
 }
 
 /** Inline test alerts become a payload as Alertmanager would send it. */

@@ -4,14 +4,24 @@
  * it. Appends that arrive while a write is in flight share the next write and fsync (group
  * fsync), so a storm costs a few fsyncs, not one per alert. At start-up the journal is read
  * back whole; a torn last line (a crash mid-write) is dropped, since it was never acknowledged.
+ *
+ * A write or fsync that fails (a full disk) loses nothing: its lines stay pending, in order,
+ * their callers keep waiting, and the journal reports itself `broken` (the engine then takes
+ * no alert and starts no action) while it retries with a back-off. Each retry first cuts the
+ * segment back to the last byte known written and fsynced (a failed write may have left part
+ * of a line, and after a failed fsync the kernel may have dropped the pages it held), then
+ * writes the lines again. The first retry that succeeds clears `broken` and resolves them.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { closeSync, existsSync, fdatasync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, write, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, fdatasync, fstatSync, ftruncate, ftruncateSync, mkdirSync, openSync, rmSync, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { AuditEntry } from './entry.js';
+import type { AuditLogger } from './repo.js';
 import type { LedgerEntry } from '../plan/ledger.js';
+import { fsyncDir, JournalError, listSegments, readSegment, readSegmentsSliced, repairTail, segmentName, segmentNumber, writeFileDurably } from './journal-segments.js';
+
+export { JournalError, readJournal } from './journal-segments.js';
 
 export type JournalRecord =
   /** An entry's full content at this point. */
@@ -36,18 +46,36 @@ export interface JournalSnapshot {
 type Unsequenced<R> = R extends JournalRecord ? Omit<R, 'seq'> : never;
 export type NewRecord = Unsequenced<JournalRecord>;
 
-const SEGMENT = /^journal-(\d{12})\.jsonl$/;
+/** Between two attempts at a write that failed: from the first, doubling, up to the last. */
+const RETRY_MS = { first: 100, max: 2_000 };
+/**
+ * How long close() waits for what is pending to be written (a full disk may get space back
+ * meanwhile), and then again for a write still in flight (a hung disk).
+ */
+const CLOSE_WAIT_MS = 5_000;
 
-export class JournalError extends Error {}
+interface Waiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
 
 export class Journal {
   private fd: number;
   private seq: number;
   private pending: string[] = [];
-  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private waiters: Waiter[] = [];
   private writing: Promise<void> | null = null;
-  private failure: Error | null = null;
-  private segmentBytes = 0;
+  /** Why the last write failed; null once a write succeeds again. */
+  private failure: JournalError | null = null;
+  private failedAt = 0;
+  /** Called at the next change between writable and broken. */
+  private onChange: (() => void)[] = [];
+  /** Set by close(): from then on nothing is written. */
+  private closed: JournalError | null = null;
+  /** Ends the back-off pause between two attempts early (close()). */
+  private wake: (() => void) | null = null;
+  /** Bytes of the current segment known written and fsynced: a failed write is cut back to this. */
+  private segmentBytes: number;
   private compacting: Promise<unknown> = Promise.resolve();
   private rotation: { resolve: (r: { seq: number; old: string[] }) => void; reject: (e: Error) => void } | null = null;
 
@@ -55,13 +83,15 @@ export class Journal {
     readonly dir: string,
     segment: string,
     lastSeq: number,
+    private readonly log: AuditLogger | null,
   ) {
     this.fd = openSync(join(dir, segment), 'a');
+    this.segmentBytes = fstatSync(this.fd).size;
     this.seq = lastSeq;
   }
 
   /** Opens the journal in `dir`, returning it with every record it holds, oldest first. */
-  static open(dir: string): { journal: Journal; records: JournalRecord[] } {
+  static open(dir: string, log: AuditLogger | null = null): { journal: Journal; records: JournalRecord[] } {
     mkdirSync(dir, { recursive: true });
     const segments = listSegments(dir);
     const records: JournalRecord[] = [];
@@ -73,12 +103,12 @@ export class Journal {
     }
     // Records written during a compaction follow its snapshot with lower numbers: take the max.
     // A segment's name is a number no record gets (see rotateNow): numbering goes on above it.
-    const named = segments.length ? Number(SEGMENT.exec(segments.at(-1)!)![1]) : 0;
+    const named = segments.length ? segmentNumber(segments.at(-1)!) : 0;
     const lastSeq = records.reduce((max, r) => Math.max(max, r.seq), named);
     // Segment names are the first seq they hold; a fresh journal starts at 0 so that the
     // first snapshot (seq >= 1) never takes the name of the segment it replaces.
     const segment = segments.at(-1) ?? segmentName(0);
-    const journal = new Journal(dir, segment, lastSeq);
+    const journal = new Journal(dir, segment, lastSeq, log);
     return { journal, records };
   }
 
@@ -86,6 +116,7 @@ export class Journal {
     return this.seq;
   }
 
+  /** Why records cannot be written now (they wait, and are retried), or null. */
   get broken(): Error | null {
     return this.failure;
   }
@@ -94,9 +125,12 @@ export class Journal {
     return this.segmentBytes;
   }
 
-  /** Gives each record its sequence number now; resolves once they are on disk. */
+  /**
+   * Gives each record its sequence number now; `durable` resolves once they are on disk. While
+   * the disk refuses them it waits; it rejects only if the journal is closed first.
+   */
   append(records: readonly NewRecord[]): { seqs: number[]; durable: Promise<void> } {
-    if (this.failure) return { seqs: [], durable: Promise.reject(this.failure) };
+    if (this.closed) return { seqs: [], durable: Promise.reject(this.closed) };
     const seqs: number[] = [];
     for (const record of records) {
       const seq = ++this.seq;
@@ -107,46 +141,110 @@ export class Journal {
     return { seqs, durable: this.sync() };
   }
 
-  /** Resolves once everything appended so far is on disk. */
+  /** Resolves once everything appended so far is on disk (rejects only if closed first). */
   sync(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(this.closed);
     if (this.pending.length === 0 && !this.writing) return Promise.resolve();
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.writing ??= this.drain();
     return done;
   }
 
+  /** Resolves once the journal is not broken (at once if it is not), or closed. */
+  whenWritable(): Promise<void> {
+    return this.until(() => this.failure === null);
+  }
+
+  /** Resolves once a write has failed and is not yet retried with success (at once if so). */
+  whenBroken(): Promise<void> {
+    return this.until(() => this.failure !== null);
+  }
+
+  private async until(condition: () => boolean): Promise<void> {
+    while (!condition() && !this.closed) await new Promise<void>((resolve) => this.onChange.push(resolve));
+  }
+
   private async drain(): Promise<void> {
     // Let appends of the same tick (the other alerts of a payload, concurrent webhooks) join.
     await nextTurn();
-    while (this.pending.length || this.waiters.length) {
+    let retryMs = RETRY_MS.first;
+    while (!this.closed && (this.pending.length || this.waiters.length)) {
       this.rotateNow(); // a compaction waits for this moment: no write in flight
       const lines = this.pending;
       const waiters = this.waiters;
       this.pending = [];
       this.waiters = [];
-      try {
-        // Waiters with no lines of their own asked after an earlier write that is now done.
-        if (lines.length === 0) {
-          for (const w of waiters) w.resolve();
-          continue;
-        }
-        // On libuv's thread pool: the event loop takes the next webhook while this one syncs.
-        const bytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-        await writeFullyAsync(this.fd, bytes);
-        await fdatasyncAsync(this.fd);
-        this.segmentBytes += bytes.length;
+      // Waiters with no lines of their own asked after an earlier write that is now done.
+      if (lines.length === 0) {
         for (const w of waiters) w.resolve();
-      } catch (error) {
-        this.failure = new JournalError(`journal write failed in ${this.dir}: ${(error as Error).message}`);
-        for (const w of [...waiters, ...this.waiters]) w.reject(this.failure);
-        this.waiters = [];
-        this.pending = [];
+        continue;
       }
+      try {
+        await this.writeLines(lines);
+      } catch (error) {
+        // Nothing is dropped: the lines go back ahead of what came meanwhile, in seq order.
+        this.pending = lines.concat(this.pending);
+        this.waiters = waiters.concat(this.waiters);
+        await this.failed(error as Error, retryMs);
+        retryMs = Math.min(retryMs * 2, RETRY_MS.max);
+        continue;
+      }
+      retryMs = RETRY_MS.first;
+      this.healed();
+      for (const w of waiters) w.resolve();
       await nextTurn();
     }
-    this.rotateNow();
+    if (this.closed) this.abandon(this.closed);
+    else this.rotateNow();
     this.writing = null;
+  }
+
+  /** One attempt: the lines written whole after the last good byte, then fsynced. */
+  private async writeLines(lines: readonly string[]): Promise<void> {
+    const bytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+    if (this.failure) await ftruncateAsync(this.fd, this.segmentBytes);
+    // On libuv's thread pool: the event loop takes the next webhook while this one syncs.
+    await writeFullyAsync(this.fd, bytes);
+    await fdatasyncAsync(this.fd);
+    this.segmentBytes += bytes.length;
+  }
+
+  private async failed(error: Error, retryMs: number): Promise<void> {
+    const first = this.failure === null;
+    this.failure = new JournalError(`journal write failed in ${this.dir}: ${error.message}`);
+    // Cut what the attempt left at once, so that a crash now cannot replay records nobody was
+    // told are durable (the next attempt cuts again in case this fails too).
+    await ftruncateAsync(this.fd, this.segmentBytes).catch(() => undefined);
+    if (first) {
+      this.failedAt = Date.now();
+      this.log?.error({ err: error, dir: this.dir, pending: this.pending.length }, 'journal write failed; retrying, no alert is taken and no action starts meanwhile');
+      this.changed();
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), retryMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+
+  private healed(): void {
+    if (!this.failure) return;
+    this.failure = null;
+    this.log?.info({ dir: this.dir, failedForMs: Date.now() - this.failedAt }, 'journal writes resumed');
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const call of this.onChange.splice(0)) call();
+  }
+
+  /** Fails every waiter and drops what is pending: only at close, none of it was acknowledged. */
+  private abandon(error: JournalError): void {
+    this.pending = [];
+    for (const w of this.waiters.splice(0)) w.reject(error);
   }
 
   /**
@@ -156,7 +254,8 @@ export class Journal {
    * The older segments are then read a slice at a time (the webhook is answered meanwhile),
    * `summarize` gets their records, and the snapshot is fsynced under a temporary name and
    * renamed in (it sorts between them and the new segment) before anything is removed. A
-   * crash at any point leaves a journal that replays to the same state.
+   * crash or a failed write (a full disk) at any point leaves a journal that replays to the
+   * same state; while the journal is broken, a compaction is refused at once.
    */
   compact(summarize: (records: JournalRecord[]) => JournalSnapshot): Promise<void> {
     // One at a time: a second rotation must not start while the first one's segments are read.
@@ -168,17 +267,8 @@ export class Journal {
   private async compactOnce(summarize: (records: JournalRecord[]) => JournalSnapshot): Promise<void> {
     const { seq, old } = await this.rotate();
     const records = await readSegmentsSliced(this.dir, old);
-    const name = segmentName(seq);
     const text = `${JSON.stringify({ t: 'snapshot', seq, state: summarize(records) })}\n`;
-    const tmp = join(this.dir, `${name}.tmp`);
-    const fd = openSync(tmp, 'w');
-    try {
-      writeFully(fd, Buffer.from(text));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, join(this.dir, name));
+    writeFileDurably(join(this.dir, segmentName(seq)), text);
     fsyncDir(this.dir);
     for (const f of old) rmSync(join(this.dir, f), { force: true });
   }
@@ -187,7 +277,7 @@ export class Journal {
   private rotate(): Promise<{ seq: number; old: string[] }> {
     return new Promise((resolve, reject) => {
       this.rotation = { resolve, reject };
-      if (!this.writing) this.rotateNow();
+      if (!this.writing || this.failure) this.rotateNow();
     });
   }
 
@@ -195,134 +285,75 @@ export class Journal {
     const rotation = this.rotation;
     this.rotation = null;
     if (!rotation) return;
+    // The current segment may end in part of a line a failed write left: it must not become
+    // an older segment, where a torn line reads as corruption.
+    const refused = this.closed ?? this.failure;
+    if (refused) {
+      rotation.reject(new JournalError(`no compaction now: ${refused.message}`));
+      return;
+    }
+    let fd: number | null = null;
+    // The snapshot takes seq; the new segment is named seq + 1, a number no record gets, so
+    // that the next snapshot's name can never be that of a segment it replaces.
+    const seq = this.seq + 1;
+    const next = join(this.dir, segmentName(seq + 1));
     try {
       const old = listSegments(this.dir);
-      // The snapshot takes seq; the new segment is named seq + 1, a number no record gets, so
-      // that the next snapshot's name can never be that of a segment it replaces.
-      const seq = ++this.seq;
-      this.seq++;
-      const fd = openSync(join(this.dir, segmentName(seq + 1)), 'a');
+      fd = openSync(next, 'a');
       fsyncDir(this.dir);
+      this.seq += 2;
       closeSync(this.fd);
       this.fd = fd;
       this.segmentBytes = 0;
       rotation.resolve({ seq, old });
     } catch (error) {
+      // Writes go on in the current segment; a new one that is not known to be there goes.
+      if (fd !== null) {
+        closeSync(fd);
+        rmSync(next, { force: true });
+      }
       rotation.reject(error as Error);
     }
   }
 
-  async close(): Promise<void> {
-    await this.sync().catch(() => undefined);
+  /**
+   * Writes what is pending, then closes. A shutdown while the disk refuses writes does not
+   * wait for good: past a bounded wait, what is still pending is dropped and its waiters are
+   * rejected. Nothing acknowledged is lost that way: a record is only pending as long as
+   * nobody has been told it is durable (the webhook answers after its records are written,
+   * an action starts after its intent is).
+   */
+  async close(waitMs = CLOSE_WAIT_MS): Promise<void> {
+    if (this.closed) return;
+    await within(this.sync().catch(() => undefined), waitMs);
+    this.closed = new JournalError(`the journal in ${this.dir} was closed before these records could be written${this.failure ? ` (${this.failure.message})` : ''}`);
+    this.wake?.();
+    if (this.writing) await within(this.writing, waitMs);
+    this.abandon(this.closed);
+    this.rotation?.reject(this.closed);
+    this.rotation = null;
+    this.changed();
+    if (this.failure && !this.writing) {
+      try {
+        ftruncateSync(this.fd, this.segmentBytes); // no part of what was dropped stays on disk
+      } catch {
+        // Start-up cuts a torn last line anyway.
+      }
+    }
     closeSync(this.fd);
   }
 }
 
-/** Every record of a journal, read only (nothing repaired): for `homeostat audit verify`. */
-export function readJournal(dir: string): JournalRecord[] {
-  return existsSync(dir) ? readSegments(dir, listSegments(dir)) : [];
-}
-
-/** Segment file names, oldest first (a name is the first seq it holds, zero-padded). */
-function listSegments(dir: string): string[] {
-  return readdirSync(dir).filter((f) => SEGMENT.test(f)).sort();
-}
-
-function readSegments(dir: string, segments: readonly string[]): JournalRecord[] {
-  return segments.flatMap((f, i) => readSegment(join(dir, f), i === segments.length - 1).records);
-}
-
-function segmentName(firstSeq: number): string {
-  return `journal-${String(firstSeq).padStart(12, '0')}.jsonl`;
-}
-
-/** Lines parsed per slice when a compaction reads the older segments. */
-const SLICE_LINES = 1000;
-const REFUSALS_LINE = /^\{"seq":(\d+),"t":"entry","entry":\{"apiVersion":"[^"]*","kind":"refusals"/;
-
-/**
- * The records of complete segments (not the one being written), parsed a slice at a time.
- * A 'refusals' entry is closed when it is written, so once it is committed nothing of it goes
- * into a snapshot: its line is only parsed if no 'committed' record covers it. Under a storm
- * such lines are most of the journal's bytes (each holds the labels of hundreds of alerts).
- */
-async function readSegmentsSliced(dir: string, segments: readonly string[]): Promise<JournalRecord[]> {
-  // In file order, as Journal.open reads them (after a rotation, seqs are not in file order).
-  const read: (JournalRecord | { seq: number; line: string; where: string })[] = [];
-  let committedUpTo = 0;
-  let count = 0;
-  for (const segment of segments) {
-    const path = join(dir, segment);
-    const lines = (await readFile(path, 'utf8')).split('\n');
-    for (const [i, line] of lines.entries()) {
-      if (++count % SLICE_LINES === 0) await nextTurn();
-      if (line === '') continue;
-      const refusal = REFUSALS_LINE.exec(line.slice(0, 120));
-      if (refusal) {
-        read.push({ seq: Number(refusal[1]), line, where: `${path}:${i + 1}` });
-        continue;
-      }
-      const record = parseLine(line, `${path}:${i + 1}`);
-      if (record.t === 'committed') committedUpTo = Math.max(committedUpTo, record.upTo);
-      read.push(record);
-    }
-  }
-  return read.flatMap((r) => ('line' in r ? (r.seq > committedUpTo ? [parseLine(r.line, r.where)] : []) : [r]));
-}
-
-function parseLine(line: string, where: string): JournalRecord {
-  try {
-    return JSON.parse(line) as JournalRecord;
-  } catch {
-    throw new JournalError(`${where}: the journal is corrupt (not JSON); move the file aside to start without it, losing what it holds`);
-  }
-}
-
-/** The records of a segment, and how many leading bytes of it hold whole, valid lines. */
-function readSegment(path: string, last: boolean): { records: JournalRecord[]; validBytes: number } {
-  const text = readFileSync(path, 'utf8');
-  const lines = text.split('\n');
-  const records: JournalRecord[] = [];
-  let validBytes = 0;
-  for (const [i, line] of lines.entries()) {
-    const terminated = i < lines.length - 1;
-    if (line !== '') {
-      try {
-        records.push(JSON.parse(line) as JournalRecord);
-      } catch {
-        // Only the very end of the newest segment can be torn (a crash mid-write, never
-        // acknowledged); anywhere else is corruption.
-        const tail = lines.slice(i + 1).every((l) => l === '');
-        if (last && tail) break;
-        throw new JournalError(`${path}:${i + 1}: the journal is corrupt (not JSON); move the file aside to start without it, losing what it holds`);
-      }
-    }
-    validBytes += Buffer.byteLength(line) + (terminated ? 1 : 0);
-  }
-  return { records, validBytes };
-}
-
-/**
- * Makes the newest segment end on a whole line, so the next append starts a line of its own:
- * a torn line is cut; a whole record that only lacks its newline gets one.
- */
-function repairTail(path: string, validBytes: number): void {
-  const size = statSync(path).size;
-  if (validBytes < size) truncateSync(path, validBytes);
-  if (validBytes === 0) return;
-  const fd = openSync(path, 'r+');
-  try {
-    const lastByte = Buffer.alloc(1);
-    readSync(fd, lastByte, 0, 1, validBytes - 1);
-    if (lastByte[0] !== 0x0a) writeFully(fd, Buffer.from('\n'), validBytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+/** Waits for `promise`, at most `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 const writeAsync = promisify(write);
 const fdatasyncAsync = promisify(fdatasync);
+const ftruncateAsync = promisify(ftruncate);
 
 async function writeFullyAsync(fd: number, data: Buffer): Promise<void> {
   let offset = 0;
@@ -330,24 +361,5 @@ async function writeFullyAsync(fd: number, data: Buffer): Promise<void> {
     const { bytesWritten } = await writeAsync(fd, data, offset, data.length - offset, null);
     if (bytesWritten <= 0) throw new Error(`short write: ${offset} of ${data.length} bytes`);
     offset += bytesWritten;
-  }
-}
-
-/** writeSync may write less than asked (a full disk): keep going, or fail loudly. */
-function writeFully(fd: number, data: Buffer, position?: number): void {
-  let offset = 0;
-  while (offset < data.length) {
-    const written = writeSync(fd, data, offset, data.length - offset, position === undefined ? null : position + offset);
-    if (written <= 0) throw new Error(`short write: ${offset} of ${data.length} bytes`);
-    offset += written;
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -113,7 +113,7 @@ export class AuditRepo {
     private readonly git: Git,
     private readonly options: AuditRepoOptions,
   ) {
-    this.importer = new FastImporter(git);
+    this.importer = new FastImporter(git, [`refs/heads/${options.branch}`]);
     this.lookup = new ObjectLookup(git);
     this.maker = new TreeMaker(git);
     this.days = new DayTrees(git, this.lookup, this.maker);

@@ -9,6 +9,7 @@ import { startLoader } from '../load/parallel.js';
 import type { Loader } from '../load/parallel.js';
 import type { LoadResult } from '../load/repository.js';
 import type { PolicySet } from '../policy/types.js';
+import { count } from '../util/count.js';
 import { UserError } from './errors.js';
 
 export interface LoadedPolicies {
@@ -58,7 +59,7 @@ export function requirePolicySet(dir: string, result: LoadResult): PolicySet {
   if (result.policySet) return result.policySet;
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   const first = errors[0]!;
-  throw new UserError(`${errors.length} problem(s) in the policies, first ${first.file}:${first.line}:${first.col} ${first.code} ${first.message}; run \`homeostat lint ${dir}\``, 1);
+  throw new UserError(`${count(errors.length, 'problem')} in the policies, first ${first.file}:${first.line}:${first.col} ${first.code} ${first.message}; run \`homeostat lint ${dir}\``, 1);
 }
 
 export function readPayloadFile(file: string, cwd: string): SplitPayload {

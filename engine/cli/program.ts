@@ -17,7 +17,8 @@ import { serveCommand } from './commands/serve.js';
 import { SERVE_DEFAULTS as D } from '../config/serve-config.js';
 import { statusCommand } from './commands/status.js';
 import type { StatusFlags } from './commands/status.js';
-import { auditLogCommand, auditShowCommand, auditVerifyCommand } from './commands/audit.js';
+import { auditLogCommand, auditShowCommand, auditVerifyCommand, OUTCOME_FILTERS } from './commands/audit.js';
+import { escapeControl, escapeLines } from './format/terminal.js';
 
 function formatOption(command: keyof typeof FORMATS): Option {
   return new Option('--format <format>', 'output format').choices(FORMATS[command]).default('text');
@@ -38,7 +39,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
       writeOut: io.stdout,
       writeErr: io.stderr,
       // A usage error is one line, with the way to more.
-      outputError: (text, write) => write(`${text.trimEnd()} (run homeostat --help for usage)\n`),
+      outputError: (text, write) => write(`${escapeLines(text.trimEnd())} (run homeostat --help for usage)\n`),
     })
     .exitOverride()
     .addHelpText('after', '\nExit codes: 0 fine; 1 the policies have problems or a test failed; 2 the command was used wrongly or could not run.\nDocs: docs/cli.md, docs/policies.md, docs/diagnostics.md');
@@ -97,6 +98,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--dry-run', 'every action in dry-run: ansible --check --diff, scripts and notifications not run')
     .option('--webhook-token-file <file>', 'token the webhook requires (or HOMEOSTAT_WEBHOOK_TOKEN), as bearer or basic-auth password')
     .option('--admin-token-file <file>', 'token the status and actions endpoints require (or HOMEOSTAT_ADMIN_TOKEN)')
+    .option('--request-timeout <duration>', `how long a request may take to arrive, headers and body; a slower one gets 408 (default: ${D['request-timeout']})`)
     .option('--max-body <size>', `largest webhook body (default: ${D['max-body']}); bigger groups: set max_alerts in Alertmanager`)
     .option('--concurrency <n>', `actions running at once, one per target at most (default: ${D.concurrency})`)
     .option('--shutdown-timeout <duration>', `how long running actions may finish on SIGTERM (default: ${D['shutdown-timeout']})`)
@@ -121,7 +123,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
   auditCommon(audit.command('log').description('audit entries of actions, newest first'))
     .option('--policy <name>', 'only this policy')
     .option('--target <target>', 'only this target')
-    .option('--outcome <outcome>', 'succeeded, failed, timed_out, interrupted, refused, denied or pending')
+    .addOption(new Option('--outcome <outcome>', 'only entries with this outcome (pending: none yet)').choices(OUTCOME_FILTERS))
     .option('--since <time>', 'only entries created at or after this time (ISO 8601)')
     .option('--limit <n>', 'at most this many entries', '50')
     .action(async (o) => setExit(await auditLogCommand(o, io)));
@@ -148,7 +150,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (error instanceof UserError) {
-      io.stderr(`homeostat: ${error.message}\n`);
+      io.stderr(`homeostat: ${escapeControl(error.message)}\n`);
       return error.exitCode;
     }
     io.stderr(`homeostat: internal error, please report it with the command you ran:\n${(error as Error).stack ?? String(error)}\n`);

@@ -14,7 +14,7 @@ import { parseDuration } from '../util/duration.js';
 export const SERVE_KEYS = [
   'policies', 'branch', 'path', 'sync-interval', 'verify-signatures', 'allow-rewrite', 'sync-token-file',
   'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run',
-  'webhook-token-file', 'admin-token-file', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
+  'webhook-token-file', 'admin-token-file', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
 ] as const satisfies readonly (keyof ServeConfig)[];
 
 export const SERVE_DEFAULTS = {
@@ -25,6 +25,7 @@ export const SERVE_DEFAULTS = {
   'data-dir': './.homeostat',
   'audit-branch': 'main',
   'dry-run': false,
+  'request-timeout': '30s',
   'max-body': '32MiB',
   concurrency: 4,
   'shutdown-timeout': '30s',
@@ -54,11 +55,29 @@ export interface EngineConfig {
   logLevel: string;
 }
 
+/** The token files in use, absolute paths; null where the token came from the environment or is not set. */
+export interface TokenFiles {
+  webhook: string | null;
+  admin: string | null;
+  sync: string | null;
+}
+
+/** What `serve` needs beyond the engine: how the HTTP server guards itself. */
+export interface ServeSettings extends EngineConfig {
+  /** How long a request may take to arrive, headers and body. */
+  requestTimeoutMs: number;
+  /** Where the tokens are read again from when they change (rotation). */
+  tokenFiles: TokenFiles;
+}
+
 export class ConfigError extends Error {}
 
 /** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay would fire at once. */
 const MIN_SYNC_INTERVAL_MS = 1_000;
 const MAX_SYNC_INTERVAL_MS = 24 * 86_400_000;
+/** Below 100ms a webhook from another host could not arrive; past an hour the bound means little. */
+const MIN_REQUEST_TIMEOUT_MS = 100;
+const MAX_REQUEST_TIMEOUT_MS = 3_600_000;
 
 export interface ConfigSources {
   /** Flags as commander parsed them (camelCase), only those given. */
@@ -69,7 +88,7 @@ export interface ConfigSources {
 
 const UNITS = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 } as const;
 
-export function resolveServeConfig({ flags, env, cwd }: ConfigSources): EngineConfig {
+export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSettings {
   const configFile = typeof flags.config === 'string' ? flags.config : env.HOMEOSTAT_CONFIG;
   const merged: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, SERVE_DEFAULTS);
   const origin: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -100,7 +119,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): EngineCo
     const where = origin[key] ?? (key ? `--${key}` : configFile ?? 'configuration');
     throw new ConfigError(`${where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`);
   }
-  const c = merged as unknown as ServeConfig & { policies: string; listen: string; 'data-dir': string; 'audit-branch': string; 'dry-run': boolean; 'max-body': string; concurrency: number; 'shutdown-timeout': string; 'log-level': string; 'sync-interval': string; 'allow-rewrite': boolean };
+  const c = merged as unknown as ServeConfig & { policies: string; listen: string; 'data-dir': string; 'audit-branch': string; 'dry-run': boolean; 'max-body': string; concurrency: number; 'shutdown-timeout': string; 'request-timeout': string; 'log-level': string; 'sync-interval': string; 'allow-rewrite': boolean };
   const base = configFile ? resolve(cwd, configFile, '..') : cwd;
   const against = (key: string) => (origin[key]?.startsWith(configFile ?? '\0') ? base : cwd);
   let source: PolicySourceConfig;
@@ -125,6 +144,14 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): EngineCo
     if (gitOnly) throw new ConfigError(`${origin[gitOnly]}: applies to a git policy remote, and --policies ${c.policies} is a directory; give --policies a git URL or a bare repository`);
     source = { kind: 'directory', dir: resolve(against('policies'), c.policies) };
   }
+  const requestTimeoutMs = parseDuration(c['request-timeout'])!;
+  if (requestTimeoutMs < MIN_REQUEST_TIMEOUT_MS || requestTimeoutMs > MAX_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`${origin['request-timeout']} ${c['request-timeout']}: give a time from 100ms to 1h for a request to arrive, headers and body`);
+  }
+  const tokenSources = { flags, env, origin, configBase: base, cwd };
+  const webhook = token('webhook', { ...tokenSources, file: c['webhook-token-file'] });
+  const admin = token('admin', { ...tokenSources, file: c['admin-token-file'] });
+  const sync = token('sync', { ...tokenSources, file: c['sync-token-file'] });
   return {
     policies: source.kind === 'git' ? source.url : source.dir,
     source,
@@ -132,13 +159,15 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): EngineCo
     dataDir: resolve(origin['data-dir']?.startsWith(configFile ?? '\0') ? base : cwd, c['data-dir']),
     audit: { remote: c['audit-remote'] ?? null, branch: c['audit-branch'] },
     dryRun: c['dry-run'],
-    webhookToken: token('webhook', { flags, env, origin, configBase: base, cwd, file: c['webhook-token-file'] }),
-    adminToken: token('admin', { flags, env, origin, configBase: base, cwd, file: c['admin-token-file'] }),
-    syncToken: token('sync', { flags, env, origin, configBase: base, cwd, file: c['sync-token-file'] }),
+    webhookToken: webhook.value,
+    adminToken: admin.value,
+    syncToken: sync.value,
     maxBodyBytes: parseSize(c['max-body']),
     concurrency: c.concurrency,
     shutdownTimeoutMs: parseDuration(c['shutdown-timeout'])!,
     logLevel: c['log-level'],
+    requestTimeoutMs,
+    tokenFiles: { webhook: webhook.file, admin: admin.file, sync: sync.file },
   };
 }
 
@@ -208,29 +237,42 @@ interface TokenSources {
 /**
  * A token from --X-token-file, else HOMEOSTAT_X_TOKEN, else HOMEOSTAT_X_TOKEN_FILE, else the
  * config file's X-token-file (resolved against the config file's folder): flag, then
- * environment, then file, as for every other setting.
+ * environment, then file, as for every other setting. `file` is the absolute path of the
+ * token file when the token came from one, so that `serve` can read it again when it changes.
  */
-function token(what: 'webhook' | 'admin' | 'sync', s: TokenSources): string | null {
+function token(what: 'webhook' | 'admin' | 'sync', s: TokenSources): { value: string | null; file: string | null } {
   const key = `${what}-token-file`;
   const envToken = s.env[`HOMEOSTAT_${what.toUpperCase()}_TOKEN`];
   const source = s.origin[key];
   if (source === `--${key}` || source?.startsWith('HOMEOSTAT_') || ((envToken === undefined || envToken === '') && s.file)) {
     const fromConfigFile = source !== undefined && !source.startsWith('--') && !source.startsWith('HOMEOSTAT_');
     const path = isAbsolute(s.file!) ? s.file! : resolve(fromConfigFile ? s.configBase : s.cwd, s.file!);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8').trim();
-    } catch (error) {
-      throw new ConfigError(`${source ?? `--${key}`} ${s.file}: cannot read the token file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    if (text.length < 16) throw new ConfigError(`${source ?? `--${key}`} ${s.file}: the token is shorter than 16 characters; use a long random one (openssl rand -hex 32)`);
-    return text;
+    return { value: readTokenFile(path, `${source ?? `--${key}`} ${s.file}`), file: path };
   }
   if (envToken !== undefined && envToken !== '') {
-    if (envToken.length < 16) throw new ConfigError(`HOMEOSTAT_${what.toUpperCase()}_TOKEN: the token is shorter than 16 characters; use a long random one (openssl rand -hex 32)`);
-    return envToken;
+    if (envToken.length < MIN_TOKEN_LENGTH) throw new ConfigError(`HOMEOSTAT_${what.toUpperCase()}_TOKEN: ${TOO_SHORT}`);
+    return { value: envToken, file: null };
   }
-  return null;
+  return { value: null, file: null };
+}
+
+const MIN_TOKEN_LENGTH = 16;
+const TOO_SHORT = `the token is shorter than ${MIN_TOKEN_LENGTH} characters; use a long random one (openssl rand -hex 32)`;
+
+/**
+ * The token a token file holds (surrounding white space removed), by the rules of start-up:
+ * readable, at least 16 characters. Also how `serve` reads a rotated file again; `where` names
+ * the setting in the error, which never holds the token.
+ */
+export function readTokenFile(path: string, where: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(`${where}: cannot read the token file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (text.length < MIN_TOKEN_LENGTH) throw new ConfigError(`${where}: ${TOO_SHORT}`);
+  return text;
 }
 
 function parseListen(text: string, where: string): { host: string; port: number } {

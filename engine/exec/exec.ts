@@ -20,6 +20,9 @@ export { redact } from './redact.js';
 export { endProcessGroup, processGroupAlive, processStartTime } from './process-group.js';
 export { Session, SessionClosedError } from './session.js';
 export type { SessionRequest } from './session.js';
+export { FileLockError, tryLockFile } from './file-lock.js';
+export type { HeldLock } from './file-lock.js';
+export { filesHeldOpen } from './open-files.js';
 
 export interface ExecRequest {
   /** The program: an absolute path or a name looked up on PATH. */

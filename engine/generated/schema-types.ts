@@ -3,7 +3,7 @@
 
 export type Matcher = string | [string, ...string[]] | MatcherOperator;
 /**
- * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes) use kind 'event'. When one webhook has more than 8 actions refused by the same guard (a storm against the blast radius), they are audited together in one file of kind 'refusals', which lists every refused action with its alert and reason.
+ * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes, alerts Alertmanager left out of a group: alerts-truncated, with details groupKey, receiver and count) use kind 'event'. When one webhook has more than 8 actions refused by the same guard (a storm against the blast radius), they are audited together in one file of kind 'refusals', which lists every refused action with its alert and reason.
  */
 export type AuditEntry = {
   apiVersion: "homeostat.dev/v1";
@@ -507,7 +507,10 @@ export interface Alert {
   status: "firing" | "resolved";
   labels: LabelSet;
   annotations?: LabelSet;
-  startsAt?: string;
+  /**
+   * When the alert started (RFC 3339). Required: an alert is the same alert, decided once, by its fingerprint and startsAt.
+   */
+  startsAt: string;
   endsAt?: string;
   generatorURL?: string;
   fingerprint?: string;
@@ -528,9 +531,11 @@ export interface Alert1 {
  */
 export interface Guards1 {
   /**
-   * The checks passed, in order: duplicate, then the guards.
+   * The checks passed, in order: duplicate, resolved (not a late firing), then the guards (an onResolved that answers actions that ran is held by paused and maintenance only).
    */
-  passed: ("duplicate" | "paused" | "maintenance" | "window" | "cooldown" | "rate-limit" | "blast-radius")[];
+  passed: (
+    "duplicate" | "resolved" | "paused" | "maintenance" | "window" | "cooldown" | "rate-limit" | "blast-radius"
+  )[];
   refusedBy: string | null;
 }
 export interface Event {
@@ -540,6 +545,7 @@ export interface Event {
     | "recovered"
     | "policies-activated"
     | "policies-rejected"
+    | "alerts-truncated"
     | "paused"
     | "resumed";
   message: string;
@@ -614,6 +620,10 @@ export interface ServeConfig {
    * File holding the token GET /api/v1/status and /api/v1/actions require; or HOMEOSTAT_ADMIN_TOKEN.
    */
   "admin-token-file"?: string;
+  /**
+   * A duration such as 30s, 5m, 1h30m or 2d.
+   */
+  "request-timeout"?: string;
   /**
    * Largest webhook body accepted, such as 32MiB (Alertmanager never retries a 413: set max_alerts in its webhook_config to stay under it).
    */

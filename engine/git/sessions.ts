@@ -6,14 +6,20 @@
  * requests does not. A session that failed is ended, and the next request starts another.
  */
 import { Session } from '../exec/exec.js';
+import { resetCommand } from './fast-import.js';
 import { CONFIG, errorText, GitCommandError, STDIN_COMMAND_TIMEOUT_MS } from './git.js';
 import type { Git } from './git.js';
 
 const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+const GIT_ERROR = /^(?:error|fatal):/m;
+/** How long a discarded process may take to exit before its group is ended (it has nothing left to finish). */
+const DISCARD_TIMEOUT_MS = 10_000;
 
 /** One long-running git command; requests run one at a time, in the order they were made. */
 class GitSession {
   private session: Session | null = null;
+  /** A discarded process, until it has exited. */
+  private closing: Promise<void> | null = null;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -31,13 +37,14 @@ class GitSession {
     const session = this.session;
     this.session = null;
     if (session) await session.close(STDIN_COMMAND_TIMEOUT_MS, this.last);
+    await this.closing;
   }
 
   /**
    * Writes `input`, then reads lines until `lines` of them are answers (`isAnswer`); the
-   * others are warnings. A failure ends the process.
+   * others are warnings. A failure ends the process, `farewell` written before its last input.
    */
-  protected request(input: string | readonly Buffer[], lines: number, isAnswer: (line: string) => boolean = () => true): Promise<{ answer: string[]; warnings: string }> {
+  protected request(input: string | readonly Buffer[], lines: number, isAnswer: (line: string) => boolean = () => true, farewell = ''): Promise<{ answer: string[]; warnings: string }> {
     const run = this.chain.then(async () => {
       const session = await this.open();
       try {
@@ -49,9 +56,14 @@ class GitSession {
           if (isAnswer(line)) answer.push(line);
           else warnings += `${line}\n`;
         }
-        return { answer, warnings: warnings + session.takeErrors() };
+        warnings += session.takeErrors();
+        // Every error git reports is a failure, whatever the answer: fast-import that cannot
+        // lock the branch ("error: cannot lock ref") still answers get-mark with the commit
+        // it wrote and left unreachable.
+        if (GIT_ERROR.test(warnings)) throw new GitCommandError(warnings.split('\n').filter((line) => GIT_ERROR.test(line)).join('\n'));
+        return { answer, warnings };
       } catch (error) {
-        this.discard();
+        this.discard(farewell);
         throw new GitCommandError(`git ${this.args[0]} failed: ${errorText((error as Error).message)}`);
       }
     });
@@ -59,14 +71,23 @@ class GitSession {
     return run;
   }
 
-  /** Ends the process after an answer that showed it can no longer be trusted. */
-  protected discard(): void {
-    void this.close().catch(() => undefined);
+  /**
+   * Ends the process after an answer that showed it can no longer be trusted; `farewell` is
+   * written before its last input. The next request waits for it to exit.
+   */
+  protected discard(farewell = ''): void {
+    const session = this.session;
+    this.session = null;
+    if (!session) return;
+    const closed = session.close(DISCARD_TIMEOUT_MS, farewell + (this.last ?? '') || undefined).catch(() => null);
+    this.closing = Promise.all([this.closing, closed]).then(() => undefined);
   }
 
   private async open(): Promise<Session> {
     if (this.session?.alive) return this.session;
     if (this.session) await this.close();
+    await this.closing;
+    this.closing = null;
     this.session = await Session.start({
       file: 'git',
       args: [...CONFIG, ...this.config].flatMap((c) => ['-c', c]).concat(this.args),
@@ -82,12 +103,21 @@ class GitSession {
  * and the refs are updated on disk) and `get-mark`, whose answer says the checkpoint is done.
  * fast-import keeps a table of every object it wrote and keeps its packs (.keep) until it
  * exits: the owner closes it now and then (before a repack), and after RECYCLE_OBJECTS.
+ *
+ * An import that failed is not retried in the same process: it is ended, and the next import
+ * starts another, which continues each branch from its value on disk (`<ref>^0`). fast-import
+ * writes its branches once more when it exits (even when it dies): `branches`, the refs its
+ * imports move, are first reset to their value on disk, so that a failed commit (the branch
+ * was locked) never lands on the branch later, behind the back of the retry.
  */
 export class FastImporter extends GitSession {
   private marks = 0;
   private written = 0;
 
-  constructor(git: Git) {
+  constructor(
+    git: Git,
+    private readonly branches: readonly string[] = [],
+  ) {
     // Objects stay in the pack fast-import wrote, however few (below the limit it would start
     // `git unpack-objects` to loosen them, the larger part of a small commit's time).
     // get-mark answers on stderr (--cat-blob-fd=2), after any warning about the same import.
@@ -104,10 +134,11 @@ export class FastImporter extends GitSession {
     this.written += objects;
     const end = `checkpoint\nget-mark :${last}\n`;
     const input = typeof stream === 'string' ? stream + end : [...stream, Buffer.from(end)];
-    const { answer, warnings } = await this.request(input, 1, (line) => OBJECT_ID.test(line));
+    const farewell = this.branches.map((ref) => resetCommand(ref, `${ref}^0`)).join('');
+    const { answer, warnings } = await this.request(input, 1, (line) => OBJECT_ID.test(line), farewell);
     // A ref fast-import may not move (someone else moved it meanwhile) is only a warning to it.
     if (!OBJECT_ID.test(answer[0]!) || /not updating/i.test(warnings)) {
-      this.discard();
+      this.discard(farewell);
       throw new GitCommandError(`git fast-import did not update the branch: ${errorText(warnings) || answer[0]}`);
     }
     if (this.written >= RECYCLE_OBJECTS) await this.close();
@@ -118,6 +149,12 @@ export class FastImporter extends GitSession {
     this.marks = 0;
     this.written = 0;
     await super.close();
+  }
+
+  protected override discard(farewell = ''): void {
+    this.marks = 0;
+    this.written = 0;
+    super.discard(farewell);
   }
 }
 

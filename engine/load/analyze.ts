@@ -13,9 +13,10 @@
  */
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { Diagnostic, Problem } from '../diagnostics/diagnostic.js';
-import { checkPolicy, checkSettings } from '../policy/checks.js';
+import { checkPolicy, checkSettings, forEachAction } from '../policy/checks.js';
 import type { Reference } from '../policy/checks.js';
-import { ACTION_TYPES } from '../actions/registry.js';
+import { ACTION_TYPES, actionTypeOf, isExecuted } from '../actions/registry.js';
+import { pointerOf } from '../diagnostics/diagnostic.js';
 import { validate } from '../schema/validator.js';
 import { MAX_FILE_BYTES, parseYamlFile, placeProblem } from './yaml-source.js';
 import type { SourceDoc } from './yaml-source.js';
@@ -71,14 +72,21 @@ function documentProblems(kind: Kind, value: unknown, refer: (r: Reference) => v
   return problems;
 }
 
-function place(source: SourceDoc, pointer: string): Place {
-  const { line, col } = placeProblem(source, { pointer, code: 'HST_SCHEMA', message: '', hint: '' });
+function place(source: SourceDoc, pointer: string, key = false): Place {
+  const { line, col } = placeProblem(source, { pointer, code: 'HST_SCHEMA', message: '', hint: '', key });
   return { line, col };
 }
 
-/** Pointers the assembling step reports at: a policy's name, a test's cases and expectations. */
+/**
+ * Pointers the assembling step reports at: a policy's name and the type key of each action
+ * this version does not execute, a test's cases and expectations.
+ */
 function placesOf(kind: Kind, value: unknown, source: SourceDoc): Record<string, Place> {
-  if (kind === 'Policy') return { '/metadata/name': place(source, '/metadata/name') };
+  if (kind === 'Policy') {
+    const places: Record<string, Place> = { '/metadata/name': place(source, '/metadata/name') };
+    for (const pointer of unexecutedActions(value)) places[pointer] = place(source, pointer, true);
+    return places;
+  }
   if (kind !== 'PolicyTest') return {};
   const places: Record<string, Place> = {};
   const cases = (value as { spec?: { cases?: unknown } })?.spec?.cases;
@@ -160,4 +168,14 @@ export function analyzeExact(file: RepoFile): FileAnalysis {
     });
   }
   return { diagnostics, docs };
+}
+
+/** The pointers of the type keys of a policy's actions that this version does not execute (`/spec/actions/0/kubernetes`). */
+export function unexecutedActions(policy: unknown): string[] {
+  const found: string[] = [];
+  forEachAction((policy as { spec?: unknown } | null)?.spec, (action, path) => {
+    const types = actionTypeOf(action);
+    if (types.length === 1 && !isExecuted(types[0]!)) found.push(pointerOf([...path, types[0]!]));
+  });
+  return found;
 }

@@ -15,7 +15,7 @@ import { analyzeFile } from './analyze.js';
 import type { FileAnalysis, RepoFile } from './analyze.js';
 import { compilePolicy } from '../policy/compile.js';
 import type { CompiledPolicy } from '../policy/types.js';
-import { rootOf } from './locate.js';
+import { isWalkedFolder, rootOf } from './locate.js';
 import { assemble } from './repository.js';
 import type { CompileFn, LoadResult, RepositoryInput } from './repository.js';
 import { MAX_FILE_BYTES } from './yaml-source.js';
@@ -93,6 +93,7 @@ export class RevisionLoader {
       }
     }
     this.analysed = next;
+    const shebangs = await this.shebangs(blobs, policyFiles.map((path) => next.get(path)!.analysis));
     const repo: RevisionRepository = {
       commit,
       base: root,
@@ -101,6 +102,10 @@ export class RevisionLoader {
       revision: commit,
       files: policyFiles.map((path) => next.get(path)!.file),
       exists: (path) => blobs.has(path),
+      mode: (path) => {
+        const executable = blobs.get(path)?.executable ?? false;
+        return { executable, shebang: shebangs.has(path), fix: `git update-index --chmod=+x ${path}, then commit` };
+      },
     };
     return { repo, result: assemble(repo, policyFiles.map((path) => next.get(path)!.analysis), this.compile) };
   }
@@ -118,6 +123,22 @@ export class RevisionLoader {
     this.compiled.set(value, { settings, file: source.file, line: source.line, policy });
     return policy;
   };
+
+  /**
+   * The inventories the policies name that are not executable but start with '#!' (scripts
+   * without their mode). Only those blobs are read: an executable file needs no look inside.
+   */
+  private async shebangs(blobs: ReadonlyMap<string, Blob>, analyses: readonly FileAnalysis[]): Promise<Set<string>> {
+    const paths = new Set<string>();
+    for (const analysis of analyses) {
+      for (const doc of analysis.docs) {
+        for (const r of doc.references) if (r.what === 'inventory' && blobs.get(r.path)?.executable === false) paths.add(r.path);
+      }
+    }
+    const listed = [...paths];
+    const texts = await readTexts(this.git, listed.map((path) => blobs.get(path)!.sha));
+    return new Set(listed.filter((_, i) => texts[i]!.startsWith('#!')));
+  }
 
   /** Files of the repository at a loaded revision, by path relative to its base. */
   async read(repo: RevisionRepository, paths: readonly string[]): Promise<Map<string, string>> {
@@ -181,7 +202,7 @@ function isPolicyFile(path: string, rulesPath: string): boolean {
   if (path === 'homeostat.yaml') return true;
   if (rulesPath && !path.startsWith(`${rulesPath}/`)) return false;
   const inside = rulesPath ? path.slice(rulesPath.length + 1) : path;
-  return /\.ya?ml$/.test(inside) && !inside.split('/').slice(0, -1).some((dir) => dir.startsWith('.'));
+  return /\.ya?ml$/.test(inside) && inside.split('/').slice(0, -1).every(isWalkedFolder);
 }
 
 /** The order a directory is read in: homeostat.yaml, then the policy files by path. */

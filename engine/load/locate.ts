@@ -19,3 +19,11 @@ export function rootOf(dir: string, folders: Folders): { root: string; holdsRule
   for (let up = above; up !== null; up = folders.parent(up)) if (folders.marksRoot(up)) return { root: up, holdsRules: false };
   return { root: above ?? dir, holdsRules: false };
 }
+
+/**
+ * Whether a folder under the rules folder is searched for policy files: not a hidden one, and
+ * not node_modules (DIR may be a project's own folder when it holds no rules/).
+ */
+export function isWalkedFolder(name: string): boolean {
+  return !name.startsWith('.') && name !== 'node_modules';
+}

@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { RepoFile, RepositoryInput } from './repository.js';
+import type { FileMode, RepoFile, RepositoryInput } from './repository.js';
 import { isInside } from '../util/paths.js';
-import { rootOf } from './locate.js';
+import { isWalkedFolder, rootOf } from './locate.js';
 import { MAX_FILE_BYTES } from './yaml-source.js';
 
 export interface DirectoryRepository extends RepositoryInput {
@@ -34,7 +34,7 @@ function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .flatMap((entry) => {
       const path = join(dir, entry.name);
-      if (entry.isDirectory()) return entry.name.startsWith('.') ? [] : yamlFiles(path);
+      if (entry.isDirectory()) return isWalkedFolder(entry.name) ? yamlFiles(path) : [];
       return entry.isFile() && /\.ya?ml$/.test(entry.name) ? [path] : [];
     })
     .sort();
@@ -68,6 +68,8 @@ export function readRepository(dir: string, listed?: (count: number) => void): D
   listed?.(paths.length);
   const hash = createHash('sha256');
   const known = new Map<string, boolean>();
+  const modes = new Map<string, FileMode>();
+  const inGit = inGitWorkTree(root);
   const files: RepoFile[] = paths.map((path) => {
     const rel = toPosix(relative(root, path));
     const text = readText(path, rel);
@@ -88,5 +90,38 @@ export function readRepository(dir: string, listed?: (count: number) => void): D
       }
       return found;
     },
+    mode(path: string) {
+      let mode = modes.get(path);
+      if (mode === undefined) {
+        mode = fileMode(join(root, path), path, inGit);
+        modes.set(path, mode);
+      }
+      return mode;
+    },
   };
+}
+
+function fileMode(absolute: string, path: string, inGit: boolean): FileMode {
+  const executable = (statSync(absolute).mode & 0o111) !== 0;
+  const chmod = `chmod +x ${path}`;
+  // In a git work tree the mode must be committed too, or a clone gets the file without it.
+  const fix = inGit ? `${chmod}, and commit the mode (git update-index --chmod=+x ${path})` : chmod;
+  return { executable, shebang: !executable && startsWithShebang(absolute), fix };
+}
+
+function startsWithShebang(path: string): boolean {
+  const head = Buffer.alloc(2);
+  const fd = openSync(path, 'r');
+  try {
+    return readSync(fd, head, 0, 2, 0) === 2 && head.toString('latin1') === '#!';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function inGitWorkTree(dir: string): boolean {
+  for (let at: string | null = dir; at !== null; at = dirname(at) === at ? null : dirname(at)) {
+    if (existsSync(join(at, '.git'))) return true;
+  }
+  return false;
 }

@@ -5,15 +5,17 @@
  * Pure over the files it is given; reading them is the caller's business (disk, git).
  */
 import { posix } from 'node:path';
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic, Severity } from '../diagnostics/diagnostic.js';
 import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import type { Code } from '../diagnostics/codes.js';
 import type { Policy, PolicyTest, Settings } from '../generated/schema-types.js';
 import { compilePolicy, resolveSettings } from '../policy/compile.js';
 import { buildPolicySet } from '../policy/set.js';
 import type { PolicySet } from '../policy/types.js';
-import { analyzeExact, analyzeFile } from './analyze.js';
+import { count } from '../util/count.js';
+import { analyzeExact, analyzeFile, unexecutedActions } from './analyze.js';
 import type { AnalyzedDoc, FileAnalysis, Place, RepoFile } from './analyze.js';
+import type { Reference } from '../policy/checks.js';
 
 export type { RepoFile } from './analyze.js';
 
@@ -22,6 +24,16 @@ export interface RepositoryInput {
   revision: string;
   /** Whether a repository-relative path names a file of the policy repository. */
   exists(path: string): boolean;
+  /** How a file that exists may run, where the source keeps file modes; absent: not checked. */
+  mode?(path: string): FileMode;
+}
+
+export interface FileMode {
+  executable: boolean;
+  /** It starts with '#!': a program, which Ansible runs as an inventory script only when executable. */
+  shebang: boolean;
+  /** The command that makes it executable where it is read from: chmod, or git update-index and a commit. */
+  fix: string;
 }
 
 export interface LoadedDoc<T> {
@@ -46,9 +58,9 @@ export function loadRepository(input: RepositoryInput): LoadResult {
   return assemble(input, input.files.map(analyzeFile));
 }
 
-function diagnostic(doc: LoadedDoc<unknown>, pointer: string, code: Code, message: string, hint: string): Diagnostic {
+function diagnostic(doc: LoadedDoc<unknown>, pointer: string, code: Code, message: string, hint: string, severity: Severity = 'error'): Diagnostic {
   const { line, col } = doc.placeOf(pointer) ?? { line: doc.line, col: 1 };
-  return { file: doc.file, line, col, pointer, code, severity: 'error', message, hint };
+  return { file: doc.file, line, col, pointer, code, severity, message, hint };
 }
 
 /** How assemble compiles a valid policy: compilePolicy, or a cache in front of it. */
@@ -62,13 +74,13 @@ export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis
   for (const analysis of analyses) {
     diagnostics.push(...analysis.diagnostics);
     for (const doc of analysis.docs) {
-      diagnostics.push(...missingFiles(doc, input, exactly));
+      diagnostics.push(...referenceProblems(doc, input, exactly));
       const placeOf = (pointer: string) => exactly(doc).places[pointer];
       (byKind[doc.kind] as LoadedDoc<unknown>[]).push({ value: doc.value, file: doc.file, line: doc.line, placeOf });
     }
   }
   const { Policy: policies, PolicyTest: tests, Settings: settingsDocs } = byKind;
-  diagnostics.push(...duplicatePolicies(policies), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input));
+  diagnostics.push(...duplicatePolicies(policies), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input), ...unexecutedTypes(policies));
   diagnostics.sort(compareDiagnostics);
   const settings = settingsDocs[0] ?? null;
   const errors = diagnostics.some((d) => d.severity === 'error');
@@ -97,15 +109,29 @@ function exactDocs(input: RepositoryInput): (doc: AnalyzedDoc) => AnalyzedDoc {
   };
 }
 
-function missingFiles(doc: AnalyzedDoc, input: RepositoryInput, exactly: (doc: AnalyzedDoc) => AnalyzedDoc): Diagnostic[] {
-  if (doc.references.every((r) => input.exists(r.path))) return [];
-  return exactly(doc).references
-    .filter((r) => !input.exists(r.path))
-    .map((r) => ({
-      file: doc.file, line: r.line, col: r.col, pointer: r.pointer, code: 'HST_FILE_MISSING', severity: 'error',
-      message: `${r.what} '${r.path}' does not exist in the repository`,
-      hint: `add ${r.path} or fix the path (relative to the repository root)`,
-    }));
+/** Referenced files that are missing, and scripts (or inventory scripts) that could not run. */
+function referenceProblems(doc: AnalyzedDoc, input: RepositoryInput, exactly: (doc: AnalyzedDoc) => AnalyzedDoc): Diagnostic[] {
+  if (doc.references.every((r) => referenceProblem(r, input) === null)) return [];
+  return exactly(doc).references.flatMap((r) => {
+    const problem = referenceProblem(r, input);
+    return problem ? [{ file: doc.file, line: r.line, col: r.col, pointer: r.pointer, severity: 'error' as const, ...problem }] : [];
+  });
+}
+
+function referenceProblem(r: Reference, input: RepositoryInput): Pick<Diagnostic, 'code' | 'message' | 'hint'> | null {
+  if (!input.exists(r.path)) {
+    return { code: 'HST_FILE_MISSING', message: `${r.what} '${r.path}' does not exist in the repository`, hint: `add ${r.path} or fix the path (relative to the repository root)` };
+  }
+  const mode = input.mode?.(r.path);
+  if (!mode || mode.executable) return null;
+  // A script runs by its own #! line; an inventory is run only when it is a program, else read.
+  if (r.what === 'script') {
+    return { code: 'HST_FILE_NOT_EXECUTABLE', message: `script '${r.path}' is not executable, so it cannot run`, hint: `make it executable: ${mode.fix}` };
+  }
+  if (r.what === 'inventory' && mode.shebang) {
+    return { code: 'HST_FILE_NOT_EXECUTABLE', message: `inventory '${r.path}' starts with #! but is not executable, so Ansible would read it as a host list instead of running it`, hint: `make it executable: ${mode.fix}` };
+  }
+  return null;
 }
 
 function duplicatePolicies(policies: LoadedDoc<Policy>[]): Diagnostic[] {
@@ -129,6 +155,32 @@ function duplicateSettings(settings: LoadedDoc<Settings>[]): Diagnostic[] {
   return settings.slice(1).map((s) =>
     diagnostic(s, '', 'HST_SETTINGS_DUPLICATE', `a second Settings document (the first is at ${settings[0]!.file}:${settings[0]!.line})`, 'keep one Settings document, in homeostat.yaml'),
   );
+}
+
+/**
+ * One warning per action type that this version plans and audits but does not carry out, at
+ * its first use, counting the others: one per action would bury a repository's real problems.
+ */
+function unexecutedTypes(policies: LoadedDoc<Policy>[]): Diagnostic[] {
+  const uses = new Map<string, { doc: LoadedDoc<Policy>; pointer: string; actions: number; policies: Set<string> }>();
+  for (const doc of policies) {
+    for (const pointer of unexecutedActions(doc.value)) {
+      const type = pointer.slice(pointer.lastIndexOf('/') + 1);
+      const use = uses.get(type) ?? { doc, pointer, actions: 0, policies: new Set<string>() };
+      use.actions++;
+      use.policies.add(String(doc.value?.metadata?.name));
+      uses.set(type, use);
+    }
+  }
+  return [...uses].map(([type, { doc, pointer, actions, policies: names }]) => {
+    const listed = [...names].slice(0, 5).join(', ') + (names.size > 5 ? ', …' : '');
+    return diagnostic(
+      doc, pointer, 'HST_ACTION_NOT_EXECUTED',
+      `${type} actions are not executed by this version of homeostat: ${count(actions, 'action')} in ${count(names.size, 'policy', 'policies')} (${listed}) are planned, guarded and audited, never carried out`,
+      `a live ${type} action is audited as failed, one in dry-run as what it would do; to act now, use an ansible or script action`,
+      'warning',
+    );
+  });
 }
 
 /** Test cases must name payload files that exist, and policies and actions that exist. */

@@ -1,6 +1,11 @@
 /**
  * From matches to decisions: each action of a matching policy becomes a plan with its target
  * and rendered parameters, and a verdict after the guards. Pure but for the ledger it is given.
+ *
+ * What is remembered of an alert (its fingerprint and startsAt) goes into the ledger as seen
+ * keys, which the engine journals and restores at start-up: which policy phases were decided
+ * (dedup), that the alert was seen resolved (a later firing is late), and which policies'
+ * actions were decided to run (their onResolved answers them).
  */
 import { ACTION_TYPES } from '../actions/registry.js';
 import type { Alert } from '../alerts/payload.js';
@@ -8,7 +13,7 @@ import type { Match, Phase } from '../policy/evaluate.js';
 import { scopeOf } from '../policy/evaluate.js';
 import type { CompiledAction, CompiledPolicy, PolicySet } from '../policy/types.js';
 import { renderTemplate, TemplateRenderError } from '../template/template.js';
-import { checkGuards } from './guards.js';
+import { ANSWER_GUARDS, checkGuards, GUARDS } from './guards.js';
 import type { GuardLedger } from './ledger.js';
 import { renderParams } from './render.js';
 
@@ -24,8 +29,13 @@ export interface Decision {
   params: Record<string, unknown> | null;
   verdict: Verdict;
   reason: string | null;
-  /** The guard that refused, or 'duplicate', 'params' or 'template'; null when none did. */
+  /** The guard that refused, or 'duplicate', 'resolved', 'params' or 'template'; null when none did. */
   refusedBy: string | null;
+  /**
+   * An onResolved decision that answers actions decided to run for the same alert and policy:
+   * only ANSWER_GUARDS hold it (a lost recovery is never re-sent).
+   */
+  answers: boolean;
   /** What the action does, in one line (what a dry run prints). */
   description: string | null;
   revision: string;
@@ -38,20 +48,35 @@ export interface DecideOptions {
   ledger: GuardLedger;
 }
 
+/** A policy phase decided for an alert: a re-send is a duplicate. */
 export function dedupKey(alert: Alert, policy: string, phase: Phase): string {
   return `${alert.fingerprint}|${alert.startsAt}|${alert.status}|${policy}|${phase}`;
 }
 
+/** The alert was seen resolved: a firing of it that comes later is late, never remediated. */
+export function resolvedKey(alert: Alert): string {
+  return `${alert.fingerprint}|${alert.startsAt}|resolved`;
+}
+
+/** A policy's `actions` were decided to run for the alert: its `onResolved` answers them. */
+export function ranKey(alert: Alert, policy: string): string {
+  return `${alert.fingerprint}|${alert.startsAt}|ran|${policy}`;
+}
+
 export function decide(set: PolicySet, alert: Alert, matches: readonly Match[], options: DecideOptions): Decision[] {
+  // Whatever matches now: a late firing may match a policy that this resolution did not.
+  if (alert.status === 'resolved') markOnce(options.ledger, resolvedKey(alert));
+  const late = alert.status === 'firing' && options.ledger.seen(resolvedKey(alert));
   const decisions: Decision[] = [];
   for (const match of matches) {
-    for (const phase of match.phases) decisions.push(...decidePhase(set, alert, match.policy, phase, options));
+    for (const phase of match.phases) decisions.push(...decidePhase(set, alert, match.policy, phase, late, options));
   }
   return decisions;
 }
 
-function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase: Phase, options: DecideOptions): Decision[] {
+function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase: Phase, late: boolean, options: DecideOptions): Decision[] {
   const actions = phase === 'actions' ? policy.actions : policy.onResolved;
+  const answers = phase === 'onResolved' && options.ledger.seen(ranKey(alert, policy.name));
   const about = { fingerprint: alert.fingerprint, alertname: alert.alertname, status: alert.status, startsAt: alert.startsAt };
   // Every field written out, in one shape: the webhook makes one of these per alert.
   const make = (action: CompiledAction, rest: Partial<Decision> & Pick<Decision, 'verdict'>): Decision => ({
@@ -65,6 +90,7 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
     verdict: rest.verdict,
     reason: rest.reason ?? null,
     refusedBy: rest.refusedBy ?? null,
+    answers,
     description: rest.description ?? null,
     revision: set.revision,
   });
@@ -88,9 +114,14 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
     options.ledger.markSeen(key);
     return result;
   };
+  if (late) {
+    const reason = `resolved: alert ${alert.fingerprint} (startsAt ${alert.startsAt}) was already seen resolved; a firing that arrives after its resolution (a lagging Alertmanager peer, an old group re-sent) is never remediated again`;
+    return decided(actions.map((a) => make(a, { target, verdict: 'refused', refusedBy: 'resolved', reason })));
+  }
   if (target === null) return decided(actions.map((a) => make(a, { verdict: 'failed', refusedBy: 'template', reason: targetError })));
 
   const withTarget = { ...scope, target };
+  const dryRunOf = (action: CompiledAction): boolean => options.dryRun || set.settings.dryRun || policy.dryRun || action.dryRun;
 
   const planned = actions.map((action) => {
     const type = ACTION_TYPES.get(action.type)!;
@@ -102,28 +133,36 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
     }
     const refusal = type.refuse?.(params, action.raw, target) ?? null;
     if (refusal) return make(action, { target, params, verdict: 'refused', refusedBy: 'params', reason: refusal });
-    return make(action, { target, params, verdict: 'run', description: type.describe(params, target) });
+    return make(action, { target, params, verdict: 'run', description: type.describe(params, target, dryRunOf(action)) });
   });
 
   const runnable = planned.filter((d) => d.verdict === 'run');
   if (runnable.length === 0) return decided(planned);
   const disruptive = actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
-  const refusal = checkGuards(policy, phase, target, disruptive, set.settings, options.ledger, options.now);
+  const context = { policy, phase, target, disruptive, settings: set.settings, ledger: options.ledger, now: options.now };
+  const refusal = checkGuards(context, answers ? ANSWER_GUARDS : GUARDS);
   if (refusal) {
-    for (const d of runnable) Object.assign(d, { verdict: 'refused', refusedBy: refusal.guard, reason: refusal.reason });
+    // Not decided: the alert is decided again if Alertmanager re-sends it, which it never does for a resolution.
+    const reason = answers ? `${refusal.reason}; this onResolved answers actions that ran and a resolved alert is not re-sent: do it by hand` : refusal.reason;
+    for (const d of runnable) Object.assign(d, { verdict: 'refused', refusedBy: refusal.guard, reason });
     return planned;
   }
   options.ledger.record({ policy: policy.name, phase, target, disruptive, at: options.now });
+  if (phase === 'actions') markOnce(options.ledger, ranKey(alert, policy.name));
   for (const d of runnable) {
     const action = actions.find((a) => a.name === d.action)!;
-    const dryRun = options.dryRun || set.settings.dryRun || policy.dryRun || action.dryRun;
-    if (dryRun) d.verdict = 'dry-run';
+    if (dryRunOf(action)) d.verdict = 'dry-run';
     else if (policy.guards.approval.required) {
       d.verdict = 'awaiting-approval';
       d.reason = 'approval required';
     }
   }
   return decided(planned);
+}
+
+/** A re-mark would only journal the key again. */
+function markOnce(ledger: GuardLedger, key: string): void {
+  if (!ledger.seen(key)) ledger.markSeen(key);
 }
 
 function reasonOf(error: unknown): string {

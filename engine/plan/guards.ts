@@ -7,31 +7,70 @@ import { inWindow } from '../policy/window.js';
 import type { CompiledPolicy, ResolvedSettings } from '../policy/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { GuardLedger } from './ledger.js';
+import { count } from '../util/count.js';
 
 /** The guards in the order checkGuards checks them. */
 export const GUARDS = ['paused', 'maintenance', 'window', 'cooldown', 'rate-limit', 'blast-radius'] as const;
+export type Guard = (typeof GUARDS)[number];
+
+/**
+ * The guards that still hold an `onResolved` answering actions that ran for the same alert:
+ * only a human's stops. Alertmanager never re-sends a resolved alert, so a refusal loses the
+ * recovery for good; the guards that limit how often and how widely the engine starts to
+ * change things (window, cooldown, rate limit, blast radius) must not keep it from undoing
+ * what it did (a node cordoned for good after a flap).
+ */
+export const ANSWER_GUARDS = ['paused', 'maintenance'] as const satisfies readonly Guard[];
 
 export interface GuardRefusal {
-  guard: (typeof GUARDS)[number];
+  guard: Guard;
   reason: string;
 }
 
-export function checkGuards(policy: CompiledPolicy, phase: string, target: string, disruptive: boolean, settings: ResolvedSettings, ledger: GuardLedger, now: number): GuardRefusal | null {
-  const g = policy.guards;
-  if (settings.paused) return { guard: 'paused', reason: 'paused: homeostat.yaml sets paused: true' };
-  const maintenance = settings.maintenanceWindows.find((w) => now >= w.start && now < w.end);
-  if (maintenance) return { guard: 'maintenance', reason: `maintenance window open until ${new Date(maintenance.end).toISOString()}${maintenance.reason ? `: ${maintenance.reason}` : ''}` };
-  if (g.window && !inWindow(now, g.window)) return { guard: 'window', reason: `outside the policy window (${g.window.days.join(',')} ${fmtBetween(g.window.between)} ${g.window.timezone})` };
-  const last = ledger.lastStart(policy.name, phase, target);
-  if (last !== undefined && now - last < g.cooldownMs) {
+export interface GuardContext {
+  policy: CompiledPolicy;
+  phase: string;
+  target: string;
+  disruptive: boolean;
+  settings: ResolvedSettings;
+  ledger: GuardLedger;
+  now: number;
+}
+
+/** Each guard's check: the reason it refuses, or null. */
+const CHECKS: Record<Guard, (c: GuardContext) => string | null> = {
+  paused: ({ settings }) => (settings.paused ? 'paused: homeostat.yaml sets paused: true' : null),
+  maintenance: ({ settings, now }) => {
+    const open = settings.maintenanceWindows.find((w) => now >= w.start && now < w.end);
+    return open ? `maintenance window open until ${new Date(open.end).toISOString()}${open.reason ? `: ${open.reason}` : ''}` : null;
+  },
+  window: ({ policy, now }) => {
+    const w = policy.guards.window;
+    return w && !inWindow(now, w) ? `outside the policy window (${w.days.join(',')} ${fmtBetween(w.between)} ${w.timezone})` : null;
+  },
+  cooldown: ({ policy, phase, target, ledger, now }) => {
+    const last = ledger.lastStart(policy.name, phase, target);
+    if (last === undefined || now - last >= policy.guards.cooldownMs) return null;
     const when = now === last ? 'just now' : `${formatDuration(now - last)} ago`;
-    return { guard: 'cooldown', reason: `cooldown: ${policy.name} decided an action for ${target} ${when} (cooldown ${formatDuration(g.cooldownMs)})` };
-  }
-  if (g.rateLimit && ledger.countPolicy(policy.name, phase, now - g.rateLimit.perMs) >= g.rateLimit.max) {
-    return { guard: 'rate-limit', reason: `rate limit: ${policy.name} already decided ${g.rateLimit.max} actions in ${formatDuration(g.rateLimit.perMs)}` };
-  }
-  if (disruptive && ledger.countDisruptive(now - settings.blastRadius.perMs) >= settings.blastRadius.max) {
-    return { guard: 'blast-radius', reason: `blast radius: ${settings.blastRadius.max} disruptive actions in ${formatDuration(settings.blastRadius.perMs)} across all policies` };
+    return `cooldown: ${policy.name} decided an action for ${target} ${when} (cooldown ${formatDuration(policy.guards.cooldownMs)})`;
+  },
+  'rate-limit': ({ policy, phase, ledger, now }) => {
+    const limit = policy.guards.rateLimit;
+    if (!limit || ledger.countPolicy(policy.name, phase, now - limit.perMs) < limit.max) return null;
+    return `rate limit: ${policy.name} already decided ${count(limit.max, 'action')} in ${formatDuration(limit.perMs)}`;
+  },
+  'blast-radius': ({ disruptive, settings, ledger, now }) => {
+    const { max, perMs } = settings.blastRadius;
+    if (!disruptive || ledger.countDisruptive(now - perMs) < max) return null;
+    return `blast radius: ${count(max, 'disruptive action')} in ${formatDuration(perMs)} across all policies`;
+  },
+};
+
+/** Checks `guards` (all of them unless told), in order; the first refusal, or null. */
+export function checkGuards(context: GuardContext, guards: readonly Guard[] = GUARDS): GuardRefusal | null {
+  for (const guard of guards) {
+    const reason = CHECKS[guard](context);
+    if (reason !== null) return { guard, reason };
   }
   return null;
 }

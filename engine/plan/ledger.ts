@@ -1,6 +1,7 @@
 /**
- * What guards need to remember: which alert+policy pairs were decided (dedup), and when and
- * where actions were started, indexed so that every check is a map lookup or a binary search,
+ * What guards need to remember: seen keys of alerts (which alert+policy pairs were decided,
+ * which alerts were seen resolved, whose actions ran: see plan/decide.ts), and when and where
+ * actions were started, indexed so that every check is a map lookup or a binary search,
  * whatever the history. The CLI's simulations use one as the engine does; the engine rebuilds
  * its own from the journal at start-up (the journal is what makes it durable) and drops
  * entries older than any guard can look back.

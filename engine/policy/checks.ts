@@ -123,23 +123,33 @@ function checkTemplate(value: unknown, path: Path, roots: readonly (typeof TEMPL
 function checkActionLists(spec: Obj, refer: Refer): Problem[] {
   const problems: Problem[] = [];
   const names = new Map<string, string>();
-  const visit = (list: unknown, path: Path) => {
+  forEachAction(spec, (action, at) => {
+    if (typeof action.name === 'string' && at.length === 3) {
+      const first = names.get(action.name);
+      if (first) problems.push({ pointer: pointerOf([...at, 'name']), code: 'HST_ACTION_DUPLICATE', message: `action name '${action.name}' is used twice in this policy`, hint: `rename one; the first is at ${first}` });
+      else names.set(action.name, pointerOf(at));
+    }
+    problems.push(...checkAction(action, at, refer));
+  });
+  return problems;
+}
+
+/**
+ * Every action of a policy's spec as written, with its path: each of `actions` followed by its
+ * `notify` actions, then the same for `onResolved`. Entries that are not mappings are skipped.
+ */
+export function forEachAction(spec: unknown, visit: (action: Obj, path: Path) => void): void {
+  if (!isObj(spec)) return;
+  const walk = (list: unknown, path: Path) => {
     if (!Array.isArray(list)) return;
     list.forEach((action, i) => {
       if (!isObj(action)) return;
-      const at = [...path, i];
-      if (typeof action.name === 'string' && path.length === 2) {
-        const first = names.get(action.name);
-        if (first) problems.push({ pointer: pointerOf([...at, 'name']), code: 'HST_ACTION_DUPLICATE', message: `action name '${action.name}' is used twice in this policy`, hint: `rename one; the first is at ${first}` });
-        else names.set(action.name, pointerOf(at));
-      }
-      problems.push(...checkAction(action, at, refer));
-      visit(action.notify, [...at, 'notify']);
+      visit(action, [...path, i]);
+      walk(action.notify, [...path, i, 'notify']);
     });
   };
-  visit(spec.actions, ['spec', 'actions']);
-  visit(spec.onResolved, ['spec', 'onResolved']);
-  return problems;
+  walk(spec.actions, ['spec', 'actions']);
+  walk(spec.onResolved, ['spec', 'onResolved']);
 }
 
 const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'notify']);

@@ -11,6 +11,7 @@ import { Evaluator } from '../policy/evaluate.js';
 import type { PolicySet } from '../policy/types.js';
 import { failureLines, runTests } from '../testing/run-tests.js';
 import type { ReadPayload } from '../testing/run-tests.js';
+import { count } from '../util/count.js';
 
 export interface ActiveSet {
   set: PolicySet;
@@ -89,7 +90,7 @@ function refused(at: string, revision: string | null, problems: readonly Diagnos
 export async function vet(result: LoadResult, revision: string | null, readPayload: ReadPayload, at: string): Promise<{ report: LoadReport; set: PolicySet | null }> {
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (!result.policySet || errors.length) {
-    return { set: null, report: refused(at, revision, errors, `${errors.length} problem(s) in the policies`) };
+    return { set: null, report: refused(at, revision, errors, `${count(errors.length, 'problem')} in the policies`) };
   }
   const failed = (await runTests(result.policySet, result.tests, readPayload)).filter((r) => !r.passed);
   if (failed.length) {
@@ -98,7 +99,7 @@ export async function vet(result: LoadResult, revision: string | null, readPaylo
       message: `test '${r.test}', case '${r.name}': ${failureLines(r).join('; ')}`,
       hint: 'fix the policy or the test; `homeostat test` runs them',
     }));
-    return { set: null, report: refused(at, revision, diagnostics, `${failed.length} policy test case(s) failed`) };
+    return { set: null, report: refused(at, revision, diagnostics, `${count(failed.length, 'policy test case')} failed`) };
   }
   return { set: result.policySet, report: { at, ok: true, revision: result.policySet.revision, diagnostics: [], problems: 0, error: null } };
 }

@@ -1,9 +1,9 @@
 /**
  * Moves journaled entries into the audit repository. Whatever accumulates while one commit
  * runs goes into the next (group commit), so the audit keeps up with a storm. A failed
- * commit leaves the records in the journal, marks the audit unhealthy (the executor then
- * starts nothing: fail closed) and is retried with a back-off. Pushing to the remote is a
- * separate loop: an unreachable remote never holds up local commits.
+ * commit (a full disk, say) leaves the records in the journal, marks the audit unhealthy
+ * (the executor then starts nothing: fail closed) and is retried with a back-off. Pushing to
+ * the remote is a separate loop: an unreachable remote never holds up local commits.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -106,7 +106,9 @@ export class Auditor {
       this.queue.splice(0, batch.length);
       this.metrics.auditBacklog.set(this.queue.length);
       const upTo = batch.reduce((max, w) => Math.max(max, w.seq), 0);
-      this.journal.append([{ t: 'committed', upTo }]); // no need to wait: losing it only means committing again
+      // Not waited for: losing it only means committing again. Its write is retried while the
+      // disk is full; it fails only if the journal is closed first, which needs no handling.
+      this.journal.append([{ t: 'committed', upTo }]).durable.catch(() => undefined);
       for (const w of batch) w.committed();
       this.schedulePush(0);
     }

@@ -6,12 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { SplitPayload } from '../alerts/payload.js';
+import type { GroupInfo, SplitPayload } from '../alerts/payload.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { Journal } from '../audit/journal.js';
 import type { NewRecord } from '../audit/journal.js';
 import type { EngineConfig } from '../config/serve-config.js';
+import type { HeldLock } from '../exec/exec.js';
 import { Auditor } from './auditor.js';
 import type { AuditSink } from './auditor.js';
 import { Executor } from './executor.js';
@@ -24,6 +25,8 @@ import { LocalPolicySource } from './policies.js';
 import type { ActiveSet, LoadReport, PolicySource } from './activation.js';
 import { RecentActions } from './recent.js';
 import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
+import { claimDataDir } from './data-lock.js';
+import { count } from '../util/count.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
@@ -44,12 +47,20 @@ export const AUDIT_BACKLOG_LIMIT = 40_000;
 export const ACTION_BACKLOG_LIMIT = 10_000;
 
 export interface EngineDeps {
+  /** Token values to mask, read at each use: token files rotate, and old values stay masked. */
+  secrets?: () => readonly string[];
   config: EngineConfig;
   log: Logger;
   metrics: Metrics;
   /** Opens the audit repository at DIR/audit (injected so tests can break it). */
   openAudit(dir: string, config: EngineConfig): Promise<AuditSink>;
   clock?: () => number;
+  /**
+   * Called when the data directory's lock is lost while the engine runs (its holder process
+   * was killed). By default the process exits at once with code 1: another engine could now
+   * start on the same directory, and a crash is what the journal already recovers from.
+   */
+  onLockLost?(why: string): void;
 }
 
 export interface ReceiveResult {
@@ -58,10 +69,13 @@ export interface ReceiveResult {
   duplicates: number;
   actions: number;
   revision: string;
+  /** Alerts of the group Alertmanager did not send (max_alerts): never seen, never decided. */
+  truncatedAlerts: number;
 }
 
 export class Engine {
   private stopping = false;
+  private lockLost: string | null = null;
   private compacting: Promise<void> | null = null;
   /** A storm keeps most of the journal open: compact again only once it has doubled. */
   private compactAt = COMPACT_BYTES;
@@ -77,21 +91,33 @@ export class Engine {
     readonly policies: PolicySource,
     private readonly clock: () => number,
     /** Token values, masked in rendered parameters and in output. */
-    private readonly secrets: readonly string[],
+    private readonly secrets: () => readonly string[],
+    private readonly lock: HeldLock,
   ) {}
 
+  /** Takes the data directory (data-lock.ts: one engine per directory), then starts in it. */
   static async start(deps: EngineDeps): Promise<Engine> {
+    const lock = await claimDataDir(deps.config, deps.log);
+    try {
+      return await Engine.open(deps, lock);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  private static async open(deps: EngineDeps, lock: HeldLock): Promise<Engine> {
     const { config, log, metrics } = deps;
     const clock = deps.clock ?? Date.now;
-    mkdirSync(config.dataDir, { recursive: true });
-    const { journal, records } = Journal.open(join(config.dataDir, 'journal'));
+    const { journal, records } = Journal.open(join(config.dataDir, 'journal'), log);
     const state = replay(records);
     const sink = await deps.openAudit(join(config.dataDir, 'audit'), config);
     const auditor = new Auditor(sink, journal, log, metrics);
     const ledger = IndexedLedger.restore({ seen: state.seen, ledger: state.ledger }, clock);
     const workRoot = join(config.dataDir, 'work');
     mkdirSync(workRoot, { recursive: true });
-    const secrets = [config.webhookToken, config.adminToken].filter((t): t is string => t !== null);
+    const fixed = [config.webhookToken, config.adminToken, config.syncToken].filter((t): t is string => t !== null);
+    const secrets = deps.secrets ?? (() => fixed);
     let engine: Engine | null = null;
     const executor = new Executor({
       concurrency: config.concurrency,
@@ -110,8 +136,9 @@ export class Engine {
       source.kind === 'git'
         ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies'), inUse: () => executor.repoDirsInUse() }, log, onLoad)
         : new LocalPolicySource(source.dir, log, onLoad);
-    engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets);
+    engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock);
     metrics.setReadiness(() => engine!.notReady().length === 0);
+    lock.onLost((why) => engine!.onLockLost(why));
 
     // What a crash left: commit what git lacks, oldest first, then close what never ended.
     for (const record of state.uncommitted) void auditor.enqueue(record.seq, record.entry);
@@ -119,7 +146,7 @@ export class Engine {
     if (cut.length) {
       log.warn({ interrupted: cut.length, ended: cut.filter((c) => c.ended).length }, 'actions cut short by the last stop recorded as interrupted; none is re-run');
       await engine.record(cut.map((c) => c.entry));
-      await engine.record([engine.event('recovered', `${cut.length} action(s) interrupted by the last stop recorded; none re-run`, { ids: cut.map((c) => c.entry.id) })]);
+      await engine.record([engine.event('recovered', `${count(cut.length, 'action')} interrupted by the last stop recorded; none re-run`, { ids: cut.map((c) => c.entry.id) })]);
     }
     if (state.uncommitted.length) log.info({ entries: state.uncommitted.length }, 'committing journal entries missing from the audit repository');
     // A broken audit must not keep the engine from listening: readiness then says why.
@@ -141,6 +168,7 @@ export class Engine {
   private intakeBlocked(): string[] {
     const reasons: string[] = [];
     if (this.stopping) reasons.push('the engine is stopping');
+    if (this.lockLost) reasons.push(`the lock on the data directory was lost (${this.lockLost}); restart the engine`);
     if (!this.policies.active) reasons.push(`no valid policy revision is active${this.policies.lastLoad?.error ? `: ${this.policies.lastLoad.error}` : ''}`);
     if (this.journal.broken) reasons.push(this.journal.broken.message);
     return reasons;
@@ -160,18 +188,21 @@ export class Engine {
     countBy(payload.alerts, (a) => a.status, (status, n) => metrics.alertsReceived.inc({ status }, n));
     const matches = await evaluateAll(active.evaluator, payload.alerts);
     const now = this.clock();
-    const intake = decidePayload(active.set, payload, matches, { now, dryRun: config.dryRun, ledger: this.ledger, secrets: this.secrets });
+    const intake = decidePayload(active.set, payload, matches, { now, dryRun: config.dryRun, ledger: this.ledger, secrets: this.secrets() });
+    const { truncatedAlerts } = payload.group;
+    const entries = truncatedAlerts > 0 ? [...intake.entries, this.truncation(payload.group)] : intake.entries;
     const records: NewRecord[] = [];
     if (intake.guard.seen.length || intake.guard.ledger.length) records.push({ t: 'guard', at: now, ...intake.guard });
-    for (const entry of intake.entries) records.push({ t: 'entry', entry });
+    for (const entry of entries) records.push({ t: 'entry', entry });
     const { seqs, durable } = this.journal.append(records);
     await durable; // the answer waits for this: then a crash loses nothing Alertmanager was told
-    const offset = records.length - intake.entries.length;
+    const offset = records.length - entries.length;
     const committed = new Map<string, Promise<void>>();
-    intake.entries.forEach((entry, i) => {
+    entries.forEach((entry, i) => {
       committed.set(entry.id, this.auditor.enqueue(seqs[offset + i]!, entry));
       this.recent.put(entry);
     });
+    if (truncatedAlerts > 0) metrics.alertsTruncated.inc(truncatedAlerts);
     for (const job of intake.jobs) this.executor.submit(job, committed.get(job.entry.id)!, active.root);
     let duplicates = 0;
     countBy(intake.decisions, (d) => (d.refusedBy === 'duplicate' ? 'duplicate' : d.verdict), (verdict, n) => {
@@ -179,7 +210,15 @@ export class Engine {
       metrics.decisions.inc({ verdict }, n);
     });
     if (this.journal.bytes > this.compactAt) void this.compact();
-    return { alerts: intake.alerts, decisions: intake.decisions.length, duplicates, actions: intake.jobs.length, revision: active.set.revision };
+    return { alerts: intake.alerts, decisions: intake.decisions.length, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
+  }
+
+  /** The audit's record of alerts Alertmanager left out of a group: nothing decided them. */
+  private truncation(group: GroupInfo): AuditEntry {
+    const n = group.truncatedAlerts;
+    return this.event('alerts-truncated', `${n} alert(s) of a group for receiver ${group.receiver} left out by Alertmanager (max_alerts): not seen, not decided`, {
+      groupKey: group.groupKey, receiver: group.receiver, count: n,
+    });
   }
 
   /** Syncs the policy source now (a git remote is fetched; a directory is read again). */
@@ -255,7 +294,7 @@ export class Engine {
     metrics.policyActive.set({ revision: active.set.revision }, 1);
     metrics.policyCount.set(active.set.policies.length);
     log.info({ revision: active.set.revision, policies: active.set.policies.length, previous: previous?.set.revision ?? null, paused: active.set.settings.paused }, 'policies activated');
-    void this.record([this.event('policies-activated', `${active.set.revision} activated: ${active.set.policies.length} policies${active.set.settings.paused ? ' (paused)' : ''}`, { previous: previous?.set.revision ?? null, paused: active.set.settings.paused })]).catch(() => undefined);
+    void this.record([this.event('policies-activated', `${active.set.revision} activated: ${count(active.set.policies.length, 'policy', 'policies')}${active.set.settings.paused ? ' (paused)' : ''}`, { previous: previous?.set.revision ?? null, paused: active.set.settings.paused })]).catch(() => undefined);
   }
 
   private compact(): Promise<void> {
@@ -280,7 +319,15 @@ export class Engine {
     await this.executor.stop(deadline);
     await this.auditor.close(Math.max(deadline, this.clock() + 10_000));
     await this.journal.close();
+    await this.lock.release();
     this.deps.log.info({ backlog: this.auditor.backlog }, 'stopped');
+  }
+
+  private onLockLost(why: string): void {
+    this.lockLost = why;
+    this.deps.log.fatal({ dataDir: this.deps.config.dataDir, why }, 'data directory lock lost: another engine could start on this directory; stopping at once (the next start recovers what was running)');
+    if (this.deps.onLockLost) this.deps.onLockLost(why);
+    else process.exit(1);
   }
 }
 

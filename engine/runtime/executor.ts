@@ -1,9 +1,11 @@
 /**
  * Runs decided actions: a queue with bounded concurrency and one action at a time per target.
  * An action starts only once its intent is committed to the audit repository (audited before
- * it runs; a broken audit means nothing starts), its process group is journaled as soon as it
- * exists, and its outcome is journaled and committed when it ends. At shutdown, queued actions
- * are recorded as interrupted, never left to a restart to run.
+ * it runs; a broken audit means nothing starts) and while the journal can be written (a full
+ * disk: it waits for the journal to heal), its process group is journaled as soon as it
+ * exists, and its outcome is journaled and committed when it ends (a run under way when the
+ * disk fills keeps its slot until its outcome is written). At shutdown, queued actions are
+ * recorded as interrupted, never left to a restart to run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +24,8 @@ export interface ExecutorOptions {
   concurrency: number;
   /** Where each run gets its scratch directory. */
   workRoot: string;
-  secrets: readonly string[];
+  /** Read at each run: a rotated token is masked from then on. */
+  secrets: () => readonly string[];
   journal: Journal;
   auditor: Auditor;
   log: Logger;
@@ -30,6 +33,15 @@ export interface ExecutorOptions {
   clock?: () => number;
   /** Called with each entry as it changes (the recent-actions view). */
   onEntry?(entry: AuditEntry): void;
+}
+
+interface Running {
+  abort: AbortController;
+  /** Its outcome is journaled (or could not be). */
+  done: Promise<void>;
+  /** Its process, if any, has ended: what is left is journaling its outcome. */
+  ended: Promise<void>;
+  repoDir: string;
 }
 
 interface Queued {
@@ -42,7 +54,7 @@ interface Queued {
 export class Executor {
   private readonly queue: Queued[] = [];
   private readonly busyTargets = new Set<string>();
-  private readonly running = new Map<string, { abort: AbortController; done: Promise<void>; repoDir: string }>();
+  private readonly running = new Map<string, Running>();
   private stopping = false;
   private readonly clock: () => number;
 
@@ -86,59 +98,39 @@ export class Executor {
       this.queue.splice(i, 1);
       this.busyTargets.add(target);
       const abort = new AbortController();
-      const done = this.execute(queued, abort.signal).finally(() => {
+      let onEnded!: () => void;
+      const ended = new Promise<void>((resolve) => (onEnded = resolve));
+      const done = this.execute(queued, abort.signal, onEnded).finally(() => {
         this.busyTargets.delete(target);
         this.running.delete(queued.job.entry.id);
         this.options.metrics.running.set(this.running.size);
         this.pump();
       });
-      this.running.set(queued.job.entry.id, { abort, done, repoDir: queued.repoDir });
+      this.running.set(queued.job.entry.id, { abort, done, ended, repoDir: queued.repoDir });
     }
     this.options.metrics.queueDepth.set(this.queue.length);
     this.options.metrics.running.set(this.running.size);
   }
 
-  private async execute({ job, committed, repoDir }: Queued, signal: AbortSignal): Promise<void> {
-    const { entry, alert, action } = job;
+  private async execute({ job, committed, repoDir }: Queued, signal: AbortSignal, onEnded: () => void): Promise<void> {
+    const { entry } = job;
     const { log, metrics, journal } = this.options;
     await Promise.race([committed, aborted(signal)]); // audited before it runs
+    if (journal.broken && !signal.aborted) {
+      // Its start could not be journaled, and a run the journal does not know of is one a
+      // restart can neither end nor audit: it waits, as the webhook does, for the journal.
+      log.warn({ id: entry.id, policy: entry.policy, target: entry.target, reason: journal.broken.message }, 'action waits: the journal cannot be written');
+      await Promise.race([journal.whenWritable(), aborted(signal)]);
+    }
     if (signal.aborted || this.stopping) {
+      onEnded();
       await this.finish(job, interrupted(entry, this.clock(), 'not run: the engine was stopping'));
       return;
     }
-    const type = ACTION_TYPES.get(entry.type!)!;
     const dryRun = entry.verdict === 'dry-run';
     const startedAt = this.clock();
-    let result: RunResult;
-    if (!type.run) {
-      result = notExecuted(entry, dryRun);
-    } else {
-      const workDir = mkdtempSync(join(this.options.workRoot, `${entry.id}-`));
-      log.info({ id: entry.id, policy: entry.policy, action: entry.action, target: entry.target, dryRun }, 'action started');
-      try {
-        result = await type.run({
-          repoDir,
-          workDir,
-          params: (entry.params ?? {}) as Record<string, unknown>,
-          target: entry.target!,
-          alert,
-          dryRun,
-          timeoutMs: action.timeoutMs,
-          secrets: this.options.secrets,
-          signal,
-          onSpawn: async (pgid) => {
-            const { durable } = journal.append([{ t: 'started', id: entry.id, pgid, leaderStart: processStartTime(pgid) }]);
-            await durable;
-          },
-        });
-      } catch (error) {
-        // run() rejects only when its process group could not be journaled (onSpawn): the
-        // group has been ended by then, so the action did not complete.
-        result = { ...notStarted(`interrupted: ${(error as Error).message}`, []), outcome: 'interrupted' };
-      } finally {
-        rmSync(workDir, { recursive: true, force: true });
-      }
-    }
+    const result = await this.run(job, repoDir, signal, dryRun);
+    onEnded();
     const endedAt = this.clock();
     metrics.actions.inc({ type: entry.type!, outcome: result.outcome });
     metrics.actionDuration.observe({ type: entry.type! }, (endedAt - startedAt) / 1000);
@@ -163,6 +155,45 @@ export class Executor {
     await this.finish(job, ended);
   }
 
+  private async run({ entry, alert, action }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
+    const { log, journal } = this.options;
+    const type = ACTION_TYPES.get(entry.type!)!;
+    if (!type.run) return notExecuted(entry, dryRun);
+    let workDir: string;
+    try {
+      workDir = mkdtempSync(join(this.options.workRoot, `${entry.id}-`));
+    } catch (error) {
+      // A disk that is full before any journal write has failed: nothing has started.
+      return notStarted(`not started: cannot create its work directory: ${(error as Error).message}`, []);
+    }
+    log.info({ id: entry.id, policy: entry.policy, action: entry.action, target: entry.target, dryRun }, 'action started');
+    try {
+      return await type.run({
+        repoDir,
+        workDir,
+        params: (entry.params ?? {}) as Record<string, unknown>,
+        target: entry.target!,
+        alert,
+        dryRun,
+        timeoutMs: action.timeoutMs,
+        secrets: this.options.secrets(),
+        signal,
+        // While the disk is full this waits (the process runs meanwhile) until the record is
+        // written; it fails only if the journal is closed first (a shutdown).
+        onSpawn: async (pgid) => {
+          const { durable } = journal.append([{ t: 'started', id: entry.id, pgid, leaderStart: processStartTime(pgid) }]);
+          await durable;
+        },
+      });
+    } catch (error) {
+      // run() rejects only when its process group could not be journaled (onSpawn): the
+      // group has been ended by then, so the action did not complete.
+      return { ...notStarted(`interrupted: ${(error as Error).message}`, []), outcome: 'interrupted' };
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+
   private async finish(job: Job, ended: AuditEntry): Promise<void> {
     this.options.onEntry?.(ended);
     try {
@@ -171,14 +202,17 @@ export class Executor {
       // The slot is free once the outcome is durable; its commit follows in the next batch.
       void this.options.auditor.enqueue(seqs[0]!, ended);
     } catch (error) {
-      // The journal is broken: readiness says so; the restart records this run as interrupted.
-      this.options.log.error({ err: error, id: ended.id }, 'cannot journal the outcome of an action');
+      // The journal was closed first (a shutdown while the disk was full): the restart records
+      // this run as interrupted, the outcome it had being lost with the rest of what was pending.
+      this.options.log.error({ err: error, id: ended.id, outcome: ended.outcome }, 'cannot journal the outcome of an action');
     }
   }
 
   /**
    * Stops starting actions; running ones get until `deadline`, then their process groups are
-   * ended. Queued actions are recorded as interrupted. Resolves when every outcome is journaled.
+   * ended. Queued actions are recorded as interrupted. Resolves when every outcome is journaled,
+   * or, on a disk that stays full, once every process has ended and the deadline has passed:
+   * Journal.close() then decides what becomes of the outcomes still waiting.
    */
   async stop(deadline: number): Promise<void> {
     this.stopping = true;
@@ -187,8 +221,18 @@ export class Executor {
     const recorded = queued.map(({ job }) => this.finish(job, interrupted(job.entry, this.clock(), 'not run: the engine stopped before it started')));
     const running = [...this.running.values()];
     const timer = setTimeout(() => running.forEach((r) => r.abort.abort()), Math.max(0, deadline - this.clock()));
-    await Promise.all([...recorded, ...running.map((r) => r.done)]);
+    const stop = { settled: false };
+    await Promise.race([Promise.all([...recorded, ...running.map((r) => r.done)]), this.journalStuck(running, deadline, stop)]);
+    stop.settled = true;
     clearTimeout(timer);
+  }
+
+  /** Resolves when all that is left to wait for is a journal that cannot be written. */
+  private async journalStuck(running: readonly Running[], deadline: number, stop: { settled: boolean }): Promise<void> {
+    await Promise.all(running.map((r) => r.ended));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - this.clock())).unref());
+    await this.options.journal.whenBroken();
+    if (!stop.settled) this.options.log.error({ waiting: this.running.size }, 'stopping with outcomes not journaled: the journal cannot be written');
   }
 }
 
@@ -223,8 +267,10 @@ export function interrupted(entry: AuditEntry, now: number, reason: string, pgid
   };
 }
 
-/** Types without an executor: a dry run says what it would do; a live run is not pretended. */
+/** Types without an executor: audited failed, live or dry run; nothing is pretended. */
 function notExecuted(entry: AuditEntry, dryRun: boolean): RunResult {
-  if (dryRun) return { ...notStarted('', []), outcome: 'succeeded', output: `dry run: ${entry.description ?? entry.type}`, reason: null };
-  return notStarted(`the ${entry.type} action type is not executed by this version of homeostat; run it in dry-run`, []);
+  // Not even a dry run: no server-side dry run was made and nothing was rendered for sending,
+  // so the audit must not say that anything succeeded.
+  const what = `the ${entry.type} action type is not executed by this version of homeostat`;
+  return notStarted(dryRun ? `${what}: nothing was checked or sent (dry run)` : `${what}: nothing was done`, []);
 }

@@ -12,13 +12,21 @@ import type { Decision } from '../plan/decide.js';
 import { decide } from '../plan/decide.js';
 import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
 import type { Match } from '../policy/evaluate.js';
-import { GUARDS } from '../plan/guards.js';
+import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
 import type { CompiledAction, CompiledPolicy, PolicySet } from '../policy/types.js';
 
-/** Every guard, duplicate first, in the order decide checks them. */
-const GUARD_ORDER = ['duplicate', ...GUARDS] as const;
-/** `guards.passed` by the guard that refused ('' for none): built once, shared by every entry. */
-const PASSED_BEFORE = new Map<string, readonly (typeof GUARD_ORDER)[number][]>([['', GUARD_ORDER], ...GUARD_ORDER.map((g, i) => [g, GUARD_ORDER.slice(0, i)] as const)]);
+/** The checks of an alert before the guards, in the order decide makes them. */
+const ALERT_CHECKS = ['duplicate', 'resolved'] as const;
+/** `guards.passed` by the check that refused ('' for none): built once, shared by every entry. */
+const PASSED_BEFORE = passedBefore([...ALERT_CHECKS, ...GUARDS]);
+/** The same for an onResolved that answers actions that ran: fewer guards hold it. */
+const ANSWER_PASSED_BEFORE = passedBefore([...ALERT_CHECKS, ...ANSWER_GUARDS]);
+
+type Check = NonNullable<AuditEntry['guards']>['passed'][number];
+
+function passedBefore(order: readonly Check[]): Map<string, readonly Check[]> {
+  return new Map([['', order], ...order.map((g, i) => [g, order.slice(0, i)] as const)]);
+}
 
 export interface Job {
   entry: AuditEntry;
@@ -125,8 +133,8 @@ function alertOf(alert: Alert): NonNullable<AuditEntry['alert']> {
 }
 
 function toEntry(decision: Decision, alert: Alert, at: string, now: number, secrets: readonly string[]): AuditEntry {
-  // params and template refusals come after the dedup check, before the guards.
-  const passed = [...(PASSED_BEFORE.get(decision.refusedBy ?? '') ?? GUARD_ORDER.slice(0, 1))];
+  // params and template refusals come after the alert's checks, before the guards.
+  const passed = [...((decision.answers ? ANSWER_PASSED_BEFORE : PASSED_BEFORE).get(decision.refusedBy ?? '') ?? ALERT_CHECKS)];
   const outcome = decision.verdict === 'refused' ? 'refused' : decision.verdict === 'failed' ? 'failed' : null;
   return {
     apiVersion: 'homeostat.dev/v1',

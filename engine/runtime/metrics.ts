@@ -18,6 +18,7 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
     },
     webhookRequests: new Counter({ name: 'homeostat_webhook_requests_total', help: 'Webhook requests by HTTP status code.', labelNames: ['code'] as const, registers }),
     alertsReceived: new Counter({ name: 'homeostat_alerts_received_total', help: 'Alerts received on the webhook, by status.', labelNames: ['status'] as const, registers }),
+    alertsTruncated: new Counter({ name: 'homeostat_alerts_truncated_total', help: 'Alerts Alertmanager left out of the webhooks it sent (max_alerts, the payload\'s truncatedAlerts): never seen, never decided.', registers }),
     decisions: new Counter({ name: 'homeostat_decisions_total', help: 'Decisions by verdict (duplicate: a re-sent alert already decided).', labelNames: ['verdict'] as const, registers }),
     actions: new Counter({ name: 'homeostat_actions_total', help: 'Actions that ended, by type and outcome.', labelNames: ['type', 'outcome'] as const, registers }),
     actionDuration: new Histogram({

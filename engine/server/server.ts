@@ -1,27 +1,42 @@
 /**
  * The HTTP API of `homeostat serve`, built as a fastify instance (tests call inject(); only
- * `serve` listens). Owns request handling only: authentication, payload validation, status
- * codes, logs of refusals. Decisions, journal and actions belong to the engine.
+ * `serve` listens). Owns request handling only: authentication, payload parsing and validation,
+ * status codes, logs of refusals, what a connection may cost. Decisions, journal and actions
+ * belong to the engine.
  */
 import Fastify, { LogController } from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { splitPayload } from '../alerts/payload.js';
+import type { PayloadResult } from '../alerts/payload.js';
+import { SERVE_DEFAULTS } from '../config/serve-config.js';
 import type { Engine } from '../runtime/engine.js';
 import { NotReadyError } from '../runtime/engine.js';
 import type { Metrics } from '../runtime/metrics.js';
+import { parseDuration } from '../util/duration.js';
 import { hubSignatureMatches, presentedToken, tokenMatches } from './auth.js';
+import { arrivalTimeouts, guardConnections } from './connections.js';
+import { currentToken } from './tokens.js';
+import type { Token } from './tokens.js';
+import { parseWebhookBody } from './webhook-body.js';
 
 export interface ServerDeps {
   engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'>;
   metrics: Metrics;
   log: Logger;
-  webhookToken: string | null;
-  adminToken: string | null;
+  /** A token read from a file is checked as it is now: a rotated one is refused. */
+  webhookToken: Token;
+  adminToken: Token;
   /** The policy repository's push webhook secret, also a bearer token for POST /api/v1/sync. */
-  syncToken?: string | null;
+  syncToken?: Token;
   maxBodyBytes: number;
+  /** How long a request may take to arrive, headers and body (--request-timeout). */
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = parseDuration(SERVE_DEFAULTS['request-timeout'])!;
+
+/** Fingerprint mismatches named in the log line of one webhook (index, sent, computed). */
+const MISMATCHES_LOGGED = 10;
 
 /** A push webhook's body: GitHub's push payloads are capped at 25 MB. */
 const SYNC_BODY_LIMIT = 26 * 1024 * 1024;
@@ -35,10 +50,13 @@ export function buildServer(deps: ServerDeps) {
     bodyLimit: deps.maxBodyBytes,
     // While stopping, new requests get 503, which Alertmanager retries.
     return503OnClosing: true,
+    ...arrivalTimeouts(deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
   });
   const { engine, metrics } = deps;
+  guardConnections(app);
 
-  const requireToken = (expected: string | null, realm: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+  const requireToken = (token: Token, realm: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const expected = currentToken(token);
     if (expected === null) return;
     // onRequest runs before the body is read: an unauthenticated storm costs no parsing.
     if (!tokenMatches(presentedToken(request.headers.authorization), expected)) {
@@ -55,6 +73,10 @@ export function buildServer(deps: ServerDeps) {
         'webhook body over the limit and refused; Alertmanager does not retry a 413, so these alerts are lost: set max_alerts in its webhook_config, or raise --max-body',
       );
       return reply.code(413).send({ error: `body over ${deps.maxBodyBytes} bytes: set max_alerts in Alertmanager's webhook_config or raise --max-body` });
+    }
+    if (status === 413) {
+      request.log.error({ problem: error.message }, 'webhook body refused: too large to parse; Alertmanager does not retry a 413, so these alerts are lost');
+      return reply.code(413).send({ error: error.message });
     }
     if (status < 500) {
       request.log.warn({ code: error.code, url: request.url }, 'request refused');
@@ -79,22 +101,31 @@ export function buildServer(deps: ServerDeps) {
   const countAnswer = async (_request: FastifyRequest, reply: FastifyReply) => {
     metrics.webhookRequests.inc({ code: String(reply.statusCode) });
   };
-  app.post('/api/v1/alerts', { onRequest: [requireToken(deps.webhookToken, 'webhook'), shedWhenOverloaded], onResponse: countAnswer }, async (request, reply) => {
-    const split = splitPayload(request.body);
-    if (!split.ok) {
-      const p = split.problems[0]!;
-      request.log.warn({ pointer: p.pointer, problem: p.message }, 'webhook payload refused: not an Alertmanager webhook payload (version 4)');
-      return reply.code(400).send({ error: `not an Alertmanager webhook payload (version 4): ${p.pointer || '/'} ${p.message}` });
-    }
-    try {
-      const result = await engine.receive(split.payload);
-      request.log.info({ groupKey: split.payload.group.groupKey, ...result }, 'alerts decided');
-      return reply.code(202).send(result);
-    } catch (error) {
-      if (!(error instanceof NotReadyError)) throw error;
-      request.log.warn({ reason: error.message }, 'webhook refused: not ready (Alertmanager will retry)');
-      return reply.code(503).send({ error: `not ready: ${error.message}` });
-    }
+  // The webhook reads its body as bytes and parses it itself (webhook-body.ts): a label named
+  // __proto__ is data, and a large body is parsed off this thread.
+  void app.register(async (webhook) => {
+    webhook.removeAllContentTypeParsers();
+    webhook.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes }, async (_request: FastifyRequest, body: Buffer) => parseWebhookBody(body));
+    webhook.post('/api/v1/alerts', { onRequest: [requireToken(deps.webhookToken, 'webhook'), shedWhenOverloaded], onResponse: countAnswer }, async (request, reply) => {
+      const split = request.body as PayloadResult;
+      if (!split.ok) {
+        const p = split.problems[0]!;
+        request.log.warn({ pointer: p.pointer, problem: p.message }, 'webhook payload refused: not an Alertmanager webhook payload (version 4)');
+        return reply.code(400).send({ error: `not an Alertmanager webhook payload (version 4): ${p.pointer || '/'} ${p.message}` });
+      }
+      const mismatches = split.fingerprintMismatches;
+      // One line per webhook, not per alert: a storm of wrong fingerprints is one event.
+      if (mismatches.length) request.log.warn({ count: mismatches.length, first: mismatches.slice(0, MISMATCHES_LOGGED) }, 'alert fingerprints sent differ from those of their labels; the computed ones are used');
+      try {
+        const result = await engine.receive(split.payload);
+        request.log.info({ groupKey: split.payload.group.groupKey, ...result }, 'alerts decided');
+        return reply.code(202).send(result);
+      } catch (error) {
+        if (!(error instanceof NotReadyError)) throw error;
+        request.log.warn({ reason: error.message }, 'webhook refused: not ready (Alertmanager will retry)');
+        return reply.code(503).send({ error: `not ready: ${error.message}` });
+      }
+    });
   });
 
   const admin = { onRequest: requireToken(deps.adminToken, 'admin') };
@@ -111,9 +142,8 @@ export function buildServer(deps: ServerDeps) {
   void app.register(async (sync) => {
     sync.removeAllContentTypeParsers();
     sync.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: SYNC_BODY_LIMIT }, (_request, body, done) => done(null, body));
-    const syncToken = deps.syncToken ?? null;
-    const open = deps.adminToken === null && syncToken === null;
-    const byToken = (request: FastifyRequest) => [deps.adminToken, syncToken].some((t) => t !== null && tokenMatches(presentedToken(request.headers.authorization), t));
+    const tokens = () => ({ admin: currentToken(deps.adminToken), sync: currentToken(deps.syncToken ?? null) });
+    const byToken = (request: FastifyRequest) => Object.values(tokens()).some((t) => t !== null && tokenMatches(presentedToken(request.headers.authorization), t));
     const refuse = (request: FastifyRequest, reply: FastifyReply) => {
       request.log.warn({ ip: request.ip, signed: request.headers['x-hub-signature-256'] !== undefined }, 'sync refused: no valid token or push signature');
       return reply.code(401).send({ error: 'unauthorized: sign the push webhook with the sync token (X-Hub-Signature-256), or give the admin or sync token as Authorization: Bearer TOKEN' });
@@ -121,11 +151,15 @@ export function buildServer(deps: ServerDeps) {
     // Before the body is read: only a request with a valid token, or one that says it is signed
     // while a sync token exists to check it, gets its body read.
     const mayRead = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { admin, sync: syncToken } = tokens();
+      const open = admin === null && syncToken === null;
       const signed = syncToken !== null && typeof request.headers['x-hub-signature-256'] === 'string';
       if (!open && !signed && !byToken(request)) await refuse(request, reply);
     };
     sync.post('/api/v1/sync', { onRequest: mayRead }, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const { admin, sync: syncToken } = tokens();
+      const open = admin === null && syncToken === null;
       const signature = request.headers['x-hub-signature-256'];
       const bySignature = syncToken !== null && typeof signature === 'string' && hubSignatureMatches(signature, body, syncToken);
       if (!open && !bySignature && !byToken(request)) return refuse(request, reply);

@@ -85,10 +85,13 @@ describe('--rev', () => {
   const cli = (...args: string[]) => runCli(args, { cwd: repo.dir });
 
   it('lint --rev HEAD is ok while plain lint reports the uncommitted broken policy', () => {
-    expect(cli('lint', '--rev', 'HEAD')).toEqual({ status: 0, stdout: 'ok: 3 files, 1 policy, 1 test file\n', stderr: '' });
+    const atHead = cli('lint', '--rev', 'HEAD');
+    expect({ status: atHead.status, stderr: atHead.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(atHead.stdout.endsWith('\nok: 3 files, 1 policy, 1 test file; 1 warning\n')).toBe(true); // slack: not executed by this version
     const onDisk = cli('lint', '--format', 'json');
     expect(onDisk.status).toBe(1);
-    expect(JSON.parse(onDisk.stdout).problems).toMatchObject([{ file: 'rules/announce.yaml', line: lineOf(workingPolicy, 'colour'), code: 'HST_ACTION_UNKNOWN_TYPE' }]);
+    const errors = (JSON.parse(onDisk.stdout).problems as { severity: string }[]).filter((p) => p.severity === 'error');
+    expect(errors).toMatchObject([{ file: 'rules/announce.yaml', line: lineOf(workingPolicy, 'colour'), code: 'HST_ACTION_UNKNOWN_TYPE' }]);
   });
 
   it('lint --rev an earlier commit reports the problem it had then', () => {
@@ -98,9 +101,14 @@ describe('--rev', () => {
       ok: false,
       files: 2,
       policies: 1,
-      problems: [{ file: 'rules/announce.yaml', line: lineOf(firstPolicy, 'timeout'), code: 'HST_DURATION_INVALID', message: 'timeout "5 minutes" is not a duration' }],
+      problems: [
+        { file: 'rules/announce.yaml', line: lineOf(firstPolicy, 'slack'), code: 'HST_ACTION_NOT_EXECUTED', severity: 'warning' },
+        { file: 'rules/announce.yaml', line: lineOf(firstPolicy, 'timeout'), code: 'HST_DURATION_INVALID', message: 'timeout "5 minutes" is not a duration' },
+      ],
     });
-    expect(cli('lint', 'rules', '--rev', 'HEAD~2').stdout).toMatch(new RegExp(`^rules/announce\\.yaml:${lineOf(firstPolicy, 'timeout')}:\\d+ error HST_DURATION_INVALID `));
+    const text = cli('lint', 'rules', '--rev', 'HEAD~2').stdout;
+    expect(text).toMatch(new RegExp(`^rules/announce\\.yaml:${lineOf(firstPolicy, 'timeout')}:\\d+ error HST_DURATION_INVALID `, 'm'));
+    expect(text.endsWith('\n1 problem and 1 warning in 2 files, 1 policy, 0 test files\n')).toBe(true);
   });
 
   it('test --rev runs the cases of that revision on the payload committed with them', () => {
@@ -113,7 +121,7 @@ describe('--rev', () => {
     // The working tree's policy is broken: without --rev no test runs.
     const onDisk = cli('test');
     expect(onDisk.status).toBe(1);
-    expect(onDisk.stdout).toMatch(/the policies have 1 problem\(s\); no test ran\n$/);
+    expect(onDisk.stdout).toMatch(/the policies have 1 problem; no test ran\n$/);
   });
 
   it('simulate --rev decides with the policies of that revision', () => {
@@ -141,6 +149,32 @@ describe('--rev', () => {
       const line = expectUserError(runCli([...command, '--rev', 'HEAD'], { cwd: plain }), 2);
       expect(line).toBe('homeostat: .: not in a git repository, so --rev has nothing to read; drop --rev to load the directory as it is');
     }
+  });
+
+  it('lint --rev refuses a script, or an inventory script, committed without its executable bit, and says how to fix the commit', () => {
+    const modes = createWorkTree(sandbox.path('modes'), {
+      'rules/fix.yaml': policyYaml('run-fix', `
+    match: { alertname: Broken }
+    actions:
+      - name: fix
+        script: { path: tools/fix.sh }
+      - name: play
+        ansible: { playbook: playbooks/fix.yml, inventory: inventory/hosts.py }`),
+      'tools/fix.sh': '#!/bin/sh\necho fixed\n',
+      'playbooks/fix.yml': '- hosts: all\n  tasks: []\n',
+      'inventory/hosts.py': '#!/usr/bin/env python3\nprint("{}")\n',
+    });
+    expect([modes.modeAt('tools/fix.sh'), modes.modeAt('inventory/hosts.py')]).toEqual(['100644', '100644']);
+    const r = runCli(['lint', '--rev', 'HEAD', '--format', 'json'], { cwd: modes.dir });
+    expect(r.status).toBe(1);
+    expect((JSON.parse(r.stdout).problems as { code: string; pointer: string; hint: string }[]).map((p) => [p.code, p.pointer, p.hint])).toEqual([
+      ['HST_FILE_NOT_EXECUTABLE', '/spec/actions/0/script/path', 'make it executable: git update-index --chmod=+x tools/fix.sh, then commit'],
+      ['HST_FILE_NOT_EXECUTABLE', '/spec/actions/1/ansible/inventory', 'make it executable: git update-index --chmod=+x inventory/hosts.py, then commit'],
+    ]);
+    // The hint is the fix.
+    modes.git('update-index', '--chmod=+x', 'tools/fix.sh', 'inventory/hosts.py');
+    modes.git('commit', '--quiet', '-m', 'executable');
+    expect(runCli(['lint', '--rev', 'HEAD'], { cwd: modes.dir })).toEqual({ status: 0, stdout: 'ok: 1 file, 1 policy, 0 test files\n', stderr: '' });
   });
 
   // Runs last: every command above read revisions while the working tree held other changes.

@@ -45,31 +45,53 @@ const BROKEN_PROBLEMS = [
   },
 ];
 
+/** The action types the bundled rules use that this version does not execute, in the order lint warns (file order). */
+const UNEXECUTED_IN_RULES = [
+  { type: 'slack', file: 'rules/announce-network-device.yaml' },
+  { type: 'kubernetes', file: 'rules/cordon-hot-worker.yaml' },
+  { type: 'pagerduty', file: 'rules/notify-critical.yaml' },
+];
+
 describe('lint', () => {
   const counts = bundledCounts();
-  const okLine = `ok: ${counts.files} files, ${counts.policies} policies, ${counts.tests} test files\n`;
+  const summary = `${counts.files} files, ${counts.policies} policies, ${counts.tests} test files`;
+  const okLine = `ok: ${summary}; ${UNEXECUTED_IN_RULES.length} warnings\n`;
+  /** The bundled rules lint clean but for one warning per action type this version does not execute. */
+  const expectBundledLint = (r: CliResult) => {
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const lines = r.stdout.split('\n');
+    expect(lines.filter((l) => / warning /.test(l)).map((l) => l.replace(/:\d+:\d+ warning HST_ACTION_NOT_EXECUTED (\w+) actions are not executed by this version of homeostat: .*$/, ' $1'))).toEqual(
+      UNEXECUTED_IN_RULES.map((u) => `${u.file} ${u.type}`),
+    );
+    expect(r.stdout.endsWith(okLine)).toBe(true);
+  };
 
-  it('lint . exits 0 and says ok with what it read', () => {
-    const r = runCli(['lint', '.']);
-    expect(r).toEqual({ status: 0, stdout: okLine, stderr: '' });
+  it('lint . exits 0 and says ok with what it read, warning once for each action type not executed', () => {
+    expectBundledLint(runCli(['lint', '.']));
   });
 
   it('lint rules/ finds the repository root (homeostat.yaml) and says the same', () => {
-    expect(runCli(['lint', 'rules/'])).toEqual({ status: 0, stdout: okLine, stderr: '' });
+    expectBundledLint(runCli(['lint', 'rules/']));
   });
 
   it('lint with no DIR lints the working directory', () => {
-    expect(runCli(['lint'])).toEqual({ status: 0, stdout: okLine, stderr: '' });
+    expectBundledLint(runCli(['lint']));
   });
 
   it('lint --format json has the documented shape', () => {
     const r = runCli(['lint', '.', '--format', 'json']);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: true, files: counts.files, policies: counts.policies, problems: [] });
+    const report = JSON.parse(r.stdout);
+    expect({ ...report, problems: [] }).toEqual({ ok: true, files: counts.files, policies: counts.policies, problems: [] });
+    expect(report.problems.map((p: { file: string; code: string; severity: string }) => [p.file, p.code, p.severity])).toEqual(
+      UNEXECUTED_IN_RULES.map((u) => [u.file, 'HST_ACTION_NOT_EXECUTED', 'warning']),
+    );
   });
 
-  it('lint --format github prints nothing for a clean repository', () => {
-    expect(runCli(['lint', '.', '--format', 'github'])).toEqual({ status: 0, stdout: '', stderr: '' });
+  it('lint --format github prints only ::warning annotations for a repository without errors', () => {
+    const r = runCli(['lint', '.', '--format', 'github']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(r.stdout.trimEnd().split('\n').map((l) => l.replace(/,line=.*$/, ''))).toEqual(UNEXECUTED_IN_RULES.map((u) => `::warning file=${u.file}`));
   });
 
   describe('a repository with a broken policy (test/fixtures/cli/broken-repo)', () => {
@@ -87,7 +109,7 @@ describe('lint', () => {
           '    hint: add playbooks/missing.yml or fix the path (relative to the repository root) (at /spec/actions/0/ansible/playbook)',
           'rules/broken.yaml:16:16 error HST_DURATION_INVALID timeout "5 minutes" is not a duration',
           '    hint: write a duration such as 30s, 5m, 1h30m or 2d (at /spec/actions/0/timeout)',
-          '3 problem(s) in 1 file, 1 policy, 0 test files',
+          '3 problems in 1 file, 1 policy, 0 test files',
           '',
         ].join('\n'),
       );
@@ -208,7 +230,10 @@ describe('test', () => {
     });
 
     it('lint of the same repository is ok: a failing test is not a lint problem', () => {
-      expect(runCli(['lint', repo])).toEqual({ status: 0, stdout: 'ok: 2 files, 1 policy, 1 test file\n', stderr: '' });
+      const r = runCli(['lint', repo]);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(r.stdout).toMatch(/^rules\/announce\.yaml:\d+:\d+ warning HST_ACTION_NOT_EXECUTED slack actions /);
+      expect(r.stdout.endsWith('\nok: 2 files, 1 policy, 1 test file; 1 warning\n')).toBe(true);
     });
   });
 
@@ -218,7 +243,7 @@ describe('test', () => {
     it('text: the problems, and that no test ran; exit 1', () => {
       const r = runCli(['test', repo]);
       expect(r.status).toBe(1);
-      expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('the policies have 3 problem(s); no test ran');
+      expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('the policies have 3 problems; no test ran');
     });
 
     it('github: ::error file=…,line=…,col=… for each problem', () => {
@@ -246,7 +271,7 @@ describe('simulate and explain on a repository with lint errors', () => {
   it('simulate exits 1 and names the first problem with file:line:col, in one line', () => {
     const message = expectUserError(runCli(['simulate', repo, '--now', NOW, '--alerts', `${AM}/service-down-nginx.json`]), 1);
     expect(message).toBe(
-      `homeostat: 3 problem(s) in the policies, first rules/broken.yaml:9:20 HST_REGEX_UNSAFE regex \'(a)\\1\' needs backtracking: invalid escape sequence: \`\\1\`; run \`homeostat lint ${repo}\``,
+      `homeostat: 3 problems in the policies, first rules/broken.yaml:9:20 HST_REGEX_UNSAFE regex \'(a)\\1\' needs backtracking: invalid escape sequence: \`\\1\`; run \`homeostat lint ${repo}\``,
     );
   });
 

@@ -62,7 +62,7 @@ it('follows the remote by its interval, and status says what it acts on and what
   expect(ready.status, ready.stderr).toBe(0);
   expect(ready.stdout).toMatch(/^engine +ready, since \S+$/m);
   expect(ready.stdout).toContain(`git ${remote.url} branch main path .`);
-  expect(ready.stdout).toMatch(new RegExp(`^revision +${first.slice(0, 12)}: 1 policies, active since `, 'm'));
+  expect(ready.stdout).toMatch(new RegExp(`^revision +${first.slice(0, 12)}: 1 policy, active since `, 'm'));
   expect(ready.stdout).toMatch(/^paused +no$/m);
 
   // Pushed, never announced: the interval alone brings it in.
@@ -75,7 +75,7 @@ it('follows the remote by its interval, and status says what it acts on and what
   const text = status(port);
   expect(text.status).toBe(0);
   expect(text.stdout).toMatch(new RegExp(`^revision +${second.slice(0, 12)}: `, 'm'));
-  expect(text.stdout).toMatch(new RegExp(`^last failure +\\S+ refused \\(head ${refused.slice(0, 12)}\\): \\d+ problem\\(s\\) in the policies$`, 'm'));
+  expect(text.stdout).toMatch(new RegExp(`^last failure +\\S+ refused \\(head ${refused.slice(0, 12)}\\): \\d+ problems in the policies$`, 'm'));
   expect(text.stdout).toMatch(/^last load +.* first rules\/broken\.yaml:\d+:\d+ HST_\w+ /m);
 
   const json = JSON.parse(status(port, '--format', 'json').stdout);

@@ -3,7 +3,7 @@
  * this project's own rules/. Each expected decision was checked by hand against the policy it
  * names (why, in the comment above each case).
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AM, copyFixtureRepo, project, readPayload, removeTemp, ROOT, runCli, simulateJson, NOW } from './run-cli.js';
@@ -142,9 +142,9 @@ describe('simulate . --format json on every real Alertmanager payload', () => {
     expect(simulateJson([file]).truncatedAlerts).toBe(3);
     const text = runCli(['simulate', '.', '--now', NOW, '--alerts', file]);
     expect(text.status).toBe(0);
-    expect(text.stdout.split('\n')[0]).toMatch(/^revision \S+: 2 alert\(s\), 2 decision\(s\): 2 run; 3 more alert\(s\) were truncated by Alertmanager \(max_alerts\) and not seen$/);
+    expect(text.stdout.split('\n')[0]).toMatch(/^revision \S+: 2 alerts, 2 decisions: 2 run; 3 more alerts were truncated by Alertmanager \(max_alerts\) and not seen$/);
     const markdown = runCli(['simulate', '.', '--now', NOW, '--format', 'markdown', '--alerts', file]);
-    expect(markdown.stdout).toContain('3 more alert(s) were truncated by Alertmanager (max_alerts) and not seen');
+    expect(markdown.stdout).toContain('3 more alerts were truncated by Alertmanager (max_alerts) and not seen');
   });
 
   it('--dry-run turns every runnable action into dry-run, and leaves refusals as they are', () => {
@@ -171,16 +171,16 @@ describe('simulate --format markdown', () => {
       [
         `### homeostat simulate @ \`${revision}\``,
         '',
-        '2 alert(s), 6 decision(s): 1 awaiting-approval, 4 run, 1 refused',
+        '2 alerts, 6 decisions: 1 awaiting-approval, 4 run, 1 refused (4 not executed by this version of homeostat)',
         '',
         '| alert | status | policy | action | target | verdict | reason |',
         '|---|---|---|---|---|---|---|',
         '| NodeDown `62bf957d7b6668be` | firing | reboot-unresponsive-node | reboot (ansible) | 127.0.0.1 | **awaiting-approval** | approval required |',
-        '| NodeDown `62bf957d7b6668be` | firing | notify-critical | slack (slack) | 62bf957d7b6668be | **run** | post to Slack: :rotating_light: NodeDown on 127.0.0.1:9998: Node is down: 127.0.0.1:9998 (not sent) |',
-        '| NodeDown `62bf957d7b6668be` | firing | notify-critical | page (pagerduty) | 62bf957d7b6668be | **run** | PagerDuty trigger (critical): NodeDown: Node is down: 127.0.0.1:9998 (not sent) |',
+        '| NodeDown `62bf957d7b6668be` | firing | notify-critical | slack (slack) | 62bf957d7b6668be | **run** | post to Slack: :rotating_light: NodeDown on 127.0.0.1:9998: Node is down: 127.0.0.1:9998 (not sent); not executed by this version of homeostat |',
+        '| NodeDown `62bf957d7b6668be` | firing | notify-critical | page (pagerduty) | 62bf957d7b6668be | **run** | PagerDuty trigger (critical): NodeDown: Node is down: 127.0.0.1:9998 (not sent); not executed by this version of homeostat |',
         '| NodeDown `5da2f060dcf25751` | firing | reboot-unresponsive-node | reboot (ansible) | 127.0.0.1 | **refused** | cooldown: reboot-unresponsive-node decided an action for 127.0.0.1 just now (cooldown 1h) |',
-        '| NodeDown `5da2f060dcf25751` | firing | notify-critical | slack (slack) | 5da2f060dcf25751 | **run** | post to Slack: :rotating_light: NodeDown on 127.0.0.1:9999: Node is down: 127.0.0.1:9999 (not sent) |',
-        '| NodeDown `5da2f060dcf25751` | firing | notify-critical | page (pagerduty) | 5da2f060dcf25751 | **run** | PagerDuty trigger (critical): NodeDown: Node is down: 127.0.0.1:9999 (not sent) |',
+        '| NodeDown `5da2f060dcf25751` | firing | notify-critical | slack (slack) | 5da2f060dcf25751 | **run** | post to Slack: :rotating_light: NodeDown on 127.0.0.1:9999: Node is down: 127.0.0.1:9999 (not sent); not executed by this version of homeostat |',
+        '| NodeDown `5da2f060dcf25751` | firing | notify-critical | page (pagerduty) | 5da2f060dcf25751 | **run** | PagerDuty trigger (critical): NodeDown: Node is down: 127.0.0.1:9999 (not sent); not executed by this version of homeostat |',
         '',
       ].join('\n'),
     );
@@ -199,7 +199,7 @@ describe('simulate --format markdown', () => {
     const r = runCli(['simulate', '.', '--now', NOW, '--format', 'markdown', '--alerts', `${AM}/host-disk-space-low-resolved.json`]);
     expect(r.status).toBe(0);
     expect(r.stdout).not.toContain('|');
-    expect(r.stdout).toContain('1 alert(s), 0 decision(s): none');
+    expect(r.stdout).toContain('1 alert, 0 decisions: none');
   });
 });
 
@@ -333,5 +333,34 @@ describe('a sequence of payloads in one simulate call (guards keep state across 
         ['firing', 'sw-1/eth1', 'run'],
       ]);
     });
+  });
+});
+
+describe('action types this version does not execute (kubernetes, notifications)', () => {
+  const file = `${AM}/node-high-cpu-worker-and-control-plane.json`;
+
+  it('simulate says "not executed by this version" on each such decision, and JSON says executes: false', () => {
+    const all = simulateJson([`${AM}/high-memory-usage-pod.json`]);
+    expect(all.decisions.map((d) => [d.type, (d as SimulatedDecision & { executes: boolean }).executes])).toEqual([
+      ['kubernetes', false],
+      ['slack', false],
+      ['pagerduty', false],
+    ]);
+    const r = runCli(['simulate', '.', '--now', NOW, '--alerts', `${AM}/high-memory-usage-pod.json`, `${AM}/high-cpu-usage.json`]);
+    const details = r.stdout.trimEnd().split('\n').slice(1).filter((_, i) => i % 2 === 1);
+    expect(details).toHaveLength(6);
+    // Every decision but stop-hog (ansible) is of a type this version does not execute.
+    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([true, true, true, false, true, true]);
+    expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 6 decisions: 6 run \(5 not executed by this version of homeostat\)$/);
+  });
+
+  it('the README shows what simulate prints for the cordon example, word for word', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const command = `$ homeostat simulate . --alerts ${file}\n`;
+    const shown = readme.slice(readme.indexOf(command) + command.length, readme.indexOf('```', readme.indexOf(command)));
+    expect(readme).toContain(command);
+    const r = runCli(['simulate', '.', '--alerts', file]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.replace(/^revision content-[0-9a-f]+:/, 'revision content-…:')).toBe(shown);
   });
 });

@@ -27,6 +27,8 @@ export interface TestEngineOptions {
   /** Reuse a data directory (restart); a new one otherwise. */
   dataDir?: string;
   openAudit?: EngineDeps['openAudit'];
+  /** The engine's clock (guards, entry ids); Date.now unless given. */
+  clock?: () => number;
 }
 
 export interface TestEngine {
@@ -77,7 +79,7 @@ export async function startTestEngine(options: TestEngineOptions): Promise<TestE
   const log = pino({ level: process.env.HOMEOSTAT_TEST_LOG ?? 'silent' });
   const metrics = createMetrics({ defaults: false });
   const openAudit = options.openAudit ?? ((dir: string, c: EngineConfig) => AuditRepo.open({ dir, branch: c.audit.branch, remote: c.audit.remote ? { url: c.audit.remote, branch: c.audit.branch } : null }));
-  const engine = await Engine.start({ config, log, metrics, openAudit });
+  const engine = await Engine.start({ config, log, metrics, openAudit, ...(options.clock ? { clock: options.clock } : {}) });
   const app = buildServer({ engine, metrics, log, webhookToken: config.webhookToken, adminToken: config.adminToken, maxBodyBytes: config.maxBodyBytes });
   const git = (...args: string[]) => execFileSync('git', ['-C', join(dataDir, 'audit'), ...args], { encoding: 'utf8' });
   return {

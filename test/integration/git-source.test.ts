@@ -224,7 +224,7 @@ describe('a git policy remote', () => {
     await waitFor(() => t.engine.status().audit.backlog === 0, 'the decisions to be committed');
     expect(t.auditEntry(decided[0]!.id)).toMatchObject({ revision: v2, policy: 'mark', target: host });
     const activated = await waitForEvent(t, 'policies-activated', v2);
-    expect(activated.event).toMatchObject({ message: `${v2} activated: 1 policies`, details: { previous: v1, paused: false } });
+    expect(activated.event).toMatchObject({ message: `${v2} activated: 1 policy`, details: { previous: v1, paused: false } });
   });
 
   it('answers a sync asked while one runs with the sync after it, so a push announced meanwhile is covered', async () => {
@@ -242,9 +242,9 @@ describe('a git policy remote', () => {
     const good = policiesOf(t).revision!;
     const broken = markPolicy('v3', 'colour: blue');
     const cases: { files: RepoFiles; code: string; file: string; line: number; error: RegExp }[] = [
-      { files: { ...markRepo('v3'), 'rules/mark.yaml': broken }, code: 'HST_SCHEMA_UNKNOWN_FIELD', file: 'rules/mark.yaml', line: lineOf(broken, 'colour'), error: /^1 problem\(s\) in the policies$/ },
-      { files: { ...markRepo('v3'), 'rules/mark.test.yaml': markTest('v3', 'web-9') }, code: 'HST_TEST_FAILED', file: 'rules/mark.test.yaml', line: lineOf(markTest('v3'), '- name:'), error: /^1 policy test case\(s\) failed$/ },
-      { files: { ...markRepo('v3'), 'rules/laughs.yaml': BILLION_LAUGHS }, code: 'HST_YAML_ALIAS_BOMB', file: 'rules/laughs.yaml', line: 1, error: /^1 problem\(s\) in the policies$/ },
+      { files: { ...markRepo('v3'), 'rules/mark.yaml': broken }, code: 'HST_SCHEMA_UNKNOWN_FIELD', file: 'rules/mark.yaml', line: lineOf(broken, 'colour'), error: /^1 problem in the policies$/ },
+      { files: { ...markRepo('v3'), 'rules/mark.test.yaml': markTest('v3', 'web-9') }, code: 'HST_TEST_FAILED', file: 'rules/mark.test.yaml', line: lineOf(markTest('v3'), '- name:'), error: /^1 policy test case failed$/ },
+      { files: { ...markRepo('v3'), 'rules/laughs.yaml': BILLION_LAUGHS }, code: 'HST_YAML_ALIAS_BOMB', file: 'rules/laughs.yaml', line: 1, error: /^1 problem in the policies$/ },
     ];
     for (const c of cases) {
       const refused = remote.push(`refused: ${c.code}`, { 'rules/laughs.yaml': null, ...c.files });
@@ -594,7 +594,7 @@ printf '${mark} %s\\n' "$1" >> "$OUT"
     expect(await t.engine.sync()).toMatchObject({ ok: true, revision: paused });
     expect(policiesOf(t)).toMatchObject({ revision: paused, paused: true });
     const event = await waitForEvent(t, 'policies-activated', paused);
-    expect(event.event).toMatchObject({ message: `${paused} activated: 1 policies (paused)`, details: { paused: true } });
+    expect(event.event).toMatchObject({ message: `${paused} activated: 1 policy (paused)`, details: { paused: true } });
 
     const response = await t.post(payload({ alertname: 'Record', host: 'paused-1', target: 'paused-1' }));
     expect(response.json()).toMatchObject({ decisions: 1, actions: 0, revision: paused });

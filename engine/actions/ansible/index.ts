@@ -2,6 +2,7 @@
 import type { ActionType } from '../types.js';
 import { refuseHost } from '../checks.js';
 import { SCHEMA_ID_BASE } from '../../schema/validator.js';
+import { describePlaybook } from './command.js';
 import { runAnsible } from './run.js';
 
 export const ansible: ActionType = {
@@ -20,10 +21,8 @@ export const ansible: ActionType = {
     }
     return rendered.inventory === undefined ? refuseHost('target', target) : null;
   },
-  describe(rendered, target) {
-    const inventory = typeof rendered.inventory === 'string' ? rendered.inventory : `${target},`;
-    const limit = typeof rendered.limit === 'string' ? ` --limit ${rendered.limit}` : '';
-    return `ansible-playbook ${String(rendered.playbook)} -i ${inventory}${limit} --check --diff`;
+  describe(rendered, target, dryRun) {
+    return describePlaybook(rendered, target, dryRun);
   },
   example: { playbook: 'playbooks/restart_service.yml', limit: '{{ target }}', extraVars: { service: '{{ labels.name }}' } },
   run: runAnsible,

@@ -6,42 +6,29 @@ import { runCommand } from '../../exec/exec.js';
 import { notStarted, summarize } from '../outcome.js';
 import { resolveRepoFile } from '../repo-file.js';
 import type { RunContext, RunResult } from '../types.js';
+import { isLocal, playbookArgs, PROGRAM, VARS_FILE } from './command.js';
 import { extraVarsYaml } from './extra-vars.js';
+import { refuseLimitOutsideInventory } from './inventory.js';
 
-const PROGRAM = 'ansible-playbook';
 const NOT_FOUND = 'ansible-playbook not found: install the Debian package ansible-core';
-/** Targets that are this machine: without an inventory they run with the local connection. */
-const LOCAL_TARGETS = new Set(['localhost', '127.0.0.1']);
 
 export async function runAnsible(context: RunContext): Promise<RunResult> {
   const { repoDir, workDir, params, target } = context;
+  const started = performance.now();
   const playbook = resolveRepoFile(repoDir, params.playbook, 'playbook');
   if (!playbook.ok) return notStarted(playbook.reason, [PROGRAM]);
-  let inventory = `${target},`;
+  let inventory: string | null = null;
   if (params.inventory !== undefined) {
     const file = resolveRepoFile(repoDir, params.inventory, 'inventory', { directory: true });
     if (!file.ok) return notStarted(file.reason, [PROGRAM]);
     inventory = file.path;
   }
-  const local = params.inventory === undefined && LOCAL_TARGETS.has(target);
+  const local = isLocal(params, target);
 
   // ansible writes its temporary files under HOME unless told otherwise, and the engine's
   // HOME may not be writable; with the local connection the "remote" side is this machine too.
   const tmp = join(workDir, 'tmp');
   mkdirSync(tmp, { recursive: true });
-  const varsFile = join(workDir, 'extra-vars.yml');
-  writeFileSync(varsFile, extraVarsYamlFor(context), { mode: 0o600 });
-
-  // --option=value throughout: a value can never be read as an option of its own.
-  const args = [
-    `--inventory=${inventory}`,
-    ...(local ? ['--connection=local'] : []),
-    ...(typeof params.limit === 'string' ? [`--limit=${params.limit}`] : []),
-    ...(Array.isArray(params.tags) && params.tags.length > 0 ? [`--tags=${params.tags.join(',')}`] : []),
-    `--extra-vars=@${varsFile}`,
-    ...(context.dryRun ? ['--check', '--diff'] : []),
-    playbook.path,
-  ];
   const env: Record<string, string> = {
     ANSIBLE_FORCE_COLOR: '0',
     ANSIBLE_NOCOLOR: '1',
@@ -49,8 +36,19 @@ export async function runAnsible(context: RunContext): Promise<RunResult> {
     ANSIBLE_LOCAL_TEMP: tmp,
     ...(local ? { ANSIBLE_REMOTE_TEMP: tmp } : {}),
   };
+  // Without an inventory the target is the inventory's one host: there is no group to reach.
+  if (inventory !== null && typeof params.limit === 'string') {
+    const refused = await refuseLimitOutsideInventory(context, { path: inventory, written: String(params.inventory), limit: params.limit, env });
+    if (refused) return refused;
+  }
+
+  const varsFile = join(workDir, VARS_FILE);
+  writeFileSync(varsFile, extraVarsYamlFor(context), { mode: 0o600 });
+  const args = playbookArgs(params, target, context.dryRun, { playbook: playbook.path, inventory, varsFile });
+  // The action's timeout bounds the whole run, the listing of the inventory included.
+  const timeoutMs = Math.max(1, context.timeoutMs - Math.round(performance.now() - started));
   const result = await runCommand({
-    file: PROGRAM, args, cwd: repoDir, env, timeoutMs: context.timeoutMs,
+    file: PROGRAM, args, cwd: repoDir, env, timeoutMs,
     secrets: context.secrets, signal: context.signal, onSpawn: context.onSpawn,
   });
   return summarize(result, context.timeoutMs, NOT_FOUND);

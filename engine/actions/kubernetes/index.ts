@@ -1,4 +1,7 @@
-/** The kubernetes action: one operation on one object (execution: the Kubernetes client). */
+/**
+ * The kubernetes action: one operation on one object. Not executed by this version (no run()):
+ * it is planned, guarded and audited, and lint and simulate say that it does not run.
+ */
 import type { ActionType } from '../types.js';
 import { refuseKubernetesName } from '../checks.js';
 import { SCHEMA_ID_BASE } from '../../schema/validator.js';
@@ -28,7 +31,7 @@ export const kubernetes: ActionType = {
     const a = (args ?? {}) as Record<string, unknown>;
     const object = a.node ? `node/${String(a.node)}` : a.pod ? `pod ${String(a.namespace)}/${String(a.pod)}` : `deployment ${String(a.namespace)}/${String(a.deployment)}`;
     const extra = operation === 'scale' ? (a.by !== undefined ? ` by ${String(a.by)} up to ${String(a.max)}` : ` to ${String(a.replicas)} (max ${String(a.max)})`) : '';
-    return `${operation} ${object}${extra} (server-side dry run)`;
+    return `${operation} ${object}${extra}`;
   },
   example: { cordon: { node: '{{ labels.node }}' } },
 };

@@ -4,15 +4,24 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { serializeEntry } from '../../audit/entry.js';
-import type { AuditEntry } from '../../audit/entry.js';
+import { isEntryId, serializeEntry } from '../../audit/entry.js';
+import type { AuditEntry, Outcome } from '../../audit/entry.js';
 import { readJournal } from '../../audit/journal.js';
 import { AuditRepo } from '../../audit/repo.js';
 import type { EntryFilter } from '../../audit/repo.js';
 import { verifyAudit } from '../../audit/verify.js';
 import { replay } from '../../runtime/recovery.js';
+import { count } from '../../util/count.js';
 import { EXIT, UserError } from '../errors.js';
+import { escapeLines, line } from '../format/terminal.js';
 import type { Io } from '../io.js';
+
+/**
+ * What `audit log --outcome` takes: every outcome of the schema, and 'pending' for none yet. A
+ * map, so that an outcome added to the schema does not compile until it is offered here.
+ */
+const OUTCOME_FILTER: Record<Outcome | 'pending', true> = { succeeded: true, failed: true, timed_out: true, interrupted: true, refused: true, denied: true, pending: true };
+export const OUTCOME_FILTERS: readonly string[] = Object.keys(OUTCOME_FILTER);
 
 export interface AuditOptions {
   dataDir: string;
@@ -41,16 +50,18 @@ export async function auditLogCommand(o: AuditOptions & { policy?: string; targe
   }
   for (const e of entries) {
     if (e.kind === 'refusals') {
-      io.stdout(`${e.id}  ${'refused'.padEnd(11)} ${e.count} actions by ${e.guard}  ${e.reason}\n`);
+      io.stdout(line`${e.id}  ${'refused'.padEnd(11)} ${count(e.count ?? 0, 'action')} by ${e.guard}  ${e.reason}\n`);
       continue;
     }
-    io.stdout(`${e.id}  ${(e.outcome ?? (e.verdict === 'awaiting-approval' ? 'awaiting' : 'pending')).padEnd(11)} ${e.policy}/${e.action} on ${e.target ?? '-'}  ${e.alert?.alertname ?? ''} [${e.alert?.fingerprint ?? ''}]${e.reason ? `  ${e.reason}` : ''}\n`);
+    const outcome = e.outcome ?? (e.verdict === 'awaiting-approval' ? 'awaiting' : 'pending');
+    io.stdout(line`${e.id}  ${outcome.padEnd(11)} ${e.policy}/${e.action} on ${e.target ?? '-'}  ${e.alert?.alertname ?? ''} [${e.alert?.fingerprint ?? ''}]` + (e.reason ? line`  ${e.reason}` : '') + '\n');
   }
   if (entries.length === 0) io.stdout('no audit entries match\n');
   return EXIT.ok;
 }
 
 export async function auditShowCommand(id: string, o: AuditOptions, io: Io): Promise<number> {
+  if (!isEntryId(id)) throw new UserError(`${id}: not an audit entry id (they read like 20261121T101500123Z-1a2b3c4d); list them with \`homeostat audit log\``, 1);
   const repo = await openExisting(o, io);
   const content = await repo.read(id);
   if (content === null) throw new UserError(`${id}: no such audit entry; list them with \`homeostat audit log\``, 1);
@@ -59,8 +70,8 @@ export async function auditShowCommand(id: string, o: AuditOptions, io: Io): Pro
     io.stdout(`${JSON.stringify({ entry: JSON.parse(content), commits: commits.map((c) => ({ sha: c.sha, date: c.date, subject: c.subject })) }, null, 2)}\n`);
     return EXIT.ok;
   }
-  io.stdout(content);
-  for (const c of commits) io.stdout(`${c.sha.slice(0, 12)} ${c.date} ${c.subject}\n`);
+  io.stdout(escapeLines(content));
+  for (const c of commits) io.stdout(line`${c.sha.slice(0, 12)} ${c.date} ${c.subject}\n`);
   return EXIT.ok;
 }
 
@@ -71,8 +82,9 @@ export async function auditVerifyCommand(o: AuditOptions, io: Io): Promise<numbe
   const report = await verifyAudit(repo, expected);
   if (o.format === 'json') io.stdout(`${JSON.stringify({ ok: report.problems.length === 0, ...report }, null, 2)}\n`);
   else {
-    for (const p of report.problems) io.stdout(`${p.path}: ${p.code}: ${p.message}\n`);
-    io.stdout(`${report.problems.length === 0 ? 'ok' : `${report.problems.length} problem(s)`}: ${report.files} entry files, ${report.expected} journal entries compared\n`);
+    for (const p of report.problems) io.stdout(line`${p.path}: ${p.code}: ${p.message}\n`);
+    const verdict = report.problems.length === 0 ? 'ok' : count(report.problems.length, 'problem');
+    io.stdout(`${verdict}: ${count(report.files, 'entry file')}, ${count(report.expected, 'journal entry', 'journal entries')} compared\n`);
   }
   return report.problems.length === 0 ? EXIT.ok : EXIT.problems;
 }

@@ -1,6 +1,7 @@
 import type { Io } from '../io.js';
 import { loadDirectory, readPayloadFile, requirePolicySet } from '../load.js';
 import { EXIT, UserError } from '../errors.js';
+import { line } from '../format/terminal.js';
 import { Evaluator } from '../../policy/evaluate.js';
 
 interface ConditionNode {
@@ -66,13 +67,13 @@ export async function explainCommand(dir: string, flags: { alerts: string; polic
     return EXIT.ok;
   }
   for (const a of report) {
-    io.stdout(`alert ${a.alert.alertname} [${a.alert.fingerprint}] ${a.alert.status}\n`);
+    io.stdout(line`alert ${a.alert.alertname} [${a.alert.fingerprint}] ${a.alert.status}\n`);
     for (const p of a.policies) {
-      io.stdout(`  ${p.matched ? 'MATCH' : 'no   '} ${p.policy} (${p.source})\n`);
+      io.stdout(line`  ${p.matched ? 'MATCH' : 'no   '} ${p.policy} (${p.source})\n`);
       for (const c of p.conditions) {
         const mark = c.result === null ? '-' : c.result ? 'yes' : 'NO ';
-        const value = c.factValue === undefined ? '' : ` (value: ${JSON.stringify(c.factValue)})`;
-        io.stdout(`      ${'  '.repeat(c.depth)}${mark} ${c.condition}${c.condition.endsWith(':') ? '' : value}\n`);
+        const value = c.factValue === undefined || c.condition.endsWith(':') ? '' : ` (value: ${JSON.stringify(c.factValue)})`;
+        io.stdout(line`      ${'  '.repeat(c.depth)}${mark} ${c.condition}${value}\n`);
       }
     }
   }

@@ -2,10 +2,7 @@ import type { Io } from '../io.js';
 import { loadDirectory } from '../load.js';
 import { diagnosticText, githubAnnotation } from '../format/diagnostics.js';
 import { EXIT } from '../errors.js';
-
-function count(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+import { count } from '../../util/count.js';
 
 export async function lintCommand(dir: string, format: string, io: Io, rev?: string): Promise<number> {
   const { result } = await loadDirectory(dir, io.cwd, rev);
@@ -18,7 +15,10 @@ export async function lintCommand(dir: string, format: string, io: Io, rev?: str
   } else {
     for (const d of problems) io.stdout(diagnosticText(d) + '\n');
     const summary = [count(result.files, 'file'), count(result.policies.length, 'policy', 'policies'), count(result.tests.length, 'test file')].join(', ');
-    io.stdout(ok ? `ok: ${summary}\n` : `${problems.length} problem(s) in ${summary}\n`);
+    const warnings = problems.filter((d) => d.severity === 'warning').length;
+    const errors = problems.length - warnings;
+    if (ok) io.stdout(`ok: ${summary}${warnings ? `; ${count(warnings, 'warning')}` : ''}\n`);
+    else io.stdout(`${count(errors, 'problem')}${warnings ? ` and ${count(warnings, 'warning')}` : ''} in ${summary}\n`);
   }
   return ok ? EXIT.ok : EXIT.problems;
 }

@@ -1,18 +1,21 @@
 /**
  * `homeostat serve`: resolve the configuration, start the engine (journal recovery, audit
  * repository, policies), then listen. SIGTERM or SIGINT stops intake, lets running actions
- * finish up to --shutdown-timeout, commits the audit and exits 0.
+ * finish up to --shutdown-timeout, commits the audit and exits 0. SIGHUP reads the token files
+ * again (they are also watched), and never stops the engine.
  */
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { AuditRepo } from '../../audit/repo.js';
 import { checkExposure, ConfigError, isLoopback, resolveServeConfig } from '../../config/serve-config.js';
-import type { EngineConfig } from '../../config/serve-config.js';
+import type { EngineConfig, ServeSettings } from '../../config/serve-config.js';
 import { Engine } from '../../runtime/engine.js';
 import { displayUrl } from '../../runtime/git-source.js';
 import { boundHeapGrowth } from '../../runtime/heap.js';
 import { createMetrics } from '../../runtime/metrics.js';
 import { buildServer } from '../../server/server.js';
+import { watchTokens } from '../../server/tokens.js';
+import type { ServerTokens } from '../../server/tokens.js';
 import { EXIT, UserError } from '../errors.js';
 import type { Io } from '../io.js';
 
@@ -25,7 +28,20 @@ export interface ServeHooks {
 }
 
 export async function serveCommand(flags: Record<string, unknown>, io: Io, hooks: ServeHooks = {}): Promise<number> {
-  let config: EngineConfig;
+  // SIGHUP's default is to end the process: from the first moment, it only reloads the tokens.
+  const held: { tokens: ServerTokens | null } = { tokens: null };
+  const onHangUp = () => held.tokens?.reload('SIGHUP');
+  process.on('SIGHUP', onHangUp);
+  try {
+    return await serve(flags, io, hooks, (tokens) => (held.tokens = tokens));
+  } finally {
+    held.tokens?.close();
+    process.off('SIGHUP', onHangUp);
+  }
+}
+
+async function serve(flags: Record<string, unknown>, io: Io, hooks: ServeHooks, useTokens: (tokens: ServerTokens) => void): Promise<number> {
+  let config: ServeSettings;
   try {
     config = resolveServeConfig({ flags, env: hooks.env ?? process.env, cwd: io.cwd });
   } catch (error) {
@@ -39,11 +55,22 @@ export async function serveCommand(flags: Record<string, unknown>, io: Io, hooks
   const log = pino({ level: config.logLevel, base: { service: 'homeostat' } });
   if (!config.webhookToken) log.warn({ listen: config.listen }, 'no webhook token: the webhook takes unauthenticated posts, so the engine listens on loopback only');
   if (config.dryRun) log.info('dry-run: every action runs in dry-run (ansible --check --diff; scripts and notifications not run)');
+  const tokens = watchTokens({ webhook: config.webhookToken, admin: config.adminToken, sync: config.syncToken }, config.tokenFiles, log);
+  useTokens(tokens);
   const metrics = createMetrics();
-  const engine = await Engine.start({ config, log, metrics, openAudit: (dir, c) => openAudit(dir, c, log) }).catch((error: Error) => {
+  const engine = await Engine.start({ config, log, metrics, secrets: () => tokens.secrets(), openAudit: (dir, c) => openAudit(dir, c, log) }).catch((error: Error) => {
     throw new UserError(`serve: cannot start: ${error.message}`);
   });
-  const app = buildServer({ engine, metrics, log, webhookToken: config.webhookToken, adminToken: config.adminToken, syncToken: config.syncToken, maxBodyBytes: config.maxBodyBytes });
+  const app = buildServer({
+    engine,
+    metrics,
+    log,
+    webhookToken: tokens.webhook,
+    adminToken: tokens.admin,
+    syncToken: tokens.sync,
+    maxBodyBytes: config.maxBodyBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
   try {
     const address = await app.listen({ host: config.listen.host, port: config.listen.port });
     log.info({ address, policies: displayUrl(config.policies), dataDir: config.dataDir, dryRun: config.dryRun, loopbackOnly: isLoopback(config.listen.host) }, 'listening');

@@ -1,9 +1,12 @@
 import type { Io } from '../io.js';
 import { loadDirectory, parseNow, readPayloadFile, requirePolicySet } from '../load.js';
 import { EXIT } from '../errors.js';
+import { line } from '../format/terminal.js';
+import { isExecuted } from '../../actions/registry.js';
 import { simulate } from '../../pipeline/simulate.js';
 import type { Simulation } from '../../pipeline/simulate.js';
 import type { Decision } from '../../plan/decide.js';
+import { count } from '../../util/count.js';
 
 export interface SimulateFlags {
   alerts: string[];
@@ -12,6 +15,9 @@ export interface SimulateFlags {
   /** Load the policies as they were at this git revision. */
   rev?: string;
 }
+
+/** Said of every decision to act whose type this version does not carry out (kubernetes, notifications). */
+export const NOT_EXECUTED = 'not executed by this version of homeostat';
 
 export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): Promise<Simulation> {
   const { result } = await loadDirectory(dir, io.cwd, flags.rev);
@@ -28,14 +34,31 @@ export function jsonSimulation(s: Simulation): object {
     decisions: s.decisions.map((d) => ({
       alert: d.alert, policy: d.policy, action: d.action, type: d.type, phase: d.phase, target: d.target,
       params: d.params, verdict: d.verdict, reason: d.reason, refusedBy: d.refusedBy, description: d.description,
+      executes: isExecuted(d.type),
     })),
   };
 }
 
-function counts(decisions: Decision[]): string {
+/** A decision to act (now, in dry-run or once approved) that nothing would carry out. */
+function unexecuted(d: Decision): boolean {
+  return (d.verdict === 'run' || d.verdict === 'dry-run' || d.verdict === 'awaiting-approval') && !isExecuted(d.type);
+}
+
+function summary(s: Simulation): string {
   const by = new Map<string, number>();
-  for (const d of decisions) by.set(d.verdict, (by.get(d.verdict) ?? 0) + 1);
-  return [...by].map(([v, n]) => `${n} ${v}`).join(', ') || 'none';
+  for (const d of s.decisions) by.set(d.verdict, (by.get(d.verdict) ?? 0) + 1);
+  const verdicts = [...by].map(([v, n]) => `${n} ${v}`).join(', ') || 'none';
+  const idle = s.decisions.filter(unexecuted).length;
+  const n = s.truncatedAlerts;
+  const truncated = n > 0 ? `; ${count(n, 'more alert')} ${n === 1 ? 'was' : 'were'} truncated by Alertmanager (max_alerts) and not seen` : '';
+  return `${count(s.alerts, 'alert')}, ${count(s.decisions.length, 'decision')}: ${verdicts}${idle ? ` (${idle} ${NOT_EXECUTED})` : ''}${truncated}`;
+}
+
+/** The line under a decision: why it was refused or failed, or what it does. */
+function detail(d: Decision): string {
+  const why = d.reason ?? d.description ?? '';
+  if (!unexecuted(d)) return why;
+  return why ? `${why}; ${NOT_EXECUTED}` : NOT_EXECUTED;
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -46,21 +69,21 @@ export async function simulateCommand(dir: string, flags: SimulateFlags, format:
     io.stdout(JSON.stringify(jsonSimulation(s), null, 2) + '\n');
     return EXIT.ok;
   }
-  const truncated = s.truncatedAlerts > 0 ? `; ${s.truncatedAlerts} more alert(s) were truncated by Alertmanager (max_alerts) and not seen` : '';
   if (format === 'markdown') {
-    io.stdout(`### homeostat simulate @ \`${s.revision}\`\n\n${s.alerts} alert(s), ${s.decisions.length} decision(s): ${counts(s.decisions)}${truncated}\n\n`);
+    io.stdout(line`### homeostat simulate @ \`${s.revision}\`\n\n${summary(s)}\n\n`);
     if (s.decisions.length) {
       io.stdout('| alert | status | policy | action | target | verdict | reason |\n|---|---|---|---|---|---|---|\n');
       for (const d of s.decisions) {
-        io.stdout(`| ${cell(d.alert.alertname)} \`${d.alert.fingerprint}\` | ${d.alert.status} | ${cell(d.policy)} | ${cell(d.action)} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell(d.reason ?? d.description ?? '')} |\n`);
+        io.stdout(line`| ${cell(d.alert.alertname)} \`${d.alert.fingerprint}\` | ${d.alert.status} | ${cell(d.policy)} | ${cell(d.action)} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell(detail(d))} |\n`);
       }
     }
     return EXIT.ok;
   }
-  io.stdout(`revision ${s.revision}: ${s.alerts} alert(s), ${s.decisions.length} decision(s): ${counts(s.decisions)}${truncated}\n`);
+  io.stdout(line`revision ${s.revision}: ${summary(s)}\n`);
   for (const d of s.decisions) {
-    const why = d.reason ?? d.description ?? '';
-    io.stdout(`${d.verdict.padEnd(17)} ${d.policy}/${d.action} (${d.type}) target=${d.target ?? '-'} alert=${d.alert.alertname}[${d.alert.fingerprint}] ${d.alert.status}${why ? `\n${' '.repeat(18)}${why}` : ''}\n`);
+    io.stdout(line`${d.verdict.padEnd(17)} ${d.policy}/${d.action} (${d.type}) target=${d.target ?? '-'} alert=${d.alert.alertname}[${d.alert.fingerprint}] ${d.alert.status}\n`);
+    const why = detail(d);
+    if (why) io.stdout(line`${' '.repeat(18)}${why}\n`);
   }
   return EXIT.ok;
 }

@@ -6,7 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { count } from '../../util/count.js';
 import { EXIT, UserError } from '../errors.js';
+import { escapeControl } from '../format/terminal.js';
 import type { Io } from '../io.js';
 import type { LoadReport, SyncReport } from '../../runtime/activation.js';
 import type { Engine } from '../../runtime/engine.js';
@@ -76,7 +78,7 @@ export function statusText(s: EngineStatus): string {
   const lines: [string, string][] = [
     ['engine', s.ready ? `ready, since ${s.startedAt}${s.dryRun ? ' (dry-run)' : ''}` : `NOT READY: ${s.notReady.join('; ')}`],
     ['policies', src.kind === 'git' ? `git ${src.remote} branch ${src.branch ?? '(remote default)'} path ${src.path}${src.verifySignatures ? ', signatures verified' : ''}` : `directory ${src.dir}`],
-    ['revision', p.revision ? `${short(p.revision)}: ${p.count} policies, active since ${p.activatedAt}${src.kind === 'git' && src.servingCached ? ' (kept on disk; the remote has not answered since the start)' : ''}` : 'none active'],
+    ['revision', p.revision ? `${short(p.revision)}: ${count(p.count, 'policy', 'policies')}, active since ${p.activatedAt}${src.kind === 'git' && src.servingCached ? ' (kept on disk; the remote has not answered since the start)' : ''}` : 'none active'],
     ['paused', p.paused ? 'yes: homeostat.yaml sets paused: true, no action runs' : 'no'],
   ];
   if (src.kind === 'git') {
@@ -87,5 +89,5 @@ export function statusText(s: EngineStatus): string {
   lines.push(['queue', `${s.queue.waiting} waiting, ${s.queue.running} running`]);
   lines.push(['audit', `${s.audit.backlog} waiting for git${s.audit.remote ? `, pushed to ${s.audit.remote}` : ''}${s.audit.error ? `; ERROR ${s.audit.error}` : ''}`]);
   const width = Math.max(...lines.map(([k]) => k.length)) + 2;
-  return lines.map(([k, v]) => `${k.padEnd(width)}${v}\n`).join('');
+  return lines.map(([k, v]) => `${k.padEnd(width)}${escapeControl(v)}\n`).join('');
 }

@@ -1,35 +1,20 @@
-import { appendFileSync, fdatasync, mkdtempSync, readdirSync, readFileSync, rmSync, write, writeFileSync } from 'node:fs';
+import { appendFileSync, fdatasync, mkdtempSync, readdirSync, readFileSync, rmSync, write, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEntry } from '../../../engine/audit/entry.js';
 import { Journal, JournalError, readJournal } from '../../../engine/audit/journal.js';
 import type { JournalRecord, JournalSnapshot, NewRecord } from '../../../engine/audit/journal.js';
+import { systemError } from '../../helpers/fs-faults.js';
+import type { WriteArgs, WriteCallback } from '../../helpers/fs-faults.js';
+import { waitFor } from '../../helpers/wait.js';
 
-// Wrapped, not replaced: the journal writes real files; the wrappers count the appends' writes
-// and fsyncs (group fsync) and can make one of them fail or fall short (a full or failing disk).
-// The journal promisifies `write` and `fdatasync` when it loads. promisify(fs.write) resolves
-// `{ bytesWritten, buffer }` through a marker internal to Node that a wrapper does not carry,
-// so the wrapper gets the same promisified form explicitly, going through the wrapper.
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
-  const { promisify } = await import('node:util');
-  const write = vi.fn(fs.write);
-  Object.defineProperty(write, promisify.custom, {
-    value: (...args: unknown[]) =>
-      new Promise((resolve, reject) => {
-        (write as unknown as (...a: unknown[]) => void)(...args, (error: Error | null, bytesWritten: number, buffer: unknown) =>
-          error ? reject(error) : resolve({ bytesWritten, buffer }),
-        );
-      }),
-  });
-  return { ...fs, write, fdatasync: vi.fn(fs.fdatasync) };
-});
+// The wrappers count the appends' writes and fsyncs (group fsync) and can make one of them
+// fail or fall short (a full or failing disk).
+vi.mock('node:fs', async (importOriginal) => (await import('../../helpers/fs-faults.js')).faultyFs(importOriginal));
 
 const real = await vi.importActual<typeof import('node:fs')>('node:fs');
 
-type WriteCallback = (error: NodeJS.ErrnoException | null, written: number, buffer: Buffer) => void;
-type WriteArgs = [fd: number, buffer: Buffer, offset: number, length: number, position: number | null, callback: WriteCallback];
 
 /** Makes the next `write` of an append run `impl` instead. */
 function onNextWrite(impl: (...args: WriteArgs) => void): void {
@@ -62,6 +47,7 @@ beforeEach(() => {
   // Back to the real calls: an unused one-off implementation must not leak into the next test.
   vi.mocked(write).mockReset();
   vi.mocked(fdatasync).mockReset();
+  vi.mocked(writeSync).mockReset();
 });
 
 afterEach(async () => {
@@ -75,9 +61,9 @@ function openJournal(): { journal: Journal; records: JournalRecord[] } {
   return opened;
 }
 
-async function closeJournal(journal: Journal): Promise<void> {
+async function closeJournal(journal: Journal, waitMs?: number): Promise<void> {
   open = open.filter((j) => j !== journal);
-  await journal.close();
+  await journal.close(waitMs);
 }
 
 function committed(upTo: number): NewRecord {
@@ -240,48 +226,6 @@ describe('Journal: group fsync', () => {
     ]);
   });
 
-  it('breaks for good when an fsync fails: every waiter is rejected and later appends are refused', async () => {
-    const { journal } = openJournal();
-    let during: { seqs: number[]; durable: Promise<void> } | undefined;
-    onNextFdatasync((_fd, callback) => {
-      // Appended while the failing write is in flight: it waits on the next write, which never comes.
-      during = journal.append([committed(1)]);
-      setImmediate(() => callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })));
-    });
-    const a = journal.append([committed(0)]);
-    const b = journal.append([committed(0)]);
-    const message = `journal write failed in ${dir}: EIO: i/o error, fdatasync`;
-    await expect(a.durable).rejects.toThrow(new JournalError(message));
-    await expect(b.durable).rejects.toBeInstanceOf(JournalError);
-    expect(during?.seqs).toEqual([3]);
-    await expect(during!.durable).rejects.toThrow(message);
-    expect(journal.broken?.message).toBe(message);
-
-    const later = journal.append([committed(0)]);
-    expect(later.seqs).toEqual([]);
-    await expect(later.durable).rejects.toThrow(message);
-    await expect(journal.sync()).rejects.toThrow(message);
-    expect(write).toHaveBeenCalledTimes(1);
-    expect(fdatasync).toHaveBeenCalledTimes(1);
-  });
-
-  it('breaks for good when a write fails, without fsyncing', async () => {
-    const { journal } = openJournal();
-    onNextWrite((_fd, buffer, _offset, _length, _position, callback) => {
-      setImmediate(() => callback(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }), 0, buffer));
-    });
-    const a = journal.append([committed(0)]);
-    const message = `journal write failed in ${dir}: ENOSPC: no space left on device, write`;
-    await expect(a.durable).rejects.toThrow(new JournalError(message));
-    expect(journal.broken?.message).toBe(message);
-    expect(fdatasync).not.toHaveBeenCalled();
-    const later = journal.append([committed(0)]);
-    expect(later.seqs).toEqual([]);
-    await expect(later.durable).rejects.toThrow(message);
-    await expect(journal.sync()).rejects.toBeInstanceOf(JournalError);
-    expect(write).toHaveBeenCalledTimes(1);
-  });
-
   it('finishes a short write before reporting anything durable', async () => {
     const { journal } = openJournal();
     onNextWrite((fd, buffer, offset, length, position, callback) => real.write(fd, buffer, offset, Math.min(length, 20), position, callback));
@@ -296,16 +240,152 @@ describe('Journal: group fsync', () => {
     expect(journal.bytes).toBe(readFileSync(join(dir, FIRST)).length);
     expect(openJournal().records.map((r) => r.seq)).toEqual([1, 2]);
   });
+});
 
-  it('never reports durable a record whose write makes no progress', async () => {
+describe('Journal: a write that fails (a full disk), then succeeds', () => {
+  /**
+   * Every `write` fails until space is back: one that gets the first bytes of an attempt
+   * writes 10 of them (a filling disk takes what fits), then the next one fails. Records the
+   * segment as each attempt found it.
+   */
+  function fillDisk(path: string): { attempts: string[]; spaceBack: () => void } {
+    const attempts: string[] = [];
+    let cut = false;
+    vi.mocked(write).mockImplementation(((fd: number, buffer: Buffer, offset: number, length: number, position: number | null, callback: WriteCallback) => {
+      if ((cut = !cut)) {
+        attempts.push(readFileSync(path, 'utf8'));
+        real.write(fd, buffer, offset, Math.min(length, 10), position, callback);
+      } else {
+        setImmediate(() => callback(systemError('ENOSPC', 'write'), 0, buffer));
+      }
+    }) as unknown as typeof write);
+    return { attempts, spaceBack: () => vi.mocked(write).mockReset() };
+  }
+
+  const FULL = (where: string) => `journal write failed in ${where}: ENOSPC: no space left on device, write`;
+
+  it('keeps what a full disk refuses, cuts every torn part, retries, and resumes by itself once space is back', async () => {
+    const { journal } = openJournal();
+    await journal.append([committed(0)]).durable; // 1: written and fsynced
+    const good = readFileSync(join(dir, FIRST), 'utf8');
+    const disk = fillDisk(join(dir, FIRST));
+    let settled = false;
+    const a = journal.append([started('a', 100)]); // 2
+    void a.durable.finally(() => (settled = true));
+    await journal.whenBroken();
+    expect(journal.broken?.message).toBe(FULL(dir));
+    const b = journal.append([committed(1)]); // 3: waits with the others, in order
+    expect(b.seqs).toEqual([3]);
+    await waitFor(() => disk.attempts.length >= 3, 'three attempts');
+    // Each attempt found the segment as the last good write left it: nothing torn stays.
+    expect(disk.attempts.slice(0, 3)).toEqual([good, good, good]);
+    expect(settled).toBe(false);
+    expect(fdatasync).toHaveBeenCalledTimes(1);
+
+    disk.spaceBack();
+    await journal.whenWritable();
+    await Promise.all([a.durable, b.durable]);
+    expect(journal.broken).toBeNull();
+    expect(lines(FIRST)).toEqual([
+      '{"seq":1,"t":"committed","upTo":0}',
+      '{"seq":2,"t":"started","id":"a","pgid":100,"leaderStart":null}',
+      '{"seq":3,"t":"committed","upTo":1}',
+      '',
+    ]);
+    expect(journal.bytes).toBe(readFileSync(join(dir, FIRST)).length);
+    expect(openJournal().records.map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('writes the lines of a failed fsync once more after the last good byte, and resolves their waiters only then', async () => {
+    const { journal } = openJournal();
+    await journal.append([committed(0)]).durable; // 1
+    let during: { seqs: number[]; durable: Promise<void> } | undefined;
+    onNextFdatasync((_fd, callback) => {
+      during = journal.append([committed(2)]); // 3: appended while the failing fsync runs
+      setImmediate(() => callback(systemError('EIO', 'fdatasync')));
+    });
+    const a = journal.append([committed(1)]); // 2
+    await journal.whenBroken();
+    expect(journal.broken?.message).toBe(`journal write failed in ${dir}: EIO: i/o error, fdatasync`);
+    // Cut back at once: after a failed fsync the kernel may have dropped those pages.
+    await waitFor(() => readFileSync(join(dir, FIRST), 'utf8') === '{"seq":1,"t":"committed","upTo":0}\n', 'the segment cut back');
+    await Promise.all([a.durable, during!.durable]);
+    expect(journal.broken).toBeNull();
+    expect(writtenBy(2)).toBe('{"seq":2,"t":"committed","upTo":1}\n{"seq":3,"t":"committed","upTo":2}\n');
+    expect(fdatasync).toHaveBeenCalledTimes(3);
+    expect(lines(FIRST)).toEqual(['{"seq":1,"t":"committed","upTo":0}', '{"seq":2,"t":"committed","upTo":1}', '{"seq":3,"t":"committed","upTo":2}', '']);
+  });
+
+  it('counts a write that makes no progress as failed, and retries it', async () => {
     const { journal } = openJournal();
     onNextWrite((_fd, buffer, _offset, _length, _position, callback) => setImmediate(() => callback(null, 0, buffer)));
     const size = Buffer.byteLength('{"seq":1,"t":"committed","upTo":0}\n{"seq":2,"t":"committed","upTo":1}\n');
     const appended = journal.append([committed(0), committed(1)]);
-    await expect(appended.durable).rejects.toThrow(new JournalError(`journal write failed in ${dir}: short write: 0 of ${size} bytes`));
-    expect(journal.broken).toBeInstanceOf(JournalError);
-    expect(fdatasync).not.toHaveBeenCalled();
-    expect(openJournal().records).toEqual([]);
+    await journal.whenBroken();
+    expect(journal.broken).toEqual(new JournalError(`journal write failed in ${dir}: short write: 0 of ${size} bytes`));
+    await appended.durable;
+    expect(journal.broken).toBeNull();
+    expect(openJournal().records.map((r) => r.seq)).toEqual([1, 2]);
+  });
+
+  it('refuses a compaction while broken, touching no file, and compacts once writes resume', async () => {
+    const { journal } = openJournal();
+    await journal.append([started('a', 100)]).durable; // 1
+    const disk = fillDisk(join(dir, FIRST));
+    const pending = journal.append([committed(1)]); // 2
+    await journal.whenBroken();
+    await expect(journal.compact(carry)).rejects.toThrow(new JournalError(`no compaction now: ${FULL(dir)}`));
+    expect(readdirSync(dir)).toEqual([FIRST]);
+
+    disk.spaceBack();
+    await pending.durable;
+    await journal.compact(carry); // snapshot 3, new segment 4
+    await closeJournal(journal);
+    expect(openJournal().records).toEqual([
+      { t: 'snapshot', seq: 3, state: { ...EMPTY_SNAPSHOT, committedUpTo: 1, open: [{ t: 'started', id: 'a', pgid: 100, leaderStart: null, seq: 1 }] } },
+    ]);
+  });
+
+  it('leaves the journal as it was, and no temporary file, when a full disk refuses the snapshot', async () => {
+    const { journal } = openJournal();
+    await journal.append([started('a', 100), committed(0)]).durable; // 1, 2
+    vi.mocked(writeSync).mockImplementationOnce(() => {
+      throw systemError('ENOSPC', 'write');
+    });
+    await expect(journal.compact(carry)).rejects.toThrow('ENOSPC: no space left on device, write');
+    // The rotation took 3 for the snapshot and named the new segment 4; the snapshot is not there.
+    expect(readdirSync(dir)).toEqual([FIRST, segment(4)]);
+    expect(journal.broken).toBeNull();
+    expect(journal.append([committed(1)]).seqs).toEqual([5]);
+    await journal.sync();
+    await closeJournal(journal);
+
+    const reopened = openJournal();
+    expect(reopened.records.map((r) => r.seq)).toEqual([1, 2, 5]);
+    await reopened.journal.compact(carry);
+    await closeJournal(reopened.journal);
+    expect(carry(openJournal().records)).toEqual(carry(reopened.records));
+  });
+
+  it('closes after a bounded wait while broken: what is pending is dropped, its waiters rejected, and no part of it stays on disk', async () => {
+    const { journal } = openJournal();
+    await journal.append([committed(0)]).durable; // 1
+    const good = readFileSync(join(dir, FIRST), 'utf8');
+    fillDisk(join(dir, FIRST));
+    const a = journal.append([committed(1)]);
+    const closedMessage = `the journal in ${dir} was closed before these records could be written (${FULL(dir)})`;
+    const rejected = expect(a.durable).rejects.toThrow(new JournalError(closedMessage));
+    await journal.whenBroken();
+    const writable = journal.whenWritable();
+    await closeJournal(journal, 50);
+    await rejected;
+    await writable; // whoever waited for the journal to heal is let go
+    const later = journal.append([committed(2)]);
+    expect(later.seqs).toEqual([]);
+    await expect(later.durable).rejects.toThrow(closedMessage);
+    expect(readFileSync(join(dir, FIRST), 'utf8')).toBe(good);
+    vi.mocked(write).mockReset();
+    expect(openJournal().records.map((r) => r.seq)).toEqual([1]);
   });
 });
 

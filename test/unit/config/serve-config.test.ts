@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkExposure, ConfigError, isGitRemote, isLoopback, resolveServeConfig } from '../../../engine/config/serve-config.js';
-import type { EngineConfig } from '../../../engine/config/serve-config.js';
+import type { ServeSettings } from '../../../engine/config/serve-config.js';
 
 const TOKEN = '0123456789abcdef0123';
 const KNOWN =
-  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, webhook-token-file, admin-token-file, max-body, concurrency, shutdown-timeout, log-level';
+  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level';
 
 let cwd: string;
 
@@ -26,7 +26,7 @@ function write(relative: string, text: string): string {
   return path;
 }
 
-function resolveWith(flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): EngineConfig {
+function resolveWith(flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): ServeSettings {
   return resolveServeConfig({ flags, env, cwd });
 }
 
@@ -59,6 +59,8 @@ describe('resolveServeConfig: defaults', () => {
       concurrency: 4,
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
+      requestTimeoutMs: 30_000,
+      tokenFiles: { webhook: null, admin: null, sync: null },
     });
   });
 
@@ -126,6 +128,7 @@ describe('resolveServeConfig: precedence', () => {
       maxBody: '1KiB',
       concurrency: '16',
       shutdownTimeout: '1m30s',
+      requestTimeout: '10s',
       logLevel: 'debug',
     });
     expect(config).toEqual({
@@ -145,6 +148,8 @@ describe('resolveServeConfig: precedence', () => {
       concurrency: 16,
       shutdownTimeoutMs: 90_000,
       logLevel: 'debug',
+      requestTimeoutMs: 10_000,
+      tokenFiles: { webhook: join(cwd, 'hook.token'), admin: join(cwd, 'admin.token'), sync: join(cwd, 'sync.token') },
     });
   });
 
@@ -168,6 +173,7 @@ describe('resolveServeConfig: precedence', () => {
         HOMEOSTAT_MAX_BODY: '2GiB',
         HOMEOSTAT_CONCURRENCY: '2',
         HOMEOSTAT_SHUTDOWN_TIMEOUT: '2m',
+        HOMEOSTAT_REQUEST_TIMEOUT: '500ms',
         HOMEOSTAT_LOG_LEVEL: 'error',
       },
     );
@@ -185,6 +191,8 @@ describe('resolveServeConfig: precedence', () => {
       concurrency: 2,
       shutdownTimeoutMs: 120_000,
       logLevel: 'error',
+      requestTimeoutMs: 500,
+      tokenFiles: { webhook: null, admin: null, sync: null },
     });
   });
 });
@@ -254,6 +262,15 @@ describe('resolveServeConfig: a config file', () => {
     write('etc/homeostat.yaml', 'webhook-token-file: hook.token\n');
     write('etc/hook.token', TOKEN);
     expect(resolveWith({ config: 'etc/homeostat.yaml' }).webhookToken).toBe(TOKEN);
+    expect(resolveWith({ config: 'etc/homeostat.yaml' }).tokenFiles.webhook).toBe(join(cwd, 'etc', 'hook.token'));
+  });
+
+  it('bounds the time a request may take to arrive from 100ms to 1h', () => {
+    expect(resolveWith({ requestTimeout: '100ms' }).requestTimeoutMs).toBe(100);
+    expect(resolveWith({ requestTimeout: '1h' }).requestTimeoutMs).toBe(3_600_000);
+    const advice = 'give a time from 100ms to 1h for a request to arrive, headers and body';
+    expect(failure({ requestTimeout: '99ms' })).toBe(`--request-timeout 99ms: ${advice}`);
+    expect(failure({}, { HOMEOSTAT_REQUEST_TIMEOUT: '2h' })).toBe(`HOMEOSTAT_REQUEST_TIMEOUT 2h: ${advice}`);
   });
 });
 

@@ -46,11 +46,17 @@ function expected(list: Placed[]): Placed[] {
   return list;
 }
 
-/** The exact diagnostics, each an error with a message (naming `names`) and a hint; no policy set. */
+function errors(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.filter((d) => d.severity === 'error');
+}
+
+/**
+ * The exact errors, each with a message (naming `names`) and a hint; no policy set. Warnings
+ * (an action type not executed) are asserted by their own cases.
+ */
 function expectDiagnostics(result: LoadResult, want: Placed[], names: readonly string[] = []): void {
-  expect(placed(result.diagnostics)).toEqual(want);
-  for (const d of result.diagnostics) {
-    expect(d.severity).toBe('error');
+  expect(placed(errors(result.diagnostics))).toEqual(want);
+  for (const d of errors(result.diagnostics)) {
     expect(d.message.trim()).not.toBe('');
     expect(d.hint.trim()).not.toBe('');
     for (const name of names) expect(d.message).toContain(name);
@@ -177,8 +183,8 @@ describe('broken policy fixtures: one diagnostic each, placed', () => {
   });
 
   it('each of the duplicate-policy pair loads alone', () => {
-    expect(load([fixture('duplicate-policy-a.yaml')]).diagnostics).toEqual([]);
-    expect(load([fixture('duplicate-policy-b.yaml')]).diagnostics).toEqual([]);
+    expect(errors(load([fixture('duplicate-policy-a.yaml')]).diagnostics)).toEqual([]);
+    expect(errors(load([fixture('duplicate-policy-b.yaml')]).diagnostics)).toEqual([]);
   });
 });
 
@@ -278,6 +284,95 @@ spec:
 `;
     const result = load([{ path: 'homeostat.yaml', text: settings }, { path: 'rules/stop-cpu-hog.yaml', text: VALID_POLICY }]);
     expectDiagnostics(result, otherSchema, ['start']);
+  });
+});
+
+describe('action types this version does not execute', () => {
+  const policy = (name: string, actions: string) => `apiVersion: homeostat/v1
+kind: Policy
+metadata: { name: ${name} }
+spec:
+  match: { alertname: NodeHighCPU }
+  target: '{{ labels.node }}'
+  actions:
+${actions}`;
+  const CORDON = "    - name: cordon\n      kubernetes:\n        cordon: { node: '{{ labels.node }}' }\n";
+  const TELL = "    - name: tell\n      slack: { webhook: { env: SLACK_WEBHOOK_URL }, text: hot }\n";
+
+  const warnings = expected([
+    { file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 9, col: 7, pointer: '/spec/actions/0/kubernetes' },
+    { file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 12, col: 7, pointer: '/spec/actions/1/slack' },
+  ]);
+  it('HST_ACTION_NOT_EXECUTED: one warning per type, at its first use, counting every use; the set still loads', () => {
+    const result = load([
+      { path: 'rules/a.yaml', text: policy('a', CORDON + TELL) },
+      { path: 'rules/b.yaml', text: policy('b', CORDON + CORDON.replace('cordon\n', 'cordon-again\n')) },
+      { path: 'rules/c.yaml', text: VALID_POLICY },
+    ]);
+    expect(placed(result.diagnostics)).toEqual(warnings);
+    expect(result.diagnostics.map((d) => d.severity)).toEqual(['warning', 'warning']);
+    expect(result.diagnostics[0]!.message).toBe('kubernetes actions are not executed by this version of homeostat: 3 actions in 2 policies (a, b) are planned, guarded and audited, never carried out');
+    expect(result.diagnostics[1]!.message).toMatch(/^slack actions are not executed by this version of homeostat: 1 action in 1 policy \(a\)/);
+    expect(result.policySet).not.toBeNull();
+  });
+
+  it('is the same whether a file is read on the fast path or the exact one', () => {
+    const fast = load([{ path: 'rules/a.yaml', text: policy('a', CORDON) }]);
+    const exact = load([{ path: 'rules/a.yaml', text: `# &anchor-like text sends this file to the exact path\n${policy('a', CORDON)}` }]);
+    expect(placed(fast.diagnostics)).toEqual([{ file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 9, col: 7, pointer: '/spec/actions/0/kubernetes' }]);
+    expect(placed(exact.diagnostics)).toEqual([{ file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 10, col: 7, pointer: '/spec/actions/0/kubernetes' }]);
+  });
+});
+
+describe('files that must be executable', () => {
+  const SCRIPT_POLICY = `apiVersion: homeostat/v1
+kind: Policy
+metadata: { name: run-fix }
+spec:
+  match: { alertname: Broken }
+  actions:
+    - name: fix
+      script: { path: scripts/fix.sh }
+    - name: play
+      ansible: { playbook: playbooks/stop_cpu_hog.yml, inventory: inventory/hosts.py }
+`;
+
+  function onDisk(modes: Record<string, number>, texts: Record<string, string> = {}): { root: string; result: LoadResult } {
+    const root = mkdtempSync(join(tmpdir(), 'homeostat-modes-'));
+    for (const dir of ['rules', 'scripts', 'playbooks', 'inventory']) mkdirSync(join(root, dir));
+    writeFileSync(join(root, 'rules', 'fix.yaml'), SCRIPT_POLICY);
+    writeFileSync(join(root, 'playbooks', 'stop_cpu_hog.yml'), '- hosts: all\n  tasks: []\n');
+    for (const [path, mode] of Object.entries(modes)) writeFileSync(join(root, path), texts[path] ?? '#!/bin/sh\necho fixed\n', { mode });
+    return { root, result: loadRepository(readRepository(root)) };
+  }
+
+  const notExecutable = expected([
+    { file: 'rules/fix.yaml', code: 'HST_FILE_NOT_EXECUTABLE', line: 8, col: 23, pointer: '/spec/actions/0/script/path' },
+    { file: 'rules/fix.yaml', code: 'HST_FILE_NOT_EXECUTABLE', line: 10, col: 67, pointer: '/spec/actions/1/ansible/inventory' },
+  ]);
+  it('HST_FILE_NOT_EXECUTABLE: a script, and an inventory starting with #!, without the executable bit', () => {
+    const { root, result } = onDisk({ 'scripts/fix.sh': 0o644, 'inventory/hosts.py': 0o644 });
+    try {
+      expectDiagnostics(result, notExecutable, ['is not executable']);
+      expect(result.diagnostics[0]!.message).toBe("script 'scripts/fix.sh' is not executable, so it cannot run");
+      expect(result.diagnostics[0]!.hint).toBe('make it executable: chmod +x scripts/fix.sh');
+      expect(result.diagnostics[1]!.message).toContain("inventory 'inventory/hosts.py' starts with #!");
+      expect(result.diagnostics[1]!.hint).toBe('make it executable: chmod +x inventory/hosts.py');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('takes executable ones, and an inventory that is a host list whatever its mode', () => {
+    const executable = onDisk({ 'scripts/fix.sh': 0o755, 'inventory/hosts.py': 0o755 });
+    const hostList = onDisk({ 'scripts/fix.sh': 0o700, 'inventory/hosts.py': 0o644 }, { 'inventory/hosts.py': '[web]\nweb-1\n' });
+    try {
+      expect(errors(executable.result.diagnostics)).toEqual([]);
+      expect(errors(hostList.result.diagnostics)).toEqual([]);
+    } finally {
+      rmSync(executable.root, { recursive: true, force: true });
+      rmSync(hostList.root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -75,7 +75,7 @@ describe('decide: templates', () => {
       type: 'kubernetes',
       phase: 'actions',
       params: { deletePod: { namespace: 'shop', pod: 'cart-5f6d7c8b9-abcde' } },
-      description: 'deletePod pod shop/cart-5f6d7c8b9-abcde (server-side dry run)',
+      description: 'deletePod pod shop/cart-5f6d7c8b9-abcde',
       verdict: 'run',
       revision: 'test-revision',
     });
@@ -122,7 +122,7 @@ describe('decide: values that would be read as something else are refused', () =
       verdict: 'run',
       target: 'web-1.example.com',
       params: { playbook: 'playbooks/restart_service.yml', limit: 'web-1.example.com', extraVars: { service: 'nginx.service' } },
-      description: 'ansible-playbook playbooks/restart_service.yml -i web-1.example.com, --limit web-1.example.com --check --diff',
+      description: 'ansible-playbook --inventory=web-1.example.com, --limit=web-1.example.com --extra-vars=@extra-vars.yml playbooks/restart_service.yml',
     });
   });
 
@@ -205,7 +205,7 @@ describe('decide: values that would be read as something else are refused', () =
       alert({ alertname: 'NodeHighCPU', node: 'Node_1' }),
     ]);
     expect(decisions.map((d) => [d.verdict, d.reason, d.description])).toEqual([
-      ['run', null, 'cordon node/ip-10-0-3-21.eu-west-1.compute.internal (server-side dry run)'],
+      ['run', null, 'cordon node/ip-10-0-3-21.eu-west-1.compute.internal'],
       ['refused', "node 'Node_1' is not a valid Kubernetes name", null],
     ]);
   });
@@ -574,7 +574,7 @@ describe('decide: dry-run', () => {
     const decisions = await plan(policySet(yaml('')), [down()], { dryRun: true });
     expect(verdicts(decisions)).toEqual([['restart', 'dry-run', null], ['say', 'dry-run', null]]);
     expect(decisions.map((d) => d.description)).toEqual([
-      'ansible-playbook playbooks/restart_service.yml -i web-1, --limit web-1 --check --diff',
+      'ansible-playbook --inventory=web-1, --limit=web-1 --extra-vars=@extra-vars.yml --check --diff playbooks/restart_service.yml',
       'post to Slack: restarting web-1 (not sent)',
     ]);
   });

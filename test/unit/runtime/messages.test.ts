@@ -168,10 +168,10 @@ describe('entryMessage', () => {
       id: '20261123T120000000Z-0000cafe',
       at: '2026-11-23T12:00:00.000Z',
       revision: REVISION,
-      event: { name: 'recovered', message: '2 action(s) interrupted by the last stop recorded; none re-run', details: { ids: [] } },
+      event: { name: 'recovered', message: '2 actions interrupted by the last stop recorded; none re-run', details: { ids: [] } },
     };
     expect(message(entry)).toEqual({
-      message: 'recovered: 2 action(s) interrupted by the last stop recorded; none re-run',
+      message: 'recovered: 2 actions interrupted by the last stop recorded; none re-run',
       trailers: { 'Homeostat-Revision': REVISION, 'Homeostat-Event': 'recovered' },
     });
   });

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../../engine/audit/entry.js';
+import { Journal, readJournal } from '../../../engine/audit/journal.js';
+import type { AuditWrite } from '../../../engine/audit/repo.js';
+import { Auditor } from '../../../engine/runtime/auditor.js';
+import type { AuditSink } from '../../../engine/runtime/auditor.js';
+import { createMetrics } from '../../../engine/runtime/metrics.js';
+import { systemError } from '../../helpers/fs-faults.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const EVENT: AuditEntry = {
+  apiVersion: 'homeostat.dev/v1',
+  kind: 'event',
+  id: '20261123T120000001Z-0000beef',
+  at: '2026-11-23T12:00:00.000Z',
+  revision: '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+  event: { name: 'policies-activated', message: '3 policies active' },
+};
+
+/** A sink that records each commit's ids, and refuses the first `failures` commits. */
+function sink(failures: number): AuditSink & { commits: string[][] } {
+  const commits: string[][] = [];
+  return {
+    commits,
+    commit: async (writes: readonly AuditWrite[]) => {
+      if (failures-- > 0) throw new Error(`git fast-import failed: ${systemError('ENOSPC', 'write').message}`);
+      commits.push(writes.map((w) => w.id));
+      return 'c0ffee';
+    },
+  };
+}
+
+let dir: string;
+let unhandled: unknown[];
+const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'homeostat-auditor-'));
+  unhandled = [];
+  process.on('unhandledRejection', onUnhandled);
+});
+
+afterEach(() => {
+  process.off('unhandledRejection', onUnhandled);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function auditor(target: AuditSink, journal: Journal): Auditor {
+  return new Auditor(target, journal, pino({ level: 'silent' }), createMetrics({ defaults: false }));
+}
+
+describe('Auditor', () => {
+  it('retries a commit the disk refuses, says why meanwhile, and journals the commit once it succeeds', async () => {
+    const { journal } = Journal.open(dir);
+    const refusing = sink(1);
+    const audit = auditor(refusing, journal);
+    const committed = audit.enqueue(1, EVENT);
+    expect(await waitFor(() => audit.error ?? undefined, 'the refused commit')).toBe('cannot commit to the audit repository: git fast-import failed: ENOSPC: no space left on device, write');
+    await committed;
+    expect(refusing.commits).toEqual([[EVENT.id]]);
+    expect(audit.error).toBeNull();
+    await journal.close();
+    expect(readJournal(dir)).toEqual([{ t: 'committed', upTo: 1, seq: 1 }]);
+  });
+
+  // Regression: the record of a commit was appended and not awaited; a journal that refused it
+  // made that an unhandled rejection, and the process died.
+  it('leaves no unhandled rejection when the journal refuses the record of a commit', async () => {
+    const { journal } = Journal.open(dir);
+    await journal.close();
+    const audit = auditor(sink(0), journal);
+    await audit.enqueue(1, EVENT);
+    await audit.flush();
+    await journal.sync().catch(() => undefined); // the record's write has settled, one way or the other
+    await new Promise((resolve) => setImmediate(resolve)); // where an unhandled rejection surfaces
+    expect(unhandled).toEqual([]);
+  });
+});
