@@ -20,6 +20,10 @@
  * pack it will write next sits in objects/pack as tmp_pack_* (`git count-objects` calls it
  * garbage; it is not, and one a crash leaves behind is removed by `git gc`).
  *
+ * Reading: openReadOnly() runs only git commands that read (rev-parse, ls-tree, cat-file,
+ * log), each naming the branch: `homeostat audit log|show|verify` read the repository of a
+ * running engine without creating a lock file or rewriting HEAD beside its commits.
+ *
  * Pushing: never forced. A push the remote refuses because its branch moved is followed by a
  * fetch and a replay of the local commits on top of the remote tip (replay.ts), then another
  * push, a few times at most. An unreachable remote leaves the commits local; a later push
@@ -112,6 +116,8 @@ export class AuditRepo {
   private constructor(
     private readonly git: Git,
     private readonly options: AuditRepoOptions,
+    /** Opened by openReadOnly: commit() and push() reject, and nothing is written. */
+    private readonly readOnly: boolean,
   ) {
     this.importer = new FastImporter(git, [`refs/heads/${options.branch}`]);
     this.lookup = new ObjectLookup(git);
@@ -126,10 +132,25 @@ export class AuditRepo {
     const git = openGit(dir);
     if (fresh) await initBare(git, options.branch);
     else await checkBare(git);
-    const repo = new AuditRepo(git, options);
+    const repo = new AuditRepo(git, options, false);
     if ((await repo.head()) === null) await repo.exclusive(() => repo.writeInitial());
     // `git -C DIR log` reads HEAD: it names the branch homeostat writes.
     await setHead(git, options.branch);
+    return repo;
+  }
+
+  /**
+   * Opens an existing repository to read it, writing nothing there (no HEAD update, no lock
+   * file, no initial commit): the engine may be writing it meanwhile. Throws AuditRepoError
+   * when the directory holds no bare repository or the branch has no commit.
+   */
+  static async openReadOnly(options: Pick<AuditRepoOptions, 'dir' | 'branch'>): Promise<AuditRepo> {
+    const dir = resolve(options.dir);
+    if (!existsSync(dir)) throw new AuditRepoError(`${dir}: no such directory`);
+    const git = openGit(dir);
+    await checkBare(git);
+    const repo = new AuditRepo(git, options, true);
+    if ((await repo.head()) === null) throw new AuditRepoError(`${dir} has no branch ${options.branch}`);
     return repo;
   }
 
@@ -143,6 +164,7 @@ export class AuditRepo {
 
   /** Commits a batch of writes in one fast-import (layout.ts); resolves with the new head. */
   commit(writes: readonly AuditWrite[]): Promise<string> {
+    if (this.readOnly) return Promise.reject(new AuditRepoError(`${this.dir} was opened read-only: nothing is committed`));
     return this.exclusive(() => this.commitNow(writes));
   }
 
@@ -190,6 +212,7 @@ export class AuditRepo {
 
   /** Pushes the branch to the remote, replaying onto a remote tip that moved. Never forced. */
   push(): Promise<PushResult> {
+    if (this.readOnly) return Promise.reject(new AuditRepoError(`${this.dir} was opened read-only: nothing is pushed`));
     const run = this.pushing.then(() => this.pushNow());
     this.pushing = run.catch(() => undefined);
     return run;

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { EngineConfig } from '../config/serve-config.js';
 import { tryLockFile } from '../exec/exec.js';
 import type { HeldLock } from '../exec/exec.js';
-import { removeStaleLocks } from '../git/locks.js';
+import { removeCrashReports, removeStaleLocks } from '../git/locks.js';
 import { locateRepository } from '../load/read-dir.js';
 
 const LOCK_FILE = '.lock';
@@ -31,7 +31,7 @@ const RETRY_MS = 50;
  * What the engine does before it reads or writes anything in the data directory: check what
  * can be checked (a start that fails then leaves no trace there), lock the directory, and
  * remove the git locks a crash left in the audit repository, which would fail every commit
- * (under the lock no other engine writes there).
+ * (under the lock no other engine writes there), and the crash reports of a failed fast-import.
  */
 export async function claimDataDir(config: EngineConfig, log: Logger): Promise<HeldLock> {
   if (config.source.kind === 'directory') locateRepository(config.source.dir);
@@ -41,6 +41,8 @@ export async function claimDataDir(config: EngineConfig, log: Logger): Promise<H
     const gitLocks = removeStaleLocks(auditDir);
     for (const file of gitLocks.removed) log.warn({ dir: auditDir, file }, 'stale git lock removed from the audit repository (no process held it)');
     for (const file of gitLocks.held) log.warn({ dir: auditDir, file }, 'git lock in the audit repository held by a running process; audit commits fail until it is released');
+    // A fast-import that failed left its report; what it was writing is in the journal, and is committed again.
+    for (const report of removeCrashReports(auditDir)) log.warn({ dir: auditDir, ...report }, 'git fast-import crash report removed from the audit repository (the journal holds every entry)');
   } catch (error) {
     await lock.release();
     throw error;

@@ -4,23 +4,22 @@
  * /proc/PID/io) is answered before that body's 202. On one thread, the body's parse, validation
  * and fingerprints ran to the 202 before the small request was even read.
  */
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ECHO_REPO } from '../helpers/echo-policy.js';
 import { waitFor, writeRepo } from '../helpers/engine.js';
-import { freePort } from '../helpers/processes.js';
-import type { Spawned } from '../helpers/processes.js';
-import { serveReady } from '../helpers/serve.js';
+import { servedForFile } from '../helpers/serve.js';
 
 const TOKEN = 'large-body-token-0123456789abcdef';
 const MAX_BODY = 32 * 1024 * 1024;
 
-let root: string;
-let port: number;
-let serve: Spawned;
+const served = servedForFile('homeostat-large-body-', (root) => {
+  writeRepo(join(root, 'repo'), ECHO_REPO);
+  writeFileSync(join(root, 'webhook.token'), TOKEN);
+  return { args: ['--policies', join(root, 'repo'), '--webhook-token-file', join(root, 'webhook.token'), '--log-level', 'warn'] };
+});
 
 /** A webhook body of small alerts just under the 32 MiB limit, none matching the policy (Echo). */
 function bigBody(): Buffer {
@@ -51,7 +50,7 @@ function send(path: string, body: Buffer | null): Promise<number> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { authorization: `Bearer ${TOKEN}` };
     if (body) Object.assign(headers, { 'content-type': 'application/json', 'content-length': body.length });
-    const req = request({ host: '127.0.0.1', port, path, method: body ? 'POST' : 'GET', headers, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port: served.port, path, method: body ? 'POST' : 'GET', headers, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode!));
     });
@@ -60,25 +59,10 @@ function send(path: string, body: Buffer | null): Promise<number> {
   });
 }
 
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'homeostat-large-body-'));
-  writeRepo(join(root, 'repo'), ECHO_REPO);
-  writeFileSync(join(root, 'webhook.token'), TOKEN);
-  port = await freePort();
-  const args = ['--policies', join(root, 'repo'), '--data-dir', join(root, 'data'), '--webhook-token-file', join(root, 'webhook.token'), '--log-level', 'warn'];
-  await serveReady(port, args, {}, root, (started) => (serve = started));
-}, 60_000);
-
-afterAll(async () => {
-  serve?.child.kill('SIGTERM');
-  expect((await serve?.exited)?.code).toBe(0);
-  rmSync(root, { recursive: true, force: true });
-});
-
 describe('a 32 MiB webhook body', () => {
   it('does not keep a small request waiting while it is parsed', async () => {
     const body = bigBody();
-    const pid = serve.child.pid!;
+    const pid = served.engine.child.pid!;
     const before = bytesRead(pid);
     const answered: string[] = [];
     const big = send('/api/v1/alerts', body).then((status) => answered.push(`large ${status}`));

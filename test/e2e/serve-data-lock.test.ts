@@ -39,8 +39,8 @@ async function serve(): Promise<{ engine: Spawned; url: string }> {
 }
 
 /** `homeostat serve` run to its end, on a port of its own. */
-async function serveOnce(policies?: string) {
-  return runCli(['serve', ...serveArgs(policies), '--listen', `127.0.0.1:${await freePort()}`], { cwd: root, env: { HOMEOSTAT_WEBHOOK_TOKEN: TOKEN } });
+async function serveOnce(policies?: string, env: NodeJS.ProcessEnv = { HOMEOSTAT_WEBHOOK_TOKEN: TOKEN }) {
+  return runCli(['serve', ...serveArgs(policies), '--listen', `127.0.0.1:${await freePort()}`], { cwd: root, env });
 }
 
 async function post(url: string, host: string): Promise<number> {
@@ -100,9 +100,12 @@ describe('one engine per data directory', () => {
     await waitFor(() => auditLog().includes('intent: slow/slow'), 'the intent commit');
     const before = snapshot();
 
+    const refused = `homeostat: serve: cannot start: ${data} is in use by another homeostat engine (pid ${first.engine.child.pid}); stop it, or give this one another --data-dir\n`;
     const second = await serveOnce();
-    expect(second.status).toBe(2);
-    expect(second.stderr).toBe(`homeostat: serve: cannot start: ${data} is in use by another homeostat engine (pid ${first.engine.child.pid}); stop it, or give this one another --data-dir\n`);
+    expect({ status: second.status, stdout: second.stdout, stderr: second.stderr }).toEqual({ status: 2, stdout: '', stderr: refused });
+    // Nor a warning of the start-up it never made (no webhook token, dry run): its one line only.
+    const warned = await serveOnce(undefined, { HOMEOSTAT_DRY_RUN: 'true' });
+    expect({ status: warned.status, stdout: warned.stdout, stderr: warned.stderr }).toEqual({ status: 2, stdout: '', stderr: refused });
     // Nor does one with a policy directory that does not exist: it stops before the lock.
     const wrong = await serveOnce(join(root, 'nowhere'));
     expect(wrong.status).toBe(2);

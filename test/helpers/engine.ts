@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { AuditRepo } from '../../engine/audit/repo.js';
 import { entryPath } from '../../engine/audit/entry.js';
 import type { AuditEntry } from '../../engine/audit/entry.js';
@@ -29,6 +30,8 @@ export interface TestEngineOptions {
   openAudit?: EngineDeps['openAudit'];
   /** The engine's clock (guards, entry ids); Date.now unless given. */
   clock?: () => number;
+  /** The engine's logger; silent unless HOMEOSTAT_TEST_LOG names a level. */
+  log?: Logger;
 }
 
 export interface TestEngine {
@@ -76,7 +79,7 @@ export async function startTestEngine(options: TestEngineOptions): Promise<TestE
     logLevel: 'silent',
     ...options.config,
   };
-  const log = pino({ level: process.env.HOMEOSTAT_TEST_LOG ?? 'silent' });
+  const log = options.log ?? pino({ level: process.env.HOMEOSTAT_TEST_LOG ?? 'silent' });
   const metrics = createMetrics({ defaults: false });
   const openAudit = options.openAudit ?? ((dir: string, c: EngineConfig) => AuditRepo.open({ dir, branch: c.audit.branch, remote: c.audit.remote ? { url: c.audit.remote, branch: c.audit.branch } : null }));
   const engine = await Engine.start({ config, log, metrics, openAudit, ...(options.clock ? { clock: options.clock } : {}) });
@@ -102,6 +105,17 @@ export async function startTestEngine(options: TestEngineOptions): Promise<TestE
 
 export function removeTestEngine(t: TestEngine): void {
   rmSync(t.root, { recursive: true, force: true });
+}
+
+/**
+ * Closes the engine a test left, if any, and removes its temp root; resolves with undefined
+ * for the variable that held it: `afterEach(async () => (t = await closeTestEngine(t)))`.
+ */
+export async function closeTestEngine(t: TestEngine | undefined): Promise<undefined> {
+  if (!t) return undefined;
+  await t.close();
+  removeTestEngine(t);
+  return undefined;
 }
 
 export { waitFor } from './wait.js';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeTestEngine, startTestEngine, TOKEN, waitFor, writeRepo } from '../helpers/engine.js';
+import { closeTestEngine, startTestEngine, TOKEN, waitFor, writeRepo } from '../helpers/engine.js';
 import type { TestEngine } from '../helpers/engine.js';
 import { PROTOTYPE_LABELS, PROTOTYPE_LINE, prototypeRepo } from '../helpers/prototype-labels.js';
 
@@ -36,13 +36,7 @@ const BODY = `{
 const LABELS = JSON.parse(PROTOTYPE_LABELS) as Record<string, string>;
 
 let t: TestEngine | undefined;
-afterEach(async () => {
-  if (t) {
-    await t.close();
-    removeTestEngine(t);
-  }
-  t = undefined;
-});
+afterEach(async () => (t = await closeTestEngine(t)));
 
 describe('labels named __proto__, constructor, prototype', () => {
   it('are accepted, matched, rendered, run and audited as plain labels; no prototype changes', async () => {

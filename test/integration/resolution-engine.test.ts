@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { payload, removeTestEngine, startTestEngine, waitFor, writeRepo } from '../helpers/engine.js';
+import { closeTestEngine, payload, startTestEngine, waitFor, writeRepo } from '../helpers/engine.js';
 import type { TestEngine } from '../helpers/engine.js';
 
 const NODE_SCRIPT = `#!/bin/sh
@@ -43,13 +43,7 @@ const OUTAGE_B = '2026-11-21T09:40:00Z';
 const hot = (status: 'firing' | 'resolved', startsAt: string) => payload({ alertname: 'NodeHighCPU', node: 'worker-1' }, { status, startsAt });
 
 let t: TestEngine | undefined;
-afterEach(async () => {
-  if (t) {
-    await t.close();
-    removeTestEngine(t);
-  }
-  t = undefined;
-});
+afterEach(async () => (t = await closeTestEngine(t)));
 
 /** An engine on a fresh data directory whose policy writes to ROOT/out.txt. */
 async function start(paused = false, dataDir?: string): Promise<{ engine: TestEngine; out: string }> {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { payload, removeTestEngine, startTestEngine, TOKEN, waitFor } from '../helpers/engine.js';
+import { closeTestEngine, payload, startTestEngine, TOKEN, waitFor } from '../helpers/engine.js';
 import type { TestEngine } from '../helpers/engine.js';
 
 const RECORD_SCRIPT = `#!/bin/sh
@@ -34,13 +34,7 @@ spec:
 }
 
 let t: TestEngine | undefined;
-afterEach(async () => {
-  if (t) {
-    await t.close();
-    removeTestEngine(t);
-  }
-  t = undefined;
-});
+afterEach(async () => (t = await closeTestEngine(t)));
 
 async function start(out: (root: string) => string = (root) => join(root, 'out.txt')) {
   const placeholder = '__OUT__';

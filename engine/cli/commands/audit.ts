@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { isEntryId, serializeEntry } from '../../audit/entry.js';
 import type { AuditEntry, Outcome } from '../../audit/entry.js';
 import { readJournal } from '../../audit/journal.js';
-import { AuditRepo } from '../../audit/repo.js';
+import { AuditRepo, AuditRepoError } from '../../audit/repo.js';
 import type { EntryFilter } from '../../audit/repo.js';
 import { verifyAudit } from '../../audit/verify.js';
 import { replay } from '../../runtime/recovery.js';
@@ -32,7 +32,11 @@ export interface AuditOptions {
 async function openExisting(o: AuditOptions, io: Io): Promise<AuditRepo> {
   const dir = join(resolve(io.cwd, o.dataDir), 'audit');
   if (!existsSync(join(dir, 'HEAD'))) throw new UserError(`${join(o.dataDir, 'audit')}: no audit repository here; give the engine's --data-dir (default ./.homeostat)`);
-  return AuditRepo.open({ dir, branch: o.branch });
+  // Read only: an engine may be committing to this repository right now.
+  return AuditRepo.openReadOnly({ dir, branch: o.branch }).catch((error: unknown) => {
+    if (error instanceof AuditRepoError) throw new UserError(`${error.message}; give the engine's --data-dir and audit --branch`);
+    throw error;
+  });
 }
 
 export async function auditLogCommand(o: AuditOptions & { policy?: string; target?: string; outcome?: string; since?: string; limit: string }, io: Io): Promise<number> {

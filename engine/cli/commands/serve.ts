@@ -53,14 +53,14 @@ async function serve(flags: Record<string, unknown>, io: Io, hooks: ServeHooks, 
 
   boundHeapGrowth();
   const log = pino({ level: config.logLevel, base: { service: 'homeostat' } });
-  if (!config.webhookToken) log.warn({ listen: config.listen }, 'no webhook token: the webhook takes unauthenticated posts, so the engine listens on loopback only');
-  if (config.dryRun) log.info('dry-run: every action runs in dry-run (ansible --check --diff; scripts and notifications not run)');
   const tokens = watchTokens({ webhook: config.webhookToken, admin: config.adminToken, sync: config.syncToken }, config.tokenFiles, log);
   useTokens(tokens);
   const metrics = createMetrics();
   const engine = await Engine.start({ config, log, metrics, secrets: () => tokens.secrets(), openAudit: (dir, c) => openAudit(dir, c, log) }).catch((error: Error) => {
     throw new UserError(`serve: cannot start: ${error.message}`);
   });
+  // Only now: a start refused (the data directory in use, a check failed) prints its one error line alone.
+  logStartWarnings(config, log);
   const app = buildServer({
     engine,
     metrics,
@@ -85,6 +85,11 @@ async function serve(flags: Record<string, unknown>, io: Io, hooks: ServeHooks, 
   await app.close(); // no new requests; answers in flight are sent
   await engine.stop();
   return EXIT.ok;
+}
+
+function logStartWarnings(config: ServeSettings, log: Logger): void {
+  if (!config.webhookToken) log.warn({ listen: config.listen }, 'no webhook token: the webhook takes unauthenticated posts, so the engine listens on loopback only');
+  if (config.dryRun) log.info('dry-run: every action runs in dry-run (ansible --check --diff; scripts and notifications not run)');
 }
 
 function openAudit(dir: string, config: EngineConfig, log: Logger) {
