@@ -8,7 +8,7 @@
  * engine's data-directory lock. And the crash reports a failed `git fast-import` writes beside
  * them (fast_import_crash_<pid>), which nothing reads or removes.
  */
-import { closeSync, existsSync, openSync, readdirSync, readSync, realpathSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { filesHeldOpen } from '../exec/exec.js';
 
@@ -17,7 +17,8 @@ const TOP_LEVEL = ['HEAD.lock', 'packed-refs.lock', 'index.lock', 'config.lock',
 /**
  * Removes the lock files of `gitDir` (top level, and under refs/) that no process holds open.
  * Returns what it removed, and what it left because a process holds it (or, without /proc,
- * because nobody can tell), as paths inside the repository.
+ * because nobody can tell; or because another user's process made it, whose descriptors this
+ * one may not see), as paths inside the repository.
  */
 export function removeStaleLocks(gitDir: string): { removed: string[]; held: string[] } {
   if (!existsSync(gitDir)) return { removed: [], held: [] };
@@ -28,7 +29,7 @@ export function removeStaleLocks(gitDir: string): { removed: string[]; held: str
   const removed: string[] = [];
   const held: string[] = [];
   for (const path of locks) {
-    if (open === null || open.has(path)) {
+    if (open === null || open.has(path) || !ownLock(path)) {
       held.push(relative(root, path));
       continue;
     }
@@ -36,6 +37,17 @@ export function removeStaleLocks(gitDir: string): { removed: string[]; held: str
     removed.push(relative(root, path));
   }
   return { removed, held };
+}
+
+/** Made by a process of this user: one whose open descriptors /proc shows this process. */
+function ownLock(path: string): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined || uid === 0) return true; // root sees every process's descriptors
+  try {
+    return statSync(path).uid === uid;
+  } catch {
+    return true; // gone meanwhile: nothing to keep
+  }
 }
 
 export interface CrashReport {

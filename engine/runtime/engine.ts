@@ -32,6 +32,8 @@ const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
 const RECENT_ACTIONS = 2_000;
 const STARTUP_FLUSH_MS = 10_000;
+/** Groups whose truncation is remembered, so that their re-sends are not audited again. */
+const TRUNCATED_GROUPS = 10_000;
 
 export class NotReadyError extends Error {}
 /** Too much decided and not yet audited or run: refuse for now; Alertmanager retries a 5xx. */
@@ -80,6 +82,8 @@ export class Engine {
   /** A storm keeps most of the journal open: compact again only once it has doubled. */
   private compactAt = COMPACT_BYTES;
   readonly recent = new RecentActions(RECENT_ACTIONS);
+  /** The truncated count last audited, by group key (the newest TRUNCATED_GROUPS groups). */
+  private readonly truncatedGroups = new Map<string, number>();
   readonly startedAt = new Date().toISOString();
 
   private constructor(
@@ -190,16 +194,18 @@ export class Engine {
     const now = this.clock();
     const intake = decidePayload(active.set, payload, matches, { now, dryRun: config.dryRun, ledger: this.ledger, secrets: this.secrets() });
     const { truncatedAlerts } = payload.group;
-    const entries = truncatedAlerts > 0 ? [...intake.entries, this.truncation(payload.group)] : intake.entries;
-    const records: NewRecord[] = [];
+    const truncation = this.truncation(payload.group);
+    const entries = truncation ? [...intake.entries, truncation] : intake.entries;
+    const records: NewRecord[] = entries.map((entry) => ({ t: 'entry', entry }));
+    // Last: a write torn by a crash must not keep dedup keys whose intents it lost (the
+    // re-sent alert would be taken for a duplicate and never decided); intents whose keys it
+    // lost are recorded interrupted at start-up, and the re-sent alert is decided anew.
     if (intake.guard.seen.length || intake.guard.ledger.length) records.push({ t: 'guard', at: now, ...intake.guard });
-    for (const entry of entries) records.push({ t: 'entry', entry });
     const { seqs, durable } = this.journal.append(records);
     await durable; // the answer waits for this: then a crash loses nothing Alertmanager was told
-    const offset = records.length - entries.length;
     const committed = new Map<string, Promise<void>>();
     entries.forEach((entry, i) => {
-      committed.set(entry.id, this.auditor.enqueue(seqs[offset + i]!, entry));
+      committed.set(entry.id, this.auditor.enqueue(seqs[i]!, entry));
       this.recent.put(entry);
     });
     if (truncatedAlerts > 0) metrics.alertsTruncated.inc(truncatedAlerts);
@@ -213,10 +219,17 @@ export class Engine {
     return { alerts: intake.alerts, decisions: intake.decisions.length, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
   }
 
-  /** The audit's record of alerts Alertmanager left out of a group: nothing decided them. */
-  private truncation(group: GroupInfo): AuditEntry {
+  /**
+   * The audit's record of alerts Alertmanager left out of a group (nothing decided them): once
+   * per group and count, not at each of the group's re-sends.
+   */
+  private truncation(group: GroupInfo): AuditEntry | null {
     const n = group.truncatedAlerts;
-    return this.event('alerts-truncated', `${n} alert(s) of a group for receiver ${group.receiver} left out by Alertmanager (max_alerts): not seen, not decided`, {
+    if (n === 0 || this.truncatedGroups.get(group.groupKey) === n) return null;
+    this.truncatedGroups.delete(group.groupKey);
+    this.truncatedGroups.set(group.groupKey, n);
+    if (this.truncatedGroups.size > TRUNCATED_GROUPS) this.truncatedGroups.delete(this.truncatedGroups.keys().next().value!);
+    return this.event('alerts-truncated', `${count(n, 'alert')} of a group for receiver ${group.receiver} left out by Alertmanager (max_alerts): not seen, not decided`, {
       groupKey: group.groupKey, receiver: group.receiver, count: n,
     });
   }
@@ -226,8 +239,11 @@ export class Engine {
     return this.policies.load();
   }
 
-  /** Why intake sheds load now (the audit or the action queue is too far behind), or null. */
+  /** Why intake refuses now (not ready, or the audit or the action queue too far behind), or null. */
   overloaded(): string | null {
+    // Not ready refuses as early: a retried 32 MiB group is not read only to be answered 503.
+    const blocked = this.intakeBlocked();
+    if (blocked.length) return `not ready: ${blocked.join('; ')}`;
     if (this.auditor.backlog > AUDIT_BACKLOG_LIMIT) return `overloaded: ${this.auditor.backlog} audit entries wait for git (limit ${AUDIT_BACKLOG_LIMIT}); retry later`;
     if (this.executor.depth > ACTION_BACKLOG_LIMIT) return `overloaded: ${this.executor.depth} actions wait to run (limit ${ACTION_BACKLOG_LIMIT}); retry later`;
     return null;

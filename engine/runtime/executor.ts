@@ -182,7 +182,10 @@ export class Executor {
         // written; it fails only if the journal is closed first (a shutdown).
         onSpawn: async (pgid) => {
           const { durable } = journal.append([{ t: 'started', id: entry.id, pgid, leaderStart: processStartTime(pgid) }]);
-          await durable;
+          durable.catch(() => undefined); // dropped only if the journal closes first
+          // While the disk is full this waits; at shutdown the deadline's abort ends the wait,
+          // so that stop() never waits on a disk that may not come back.
+          await Promise.race([durable, aborted(signal)]);
         },
       });
     } catch (error) {

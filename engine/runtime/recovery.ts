@@ -70,7 +70,7 @@ export async function interruptUnfinished(state: JournalState, now: number): Pro
     if (started) ended = await endProcessGroup(started.pgid, started.leaderStart);
     const reason = started
       ? `interrupted: the engine stopped while this ran${ended ? `; its process group ${started.pgid} was ended at start-up` : ''}; not re-run`
-      : 'interrupted: the engine stopped before this ran; not re-run';
+      : 'interrupted: the engine stopped before a start of this was journaled (it had not started, or had only just); not re-run';
     const entry = interrupted(record.entry, now, reason, started?.pgid ?? null);
     results.push({ entry, ended });
   }

@@ -32,7 +32,7 @@ export function guardConnections(app: FastifyInstance<RawServerDefault, Incoming
     app.server.emit('request', request, response);
   });
   app.addHook('preParsing', async (request, reply, payload) => {
-    if (awaitingContinue.delete(request.raw)) reply.raw.writeContinue();
+    if (awaitingContinue.delete(request.raw) && !request.is404) reply.raw.writeContinue();
     return payload;
   });
   app.addHook('onSend', async (request, reply, payload) => {

@@ -54,6 +54,9 @@ export function buildServer(deps: ServerDeps) {
   });
   const { engine, metrics } = deps;
   guardConnections(app);
+  // Only the webhook and sync routes read a body, each with its own parser and after its token
+  // check: any other request (an unknown route too) is answered without its body being read.
+  app.removeAllContentTypeParsers();
 
   const requireToken = (token: Token, realm: string) => async (request: FastifyRequest, reply: FastifyReply) => {
     const expected = currentToken(token);
@@ -92,7 +95,7 @@ export function buildServer(deps: ServerDeps) {
     if (reply.sent) return;
     const overload = engine.overloaded();
     if (overload === null) return;
-    request.log.warn({ reason: overload }, 'webhook refused: overloaded (Alertmanager will retry)');
+    request.log.warn({ reason: overload }, 'webhook refused before its body was read: not ready or overloaded (Alertmanager will retry)');
     await reply.code(503).send({ error: overload });
   };
 

@@ -1,10 +1,11 @@
 /**
  * The tokens the HTTP API checks, read again when their files change (an operator or a secret
  * manager rotates them) and on SIGHUP: from then on the new token is accepted and the old one
- * refused. A file that cannot be read, or holds too short a token, leaves the token in force
- * (never no token, which would open the API) and says so. Logs name the token and its file,
- * never its value.
+ * refused. A file that cannot be read, or holds too short a token, refuses every request until
+ * it is mended (an operator revokes a leaked token by emptying or removing its file; no token
+ * at all would open the API) and says so. Logs name the token and its file, never its value.
  */
+import { randomBytes } from 'node:crypto';
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -39,8 +40,11 @@ class FileToken implements LiveToken {
     private readonly onChange: (value: string) => void,
   ) {}
 
+  /** While the file is unusable: a value no request can present, so every one is refused. */
+  private readonly refuseAll = randomBytes(32).toString('base64');
+
   current(): string {
-    return this.value;
+    return this.problem === null ? this.value : this.refuseAll;
   }
 
   reload(reason: string): void {
@@ -50,10 +54,11 @@ class FileToken implements LiveToken {
     } catch (error) {
       const problem = (error as Error).message;
       // A directory event repeats while a file stays broken: one line per new problem.
-      if (problem !== this.problem) this.log.error({ token: this.name, file: this.file, reason, problem }, 'token file unusable: the token in force stays in force');
+      if (problem !== this.problem) this.log.error({ token: this.name, file: this.file, reason, problem }, 'token file unusable: every request needing this token is refused until it is mended');
       this.problem = problem;
       return;
     }
+    if (this.problem !== null) this.log.info({ token: this.name, file: this.file, reason }, 'token file usable again');
     this.problem = null;
     if (next === this.value) return;
     this.value = next;

@@ -42,16 +42,25 @@ describe('a group truncated by Alertmanager (max_alerts)', () => {
     const [entry, ...others] = await waitFor(() => truncationEvents().length > 0 && truncationEvents(), 'the alerts-truncated audit event');
     expect(others).toEqual([]);
     expect(entry!.event).toMatchObject({ name: 'alerts-truncated', details: { groupKey: '{}:{alertname="DiskWillFillIn4Hours"}', receiver: 'homeostat', count: 3 } });
-    expect(entry!.event.message).toMatch(/^3 alert\(s\) of a group for receiver homeostat left out by Alertmanager \(max_alerts\)/);
-    expect(chain.auditGit('log', '--format=%s', 'main')).toMatch(/^alerts-truncated: 3 alert\(s\)/m);
+    expect(entry!.event.message).toMatch(/^3 alerts of a group for receiver homeostat left out by Alertmanager \(max_alerts\)/);
+    expect(chain.auditGit('log', '--format=%s', 'main')).toMatch(/^alerts-truncated: 3 alerts/m);
   }, 60_000);
 
-  it('says how many in the 202 body of a captured truncated payload', async () => {
-    const body = readFileSync(join(ROOT, AM, 'disk-will-fill-truncated.json'), 'utf8');
-    const response = await fetch(`${chain.url}/api/v1/alerts`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body });
-    expect(response.status).toBe(202);
-    expect(await response.json()).toMatchObject({ alerts: 2, truncatedAlerts: 3 });
+  it('says how many in the 202 body of a captured truncated payload; a group is audited again only when its count changes', async () => {
+    const captured = readFileSync(join(ROOT, AM, 'disk-will-fill-truncated.json'), 'utf8');
+    const post = async (body: string) => {
+      const response = await fetch(`${chain.url}/api/v1/alerts`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body });
+      expect(response.status).toBe(202);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    expect(await post(captured)).toMatchObject({ alerts: 2, truncatedAlerts: 3 });
     expect(await truncatedTotal()).toBe(6);
     await waitFor(() => truncationEvents().length === 2, 'the second alerts-truncated audit event');
+    // The same group re-sent: counted, not audited again; then with one more left out: audited.
+    expect(await post(captured)).toMatchObject({ truncatedAlerts: 3 });
+    expect(await post(JSON.stringify({ ...JSON.parse(captured), truncatedAlerts: 4 }))).toMatchObject({ truncatedAlerts: 4 });
+    expect(await truncatedTotal()).toBe(13);
+    const events = await waitFor(() => truncationEvents().some((e) => e.event.details?.count === 4) && truncationEvents(), 'the event of the new count');
+    expect(events.map((e) => e.event.details?.count).sort()).toEqual([3, 3, 4]);
   }, 60_000);
 });

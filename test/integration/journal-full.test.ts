@@ -47,15 +47,20 @@ spec:
 
 let root: string;
 let journalFull: boolean;
+/** The journal fills up at the first record of a process start (then stays full). */
+let fullFromStart: boolean;
 let engines: TestEngine[];
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'homeostat-journal-full-'));
   journalFull = false;
+  fullFromStart = false;
   engines = [];
   // Writes to the journal's files fail while journalFull is set; every other write goes through.
   vi.mocked(write).mockImplementation(((fd: number, buffer: Buffer, offset: number, length: number, position: number | null, callback: WriteCallback) => {
-    if (journalFull && readlinkSync(`/proc/self/fd/${fd}`).includes(`${sep}journal${sep}`)) {
+    const journal = readlinkSync(`/proc/self/fd/${fd}`).includes(`${sep}journal${sep}`);
+    if (journal && fullFromStart && buffer.includes('"t":"started"')) journalFull = true;
+    if (journalFull && journal) {
       setImmediate(() => callback(systemError('ENOSPC', 'write'), 0, buffer));
       return;
     }
@@ -146,6 +151,22 @@ describe('a journal that cannot be written', () => {
     ]);
     expect(journalReason(t)).toBeUndefined();
   });
+
+  it("stops while it broke on a run's start record: the deadline ends the run, nothing waits for the disk", async () => {
+    fullFromStart = true;
+    const t = await start(undefined, 500);
+    expect((await t.post(payload({ alertname: 'Hold', host: 'c' }))).statusCode).toBe(202);
+    await waitFor(() => journalReason(t), "the journal to break on c's start record");
+    await waitFor(() => marked('c', 'started'), 'c to start');
+    await t.close(); // before the run's start record waited for the abort too, this never returned
+    engines = [];
+
+    journalFull = false;
+    fullFromStart = false;
+    const restarted = await start();
+    await waitFor(() => restarted.git('log', '--format=%s', 'main').includes('interrupted: hold/hold (script) on c'), 'the interrupted commit');
+    expect(marked('c', 'ended')).toBe(false);
+  }, 30_000);
 
   it('stops while it stays broken, and the restart records the run whose outcome it could not write as interrupted, losing nothing acknowledged', async () => {
     const t = await start(undefined, 500);

@@ -71,8 +71,8 @@ async function open(port: number) {
   return { socket, state, write };
 }
 
-function head(lines: string[]): string {
-  return `${['POST /api/v1/alerts HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', ...lines].join('\r\n')}\r\n\r\n`;
+function head(lines: string[], requestLine = 'POST /api/v1/alerts HTTP/1.1'): string {
+  return `${[requestLine, 'Host: 127.0.0.1', 'Content-Type: application/json', ...lines].join('\r\n')}\r\n\r\n`;
 }
 
 describe('an unauthenticated request', () => {
@@ -107,6 +107,33 @@ describe('an unauthenticated request', () => {
     await waitFor(() => accepted.state.text.includes('HTTP/1.1 202 Accepted'), 'the 202');
     expect(received).toEqual([1]);
     accepted.socket.destroy();
+  });
+});
+
+describe('a request to a route that does not exist', () => {
+  it('gets its 404 and its connection closed, its 40 MiB body neither read nor parsed', async () => {
+    const { port, read } = await listening();
+    const total = 40 * 1024 * 1024;
+    const client = await open(port);
+    await client.write(head([`Content-Length: ${total}`], 'POST /nope HTTP/1.1'));
+    const chunk = Buffer.alloc(1024 * 1024, 0x7b); // '{': not JSON, were it parsed
+    while (!client.state.closed && client.state.written < total) await client.write(chunk);
+    await waitFor(() => client.state.closed, 'the server to close the connection');
+    expect(client.state.text).toMatch(/^HTTP\/1\.1 (404|415) /);
+    expect(client.state.text).not.toContain('not valid JSON');
+    expect(read.bytes).toBeLessThan(total / 4);
+  });
+
+  it('that expects 100-continue gets no 100 Continue', async () => {
+    const { port } = await listening();
+    for (const requestLine of ['POST /nope HTTP/1.1', 'PUT /api/v1/alerts HTTP/1.1', 'POST /api/v1/alerts/ HTTP/1.1']) {
+      const client = await open(port);
+      await client.write(head(['Expect: 100-continue', `Authorization: Bearer ${TOKEN}`, `Content-Length: ${BODY.length}`], requestLine));
+      await waitFor(() => client.state.text.includes('\r\n\r\n'), `an answer to ${requestLine}`, 10_000);
+      expect(client.state.text, requestLine).not.toContain('100 Continue');
+      expect(client.state.text, requestLine).toMatch(/^HTTP\/1\.1 4\d\d /);
+      client.socket.destroy();
+    }
   });
 });
 

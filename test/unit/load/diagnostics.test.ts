@@ -171,7 +171,7 @@ describe('broken policy fixtures: one diagnostic each, placed', () => {
   for (const [name, c] of Object.entries(FIXTURES)) {
     const want = expected([{ file: `rules/${name}`, code: c.code, line: c.line, col: c.col, pointer: c.pointer }]);
     it(`${name}: ${c.code}`, () => {
-      // A hostile file is refused at parse time; bench/hostile.mjs measures how soon.
+      // A hostile file is refused at parse time; bench/bounds.mjs measures how soon.
       expectDiagnostics(load([fixture(name)]), want, c.names);
     });
   }

@@ -66,20 +66,24 @@ describe('watchTokens', () => {
     await waitFor(() => currentToken(k.webhook) === NEW, 'the token behind the swapped link');
   });
 
-  it('keeps the token in force when the file is unreadable or too short, and says so once', async () => {
+  it('refuses every token while the file is unreadable or too short, says so once, and takes the mended file', async () => {
     const file = join(dir, 'webhook.token');
     writeFileSync(file, OLD);
     const t = watchWebhook(file);
     writeFileSync(file, 'short');
     await waitFor(() => lines.length > 0, 'the complaint');
     t.reload('SIGHUP');
+    expect([OLD, 'short', null]).not.toContain(currentToken(t.webhook));
     rmSync(file);
     t.reload('SIGHUP');
-    expect(currentToken(t.webhook)).toBe(OLD);
+    expect([OLD, 'short', null]).not.toContain(currentToken(t.webhook));
     expect(lines.filter((l) => l.level === 50).map((l) => [l.msg, l.problem])).toEqual([
-      ['token file unusable: the token in force stays in force', `the webhook token file ${file}: the token is shorter than 16 characters; use a long random one (openssl rand -hex 32)`],
-      ['token file unusable: the token in force stays in force', `the webhook token file ${file}: cannot read the token file (ENOENT)`],
+      ['token file unusable: every request needing this token is refused until it is mended', `the webhook token file ${file}: the token is shorter than 16 characters; use a long random one (openssl rand -hex 32)`],
+      ['token file unusable: every request needing this token is refused until it is mended', `the webhook token file ${file}: cannot read the token file (ENOENT)`],
     ]);
+    writeFileSync(file, NEW);
+    t.reload('SIGHUP');
+    expect(currentToken(t.webhook)).toBe(NEW);
   });
 
   it('reads the files again when asked (SIGHUP), and keeps every token it has held for redaction', () => {
