@@ -1,0 +1,22 @@
+/**
+ * Tasks that must not overlap, run one after the other in the order they were asked for. The
+ * engine decides one payload that may touch the guards' memory at a time (engine.ts): its
+ * decisions are made in slices with turns of the event loop between them, and no other
+ * payload may read or change the ledger until they are all journaled.
+ */
+export class Turns {
+  private tail: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+
+  /** Tasks asked for and not yet ended, the running one included. */
+  get depth(): number {
+    return this.waiting;
+  }
+
+  run<T>(task: () => Promise<T> | T): Promise<T> {
+    this.waiting++;
+    const run = this.tail.then(task).finally(() => this.waiting--);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
