@@ -6,16 +6,9 @@
  */
 export class Turns {
   private tail: Promise<unknown> = Promise.resolve();
-  private waiting = 0;
-
-  /** Tasks asked for and not yet ended, the running one included. */
-  get depth(): number {
-    return this.waiting;
-  }
 
   run<T>(task: () => Promise<T> | T): Promise<T> {
-    this.waiting++;
-    const run = this.tail.then(task).finally(() => this.waiting--);
+    const run = this.tail.then(task);
     this.tail = run.catch(() => undefined);
     return run;
   }
