@@ -75,7 +75,15 @@ export const DECIDE_SLICE = 500;
 interface RefusedGroup {
   apart: { decision: Decision; alert: Alert }[];
   items: Refusal[];
-  reasons: Set<string>;
+  /** Each distinct reason, once (intern()). */
+  reasons: Map<string, string>;
+}
+
+function intern(seen: Map<string, string>, text: string): string {
+  const kept = seen.get(text);
+  if (kept !== undefined) return kept;
+  seen.set(text, text);
+  return text;
 }
 
 type Refusal = NonNullable<AuditEntry['refusals']>[number];
@@ -102,11 +110,12 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       if (decision.refusedBy === 'duplicate') continue;
       if (decision.verdict === 'refused' && decision.refusedBy !== null) {
         let group = refused.get(decision.refusedBy);
-        if (!group) refused.set(decision.refusedBy, (group = { apart: [], items: [], reasons: new Set() }));
+        if (!group) refused.set(decision.refusedBy, (group = { apart: [], items: [], reasons: new Map() }));
         // Past REFUSALS_APART_MAX the group becomes one 'refusals' entry: the decisions need not stay.
         if (group.apart.length <= REFUSALS_APART_MAX) group.apart.push({ decision, alert });
-        group.items.push(refusalOf(decision, (about ??= alertOf(alert)), decision.refusedBy));
-        group.reasons.add(decision.reason ?? '');
+        // A guard gives each refusal its own copy of what is mostly one reason: keep one.
+        const reason = intern(group.reasons, decision.reason ?? decision.refusedBy);
+        group.items.push(refusalOf(decision, (about ??= alertOf(alert)), reason));
         continue;
       }
       const entry = toEntry(decision, alert, at, options.now, options.secrets);
@@ -149,14 +158,14 @@ function refusalsEntry(guard: string, group: RefusedGroup, revision: string, at:
   };
 }
 
-function refusalOf(decision: Decision, alert: NonNullable<AuditEntry['alert']>, guard: string): Refusal {
+function refusalOf(decision: Decision, alert: NonNullable<AuditEntry['alert']>, reason: string): Refusal {
   return {
     policy: decision.policy,
     action: decision.action,
     type: decision.type,
     phase: decision.phase,
     target: decision.target,
-    reason: decision.reason ?? guard,
+    reason,
     alert,
   };
 }
