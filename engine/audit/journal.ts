@@ -62,7 +62,8 @@ interface Waiter {
 export class Journal {
   private fd: number;
   private seq: number;
-  private pending: string[] = [];
+  /** Lines to write, each a string or the parts it is made of (a storm's large entry). */
+  private pending: Line[] = [];
   private waiters: Waiter[] = [];
   private writing: Promise<void> | null = null;
   /** Why the last write failed; null once a write succeeds again. */
@@ -130,13 +131,23 @@ export class Journal {
    * the disk refuses them it waits; it rejects only if the journal is closed first.
    */
   append(records: readonly NewRecord[]): { seqs: number[]; durable: Promise<void> } {
+    return this.appendSerialized(records.map((record) => JSON.stringify(record)));
+  }
+
+  /**
+   * append() for records already serialized (JSON.stringify of each NewRecord, or the parts
+   * that text is made of): a large one is made a slice at a time by its caller
+   * (journal-text.ts), not here in one go, and never joined into one string.
+   */
+  appendSerialized(texts: readonly Line[]): { seqs: number[]; durable: Promise<void> } {
     if (this.closed) return { seqs: [], durable: Promise.reject(this.closed) };
     const seqs: number[] = [];
-    for (const record of records) {
+    for (const text of texts) {
       const seq = ++this.seq;
       seqs.push(seq);
       // `{"seq":N,…}` without copying the record (a spread copy of each entry, per alert).
-      this.pending.push(`{"seq":${seq},${JSON.stringify(record).slice(1)}`);
+      if (typeof text === 'string') this.pending.push(`{"seq":${seq},${text.slice(1)}`);
+      else this.pending.push([`{"seq":${seq},${text[0]!.slice(1)}`, ...text.slice(1)]);
     }
     return { seqs, durable: this.sync() };
   }
@@ -200,13 +211,17 @@ export class Journal {
   }
 
   /** One attempt: the lines written whole after the last good byte, then fsynced. */
-  private async writeLines(lines: readonly string[]): Promise<void> {
-    const bytes = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+  private async writeLines(lines: readonly Line[]): Promise<void> {
     if (this.failure) await ftruncateAsync(this.fd, this.segmentBytes);
-    // On libuv's thread pool: the event loop takes the next webhook while this one syncs.
-    await writeFullyAsync(this.fd, bytes);
+    // On libuv's thread pool: the event loop takes the next webhook while this one syncs. A
+    // storm's lines go in chunks, never copied whole into one buffer.
+    let written = 0;
+    for (const chunk of chunks(lines)) {
+      await writeFullyAsync(this.fd, chunk);
+      written += chunk.length;
+    }
     await fdatasyncAsync(this.fd);
-    this.segmentBytes += bytes.length;
+    this.segmentBytes += written;
   }
 
   private async failed(error: Error, retryMs: number): Promise<void> {
@@ -349,6 +364,48 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
+}
+
+/** Characters encoded into one buffer at most when lines are written. */
+const CHUNK_CHARS = 4 * 1024 * 1024;
+
+/** A line of the journal: its text, or the parts it is made of (without the newline). */
+export type Line = string | readonly string[];
+
+/** The lines, each ending in a newline, as UTF-8 buffers of about CHUNK_CHARS characters. */
+function* chunks(lines: readonly Line[]): Generator<Buffer> {
+  let parts: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    for (const piece of typeof line === 'string' ? [line, '\n'] : [...line, '\n']) {
+      if (piece.length >= CHUNK_CHARS) {
+        if (parts.length) yield Buffer.from(parts.join(''), 'utf8');
+        parts = [];
+        size = 0;
+        yield* slices(piece);
+        continue;
+      }
+      parts.push(piece);
+      size += piece.length;
+      if (size >= CHUNK_CHARS) {
+        yield Buffer.from(parts.join(''), 'utf8');
+        parts = [];
+        size = 0;
+      }
+    }
+  }
+  if (parts.length) yield Buffer.from(parts.join(''), 'utf8');
+}
+
+/** A long line encoded a slice at a time, never cutting a surrogate pair in two. */
+function* slices(line: string): Generator<Buffer> {
+  for (let at = 0; at < line.length; ) {
+    let end = Math.min(at + CHUNK_CHARS, line.length);
+    const last = line.charCodeAt(end - 1);
+    if (end < line.length && last >= 0xd800 && last <= 0xdbff) end--;
+    yield Buffer.from(line.slice(at, end), 'utf8');
+    at = end;
+  }
 }
 
 const writeAsync = promisify(write);

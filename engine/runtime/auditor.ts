@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { AuditEntry } from '../audit/entry.js';
 import { serializeEntry } from '../audit/entry.js';
 import type { Journal } from '../audit/journal.js';
+import { stringifyEntryParts } from '../audit/journal-text.js';
 import type { Metrics } from './metrics.js';
 import type { AuditWrite } from '../audit/repo.js';
 import { writeKind } from '../audit/repo.js';
@@ -156,14 +157,16 @@ async function toWrites(batch: readonly Waiting[]): Promise<AuditWrite[]> {
   const writes: AuditWrite[] = [];
   for (const [i, w] of batch.entries()) {
     if (i > 0 && i % YIELD_EVERY === 0) await nextTurn();
-    writes.push(toWrite(w.entry));
+    writes.push(await toWrite(w.entry));
   }
   return writes;
 }
 
-function toWrite(entry: AuditEntry): AuditWrite {
+async function toWrite(entry: AuditEntry): Promise<AuditWrite> {
   const { message, trailers } = entryMessage(entry);
-  return { id: entry.id, kind: writeKind(entry), content: serializeEntry(entry), message, trailers };
+  // A storm's 'refusals' entry is serialized a slice at a time, into serializeEntry's text.
+  const content = entry.kind === 'refusals' ? `${(await stringifyEntryParts(entry, true)).join('')}\n` : serializeEntry(entry);
+  return { id: entry.id, kind: writeKind(entry), content, message, trailers };
 }
 
 function delay(ms: number): Promise<void> {

@@ -11,12 +11,16 @@ import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { Journal } from '../audit/journal.js';
 import type { NewRecord } from '../audit/journal.js';
+import type { Line } from '../audit/journal.js';
+import { stringifyEntryParts } from '../audit/journal-text.js';
 import type { EngineConfig } from '../config/serve-config.js';
 import type { HeldLock } from '../exec/exec.js';
 import { Auditor } from './auditor.js';
 import type { AuditSink } from './auditor.js';
 import { Executor } from './executor.js';
 import { decidePayload } from './intake.js';
+import type { Intake } from './intake.js';
+import { Turns } from './turns.js';
 import { evaluateAll } from '../pipeline/simulate.js';
 import { IndexedLedger } from '../plan/ledger.js';
 import type { Metrics } from './metrics.js';
@@ -79,6 +83,15 @@ export class Engine {
   private stopping = false;
   private lockLost: string | null = null;
   private compacting: Promise<void> | null = null;
+  /** A compaction waits for the entries of the payload that asked for it to be in git. */
+  private compactionDue = false;
+  /**
+   * Payloads that may touch the guards' memory are decided one at a time, each until its
+   * records are appended to the journal: a payload decided later finds what an earlier one
+   * decided, and is acknowledged only once that is durable too (the journal writes in order).
+   * The ledger is swapped (compact) in a turn of its own, never under a payload being decided.
+   */
+  private readonly turns = new Turns();
   /** A storm keeps most of the journal open: compact again only once it has doubled. */
   private compactAt = COMPACT_BYTES;
   readonly recent = new RecentActions(RECENT_ACTIONS);
@@ -183,40 +196,73 @@ export class Engine {
    * run after this returns. Throws NotReadyError when no decision can be made durably.
    */
   async receive(payload: SplitPayload): Promise<ReceiveResult> {
-    const blocked = this.intakeBlocked();
-    const active = this.policies.active;
-    if (blocked.length || !active) throw new NotReadyError(blocked.join('; '));
-    const overload = this.overloaded();
-    if (overload) throw new OverloadedError(overload);
-    const { metrics, config } = this.deps;
+    const active = this.admit();
+    const { metrics } = this.deps;
     countBy(payload.alerts, (a) => a.status, (status, n) => metrics.alertsReceived.inc({ status }, n));
     const matches = await evaluateAll(active.evaluator, payload.alerts);
-    const now = this.clock();
-    const intake = decidePayload(active.set, payload, matches, { now, dryRun: config.dryRun, ledger: this.ledger, secrets: this.secrets() });
-    const { truncatedAlerts } = payload.group;
-    const truncation = this.truncation(payload.group);
-    const entries = truncation ? [...intake.entries, truncation] : intake.entries;
-    const records: NewRecord[] = entries.map((entry) => ({ t: 'entry', entry }));
-    // Last: a write torn by a crash must not keep dedup keys whose intents it lost (the
-    // re-sent alert would be taken for a duplicate and never decided); intents whose keys it
-    // lost are recorded interrupted at start-up, and the re-sent alert is decided anew.
-    if (intake.guard.seen.length || intake.guard.ledger.length) records.push({ t: 'guard', at: now, ...intake.guard });
-    const { seqs, durable } = this.journal.append(records);
+    // Alerts that fire and match nothing neither read nor change what the guards remember
+    // (decide.ts): such a payload is not held up behind a storm being decided.
+    const touches = payload.alerts.some((alert, i) => alert.status !== 'firing' || matches[i]!.length > 0);
+    const { intake, entries, seqs, durable } = await (touches ? this.turns.run(() => this.decideAndAppend(active, payload, matches, true)) : this.decideAndAppend(active, payload, matches, false));
     await durable; // the answer waits for this: then a crash loses nothing Alertmanager was told
     const committed = new Map<string, Promise<void>>();
     entries.forEach((entry, i) => {
       committed.set(entry.id, this.auditor.enqueue(seqs[i]!, entry));
       this.recent.put(entry);
     });
+    const { truncatedAlerts } = payload.group;
     if (truncatedAlerts > 0) metrics.alertsTruncated.inc(truncatedAlerts);
     for (const job of intake.jobs) this.executor.submit(job, committed.get(job.entry.id)!, active.root);
-    let duplicates = 0;
-    countBy(intake.decisions, (d) => (d.refusedBy === 'duplicate' ? 'duplicate' : d.verdict), (verdict, n) => {
-      if (verdict === 'duplicate') duplicates = n;
-      metrics.decisions.inc({ verdict }, n);
-    });
-    if (this.journal.bytes > this.compactAt) void this.compact();
-    return { alerts: intake.alerts, decisions: intake.decisions.length, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
+    for (const [verdict, n] of intake.verdicts) metrics.decisions.inc({ verdict }, n);
+    this.compactWhenCommitted(committed.values());
+    const duplicates = intake.verdicts.get('duplicate') ?? 0;
+    return { alerts: intake.alerts, decisions: intake.decisions, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
+  }
+
+  /** The active set, unless no decision can be made durably now or intake sheds load. */
+  private admit(): ActiveSet {
+    const blocked = this.intakeBlocked();
+    const active = this.policies.active;
+    if (blocked.length || !active) throw new NotReadyError(blocked.join('; '));
+    const overload = this.overloaded();
+    if (overload) throw new OverloadedError(overload);
+    return active;
+  }
+
+  /**
+   * Decides the payload against the set that evaluated it and appends its records to the
+   * journal; `durable` says when they are on disk. `waited`: it waited for its turn, during
+   * which the journal may have broken or the backlogs grown past their limits.
+   */
+  private async decideAndAppend(active: ActiveSet, payload: SplitPayload, matches: Awaited<ReturnType<typeof evaluateAll>>, waited: boolean): Promise<{ intake: Intake; entries: AuditEntry[]; seqs: number[]; durable: Promise<void> }> {
+    if (waited) this.admit();
+    const now = this.clock();
+    const intake = await decidePayload(active.set, payload, matches, { now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets() });
+    const truncation = this.truncation(payload.group);
+    const entries = truncation ? [...intake.entries, truncation] : intake.entries;
+    const texts: Line[] = [];
+    // A storm's 'refusals' entry is serialized a slice at a time (journal-text.ts).
+    for (const entry of entries) texts.push(['{"t":"entry","entry":', ...(await stringifyEntryParts(entry, false)), '}']);
+    // Last: a write torn by a crash must not keep dedup keys whose intents it lost (the
+    // re-sent alert would be taken for a duplicate and never decided); intents whose keys it
+    // lost are recorded interrupted at start-up, and the re-sent alert is decided anew.
+    if (intake.guard.seen.length || intake.guard.ledger.length) texts.push(JSON.stringify({ t: 'guard', at: now, ...intake.guard } satisfies NewRecord));
+    const { seqs, durable } = this.journal.appendSerialized(texts);
+    return { intake, entries, seqs: seqs.slice(0, entries.length), durable };
+  }
+
+  /**
+   * Past the journal's size threshold, compacts once the entries just journaled are in git
+   * and that is journaled too: a compaction then skips their lines unread (a storm's
+   * 'refusals' entry is most of the journal's bytes, and parsing it would hold the event loop).
+   */
+  private compactWhenCommitted(committed: Iterable<Promise<void>>): void {
+    if (this.journal.bytes <= this.compactAt || this.compactionDue) return;
+    this.compactionDue = true;
+    void Promise.all(committed)
+      .then(() => this.journal.sync())
+      .then(() => this.compact(), () => undefined)
+      .finally(() => (this.compactionDue = false));
   }
 
   /**
@@ -316,8 +362,12 @@ export class Engine {
   private compact(): Promise<void> {
     this.compacting ??= this.journal
       .compact((records) => snapshotOf(replay(records), this.clock()))
+      .then(() =>
+        this.turns.run(() => {
+          this.ledger = IndexedLedger.restore(this.ledger.export(this.clock()), this.clock);
+        }),
+      )
       .then(() => {
-        this.ledger = IndexedLedger.restore(this.ledger.export(this.clock()), this.clock);
         this.compactAt = Math.max(COMPACT_BYTES, 2 * this.journal.bytes);
       })
       .catch((error: Error) => this.deps.log.error({ err: error }, 'journal compaction failed; the journal keeps growing'))

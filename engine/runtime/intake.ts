@@ -1,9 +1,14 @@
 /**
  * From a webhook payload to audit entries: every alert of the group is evaluated and decided
  * by the same evaluate → decide code the CLI runs, against one policy set (an alert is never
- * decided by two revisions). The decisions of a payload are made in one synchronous pass, so
- * a concurrent re-send of the same alerts (an HA pair) finds them already decided.
+ * decided by two revisions). A payload is decided DECIDE_SLICE alerts at a time, with a turn
+ * of the event loop between slices, so that a storm does not stop the webhook from answering
+ * everyone else; each alert's dedup check, guards and marks are one synchronous step. The
+ * engine keeps two payloads that may touch the guards' memory from being decided at the same
+ * time (engine.ts, IntakeQueue), so a concurrent re-send of the same alerts (an HA pair)
+ * finds them already decided, and durably so.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
@@ -36,7 +41,10 @@ export interface Job {
 
 export interface Intake {
   alerts: number;
-  decisions: Decision[];
+  /** How many decisions were made. */
+  decisions: number;
+  /** Decisions by verdict, duplicates apart (a re-send is counted as 'duplicate'). */
+  verdicts: Map<string, number>;
   /**
    * One per decision except duplicates (a re-send is counted, not audited again), but one for
    * all the refusals of a guard when there are more than REFUSALS_APART_MAX of them.
@@ -53,23 +61,61 @@ export interface IntakeOptions {
   dryRun: boolean;
   ledger: GuardLedger;
   secrets: readonly string[];
+  /** Called with every decision as it is made (the intake itself keeps only what it audits). */
+  onDecision?(decision: Decision): void;
 }
 
-/** Decides every alert of the payload; synchronous, so no other payload interleaves. */
-export function decidePayload(set: PolicySet, payload: SplitPayload, matches: readonly Match[][], options: IntakeOptions): Intake {
+/**
+ * Alerts decided between two turns of the event loop: a slice of the storm's alerts (two
+ * decisions each, rendered and guarded) takes some 20 ms, well under what a probe may wait.
+ */
+export const DECIDE_SLICE = 500;
+
+/** What a guard refused in a payload: the first few in full, then only what the audit lists. */
+interface RefusedGroup {
+  apart: { decision: Decision; alert: Alert }[];
+  items: Refusal[];
+  /** Each distinct reason, once (intern()). */
+  reasons: Map<string, string>;
+}
+
+function intern(seen: Map<string, string>, text: string): string {
+  const kept = seen.get(text);
+  if (kept !== undefined) return kept;
+  seen.set(text, text);
+  return text;
+}
+
+type Refusal = NonNullable<AuditEntry['refusals']>[number];
+
+/**
+ * Decides every alert of the payload in order, DECIDE_SLICE at a time. The caller makes sure
+ * that no other payload that may touch the ledger is decided meanwhile (engine.ts).
+ */
+export async function decidePayload(set: PolicySet, payload: SplitPayload, matches: readonly Match[][], options: IntakeOptions): Promise<Intake> {
   const recorder = new RecordingLedger(options.ledger);
-  const result: Intake = { alerts: payload.alerts.length, decisions: [], entries: [], jobs: [], guard: recorder.taught };
+  const result: Intake = { alerts: payload.alerts.length, decisions: 0, verdicts: new Map(), entries: [], jobs: [], guard: recorder.taught };
   const at = new Date(options.now).toISOString();
-  const refused = new Map<string, { decision: Decision; alert: Alert }[]>();
-  payload.alerts.forEach((alert, i) => {
+  const refused = new Map<string, RefusedGroup>();
+  for (const [i, alert] of payload.alerts.entries()) {
+    if (i > 0 && i % DECIDE_SLICE === 0) await nextTurn();
     const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder });
+    // The audit's copy of the alert, shared by the refusals of its actions.
+    let about: NonNullable<AuditEntry['alert']> | null = null;
     for (const decision of decisions) {
-      result.decisions.push(decision);
+      options.onDecision?.(decision);
+      result.decisions++;
+      const verdict = decision.refusedBy === 'duplicate' ? 'duplicate' : decision.verdict;
+      result.verdicts.set(verdict, (result.verdicts.get(verdict) ?? 0) + 1);
       if (decision.refusedBy === 'duplicate') continue;
       if (decision.verdict === 'refused' && decision.refusedBy !== null) {
         let group = refused.get(decision.refusedBy);
-        if (!group) refused.set(decision.refusedBy, (group = []));
-        group.push({ decision, alert });
+        if (!group) refused.set(decision.refusedBy, (group = { apart: [], items: [], reasons: new Map() }));
+        // Past REFUSALS_APART_MAX the group becomes one 'refusals' entry: the decisions need not stay.
+        if (group.apart.length <= REFUSALS_APART_MAX) group.apart.push({ decision, alert });
+        // A guard gives each refusal its own copy of what is mostly one reason: keep one.
+        const reason = intern(group.reasons, decision.reason ?? decision.refusedBy);
+        group.items.push(refusalOf(decision, (about ??= alertOf(alert)), reason));
         continue;
       }
       const entry = toEntry(decision, alert, at, options.now, options.secrets);
@@ -78,10 +124,10 @@ export function decidePayload(set: PolicySet, payload: SplitPayload, matches: re
         result.jobs.push({ entry, alert, action: actionOf(set, decision) });
       }
     }
-  });
+  }
   for (const [guard, group] of refused) {
-    if (group.length > REFUSALS_APART_MAX) result.entries.push(refusalsEntry(guard, group, set.revision, at, options.now));
-    else for (const { decision, alert } of group) result.entries.push(toEntry(decision, alert, at, options.now, options.secrets));
+    if (group.items.length > REFUSALS_APART_MAX) result.entries.push(refusalsEntry(guard, group, set.revision, at, options.now));
+    else for (const { decision, alert } of group.apart) result.entries.push(toEntry(decision, alert, at, options.now, options.secrets));
   }
   return result;
 }
@@ -94,9 +140,9 @@ export function decidePayload(set: PolicySet, payload: SplitPayload, matches: re
  */
 export const REFUSALS_APART_MAX = 8;
 
-function refusalsEntry(guard: string, group: readonly { decision: Decision; alert: Alert }[], revision: string, at: string, now: number): AuditEntry {
-  const reasons = new Set(group.map(({ decision }) => decision.reason ?? ''));
-  const first = group[0]!.decision.reason ?? guard;
+function refusalsEntry(guard: string, group: RefusedGroup, revision: string, at: string, now: number): AuditEntry {
+  const { reasons, items } = group;
+  const first = group.apart[0]!.decision.reason ?? guard;
   return {
     apiVersion: 'homeostat.dev/v1',
     kind: 'refusals',
@@ -104,19 +150,23 @@ function refusalsEntry(guard: string, group: readonly { decision: Decision; aler
     at,
     revision,
     guard,
-    count: group.length,
+    count: items.length,
     verdict: 'refused',
     reason: reasons.size === 1 ? first : `${first} (and ${reasons.size - 1} other reason${reasons.size === 2 ? '' : 's'})`,
     outcome: 'refused',
-    refusals: group.map(({ decision, alert }) => ({
-      policy: decision.policy,
-      action: decision.action,
-      type: decision.type,
-      phase: decision.phase,
-      target: decision.target,
-      reason: decision.reason ?? guard,
-      alert: alertOf(alert),
-    })),
+    refusals: items,
+  };
+}
+
+function refusalOf(decision: Decision, alert: NonNullable<AuditEntry['alert']>, reason: string): Refusal {
+  return {
+    policy: decision.policy,
+    action: decision.action,
+    type: decision.type,
+    phase: decision.phase,
+    target: decision.target,
+    reason,
+    alert,
   };
 }
 

@@ -67,12 +67,13 @@ function parse(step: Step, set: PolicySet): { at: number; payload: SplitPayload;
 async function timeline(steps: readonly Step[], options: { set?: PolicySet; ledger?: IndexedLedger } = {}): Promise<{ lines: string[]; intakes: Intake[] }> {
   const ledger = options.ledger ?? new IndexedLedger(() => T0);
   const intakes: Intake[] = [];
+  const lines: string[] = [];
   for (const step of steps) {
     const { at, payload, set } = parse(step, options.set ?? CORDON);
     const matches = await evaluateAll(new Evaluator(set), payload.alerts);
-    intakes.push(decidePayload(set, payload, matches, { now: at, dryRun: false, ledger, secrets: [] }));
+    intakes.push(await decidePayload(set, payload, matches, { now: at, dryRun: false, ledger, secrets: [], onDecision: (d) => lines.push(line(d)) }));
   }
-  return { lines: intakes.flatMap((i) => i.decisions.map(line)), intakes };
+  return { lines, intakes };
 }
 
 /** What the journal's guard records of these intakes give back at start-up. */

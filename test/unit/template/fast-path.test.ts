@@ -48,6 +48,27 @@ const TEMPLATES = [
   '{{ labels.instance | host | host }}',
   '{{- target -}} x',
   '{% if labels.instance %}{{ target }}{% endif %}',
+  '{% if labels.missing %}{{ target }}{% endif %}',
+  '{% if labels.missing %}a{% elsif labels.empty %}[{{ labels.empty }}]{% else %}c{% endif %}',
+  '{% if labels.missing %}a{% elsif labels.gone %}b{% else %}c{% endif %}!',
+  '{% if labels.instance %}{% if annotations.summary %}{{ annotations.summary }}{% else %}none{% endif %} on {{ labels.instance | host }}{% endif %}',
+  ':rotating_light: {{ labels.alertname }} {%- if labels.instance %} on {{ labels.instance }}{% elsif labels.pod %} in pod {{ labels.namespace }}/{{ labels.pod }}{% endif %}: {% if annotations.summary %}{{ annotations.summary }}{% else %}no summary{% endif %}',
+  '{{ labels.alertname }}: {% if annotations.summary %}{{ annotations.summary }}{% else %}critical{% endif %}',
+  'a \t\r {%- if labels.instance -%} \t\r\n\nb {%- endif -%}\n c',
+  'a\n{%- if labels.instance %}b{% endif -%}\n\n',
+  '{% if labels.missing %}{{ labels.missing }}{% else %}{{ labels.gone }}{% endif %}',
+  '{% if labels.instance %}{{ labels.gone }}{% endif %}',
+  '{% if alert.count %}n{% endif %}',
+  '{% if alert.nothing.deeper %}n{% endif %}',
+  '{% if labels.size %}n{% endif %}',
+  '{% if labels.__proto__ %}own{% endif %}',
+  '{% if labels.toLiquid %}t{% endif %}',
+  '{% if labels.instance %}a{% else %}b{% elsif labels.pod %}c{% endif %}',
+  '{% if labels.instance %}unclosed',
+  '{% endif %}',
+  '{% unless labels.instance %}u{% endunless %}',
+  '{% if labels.instance == "x" %}eq{% endif %}',
+  '{%- if labels.instance %}{{- target }}{% endif %}',
   '{{ target }}}',
   'a { b } {{ target }}',
 ];
@@ -77,7 +98,8 @@ describe('template fast path', () => {
 
   it('takes the common templates, and leaves tags, unknown filters and whitespace control to Liquid', () => {
     for (const source of ['{{ labels.instance | host }}', 'restart {{ labels.job }} on {{ target }}', '{{ target }}']) expect(fastPath(source), source).not.toBeNull();
-    for (const source of ['{% if x %}y{% endif %}', '{{ x | upcase }}', '{{- x }}', '{{ x | append: "y" }}', '{{ labels.size }}', '{{ "lit" }}', 'a }} b']) expect(fastPath(source), source).toBeNull();
+    for (const source of ['{% if labels.instance %}on {{ target }}{% elsif labels.pod %}pod{% else %}-{% endif %}', ' {%- if x -%} y {%- endif -%} ']) expect(fastPath(source), source).not.toBeNull();
+    for (const source of ['{% unless x %}y{% endunless %}', '{% if x == "y" %}z{% endif %}', '{% if x %}y', '{% if x %}{% else %}{% elsif y %}{% endif %}', '{{ x | upcase }}', '{{- x }}', '{{ x | append: "y" }}', '{{ labels.size }}', '{{ "lit" }}', 'a }} b']) expect(fastPath(source), source).toBeNull();
   });
 
   it('answers only own string values, and leaves the rest (missing, numbers, throwing filters) to Liquid', () => {
@@ -88,5 +110,8 @@ describe('template fast path', () => {
     expect(fast('{{ labels.badpod | pod_deployment }}')).toBeUndefined();
     expect(fast('{{ labels.constructor }}')).toBeUndefined();
     expect(fast('{{ alert.hasOwnProperty }}')).toBeUndefined();
+    expect(fast('{% if labels.missing %}a{% else %}b{% endif %}')).toBe('b');
+    expect(fast('{% if labels.empty %}a{% else %}b{% endif %}')).toBe('a');
+    expect(fast('{% if alert.count %}a{% endif %}')).toBeUndefined();
   });
 });
