@@ -44,3 +44,8 @@ export function entryPath(id: string): string {
 export function serializeEntry(entry: AuditEntry): string {
   return `${JSON.stringify(entry, null, 2)}\n`;
 }
+
+/** How many actions an entry stands for: a 'refusals' entry, each one it lists. */
+export function actionsOf(entry: AuditEntry): number {
+  return entry.kind === 'refusals' ? (entry.refusals?.length ?? 1) : 1;
+}

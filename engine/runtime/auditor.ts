@@ -8,7 +8,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AuditEntry } from '../audit/entry.js';
-import { serializeEntry } from '../audit/entry.js';
+import { actionsOf, serializeEntry } from '../audit/entry.js';
 import type { Journal } from '../audit/journal.js';
 import { stringifyEntryParts } from '../audit/journal-text.js';
 import type { Metrics } from './metrics.js';
@@ -34,10 +34,12 @@ interface Waiting {
 
 const RETRY_MS = [100, 500, 2000, 5000];
 /**
- * Writes per commit at most. A large commit costs a rewrite of its day directories (one pass
- * over each, however many entries it adds), so under a storm the batches grow with the
- * backlog and that pass is shared by more entries. Building them is done YIELD_EVERY writes at
- * a time, so that the webhook's answers do not wait behind a whole batch.
+ * Actions per commit at most (a 'refusals' entry counts each action it lists; a commit has at
+ * least one entry). A large commit costs a rewrite of its day directories (one pass over each,
+ * however many entries it adds), so under a storm the batches grow with the backlog and that
+ * pass is shared by more entries; counting a storm's refusals bounds the text a commit holds
+ * (some 14 MB indented). Building them is done YIELD_EVERY writes at a time, so that the
+ * webhook's answers do not wait behind a whole batch.
  */
 const MAX_BATCH = 20_000;
 const YIELD_EVERY = 500;
@@ -91,7 +93,7 @@ export class Auditor {
 
   private async run(): Promise<void> {
     while (this.queue.length && !this.stopped) {
-      const batch = this.queue.slice(0, MAX_BATCH);
+      const batch = this.queue.slice(0, batchSize(this.queue));
       try {
         await this.sink.commit(await toWrites(batch));
       } catch (error) {
@@ -151,6 +153,16 @@ export class Auditor {
     if (this.sink.push && this.queue.length === 0) await this.pushOnce();
     await this.sink.close?.();
   }
+}
+
+/** How many of the queue's first entries the next commit takes. */
+function batchSize(queue: readonly Waiting[]): number {
+  let actions = 0;
+  for (const [i, w] of queue.entries()) {
+    actions += actionsOf(w.entry);
+    if (actions > MAX_BATCH) return Math.max(i, 1);
+  }
+  return queue.length;
 }
 
 async function toWrites(batch: readonly Waiting[]): Promise<AuditWrite[]> {

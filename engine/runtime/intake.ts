@@ -46,8 +46,8 @@ export interface Intake {
   /** Decisions by verdict, duplicates apart (a re-send is counted as 'duplicate'). */
   verdicts: Map<string, number>;
   /**
-   * One per decision except duplicates (a re-send is counted, not audited again), but one for
-   * all the refusals of a guard when there are more than REFUSALS_APART_MAX of them.
+   * One per decision except duplicates (a re-send is counted, not audited again), but when a
+   * guard refused more than REFUSALS_APART_MAX, one per REFUSALS_PER_ENTRY of its refusals.
    */
   entries: AuditEntry[];
   /** Entries whose action is to run (run and dry-run verdicts), in decision order. */
@@ -126,7 +126,7 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
     }
   }
   for (const [guard, group] of refused) {
-    if (group.items.length > REFUSALS_APART_MAX) result.entries.push(refusalsEntry(guard, group, set.revision, at, options.now));
+    if (group.items.length > REFUSALS_APART_MAX) result.entries.push(...refusalsEntries(guard, group, set.revision, at, options.now));
     else for (const { decision, alert } of group.apart) result.entries.push(toEntry(decision, alert, at, options.now, options.secrets));
   }
   return result;
@@ -134,15 +134,32 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
 
 /**
  * Up to this many actions of one webhook refused by the same guard are audited one file each;
- * more (a storm against the blast radius) go into one file of kind 'refusals' that lists them
- * all, each with its alert and reason: the audit keeps up with the storm, and the repository
- * is not left with thousands of files saying the same thing.
+ * more (a storm against the blast radius) go into files of kind 'refusals' that list them,
+ * each with its alert and reason: the audit keeps up with the storm, and the repository is not
+ * left with thousands of files saying the same thing.
  */
 export const REFUSALS_APART_MAX = 8;
 
-function refusalsEntry(guard: string, group: RefusedGroup, revision: string, at: string, now: number): AuditEntry {
-  const { reasons, items } = group;
-  const first = group.apart[0]!.decision.reason ?? guard;
+/**
+ * Refused actions listed by one 'refusals' file at most (about 2.3 MB of JSON, 3.4 MB
+ * indented). A storm's list in one file was 125 MB, held whole (as objects, journal text,
+ * indented text and git blob) until it was committed, so that one webhook took the engine
+ * past 900 MB; cut into files of this size the journal writes and git commits a few at a time.
+ */
+export const REFUSALS_PER_ENTRY = 5_000;
+
+function refusalsEntries(guard: string, group: RefusedGroup, revision: string, at: string, now: number): AuditEntry[] {
+  const entries: AuditEntry[] = [];
+  for (let i = 0; i < group.items.length; i += REFUSALS_PER_ENTRY) {
+    entries.push(refusalsEntry(guard, group.items.slice(i, i + REFUSALS_PER_ENTRY), revision, at, now));
+  }
+  return entries;
+}
+
+function refusalsEntry(guard: string, items: Refusal[], revision: string, at: string, now: number): AuditEntry {
+  // Each file names its own reasons: a reader of one file sees what it lists.
+  const reasons = new Set(items.map((item) => item.reason));
+  const first = items[0]!.reason;
   return {
     apiVersion: 'homeostat.dev/v1',
     kind: 'refusals',

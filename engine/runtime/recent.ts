@@ -6,6 +6,7 @@
 import { entryMatches } from '../audit/filter.js';
 import type { EntryFilter } from '../audit/filter.js';
 import type { AuditEntry } from '../audit/entry.js';
+import { actionsOf } from '../audit/entry.js';
 
 export interface RecentFilter {
   policy?: string;
@@ -24,7 +25,7 @@ export class RecentActions {
   put(entry: AuditEntry): void {
     this.remove(entry.id); // re-inserted: a changed entry counts as recent
     this.entries.set(entry.id, entry);
-    this.weight += weightOf(entry);
+    this.weight += actionsOf(entry);
     // The newest entry stays, however heavy.
     while (this.weight > this.capacity && this.entries.size > 1) this.remove(this.entries.keys().next().value!);
   }
@@ -33,7 +34,7 @@ export class RecentActions {
     const old = this.entries.get(id);
     if (!old) return;
     this.entries.delete(id);
-    this.weight -= weightOf(old);
+    this.weight -= actionsOf(old);
   }
 
   get(id: string): AuditEntry | undefined {
@@ -52,8 +53,4 @@ export class RecentActions {
     }
     return out;
   }
-}
-
-function weightOf(entry: AuditEntry): number {
-  return entry.kind === 'refusals' ? (entry.refusals?.length ?? 1) : 1;
 }
