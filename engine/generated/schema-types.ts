@@ -3,7 +3,7 @@
 
 export type Matcher = string | [string, ...string[]] | MatcherOperator;
 /**
- * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes, alerts Alertmanager left out of a group: alerts-truncated, with details groupKey, receiver and count) use kind 'event'. When one webhook has more than 8 actions refused by the same guard (a storm against the blast radius), they are audited together in one file of kind 'refusals', which lists every refused action with its alert and reason.
+ * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes, alerts Alertmanager left out of a group: alerts-truncated, with details groupKey, receiver and count) use kind 'event'. When one webhook has more than 8 actions refused by the same guard (a storm against the blast radius), they are audited together in files of kind 'refusals', each listing up to 5,000 of them with their alert and reason; together those files list every refused action once, in the order the alerts came.
  */
 export type AuditEntry = {
   apiVersion: "homeostat.dev/v1";

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { entryMatches } from '../../../engine/audit/filter.js';
 import { evaluateAll } from '../../../engine/pipeline/simulate.js';
 import { Evaluator } from '../../../engine/policy/evaluate.js';
-import { decidePayload, REFUSALS_APART_MAX } from '../../../engine/runtime/intake.js';
+import { decidePayload, REFUSALS_APART_MAX, REFUSALS_PER_ENTRY } from '../../../engine/runtime/intake.js';
 import { IndexedLedger } from '../../../engine/plan/ledger.js';
 import { entryMessage } from '../../../engine/runtime/messages.js';
 import { RecentActions } from '../../../engine/runtime/recent.js';
@@ -84,5 +84,20 @@ describe('intake: refusals of a storm', () => {
     const next = (await intake(40)).entries.filter((e) => e.kind === 'refusals');
     recent.put(next[0]!);
     expect(recent.list({ limit: 100 }).map((e) => e.id)).toEqual([next[0]!.id]);
+  });
+
+  it('cuts a storm larger than REFUSALS_PER_ENTRY into several entries that list every refused action once', async () => {
+    const alerts = 2 * REFUSALS_PER_ENTRY + 7;
+    const result = await intake(alerts);
+    const storm = result.entries.filter((e) => e.kind === 'refusals');
+    expect(storm.map((e) => e.count)).toEqual([REFUSALS_PER_ENTRY, REFUSALS_PER_ENTRY, alerts - 2 - 2 * REFUSALS_PER_ENTRY]);
+    expect(new Set(storm.map((e) => e.id)).size).toBe(3);
+    for (const entry of storm) {
+      expect(entry).toMatchObject({ guard: 'blast-radius', verdict: 'refused', outcome: 'refused', count: entry.refusals!.length });
+      expect(validate('AuditEntry', entry)).toEqual([]);
+    }
+    // Together, in the order the alerts came: every alert but the two that ran, once each.
+    const listed = storm.flatMap((e) => e.refusals!.map((r) => r.target));
+    expect(listed).toEqual(Array.from({ length: alerts - 2 }, (_, i) => `web-${i + 2}`));
   });
 });
