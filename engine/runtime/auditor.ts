@@ -55,6 +55,8 @@ export class Auditor {
   private pushFailures = 0;
   private lastPush: { at: string; ok: boolean; error: string | null } | null = null;
   private stopped = false;
+  /** First seqs of entries journaled but not queued yet (appendInParts). */
+  private readonly expected = new Set<number>();
 
   constructor(
     private readonly sink: AuditSink,
@@ -86,6 +88,16 @@ export class Auditor {
     return promise;
   }
 
+  /**
+   * Entries from `seq` on are journaled and about to be queued: until the returned function is
+   * called, no 'committed' record says they are (a commit of records that came between them
+   * would). A record that says too little only means committing again after a restart.
+   */
+  expect(seq: number): () => void {
+    this.expected.add(seq);
+    return () => this.expected.delete(seq);
+  }
+
   /** Resolves when everything queued so far is committed (or the auditor was stopped). */
   async flush(): Promise<void> {
     while (this.loop) await this.loop;
@@ -108,7 +120,7 @@ export class Auditor {
       this.attempts = 0;
       this.queue.splice(0, batch.length);
       this.metrics.auditBacklog.set(this.queue.length);
-      const upTo = batch.reduce((max, w) => Math.max(max, w.seq), 0);
+      const upTo = Math.min(batch.reduce((max, w) => Math.max(max, w.seq), 0), ...[...this.expected].map((seq) => seq - 1));
       // Not waited for: losing it only means committing again. Its write is retried while the
       // disk is full; it fails only if the journal is closed first, which needs no handling.
       this.journal.append([{ t: 'committed', upTo }]).durable.catch(() => undefined);

@@ -11,11 +11,11 @@ import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { Journal } from '../audit/journal.js';
 import type { NewRecord } from '../audit/journal.js';
-import type { Line } from '../audit/journal.js';
-import { stringifyEntryParts } from '../audit/journal-text.js';
 import type { EngineConfig } from '../config/serve-config.js';
 import type { HeldLock } from '../exec/exec.js';
 import { Auditor } from './auditor.js';
+import type { Appended } from './append-parts.js';
+import { appendInParts } from './append-parts.js';
 import type { AuditSink } from './auditor.js';
 import { Executor } from './executor.js';
 import { decidePayload } from './intake.js';
@@ -203,13 +203,17 @@ export class Engine {
     // Alerts that fire and match nothing neither read nor change what the guards remember
     // (decide.ts): such a payload is not held up behind a storm being decided.
     const touches = payload.alerts.some((alert, i) => alert.status !== 'firing' || matches[i]!.length > 0);
-    const { intake, entries, seqs, durable } = await (touches ? this.turns.run(() => this.decideAndAppend(active, payload, matches, true)) : this.decideAndAppend(active, payload, matches, false));
-    await durable; // the answer waits for this: then a crash loses nothing Alertmanager was told
+    const { intake, entries, seqs, durable, release } = await (touches ? this.turns.run(() => this.decideAndAppend(active, payload, matches, true)) : this.decideAndAppend(active, payload, matches, false));
     const committed = new Map<string, Promise<void>>();
-    entries.forEach((entry, i) => {
-      committed.set(entry.id, this.auditor.enqueue(seqs[i]!, entry));
-      this.recent.put(entry);
-    });
+    try {
+      await durable; // the answer waits for this: then a crash loses nothing Alertmanager was told
+      entries.forEach((entry, i) => {
+        committed.set(entry.id, this.auditor.enqueue(seqs[i]!, entry));
+        this.recent.put(entry);
+      });
+    } finally {
+      release();
+    }
     const { truncatedAlerts } = payload.group;
     if (truncatedAlerts > 0) metrics.alertsTruncated.inc(truncatedAlerts);
     for (const job of intake.jobs) this.executor.submit(job, committed.get(job.entry.id)!, active.root);
@@ -234,21 +238,18 @@ export class Engine {
    * journal; `durable` says when they are on disk. `waited`: it waited for its turn, during
    * which the journal may have broken or the backlogs grown past their limits.
    */
-  private async decideAndAppend(active: ActiveSet, payload: SplitPayload, matches: Awaited<ReturnType<typeof evaluateAll>>, waited: boolean): Promise<{ intake: Intake; entries: AuditEntry[]; seqs: number[]; durable: Promise<void> }> {
+  private async decideAndAppend(active: ActiveSet, payload: SplitPayload, matches: Awaited<ReturnType<typeof evaluateAll>>, waited: boolean): Promise<{ intake: Intake; entries: AuditEntry[] } & Appended> {
     if (waited) this.admit();
     const now = this.clock();
     const intake = await decidePayload(active.set, payload, matches, { now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets() });
     const truncation = this.truncation(payload.group);
     const entries = truncation ? [...intake.entries, truncation] : intake.entries;
-    const texts: Line[] = [];
-    // A storm's 'refusals' entry is serialized a slice at a time (journal-text.ts).
-    for (const entry of entries) texts.push(['{"t":"entry","entry":', ...(await stringifyEntryParts(entry, false)), '}']);
     // Last: a write torn by a crash must not keep dedup keys whose intents it lost (the
     // re-sent alert would be taken for a duplicate and never decided); intents whose keys it
     // lost are recorded interrupted at start-up, and the re-sent alert is decided anew.
-    if (intake.guard.seen.length || intake.guard.ledger.length) texts.push(JSON.stringify({ t: 'guard', at: now, ...intake.guard } satisfies NewRecord));
-    const { seqs, durable } = this.journal.appendSerialized(texts);
-    return { intake, entries, seqs: seqs.slice(0, entries.length), durable };
+    const taught = intake.guard.seen.length || intake.guard.ledger.length;
+    const guard = taught ? JSON.stringify({ t: 'guard', at: now, ...intake.guard } satisfies NewRecord) : null;
+    return { intake, entries, ...(await appendInParts(this.journal, this.auditor, entries, guard)) };
   }
 
   /**
