@@ -39,6 +39,11 @@ const STARTUP_FLUSH_MS = 10_000;
 /** Groups whose truncation is remembered, so that their re-sends are not audited again. */
 const TRUNCATED_GROUPS = 10_000;
 
+/** A payload's matches until it is decided. */
+interface HeldMatches {
+  matches: Awaited<ReturnType<typeof evaluateAll>> | null;
+}
+
 export class NotReadyError extends Error {}
 /** Too much decided and not yet audited or run: refuse for now; Alertmanager retries a 5xx. */
 export class OverloadedError extends NotReadyError {}
@@ -199,11 +204,13 @@ export class Engine {
     const active = this.admit();
     const { metrics } = this.deps;
     countBy(payload.alerts, (a) => a.status, (status, n) => metrics.alertsReceived.inc({ status }, n));
-    const matches = await evaluateAll(active.evaluator, payload.alerts);
+    // In a box that decideAndAppend empties once decided: a storm's matches (some 18 MB) are
+    // not kept while its journal text is made.
+    const held: HeldMatches = { matches: await evaluateAll(active.evaluator, payload.alerts) };
     // Alerts that fire and match nothing neither read nor change what the guards remember
     // (decide.ts): such a payload is not held up behind a storm being decided.
-    const touches = payload.alerts.some((alert, i) => alert.status !== 'firing' || matches[i]!.length > 0);
-    const { intake, entries, seqs, durable, release } = await (touches ? this.turns.run(() => this.decideAndAppend(active, payload, matches, true)) : this.decideAndAppend(active, payload, matches, false));
+    const touches = payload.alerts.some((alert, i) => alert.status !== 'firing' || held.matches![i]!.length > 0);
+    const { intake, entries, seqs, durable, release } = await (touches ? this.turns.run(() => this.decideAndAppend(active, payload, held, true)) : this.decideAndAppend(active, payload, held, false));
     const committed = new Map<string, Promise<void>>();
     try {
       await durable; // the answer waits for this: then a crash loses nothing Alertmanager was told
@@ -238,10 +245,11 @@ export class Engine {
    * journal; `durable` says when they are on disk. `waited`: it waited for its turn, during
    * which the journal may have broken or the backlogs grown past their limits.
    */
-  private async decideAndAppend(active: ActiveSet, payload: SplitPayload, matches: Awaited<ReturnType<typeof evaluateAll>>, waited: boolean): Promise<{ intake: Intake; entries: AuditEntry[] } & Appended> {
+  private async decideAndAppend(active: ActiveSet, payload: SplitPayload, held: HeldMatches, waited: boolean): Promise<{ intake: Intake; entries: AuditEntry[] } & Appended> {
     if (waited) this.admit();
     const now = this.clock();
-    const intake = await decidePayload(active.set, payload, matches, { now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets() });
+    const intake = await decidePayload(active.set, payload, held.matches!, { now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets() });
+    held.matches = null;
     const truncation = this.truncation(payload.group);
     const entries = truncation ? [...intake.entries, truncation] : intake.entries;
     // Last: a write torn by a crash must not keep dedup keys whose intents it lost (the

@@ -79,4 +79,19 @@ describe('Auditor', () => {
     await new Promise((resolve) => setImmediate(resolve)); // where an unhandled rejection surfaces
     expect(unhandled).toEqual([]);
   });
+
+  // A storm's entries are journaled in parts (append-parts.ts): a record that came between
+  // them may be committed first, and its 'committed' record must not cover entries not queued.
+  it('says nothing is committed from a seq it was told to expect until that hold is released', async () => {
+    const { journal } = Journal.open(dir);
+    const audit = auditor(sink(0), journal);
+    const release = audit.expect(5);
+    await audit.enqueue(9, EVENT); // came between the parts of the entries from seq 5 on
+    release();
+    await audit.enqueue(10, { ...EVENT, id: '20261123T120000001Z-0000cafe' });
+    await audit.flush();
+    await journal.close();
+    expect(readJournal(dir).map((r) => r.t === 'committed' && r.upTo)).toEqual([4, 10]);
+  });
 });
+
