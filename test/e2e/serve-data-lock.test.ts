@@ -124,6 +124,9 @@ describe('one engine per data directory', () => {
     const first = await serve();
     expect(await post(first.url, 'b')).toBe(202);
     const scriptPid = await started('b');
+    // Its process group is journaled just after it starts: what the restart ends it by.
+    const journaled = () => readdirSync(join(data, 'journal')).some((f) => readFileSync(join(data, 'journal', f), 'utf8').includes('"t":"started"'));
+    await waitFor(() => journaled(), "the run's start record");
     first.engine.child.kill('SIGKILL');
     await first.engine.exited;
     expect(running(scriptPid)).toBe(true); // outlived the engine, as a run does
