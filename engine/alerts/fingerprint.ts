@@ -3,39 +3,77 @@
  * FNV-1a 64 over the names in order and their values, each followed by a 0xff separator. The
  * engine computes every alert's fingerprint itself: one a caller sends is only compared with it.
  *
- * The 64-bit state is kept as two 32-bit halves in plain numbers, over the label bytes laid
- * out once in a scratch buffer: BigInt arithmetic per byte cost about 15 µs an alert, this
- * about 2 µs. The prime is 2^40 + 0x1b3, so h * prime = h * 0x1b3 + (h << 40): the low half's
- * product with its carry, and the low half shifted into the high one.
+ * The 64-bit state is kept as four 16-bit limbs in small integers and the labels are hashed
+ * as their UTF-8 bytes are read, with no buffer: BigInt arithmetic per byte cost about 15 µs
+ * an alert. The prime is 2^40 + 0x1b3, so h * prime = h * 0x1b3 + (h << 40).
  */
 const PRIME_LOW = 0x1b3;
-const TWO_32 = 0x1_0000_0000;
 const SEPARATOR = 0xff;
 const SURROGATE = /[\ud800-\udfff]/;
 
-let scratch = Buffer.alloc(4096);
+/** FNV-1a 64 state: four 16-bit limbs, lowest first, so that every product stays a small integer. */
+class Fnv64 {
+  private h0 = 0x2325;
+  private h1 = 0x8422;
+  private h2 = 0x9ce4;
+  private h3 = 0xcbf2;
+
+  /** The prime's limbs are 0x1b3, 0, 0x100, 0: each limb's product with the carry from below, plus the limb two below shifted by 8. */
+  byte(b: number): void {
+    const h0 = this.h0 ^ b;
+    const t0 = h0 * PRIME_LOW;
+    const t1 = this.h1 * PRIME_LOW + (t0 >>> 16);
+    const t2 = this.h2 * PRIME_LOW + (h0 << 8) + (t1 >>> 16);
+    this.h3 = (this.h3 * PRIME_LOW + (this.h1 << 8) + (t2 >>> 16)) & 0xffff;
+    this.h0 = t0 & 0xffff;
+    this.h1 = t1 & 0xffff;
+    this.h2 = t2 & 0xffff;
+  }
+
+  /** The string's UTF-8 bytes, encoded as they are read (no buffer), then the separator. */
+  text(s: string): void {
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i);
+      if (c < 0x80) {
+        this.byte(c);
+        continue;
+      }
+      if (c < 0x800) {
+        this.byte(0xc0 | (c >> 6));
+      } else {
+        const next = s.charCodeAt(i + 1);
+        if (c >= 0xd800 && c < 0xdc00 && next >= 0xdc00 && next < 0xe000) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+          this.byte(0xf0 | (c >> 18));
+          this.byte(0x80 | ((c >> 12) & 0x3f));
+        } else {
+          if (c >= 0xd800 && c < 0xe000) c = 0xfffd; // a lone surrogate, as Go and Buffer encode it
+          this.byte(0xe0 | (c >> 12));
+        }
+        this.byte(0x80 | ((c >> 6) & 0x3f));
+      }
+      this.byte(0x80 | (c & 0x3f));
+    }
+    this.byte(SEPARATOR);
+  }
+
+  hex(): string {
+    return hex16(this.h3) + hex16(this.h2) + hex16(this.h1) + hex16(this.h0);
+  }
+}
 
 export function fingerprint(labels: Readonly<Record<string, string>>): string {
-  const names = sortedNames(labels);
-  let size = 0;
-  for (const name of names) size += Buffer.byteLength(name) + Buffer.byteLength(labels[name]!) + 2;
-  if (size > scratch.length) scratch = Buffer.alloc(size * 2);
-  let end = 0;
-  for (const name of names) {
-    end += scratch.write(name, end);
-    scratch[end++] = SEPARATOR;
-    end += scratch.write(labels[name]!, end);
-    scratch[end++] = SEPARATOR;
+  const hash = new Fnv64();
+  for (const name of sortedNames(labels)) {
+    hash.text(name);
+    hash.text(labels[name]!);
   }
-  let high = 0xcbf29ce4;
-  let low = 0x84222325;
-  for (let i = 0; i < end; i++) {
-    low = (low ^ scratch[i]!) >>> 0;
-    const product = low * PRIME_LOW;
-    high = (high * PRIME_LOW + Math.floor(product / TWO_32) + ((low << 8) >>> 0)) >>> 0;
-    low = product >>> 0;
-  }
-  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+  return hash.hex();
+}
+
+function hex16(limb: number): string {
+  return limb.toString(16).padStart(4, '0');
 }
 
 /**
