@@ -4,6 +4,7 @@
  * write. The trailers come in one group per write, each opening with `Homeostat-Entry: <id>`,
  * so a script (or `log()`) can tell which trailer belongs to which entry.
  */
+import { count } from '../util/count.js';
 
 export type WriteKind = 'intent' | 'outcome' | 'event';
 
@@ -69,7 +70,7 @@ export function writeKind(entry: { kind: string; outcome?: unknown }): WriteKind
 }
 
 function plural(n: number, word: string): string {
-  return n === 0 ? '' : `${n} ${word}${n === 1 ? '' : 's'}`;
+  return n === 0 ? '' : count(n, word);
 }
 
 /** The trailer groups of a commit message, in order; a commit homeostat did not write has none. */

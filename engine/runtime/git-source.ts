@@ -14,10 +14,11 @@
  * once (its signature checked again) and syncs in the background.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Git } from '../git/git.js';
+import { removeStaleLocks } from '../git/locks.js';
 import { fetchRef, gitErrorText, initBare, isAncestor, openGit, remoteDefaultBranch, resolveCommit, signatureOf, updateRef } from '../git/git.js';
 import { RevisionError, RevisionLoader } from '../load/git-revision.js';
 import { Serial } from '../util/serial.js';
@@ -126,7 +127,9 @@ export class GitPolicySource implements PolicySource {
    */
   async start(): Promise<void> {
     if (!existsSync(join(this.git.dir, 'HEAD'))) await initBare(this.git, this.options.branch ?? 'main');
-    removeStaleLocks(this.git.dir);
+    // Only this engine writes its mirror (under the data-directory lock): a lock no process
+    // holds was left by one killed while it updated a ref, and would refuse every later update.
+    for (const file of removeStaleLocks(this.git.dir).removed) this.log.warn({ dir: this.git.dir, file }, 'stale git lock removed from the policy mirror (no process held it)');
     this.lastGood = await resolveCommit(this.git, this.keptRef).catch(() => null);
     if (this.lastGood) await this.activateKept(this.lastGood);
     const first = this.load();
@@ -294,14 +297,4 @@ export class GitPolicySource implements PolicySource {
 /** A remote's URL without the credentials it may carry (https://user:token@host/…). */
 export function displayUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
-}
-
-/**
- * Lock files in the mirror's refs left by a process killed while it updated one: only this
- * engine writes its mirror, and a stale lock would refuse every later update.
- */
-function removeStaleLocks(gitDir: string): void {
-  const top = readdirSync(gitDir).filter((name) => name.endsWith('.lock')).map((name) => join(gitDir, name));
-  const refs = readdirSync(join(gitDir, 'refs'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.lock')).map((name) => join(gitDir, 'refs', name));
-  for (const lock of [...top, ...refs]) rmSync(lock, { force: true });
 }

@@ -474,6 +474,22 @@ describe('what the mirror keeps, and what it lets in', () => {
     expect(p.source.lastSync!.error).toMatch(/hasDotdot: contains '\.\.'/);
   });
 
+  it('removes at start-up the ref locks a killed fetch left in the mirror, so the next sync moves', async () => {
+    const remote = createPolicyRemote(sandbox.path('locked-mirror'), markRepo('v1'));
+    const first = await startEngine({ config: gitSource(remote.url) });
+    const dataDir = first.dataDir;
+    await stopEngine(first);
+    // What a fetch killed while it updated the mirror's refs leaves: a lock beside each ref.
+    const mirror = join(dataDir, 'policies', 'mirror.git');
+    const refs = execFileSync('git', ['--git-dir', mirror, 'for-each-ref', '--format=%(refname)'], { encoding: 'utf8' }).trim().split('\n');
+    for (const ref of refs) writeFileSync(join(mirror, `${ref}.lock`), '');
+
+    const t = await startEngine({ config: gitSource(remote.url), dataDir });
+    for (const ref of refs) expect(existsSync(join(mirror, `${ref}.lock`)), ref).toBe(false);
+    const v2 = remote.push('v2', markRepo('v2'));
+    expect(await t.engine.sync()).toMatchObject({ ok: true, revision: v2 });
+  });
+
   it('keeps the last good revision per remote, branch and folder: another branch starts from nothing', async () => {
     const remote = createPolicyRemote(sandbox.path('branches'), markRepo('v1'));
     const first = await startEngine({ config: gitSource(remote.url) });

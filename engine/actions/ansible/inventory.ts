@@ -13,6 +13,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from '../../exec/exec.js';
+import { count } from '../../util/count.js';
 import { notStarted, summarize } from '../outcome.js';
 import type { RunContext, RunResult } from '../types.js';
 import { PROGRAM } from './command.js';
@@ -53,7 +54,7 @@ export async function refuseLimitOutsideInventory(context: RunContext, check: Li
 /** Why `limit` is not one host of the inventory, or null. A group wins over a host of the same name, as in Ansible. */
 function refuseLimit(limit: string, names: InventoryNames, inventory: string): string | null {
   const size = names.groups.get(limit);
-  if (size !== undefined) return `limit '${limit}' is a group of ${size} host${size === 1 ? '' : 's'} in inventory ${inventory}, not one host`;
+  if (size !== undefined) return `limit '${limit}' is a group of ${count(size, 'host')} in inventory ${inventory}, not one host`;
   return names.hosts.has(limit) ? null : `limit '${limit}' is not a host of inventory ${inventory}`;
 }
 
