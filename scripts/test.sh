@@ -6,12 +6,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(ansible-core git prometheus-alertmanager util-linux)
+# command the tests run : the Debian package that provides it
+REQUIRED=(
+  ansible-playbook:ansible-core
+  git:git
+  prometheus-alertmanager:prometheus-alertmanager
+  prometheus:prometheus
+  promtool:prometheus
+  kubectl:kubectl
+  flock:util-linux
+)
+DEBIAN_PACKAGES=()
 missing=()
-command -v ansible-playbook >/dev/null 2>&1 || missing+=(ansible-core)
-command -v git >/dev/null 2>&1 || missing+=(git)
-command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
-command -v flock >/dev/null 2>&1 || missing+=(util-linux)
+for pair in "${REQUIRED[@]}"; do
+  package=${pair#*:}
+  [[ " ${DEBIAN_PACKAGES[*]} " == *" $package "* ]] || DEBIAN_PACKAGES+=("$package")
+  command -v "${pair%%:*}" >/dev/null 2>&1 || [[ " ${missing[*]} " == *" $package "* ]] || missing+=("$package")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   # As root, or through sudo where it asks no password (a CI runner), install them.
   as_root=()
