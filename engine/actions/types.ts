@@ -60,4 +60,9 @@ export interface RunResult {
   outputTruncated: boolean;
   /** One line when not succeeded: 'exit code 2', 'timed out after 10m', 'ansible-playbook not found: …'. */
   reason: string | null;
+  /**
+   * What a type that runs no process did, for its audit entry: API requests made, objects
+   * before and after, requests sent to a receiver. Secrets already redacted.
+   */
+  details?: Record<string, unknown>;
 }

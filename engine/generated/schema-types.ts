@@ -93,6 +93,10 @@ export type Execution = {
    */
   output: string;
   outputTruncated: boolean;
+  /**
+   * What an action that runs no process did, by its type: the API requests it made, the objects before and after, the requests sent to a receiver. Secrets redacted.
+   */
+  details?: {};
 } | null;
 
 /**

@@ -149,6 +149,7 @@ export class Executor {
         command: result.command,
         output: result.output,
         outputTruncated: result.outputTruncated,
+        ...(result.details ? { details: result.details } : {}),
       },
     };
     log[result.outcome === 'succeeded' ? 'info' : 'warn']({ id: entry.id, policy: entry.policy, target: entry.target, outcome: result.outcome, reason: result.reason, durationMs: result.durationMs }, 'action ended');
