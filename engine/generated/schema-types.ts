@@ -188,13 +188,23 @@ export interface Action {
    */
   timeout?: string;
   dryRun?: boolean;
+  /**
+   * Actions run after this one ends, with `outcome` (status, exitCode, duration, output, auditId, link) in their templates; each is audited as its own entry whose `parent` is this action's.
+   */
   notify?: Action[];
+  /**
+   * A notify action only: the outcomes of its parent it runs after (default: succeeded, failed, timed_out).
+   *
+   * @minItems 1
+   */
+  on?: ["succeeded" | "failed" | "timed_out" | "refused", ...("succeeded" | "failed" | "timed_out" | "refused")[]];
   ansible?: AnsibleAction;
   script?: ScriptAction;
   kubernetes?: KubernetesAction;
   http?: HttpAction;
   slack?: SlackAction;
   pagerduty?: PagerdutyAction;
+  email?: EmailAction;
 }
 /**
  * Run an Ansible playbook from the policy repository against the target.
@@ -311,9 +321,9 @@ export interface HttpAction {
     [k: string]: string | SecretRef;
   };
   /**
-   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   * A mapping is rendered value by value and sent as JSON (a label cannot change its structure); a string is sent as it renders. Absent: the alert, policy, action, target and outcome as JSON.
    */
-  body?: string;
+  body?: string | {};
 }
 /**
  * Where a secret's value is read at run time; the value never appears in a policy, a log or an audit entry.
@@ -342,7 +352,58 @@ export interface PagerdutyAction {
    * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
    */
   summary: string;
+  /**
+   * Absent: trigger when the alert fires, resolve when it resolves.
+   */
   eventAction?: "trigger" | "resolve";
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  source?: string;
+  /**
+   * The Events API v2 endpoint, written in the policy (default: homeostat.yaml spec.pagerduty.eventsUrl, else https://events.pagerduty.com/v2/enqueue).
+   */
+  eventsUrl?: string;
+}
+/**
+ * Send an e-mail through an SMTP server. The server is written in the policy; its address is checked like any outbound request's.
+ */
+export interface EmailAction {
+  smtp: {
+    host: string;
+    /**
+     * Default: 587 with starttls, 465 with tls, 25 with none.
+     */
+    port?: number;
+    /**
+     * starttls (default): STARTTLS is required; tls: TLS from the first byte; none: plain text (a local relay only).
+     */
+    security?: "starttls" | "tls" | "none";
+    /**
+     * A PEM file of the certificate authority that signed the server's certificate, when it is not a public one.
+     */
+    ca?: string;
+    auth?: {
+      user: string | SecretRef;
+      pass: SecretRef;
+    };
+  };
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  from: string;
+  /**
+   * One address, or a list; each must render to exactly one address.
+   */
+  to: string | [string, ...string[]];
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  subject: string;
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  body?: string;
 }
 export interface Guards {
   /**

@@ -152,7 +152,7 @@ export function forEachAction(spec: unknown, visit: (action: Obj, path: Path) =>
   walk(spec.onResolved, ['spec', 'onResolved']);
 }
 
-const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'notify']);
+const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'notify', 'on']);
 
 function checkAction(action: Obj, path: Path, refer: Refer): Problem[] {
   const types = actionTypeOf(action);
