@@ -24,7 +24,7 @@ export type AuditEntry = {
   policy?: string;
   action?: string;
   /**
-   * The action type: ansible, script, kubernetes, http, slack, pagerduty.
+   * The action type: ansible, script, kubernetes, http, slack, pagerduty, email.
    */
   type?: string;
   phase?: "actions" | "onResolved";
@@ -56,6 +56,14 @@ export type AuditEntry = {
    */
   outcome?: null | "succeeded" | "failed" | "timed_out" | "interrupted" | "refused" | "denied";
   execution?: Execution;
+  /**
+   * A notify action's entry: the id of the entry of the action whose outcome it reports.
+   */
+  parent?: string;
+  /**
+   * The ids of the entries of the notify actions decided when this action ended (each entry's parent is this one).
+   */
+  notifications?: string[];
   event?: Event;
   /**
    * kind 'refusals': the guard that refused every action listed.

@@ -16,6 +16,15 @@ export interface CompiledAction {
   templates: ReadonlyMap<string, CompiledTemplate>;
   timeoutMs: number;
   dryRun: boolean;
+  /** Run after this action ends, when its outcome is one of theirs (`on`). */
+  notify: readonly CompiledNotify[];
+}
+
+/** The outcomes of its parent a notify action runs after. */
+export type NotifyOn = 'succeeded' | 'failed' | 'timed_out' | 'refused';
+
+export interface CompiledNotify extends CompiledAction {
+  on: readonly NotifyOn[];
 }
 
 export interface ResolvedGuards {

@@ -249,7 +249,7 @@ export class Engine {
   private async decideAndAppend(active: ActiveSet, payload: SplitPayload, held: HeldMatches, waited: boolean): Promise<{ intake: Intake; entries: AuditEntry[] } & Appended> {
     if (waited) this.admit();
     const now = this.clock();
-    const intake = await decidePayload(active.set, payload, held.matches!, { now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets() });
+    const intake = await decidePayload(active.set, payload, held.matches!, { now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null });
     held.matches = null;
     const truncation = this.truncation(payload.group);
     const entries = truncation ? [...intake.entries, truncation] : intake.entries;
