@@ -107,6 +107,10 @@ describe('notify after an outcome', () => {
     // Nothing else was notified: tell-success waits for a success that never came.
     expect(hook.requests.map((r) => r.url)).toEqual(['/failed']);
     expect(t.git('log', '--format=%s')).toMatch(/fix-service\/tell-failure \(http\)/);
+    // The link the notification carries opens the entry on the engine.
+    const shown = await t.app.inject({ method: 'GET', url: `/api/v1/actions/${parentId}` });
+    expect([shown.statusCode, (shown.json() as { id: string }).id]).toEqual([200, parentId]);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/actions/20200101T000000000Z-00000000' })).statusCode).toBe(404);
   });
 
   it('notifies a refusal at once, with the refusal as its outcome', async () => {
