@@ -99,7 +99,7 @@ describe('the bundled notification policies, live', () => {
       payload: { severity: 'critical', source: 'a246ab0598bfaebf', summary: 'KubePodCrashLooping: Pod is crash looping.', custom_details: { policy: 'notify-critical', action: 'page' } },
       links: [{ href: expect.stringMatching(/^https:\/\/homeostat\.example\/api\/v1\/actions\/\d{8}T\d{9}Z-[0-9a-f]{8}$/) }],
     });
-    expect(resolve).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: trigger.dedup_key });
+    expect(resolve).toEqual({ routing_key: ROUTING_KEY, event_action: 'resolve', dedup_key: trigger!.dedup_key });
     const crash = JSON.parse(slack.requests[0]!.body) as Record<string, any>;
     expect(slack.requests[0]!.url).toBe(`/${SLACK_PATH}`);
     expect(crash.text).toBe(':rotating_light: KubePodCrashLooping in pod customer/customer-rs-transformer-9b75b488c-cpfd7: Pod is crash looping.');
