@@ -4,7 +4,8 @@
  * smtp-server package). Secrets are read from the environment and a file; no value read
  * appears in what a run returns.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -271,6 +272,39 @@ describe('email', () => {
     expect(text).toContain('Audit entry: https://homeostat.example/api/v1/actions/20261121T070000123Z-0123abcd');
     expect(result.details).toMatchObject({ sent: true, smtp: { host: '127.0.0.1', port, security: 'none' }, attempts: [{ attempt: 1, address: '127.0.0.1' }] });
     expect(leaked(result)).toEqual([]);
+  });
+
+  it('requires STARTTLS and checks the certificate against the name, connecting to the address checked', async () => {
+    const key = join(dir, 'smtp.key');
+    const cert = join(dir, 'smtp.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+    const tlsMails: string[] = [];
+    const secure = new SMTPServer({
+      secure: false, authOptional: true, logger: false, key: readFileSync(key), cert: readFileSync(cert),
+      onData(stream, session, callback) {
+        stream.on('data', () => undefined);
+        stream.on('end', () => {
+          tlsMails.push(session.secure ? 'over TLS' : 'in clear');
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', () => resolve()));
+    const securePort = (secure.server.address() as { port: number }).port;
+    try {
+      const params = { from: 'a@example.com', to: 'b@example.com', subject: 's' };
+      const outbound = { allowHosts: ['localhost'], pagerdutyEventsUrl: null, externalUrl: null };
+      const trusted = await run('email', { ...params, smtp: { host: 'localhost', port: securePort, ca: cert } }, { outbound });
+      expect(trusted.outcome).toBe('succeeded');
+      expect(tlsMails).toEqual(['over TLS']);
+      // Without the CA the self-signed certificate is refused: nothing is sent in clear instead.
+      const untrusted = await run('email', { ...params, smtp: { host: 'localhost', port: securePort } }, { outbound });
+      expect(untrusted.outcome).toBe('failed');
+      expect(untrusted.reason).toMatch(/self.signed/i);
+      expect(tlsMails).toEqual(['over TLS']);
+    } finally {
+      await new Promise<void>((resolve) => secure.close(() => resolve()));
+    }
   });
 
   it('refuses an address a label would turn into two recipients', async () => {

@@ -6,6 +6,7 @@
  * answer fails at once.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTransport } from 'nodemailer';
 import { redact } from '../../exec/redact.js';
@@ -79,15 +80,16 @@ export async function sendMail(
 }
 
 async function once(server: SmtpServer, address: string, message: Message, timeoutMs: number, signal: AbortSignal): Promise<string> {
+  // The name the policy gave: what TLS checks the certificate against, and SNI (never an IP).
+  const name = isIP(server.host.replace(/^\[(.*)\]$/, '$1')) === 0 ? { servername: server.host } : {};
   const transport = createTransport({
     host: address,
     port: server.port,
-    // The name the URL gave: what TLS checks the certificate against, and SNI.
-    servername: server.host,
+    ...name,
     secure: server.security === 'tls',
     requireTLS: server.security === 'starttls',
     ignoreTLS: server.security === 'none',
-    tls: { servername: server.host, ...(server.ca ? { ca: readFileSync(server.ca, 'utf8') } : {}) },
+    tls: { ...name, ...(server.ca ? { ca: readFileSync(server.ca, 'utf8') } : {}) },
     auth: server.auth ?? undefined,
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
