@@ -171,16 +171,16 @@ describe('simulate --format markdown', () => {
       [
         `### homeostat simulate @ \`${revision}\``,
         '',
-        '2 alerts, 6 decisions: 1 awaiting-approval, 4 run, 1 refused (4 not executed by this version of homeostat)',
+        '2 alerts, 6 decisions: 1 awaiting-approval, 4 run, 1 refused',
         '',
         '| alert | status | policy | action | target | verdict | reason |',
         '|---|---|---|---|---|---|---|',
         '| NodeDown `62bf957d7b6668be` | firing | reboot-unresponsive-node | reboot (ansible) | 127.0.0.1 | **awaiting-approval** | approval required |',
-        '| NodeDown `62bf957d7b6668be` | firing | notify-critical | slack (slack) | 62bf957d7b6668be | **run** | post to Slack: :rotating_light: NodeDown on 127.0.0.1:9998: Node is down: 127.0.0.1:9998 (not sent); not executed by this version of homeostat |',
-        '| NodeDown `62bf957d7b6668be` | firing | notify-critical | page (pagerduty) | 62bf957d7b6668be | **run** | PagerDuty trigger (critical): NodeDown: Node is down: 127.0.0.1:9998 (not sent); not executed by this version of homeostat |',
+        '| NodeDown `62bf957d7b6668be` | firing | notify-critical | slack (slack) | 62bf957d7b6668be | **run** | post to Slack: :rotating_light: NodeDown on 127.0.0.1:9998: Node is down: 127.0.0.1:9998 |',
+        '| NodeDown `62bf957d7b6668be` | firing | notify-critical | page (pagerduty) | 62bf957d7b6668be | **run** | PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9998 |',
         '| NodeDown `5da2f060dcf25751` | firing | reboot-unresponsive-node | reboot (ansible) | 127.0.0.1 | **refused** | cooldown: reboot-unresponsive-node decided an action for 127.0.0.1 just now (cooldown 1h) |',
-        '| NodeDown `5da2f060dcf25751` | firing | notify-critical | slack (slack) | 5da2f060dcf25751 | **run** | post to Slack: :rotating_light: NodeDown on 127.0.0.1:9999: Node is down: 127.0.0.1:9999 (not sent); not executed by this version of homeostat |',
-        '| NodeDown `5da2f060dcf25751` | firing | notify-critical | page (pagerduty) | 5da2f060dcf25751 | **run** | PagerDuty trigger (critical): NodeDown: Node is down: 127.0.0.1:9999 (not sent); not executed by this version of homeostat |',
+        '| NodeDown `5da2f060dcf25751` | firing | notify-critical | slack (slack) | 5da2f060dcf25751 | **run** | post to Slack: :rotating_light: NodeDown on 127.0.0.1:9999: Node is down: 127.0.0.1:9999 |',
+        '| NodeDown `5da2f060dcf25751` | firing | notify-critical | page (pagerduty) | 5da2f060dcf25751 | **run** | PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9999 |',
         '',
       ].join('\n'),
     );
@@ -343,15 +343,15 @@ describe('action types this version does not execute (kubernetes, notifications)
     const all = simulateJson([`${AM}/high-memory-usage-pod.json`]);
     expect(all.decisions.map((d) => [d.type, (d as SimulatedDecision & { executes: boolean }).executes])).toEqual([
       ['kubernetes', false],
-      ['slack', false],
-      ['pagerduty', false],
+      ['slack', true],
+      ['pagerduty', true],
     ]);
     const r = runCli(['simulate', '.', '--now', NOW, '--alerts', `${AM}/high-memory-usage-pod.json`, `${AM}/high-cpu-usage.json`]);
     const details = r.stdout.trimEnd().split('\n').slice(1).filter((_, i) => i % 2 === 1);
     expect(details).toHaveLength(6);
-    // Every decision but stop-hog (ansible) is of a type this version does not execute.
-    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([true, true, true, false, true, true]);
-    expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 6 decisions: 6 run \(5 not executed by this version of homeostat\)$/);
+    // Only the kubernetes decision (delete-pod) is of a type this version does not execute.
+    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([true, false, false, false, false, false]);
+    expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 6 decisions: 6 run \(1 not executed by this version of homeostat\)$/);
   });
 
   it('the README shows what simulate prints for the cordon example, word for word', () => {

@@ -14,7 +14,8 @@ export const pagerduty: ActionType = {
   literalFields: ['severity', 'eventAction', 'eventsUrl'],
   files: [],
   describe(rendered, _target, dryRun) {
-    const action = String(rendered.eventAction ?? 'trigger on firing, resolve on resolution');
+    // Without eventAction the alert's status decides, which describe does not see.
+    const action = String(rendered.eventAction ?? 'event');
     return `PagerDuty ${action} (${String(rendered.severity ?? 'critical')}): ${String(rendered.summary)}${dryRun ? ' (dry run: not sent)' : ''}`;
   },
   example: { routingKey: { env: 'PAGERDUTY_ROUTING_KEY' }, severity: 'critical', summary: '{{ labels.alertname }} on {{ target }}' },
