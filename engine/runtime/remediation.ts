@@ -17,7 +17,8 @@ import type { Metrics } from './metrics.js';
 
 /**
  * A resolution is judged by the alert's endsAt, but Alertmanager sends it up to a
- * group_interval later (5m by default): an alert is counted as not healed only after this too.
+ * group_interval later (5m by default): an alert is counted as not healed only after this too
+ * (or after the window again, when the window is shorter).
  */
 export const RESOLUTION_GRACE_MS = 5 * 60_000;
 /** Pairs of alert and policy remembered at most; past it new ones are not counted (and logged). */
@@ -111,7 +112,7 @@ export class RemediationTracker {
 
   /** Counts as not healed every success whose window (and grace) has passed without a resolution. */
   sweep(now = this.options.clock()): void {
-    const expired = this.options.windowMs + RESOLUTION_GRACE_MS;
+    const expired = this.options.windowMs + Math.min(RESOLUTION_GRACE_MS, this.options.windowMs);
     for (const [key, policies] of this.alerts) {
       for (const tracked of [...policies.values()]) {
         if (tracked.succeededAt !== null && now - tracked.succeededAt > expired) this.settle(key, tracked, false);

@@ -132,6 +132,20 @@ describe('recovery metrics', () => {
     expect([await effective(), await ineffective()]).toEqual([0, 1]);
   });
 
+  it('waits a grace as long as the window when the window is shorter than five minutes', async () => {
+    metrics = createMetrics({ defaults: false });
+    tracker = new RemediationTracker({ windowMs: 60_000, metrics, log: pino({ level: 'silent' }), clock: () => now });
+    const entry = intent();
+    tracker.started(entry);
+    tracker.ended(ended(entry, 'succeeded'));
+    now = T0 + 120_000;
+    tracker.sweep();
+    expect(await ineffective()).toBe(0);
+    now += 1;
+    tracker.sweep();
+    expect(await ineffective()).toBe(1);
+  });
+
   it("judges by the alert's endsAt: a resolution delivered late within the grace but ended after the window is not healed", async () => {
     const entry = intent();
     tracker.started(entry);
