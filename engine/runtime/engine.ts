@@ -20,7 +20,6 @@ import type { AuditSink } from './auditor.js';
 import { Executor } from './executor.js';
 import { decidePayload } from './intake.js';
 import type { Intake } from './intake.js';
-import type { Decision } from '../plan/decide.js';
 import { Turns } from './turns.js';
 import { evaluateAll } from '../pipeline/simulate.js';
 import { IndexedLedger } from '../plan/ledger.js';
@@ -240,6 +239,7 @@ export class Engine {
     }
     for (const alert of payload.alerts) if (alert.status === 'resolved') this.remediation.resolved(alert);
     for (const [verdict, n] of intake.verdicts) metrics.decisions.inc({ verdict }, n);
+    countRefusals(intake.entries, (guard, n) => metrics.refusals.inc({ guard }, n));
     this.compactWhenCommitted(committed.values());
     const duplicates = intake.verdicts.get('duplicate') ?? 0;
     return { alerts: intake.alerts, decisions: intake.decisions, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
@@ -263,12 +263,7 @@ export class Engine {
   private async decideAndAppend(active: ActiveSet, payload: SplitPayload, held: HeldMatches, waited: boolean): Promise<{ intake: Intake; entries: AuditEntry[] } & Appended> {
     if (waited) this.admit();
     const now = this.clock();
-    const refusals = new Map<string, number>();
-    const onDecision = (d: Decision) => {
-      if (d.verdict === 'refused' && d.refusedBy !== null && d.refusedBy !== 'duplicate') refusals.set(d.refusedBy, (refusals.get(d.refusedBy) ?? 0) + 1);
-    };
-    const intake = await decidePayload(active.set, payload, held.matches!, { now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), onDecision });
-    for (const [guard, n] of refusals) this.deps.metrics.refusals.inc({ guard }, n);
+    const intake = await decidePayload(active.set, payload, held.matches!, { now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets() });
     held.matches = null;
     const truncation = this.truncation(payload.group);
     const entries = truncation ? [...intake.entries, truncation] : intake.entries;
@@ -432,6 +427,16 @@ function sweepEvery(remediation: RemediationTracker, windowMs: number): () => vo
   const timer = setInterval(() => remediation.sweep(), Math.min(60_000, Math.max(1_000, Math.floor(windowMs / 10))));
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** Refused actions by the guard or check that refused them: an action's entry, or a storm's 'refusals' entry. */
+function countRefusals(entries: readonly AuditEntry[], add: (guard: string, count: number) => void): void {
+  const counts = new Map<string, number>();
+  for (const entry of entries) {
+    const guard = entry.kind === 'refusals' ? entry.guard : entry.outcome === 'refused' ? entry.guards?.refusedBy : null;
+    if (guard) counts.set(guard, (counts.get(guard) ?? 0) + (entry.kind === 'refusals' ? (entry.count ?? 0) : 1));
+  }
+  for (const [guard, n] of counts) add(guard, n);
 }
 
 /** Calls `add(key, count)` once per distinct key: one metric update per label, not per item. */

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeTestEngine, payload, startTestEngine, waitFor } from '../helpers/engine.js';
 import type { TestEngine } from '../helpers/engine.js';
+import { REFUSALS_APART_MAX } from '../../engine/runtime/intake.js';
 
 let t: TestEngine | undefined;
 afterEach(async () => (t = await closeTestEngine(t)));
@@ -42,5 +43,17 @@ describe('refusals by guard', () => {
     expect(await metric(t, 'homeostat_refusals_total{guard="cooldown"}')).toBe(1);
     expect(await metric(t, 'homeostat_decisions_total{verdict="duplicate"}')).toBe(1);
     expect(await metric(t, 'homeostat_refusals_total{guard="duplicate"}')).toBe(0);
+  });
+
+  it("counts every refusal a storm's 'refusals' entry lists", async () => {
+    t = await startTestEngine({ files: { ...FILES, 'homeostat.yaml': 'apiVersion: homeostat/v1\nkind: Settings\nspec:\n  blastRadius: { max: 1, per: 10m }\n' } });
+    const storm = payload({ alertname: 'ServiceDown', host: 'web-0', name: 'a.service' }) as { alerts: { labels: Record<string, string> }[] };
+    const [first] = storm.alerts;
+    storm.alerts = Array.from({ length: REFUSALS_APART_MAX + 4 }, (_, i) => ({ ...first!, labels: { ...first!.labels, host: `web-${i}` } }));
+    expect((await t.post(storm)).statusCode).toBe(202);
+    expect(await metric(t, 'homeostat_refusals_total{guard="blast-radius"}')).toBe(REFUSALS_APART_MAX + 3);
+    // They were audited in one 'refusals' entry, not one entry each.
+    const log = await waitFor(() => { const text = t!.git('log', '--format=%s'); return text.includes('blast-radius') && text; }, 'the refusals to be committed');
+    expect(log.split('\n').filter((l) => l.includes('blast-radius'))).toHaveLength(1);
   });
 });
