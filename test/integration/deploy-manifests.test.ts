@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as models from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { BIN, ROOT } from '../e2e/run-cli.js';
 import { requireCommand } from '../helpers/processes.js';
@@ -42,6 +43,30 @@ function serveFlags(): Set<string> {
   return new Set([...help.matchAll(/^\s+(--[a-z][a-z-]*)/gm)].map((m) => m[1]!));
 }
 
+interface Attribute {
+  baseName: string;
+  type: string;
+}
+type Model = { getAttributeTypeMap(): Attribute[] };
+
+/**
+ * Fields no Kubernetes type of this version has (a typo such as readOnlyRootFileSystem is
+ * dropped by the API server without a word), by the client library's generated models.
+ */
+function unknownFields(value: unknown, type: string, path: string): string[] {
+  if (type.startsWith('Array<')) return Array.isArray(value) ? value.flatMap((v, i) => unknownFields(v, type.slice(6, -1), `${path}[${i}]`)) : [`${path}: not a list`];
+  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
+  if (map) return Object.entries(value as object).flatMap(([k, v]) => unknownFields(v, map[1]!, `${path}.${k}`));
+  const model = (models as unknown as Record<string, Model | undefined>)[type];
+  if (!model?.getAttributeTypeMap) return [];
+  if (typeof value !== 'object' || value === null) return [`${path}: not an object (${type})`];
+  const attributes = model.getAttributeTypeMap();
+  return Object.entries(value).flatMap(([key, v]) => {
+    const attribute = attributes.find((a) => a.baseName === key);
+    return attribute ? unknownFields(v, attribute.type, `${path}.${key}`) : [`${path}.${key}: no such field in ${type}`];
+  });
+}
+
 const objects = rendered();
 const deployment = find(objects, 'Deployment', 'homeostat') as K8sObject & { spec: any };
 const pod = deployment.spec.template.spec;
@@ -56,6 +81,15 @@ describe('deploy/ rendered by kubectl kustomize', () => {
     expect(pod.serviceAccountName).toBe('homeostat');
     const binding = find(objects, 'ClusterRoleBinding', 'homeostat') as K8sObject & { subjects: { kind: string; name: string; namespace: string }[] };
     expect(binding.subjects).toContainEqual({ kind: 'ServiceAccount', name: 'homeostat', namespace: 'homeostat' });
+  });
+
+  it('uses only fields the Kubernetes types have', () => {
+    expect(unknownFields({ spec: { template: { spec: { securityContext: { readOnlyRootFileSystem: true } } } } }, 'V1Deployment', 'Deployment')).toEqual([
+      'Deployment.spec.template.spec.securityContext.readOnlyRootFileSystem: no such field in V1PodSecurityContext',
+    ]);
+    const problems = objects.flatMap((o) => unknownFields(o, `V1${o.kind}`, `${o.kind}/${o.metadata.name}`));
+    expect(problems).toEqual([]);
+    for (const o of objects) expect(models, o.kind).toHaveProperty(`V1${o.kind}`);
   });
 
   it('runs one engine on its volume at a time', () => {
