@@ -123,8 +123,8 @@ describe('lint outside a policy repository', () => {
     writeFileSync(join(project, 'policy.yaml'), "apiVersion: homeostat/v1\nkind: Policy\nmetadata: { name: p }\nspec:\n  match: { alertname: X }\n  actions:\n    - name: a\n      http: { url: 'https://hooks.example/heal' }\n");
     const r = runCli(['lint', project]);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(r.stdout).toMatch(/^project\/policy\.yaml:8:7 warning HST_ACTION_NOT_EXECUTED http actions /);
-    expect(r.stdout.endsWith('\nok: 1 file, 1 policy, 0 test files; 1 warning\n')).toBe(true);
+    // One policy file read, node_modules and .github left alone (an http action is executed: no warning).
+    expect(r.stdout).toBe('ok: 1 file, 1 policy, 0 test files\n');
   });
 });
 
