@@ -301,6 +301,8 @@ describe('email', () => {
       const untrusted = await run('email', { ...params, smtp: { host: 'localhost', port: securePort } }, { outbound });
       expect(untrusted.outcome).toBe('failed');
       expect(untrusted.reason).toMatch(/self.signed/i);
+      // A certificate that does not verify will not verify on a second try.
+      expect((untrusted.details as { attempts: unknown[] }).attempts, JSON.stringify(untrusted.details)).toHaveLength(1);
       expect(tlsMails).toEqual(['over TLS']);
     } finally {
       await new Promise<void>((resolve) => secure.close(() => resolve()));

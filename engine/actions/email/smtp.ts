@@ -68,7 +68,7 @@ export async function sendMail(
       const line = mask(e.response ?? `${e.message}${e.code ? ` (${e.code})` : ''}`);
       attempts.push({ attempt, address, response: null, error: line });
       const refused = (e as { failure?: string }).failure === 'refused';
-      const transient = !refused && (e.responseCode === undefined ? e.code !== 'EAUTH' && e.code !== 'EENVELOPE' : e.responseCode >= 400 && e.responseCode < 500);
+      const transient = !refused && !tlsRefused(e) && (e.responseCode === undefined ? e.code !== 'EAUTH' && e.code !== 'EENVELOPE' : e.responseCode >= 400 && e.responseCode < 500);
       const pause = backoffMs(attempt);
       const timedOut = Date.now() >= deadline;
       if (!transient || timedOut || options.signal.aborted || Date.now() + pause >= deadline) {
@@ -77,6 +77,14 @@ export async function sendMail(
       await sleep(pause, undefined, { signal: options.signal }).catch(() => undefined);
     }
   }
+}
+
+/**
+ * A certificate that does not verify (or a server that cannot do TLS) will not on a second
+ * try; nodemailer reports it as a socket error, so it is told by its words.
+ */
+function tlsRefused(error: SmtpError): boolean {
+  return error.code === 'ETLS' || /certificate|self.signed|altname|TLS/i.test(error.message);
 }
 
 async function once(server: SmtpServer, address: string, message: Message, timeoutMs: number, signal: AbortSignal): Promise<string> {
