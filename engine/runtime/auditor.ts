@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { AuditEntry } from '../audit/entry.js';
 import { actionsOf, serializeEntry } from '../audit/entry.js';
 import type { Journal } from '../audit/journal.js';
-import { stringifyEntryParts } from '../audit/journal-text.js';
+import { encodeEntryParts } from '../audit/journal-text.js';
 import type { Metrics } from './metrics.js';
 import type { AuditWrite } from '../audit/repo.js';
 import { writeKind } from '../audit/repo.js';
@@ -188,10 +188,12 @@ async function toWrites(batch: readonly Waiting[]): Promise<AuditWrite[]> {
 
 async function toWrite(entry: AuditEntry): Promise<AuditWrite> {
   const { message, trailers } = entryMessage(entry);
-  // A storm's 'refusals' entry is serialized a slice at a time, into serializeEntry's text.
-  const content = entry.kind === 'refusals' ? `${(await stringifyEntryParts(entry, true)).join('')}\n` : serializeEntry(entry);
+  // A storm's 'refusals' entry is serialized a slice at a time, into serializeEntry's bytes.
+  const content = entry.kind === 'refusals' ? [...(await encodeEntryParts(entry, true)), NEWLINE] : serializeEntry(entry);
   return { id: entry.id, kind: writeKind(entry), content, message, trailers };
 }
+
+const NEWLINE = Buffer.from('\n');
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
