@@ -57,6 +57,8 @@ export class Auditor {
   private stopped = false;
   /** First seqs of entries journaled but not queued yet (appendInParts). */
   private readonly expected = new Set<number>();
+  /** Resolves once the entry queued last is committed, and with it every one before (in order). */
+  private last: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly sink: AuditSink,
@@ -85,7 +87,13 @@ export class Auditor {
     this.queue.push({ seq, entry, committed });
     this.metrics.auditBacklog.set(this.queue.length);
     this.loop ??= this.run();
+    this.last = promise;
     return promise;
+  }
+
+  /** Resolves once every entry queued so far is committed (not those queued later). */
+  queuedCommitted(): Promise<void> {
+    return this.last;
   }
 
   /**

@@ -225,7 +225,7 @@ export class Engine {
     if (truncatedAlerts > 0) metrics.alertsTruncated.inc(truncatedAlerts);
     for (const job of intake.jobs) this.executor.submit(job, committed.get(job.entry.id)!, active.root);
     for (const [verdict, n] of intake.verdicts) metrics.decisions.inc({ verdict }, n);
-    this.compactWhenCommitted(committed.values());
+    this.compactWhenCommitted();
     const duplicates = intake.verdicts.get('duplicate') ?? 0;
     return { alerts: intake.alerts, decisions: intake.decisions, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
   }
@@ -261,14 +261,18 @@ export class Engine {
   }
 
   /**
-   * Past the journal's size threshold, compacts once the entries just journaled are in git
-   * and that is journaled too: a compaction then skips their lines unread (a storm's
-   * 'refusals' entry is most of the journal's bytes, and parsing it would hold the event loop).
+   * Past the journal's size threshold, compacts once every entry queued so far is in git (not
+   * only this payload's: a small webhook answered while a storm's backlog is committed would
+   * otherwise start it at once) and that is journaled too: a compaction then skips their
+   * lines unread. A storm's 'refusals' entries are most of the journal's bytes; read back
+   * uncommitted, some 100 MB of them were parsed into the snapshot, holding the event loop
+   * for seconds and taking the engine past 500 MB.
    */
-  private compactWhenCommitted(committed: Iterable<Promise<void>>): void {
+  private compactWhenCommitted(): void {
     if (this.journal.bytes <= this.compactAt || this.compactionDue) return;
     this.compactionDue = true;
-    void Promise.all(committed)
+    void this.auditor
+      .queuedCommitted()
       .then(() => this.journal.sync())
       .then(() => this.compact(), () => undefined)
       .finally(() => (this.compactionDue = false));
