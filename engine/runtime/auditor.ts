@@ -55,8 +55,8 @@ export class Auditor {
   private pushFailures = 0;
   private lastPush: { at: string; ok: boolean; error: string | null } | null = null;
   private stopped = false;
-  /** First seqs of entries journaled but not queued yet (appendInParts). */
-  private readonly expected = new Set<number>();
+  /** First seqs of entries journaled but not queued yet (appendInParts), each with its release. */
+  private readonly expected = new Map<number, Promise<void>>();
   /** Resolves once the entry queued last is committed, and with it every one before (in order). */
   private last: Promise<void> = Promise.resolve();
 
@@ -91,9 +91,13 @@ export class Auditor {
     return promise;
   }
 
-  /** Resolves once every entry queued so far is committed (not those queued later). */
-  queuedCommitted(): Promise<void> {
-    return this.last;
+  /**
+   * Resolves once every entry journaled so far is committed: those queued, and those of a
+   * payload still being journaled (expect()), once queued. Not those journaled later.
+   */
+  async queuedCommitted(): Promise<void> {
+    await Promise.all(this.expected.values());
+    await this.last;
   }
 
   /**
@@ -102,8 +106,12 @@ export class Auditor {
    * would). A record that says too little only means committing again after a restart.
    */
   expect(seq: number): () => void {
-    this.expected.add(seq);
-    return () => this.expected.delete(seq);
+    let released!: () => void;
+    this.expected.set(seq, new Promise<void>((resolve) => (released = resolve)));
+    return () => {
+      this.expected.delete(seq);
+      released();
+    };
   }
 
   /** Resolves when everything queued so far is committed (or the auditor was stopped). */
@@ -128,7 +136,7 @@ export class Auditor {
       this.attempts = 0;
       this.queue.splice(0, batch.length);
       this.metrics.auditBacklog.set(this.queue.length);
-      const upTo = Math.min(batch.reduce((max, w) => Math.max(max, w.seq), 0), ...[...this.expected].map((seq) => seq - 1));
+      const upTo = Math.min(batch.reduce((max, w) => Math.max(max, w.seq), 0), ...[...this.expected.keys()].map((seq) => seq - 1));
       // Not waited for: losing it only means committing again. Its write is retried while the
       // disk is full; it fails only if the journal is closed first, which needs no handling.
       this.journal.append([{ t: 'committed', upTo }]).durable.catch(() => undefined);

@@ -261,10 +261,10 @@ export class Engine {
   }
 
   /**
-   * Past the journal's size threshold, compacts once every entry queued so far is in git (not
-   * only this payload's: a small webhook answered while a storm's backlog is committed would
-   * otherwise start it at once) and that is journaled too: a compaction then skips their
-   * lines unread. A storm's 'refusals' entries are most of the journal's bytes; read back
+   * Past the journal's size threshold, compacts once every entry journaled so far is in git
+   * (not only this payload's: a small webhook answered while a storm is journaled or its
+   * backlog committed would otherwise start it at once) and that is journaled too: a
+   * compaction then skips their lines unread. A storm's 'refusals' entries are most of the journal's bytes; read back
    * uncommitted, some 100 MB of them were parsed into the snapshot, holding the event loop
    * for seconds and taking the engine past 500 MB.
    */

@@ -96,7 +96,7 @@ describe('Auditor', () => {
 
   // The engine compacts the journal once this resolves: a small webhook answered while a
   // storm's backlog is committed must not start a compaction that finds the storm uncommitted.
-  it('says when every entry queued so far is committed, not only the last one asked about', async () => {
+  it('says when every entry journaled so far is committed, not only the last one asked about', async () => {
     const { journal } = Journal.open(dir);
     const gate: { open?: () => void } = {};
     const commits: string[][] = [];
@@ -119,6 +119,18 @@ describe('Auditor', () => {
     await everything;
     await Promise.all(storm);
     expect(commits.flat()).toEqual(['20261123T120000001Z-00000001', '20261123T120000001Z-00000002', '20261123T120000001Z-00000003']);
+
+    // A payload still being journaled (its entries not queued yet) is waited for too.
+    const release = audit.expect(4);
+    let after = false;
+    const journaled = audit.queuedCommitted().then(() => (after = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(after).toBe(false);
+    const queued = audit.enqueue(4, { ...EVENT, id: '20261123T120000001Z-00000004' });
+    release();
+    await journaled;
+    await queued;
+    expect(commits.flat()).toContain('20261123T120000001Z-00000004');
     await journal.close();
   });
 });
