@@ -43,6 +43,7 @@ const RETRY_MS = [100, 500, 2000, 5000];
  */
 const MAX_BATCH = 20_000;
 const YIELD_EVERY = 500;
+const NEWLINE = Buffer.from('\n');
 const PUSH_RETRY_MS = [1000, 5000, 15000, 60000];
 
 export class Auditor {
@@ -208,8 +209,6 @@ async function toWrite(entry: AuditEntry): Promise<AuditWrite> {
   const content = entry.kind === 'refusals' ? [...(await encodeEntryParts(entry, true)), NEWLINE] : serializeEntry(entry);
   return { id: entry.id, kind: writeKind(entry), content, message, trailers };
 }
-
-const NEWLINE = Buffer.from('\n');
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
