@@ -2,6 +2,13 @@
 /* eslint-disable */
 
 export type Matcher = string | [string, ...string[]] | MatcherOperator;
+export type EnrichmentValue =
+  | number
+  | string
+  | null
+  | {
+      error: string;
+    };
 /**
  * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes, alerts Alertmanager left out of a group: alerts-truncated, with details groupKey, receiver and count) use kind 'event'. When one webhook has more than 8 actions refused by the same guard (a storm against the blast radius), they are audited together in files of kind 'refusals', each listing up to 5,000 of them with their alert and reason; together those files list every refused action once, in the order the alerts came.
  */
@@ -33,6 +40,10 @@ export type AuditEntry = {
    * The rendered parameters, secrets redacted.
    */
   params?: {} | null;
+  /**
+   * The Prometheus queries made for the policy's decision, rendered, each with its value or its error (absent when the policy has none).
+   */
+  enrichment?: EnrichmentRecord[];
   /**
    * What the action does, in one line.
    */
@@ -135,6 +146,10 @@ export interface PolicySpec {
   match: {
     [k: string]: Matcher;
   };
+  /**
+   * Instant PromQL queries to Prometheus, made for each alert that passes `match`, before `when` is decided: their values are the `prometheus` fact (params: { name: NAME }) and {{ enrichment.NAME }} in templates. A query that fails (Prometheus down or slow, an error) fails the policy closed: no action, the reason audited.
+   */
+  enrich?: Enrichment[];
   when?: Condition;
   /**
    * What guards key on; default: the alert fingerprint.
@@ -164,6 +179,16 @@ export interface MatcherOperator {
   notIn?: [string, ...string[]];
   notEqual?: string;
   exists?: boolean;
+}
+export interface Enrichment {
+  /**
+   * How `when` (params: { name: NAME }) and templates ({{ enrichment.NAME }}) refer to the value.
+   */
+  name: string;
+  /**
+   * An instant PromQL query. {{ }} outputs over labels, annotations, alert and group may stand only inside quoted strings, where they are escaped (in a =~ or !~ matcher value, regex-quoted too).
+   */
+  query: string;
 }
 /**
  * A json-rules-engine condition tree.
@@ -418,6 +443,24 @@ export interface SettingsSpec {
     };
   };
   /**
+   * The Prometheus that `enrich` queries and the `prometheus` fact ask (`serve --prometheus-url` overrides the url). Its host may be on loopback or a private network: it is allowed for these queries.
+   */
+  prometheus?: {
+    /**
+     * Its base URL, such as http://prometheus:9090 (queries go to URL/api/v1/query); no credentials in it.
+     */
+    url: string;
+    /**
+     * A duration such as 30s, 5m, 1h30m or 2d.
+     */
+    timeout?: string;
+    bearerToken?: SecretRef1;
+    basicAuth?: {
+      username: string;
+      password: SecretRef;
+    };
+  };
+  /**
    * No action runs while one of these is open.
    */
   maintenanceWindows?: {
@@ -425,6 +468,13 @@ export interface SettingsSpec {
     end: string;
     reason?: string;
   }[];
+}
+/**
+ * Where a secret's value is read at run time; the value never appears in a policy, a log or an audit entry.
+ */
+export interface SecretRef1 {
+  env?: string;
+  file?: string;
 }
 /**
  * Cases that feed alerts to the policies of the repository and list the decisions expected.
@@ -452,10 +502,18 @@ export interface Case {
    */
   now?: string;
   /**
-   * Values of enrichment facts, by fact and rendered query.
+   * What Prometheus would answer, so that tests run offline: by enrich name (for every alert of the case), and under `prometheus` by rendered query (which wins). A value is a number, a string, null (no series), or { error } (Prometheus failed).
    */
   enrichment?: {
-    [k: string]: {};
+    prometheus?: {
+      [k: string]: EnrichmentValue;
+    };
+    [k: string]:
+      | EnrichmentValue
+      | {
+          [k: string]: EnrichmentValue;
+        }
+      | undefined;
   };
   expect: Expectation[];
 }
@@ -529,6 +587,18 @@ export interface Alert1 {
   };
   groupKey?: string;
   receiver?: string;
+}
+export interface EnrichmentRecord {
+  /**
+   * The enrich entry's name; null for a query written in `when`.
+   */
+  name: string | null;
+  query: string;
+  /**
+   * A number (one series or a scalar), a string, or null (no series).
+   */
+  value?: number | string | null;
+  error?: string;
 }
 /**
  * The guards checked, in order, and the one that refused (null when all passed).
@@ -640,6 +710,10 @@ export interface ServeConfig {
    * A duration such as 30s, 5m, 1h30m or 2d.
    */
   "shutdown-timeout"?: string;
+  /**
+   * The Prometheus that enrichment queries go to, overriding the url of homeostat.yaml's prometheus (whose auth and timeout still apply).
+   */
+  "prometheus-url"?: string;
   /**
    * Lowest level of the JSON log lines on stdout.
    */

@@ -85,6 +85,7 @@ function freezePolicy(policy: CompiledPolicy): CompiledPolicy {
   for (const action of [...policy.actions, ...policy.onResolved]) Object.freeze(action);
   Object.freeze(policy.actions);
   Object.freeze(policy.onResolved);
+  Object.freeze(policy.enrich);
   Object.freeze(policy.matchers);
   Object.freeze(policy.guards);
   return Object.freeze(policy);

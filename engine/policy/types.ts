@@ -1,6 +1,7 @@
 import type { CompiledTemplate } from '../template/template.js';
 import type { RuleProperties } from 'json-rules-engine';
 import type { Matcher } from '../generated/schema-types.js';
+import type { CompiledEnrichment } from './enrichment.js';
 
 export type AlertStatus = 'firing' | 'resolved';
 
@@ -44,7 +45,11 @@ export interface CompiledPolicy {
    * `ruleOf` gives the whole rule (status + match + when) that `explain` runs.
    */
   whenRule: RuleProperties | null;
-  usesEnrichment: boolean;
+  /**
+   * Its Prometheus queries: the `enrich:` entries, then the `prometheus` conditions' own
+   * queries (name null); asked for each alert that passes `match`, before `when`.
+   */
+  enrich: readonly CompiledEnrichment[];
   target: CompiledTemplate | null;
   actions: readonly CompiledAction[];
   onResolved: readonly CompiledAction[];
@@ -57,7 +62,19 @@ export interface ResolvedSettings {
   dryRun: boolean;
   blastRadius: { max: number; perMs: number };
   maintenanceWindows: ReadonlyArray<{ start: number; end: number; reason: string }>;
+  /** Where enrichment queries go (homeostat.yaml's prometheus), or null. */
+  prometheus: PrometheusSettings | null;
 }
+
+/** homeostat.yaml's prometheus, as written but for the timeout. */
+export interface PrometheusSettings {
+  url: string;
+  timeoutMs: number;
+  bearerToken: SecretRef | null;
+  basicAuth: { username: string; password: SecretRef } | null;
+}
+
+export type SecretRef = { env?: string; file?: string };
 
 /** An immutable, compiled policy set at one revision. */
 export interface PolicySet {

@@ -217,6 +217,7 @@ function toEntry(decision: Decision, alert: Alert, at: string, now: number, secr
     phase: decision.phase,
     target: decision.target,
     params: redactParams(decision.params, secrets),
+    ...(decision.enrichment ? { enrichment: decision.enrichment } : {}),
     description: decision.description,
     verdict: decision.verdict,
     reason: decision.reason,
