@@ -68,8 +68,9 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--now <time>', 'the clock for windows, cooldowns and rate limits (ISO 8601; default: now)')
     .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
     .option('--rev <rev>', REV_HELP)
+    .option('--prometheus-url <url>', "ask this Prometheus the policies' enrichment queries (homeostat.yaml's prometheus auth and timeout apply); without it, enriching policies take no action and say so")
     .addOption(formatOption('simulate'))
-    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; rev?: string; format: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
+    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; rev?: string; prometheusUrl?: string; format: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
 
   program
     .command('explain')
@@ -103,6 +104,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--concurrency <n>', `actions running at once, one per target at most (default: ${D.concurrency})`)
     .option('--shutdown-timeout <duration>', `how long running actions may finish on SIGTERM (default: ${D['shutdown-timeout']})`)
     .option('--log-level <level>', `fatal, error, warn, info, debug or trace (default: ${D['log-level']})`)
+    .option('--prometheus-url <url>', "where enrichment queries go, over homeostat.yaml's prometheus.url (its auth and timeout still apply)")
     .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, /healthz, /readyz, /metrics. See docs/serve.md.')
     .action(async (o: Record<string, unknown>) => setExit(await serveCommand(o, io)));
 

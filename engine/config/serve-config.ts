@@ -15,6 +15,7 @@ export const SERVE_KEYS = [
   'policies', 'branch', 'path', 'sync-interval', 'verify-signatures', 'allow-rewrite', 'sync-token-file',
   'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run',
   'webhook-token-file', 'admin-token-file', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
+  'prometheus-url',
 ] as const satisfies readonly (keyof ServeConfig)[];
 
 export const SERVE_DEFAULTS = {
@@ -53,6 +54,8 @@ export interface EngineConfig {
   concurrency: number;
   shutdownTimeoutMs: number;
   logLevel: string;
+  /** Where enrichment queries go, over homeostat.yaml's prometheus.url; null or absent: that url. */
+  prometheusUrl?: string | null;
 }
 
 /** The token files in use, absolute paths; null where the token came from the environment or is not set. */
@@ -166,6 +169,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
     concurrency: c.concurrency,
     shutdownTimeoutMs: parseDuration(c['shutdown-timeout'])!,
     logLevel: c['log-level'],
+    prometheusUrl: c['prometheus-url'] ?? null,
     requestTimeoutMs,
     tokenFiles: { webhook: webhook.file, admin: admin.file, sync: sync.file },
   };

@@ -104,9 +104,15 @@ export async function enrich(
       result.error ??= `enrichment ${q.name ?? JSON.stringify(query)}: ${error}`;
       return;
     }
-    result.records.push({ name: q.name, query, value: answer.value });
+    // JSON has no NaN or ±Inf: the audit says them as Prometheus does.
+    const recorded = typeof answer.value === 'number' && !Number.isFinite(answer.value) ? promNumber(answer.value) : answer.value;
+    result.records.push({ name: q.name, query, value: recorded });
     bySource.set(q.source, answer.value);
     if (q.name !== null && answer.value !== null) result.values[q.name] = answer.value;
   });
   return result;
+}
+
+function promNumber(value: number): string {
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
 }

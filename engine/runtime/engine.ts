@@ -31,6 +31,7 @@ import { RecentActions } from './recent.js';
 import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
 import { claimDataDir } from './data-lock.js';
 import { count } from '../util/count.js';
+import { Evaluators } from './enrichment.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
@@ -103,6 +104,8 @@ export class Engine {
   /** The truncated count last audited, by group key (the newest TRUNCATED_GROUPS groups). */
   private readonly truncatedGroups = new Map<string, number>();
   readonly startedAt = new Date().toISOString();
+  /** Each policy set's evaluator, with the Prometheus its enrichment asks (enrichment.ts). */
+  private readonly evaluators: Evaluators;
 
   private constructor(
     private readonly deps: EngineDeps,
@@ -115,7 +118,9 @@ export class Engine {
     /** Token values, masked in rendered parameters and in output. */
     private readonly secrets: () => readonly string[],
     private readonly lock: HeldLock,
-  ) {}
+  ) {
+    this.evaluators = new Evaluators(deps.config.prometheusUrl ?? null, deps.metrics, deps.log);
+  }
 
   /** Takes the data directory (data-lock.ts: one engine per directory), then starts in it. */
   static async start(deps: EngineDeps): Promise<Engine> {
@@ -206,7 +211,9 @@ export class Engine {
     countBy(payload.alerts, (a) => a.status, (status, n) => metrics.alertsReceived.inc({ status }, n));
     // In a box that decideAndAppend empties once decided: a storm's matches (some 18 MB) are
     // not kept while its journal text is made.
-    const held: HeldMatches = { matches: await evaluateAll(active.evaluator, payload.alerts) };
+    // Alerts whose candidates query Prometheus wait here for the answers, at most its timeout;
+    // the others await nothing. No turn is held meanwhile: other payloads are decided.
+    const held: HeldMatches = { matches: await evaluateAll(this.evaluators.of(active.set), payload.alerts) };
     // Alerts that fire and match nothing neither read nor change what the guards remember
     // (decide.ts): such a payload is not held up behind a storm being decided.
     const touches = payload.alerts.some((alert, i) => alert.status !== 'firing' || held.matches![i]!.length > 0);
@@ -248,7 +255,11 @@ export class Engine {
   private async decideAndAppend(active: ActiveSet, payload: SplitPayload, held: HeldMatches, waited: boolean): Promise<{ intake: Intake; entries: AuditEntry[] } & Appended> {
     if (waited) this.admit();
     const now = this.clock();
-    const intake = await decidePayload(active.set, payload, held.matches!, { now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets() });
+    const { metrics } = this.deps;
+    const intake = await decidePayload(active.set, payload, held.matches!, {
+      now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(),
+      onDecision: (d) => d.refusedBy === 'enrichment' && metrics.enrichmentRefused.inc(),
+    });
     held.matches = null;
     const truncation = this.truncation(payload.group);
     const entries = truncation ? [...intake.entries, truncation] : intake.entries;

@@ -1,6 +1,8 @@
 import type { Io } from '../io.js';
 import { loadDirectory, parseNow, readPayloadFile, requirePolicySet } from '../load.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UserError } from '../errors.js';
+import { PrometheusSource } from '../../enrichment/prometheus.js';
+import { prometheusSettings } from '../../runtime/enrichment.js';
 import { line } from '../format/terminal.js';
 import { isExecuted } from '../../actions/registry.js';
 import { simulate } from '../../pipeline/simulate.js';
@@ -14,6 +16,8 @@ export interface SimulateFlags {
   dryRun?: boolean;
   /** Load the policies as they were at this git revision. */
   rev?: string;
+  /** Ask this Prometheus the enrichment queries; without it none is asked. */
+  prometheusUrl?: string;
 }
 
 /** Said of every decision to act whose type this version does not carry out (kubernetes, notifications). */
@@ -23,7 +27,13 @@ export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): 
   const { result } = await loadDirectory(dir, io.cwd, flags.rev);
   const set = requirePolicySet(dir, result);
   const payloads = flags.alerts.map((file) => readPayloadFile(file, io.cwd));
-  return simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false });
+  const prometheus = flags.prometheusUrl ? prometheusSettings(set.settings.prometheus, parsePrometheusUrl(flags.prometheusUrl)) : null;
+  return simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false, enrichment: prometheus ? new PrometheusSource(prometheus) : null });
+}
+
+function parsePrometheusUrl(text: string): string {
+  if (!/^https?:\/\/[^\s/@]+(\/\S*)?$/.test(text)) throw new UserError(`--prometheus-url ${text}: give the base URL of a Prometheus, such as http://127.0.0.1:9090 (no credentials: put them in homeostat.yaml's prometheus auth)`);
+  return text;
 }
 
 export function jsonSimulation(s: Simulation): object {
@@ -34,6 +44,7 @@ export function jsonSimulation(s: Simulation): object {
     decisions: s.decisions.map((d) => ({
       alert: d.alert, policy: d.policy, action: d.action, type: d.type, phase: d.phase, target: d.target,
       params: d.params, verdict: d.verdict, reason: d.reason, refusedBy: d.refusedBy, description: d.description,
+      ...(d.enrichment ? { enrichment: d.enrichment } : {}),
       executes: isExecuted(d.type),
     })),
   };
@@ -56,7 +67,8 @@ function summary(s: Simulation): string {
 
 /** The line under a decision: why it was refused or failed, or what it does. */
 function detail(d: Decision): string {
-  const why = d.reason ?? d.description ?? '';
+  const values = d.enrichment?.filter((r) => r.error === undefined).map((r) => `${r.name ?? r.query}=${r.value === null ? 'no series' : String(r.value)}`) ?? [];
+  const why = [d.reason ?? d.description ?? '', values.length ? `enrichment: ${values.join(', ')}` : ''].filter(Boolean).join('; ');
   if (!unexecuted(d)) return why;
   return why ? `${why}; ${NOT_EXECUTED}` : NOT_EXECUTED;
 }
