@@ -19,7 +19,7 @@ describe('bundled rules/', () => {
     // The kubernetes and notification actions lint, with the warning that they are not executed yet.
     expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
     expect(new Set(report.problems.map((p) => p.code))).toEqual(new Set(['HST_ACTION_NOT_EXECUTED']));
-    expect({ code, ok: report.ok, policies: report.policies }).toEqual({ code: 0, ok: true, policies: 11 });
+    expect({ code, ok: report.ok, policies: report.policies }).toEqual({ code: 0, ok: true, policies: 12 });
   });
 
   it('test rules/ passes every case', async () => {

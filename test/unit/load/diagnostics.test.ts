@@ -117,6 +117,11 @@ const FIXTURES: Record<string, Case> = {
   'unknown-operator.yaml': { code: 'HST_WHEN_UNKNOWN_OPERATOR', line: 14, col: 19, pointer: '/spec/when/all/0/operator', names: ['greaterThen'] },
   'jsonpath-path.yaml': { code: 'HST_WHEN_PATH', line: 13, col: 15, pointer: '/spec/when/all/0/path', names: ['$.labels[0]'] },
   'when-shape.yaml': { code: 'HST_WHEN_SHAPE', line: 12, col: 9, pointer: '/spec/when/all/0', names: ['operator'] },
+  // enrichment
+  'promql-unquoted.yaml': { code: 'HST_PROMQL_UNQUOTED', line: 12, col: 14, pointer: '/spec/enrich/0/query', names: ['{{ labels.instance }}'] },
+  'promql-tag.yaml': { code: 'HST_PROMQL_TEMPLATE', line: 13, col: 26, pointer: '/spec/when/all/0/params/query', names: ['{% %}'] },
+  'enrich-unknown.yaml': { code: 'HST_ENRICH_UNKNOWN', line: 15, col: 59, pointer: '/spec/actions/0/slack/text', names: ['enrichment.lod'] },
+  'enrich-duplicate.yaml': { code: 'HST_ENRICH_DUPLICATE', line: 13, col: 13, pointer: '/spec/enrich/1/name', names: ["'load'"] },
   // guards
   'unknown-timezone.yaml': { code: 'HST_TIMEZONE_UNKNOWN', line: 19, col: 82, pointer: '/spec/guards/window/timezone', names: ['Europe/Pariss'] },
   'window-empty.yaml': { code: 'HST_WINDOW_INVALID', line: 19, col: 57, pointer: '/spec/guards/window/between', names: ['09:00-09:00'] },
