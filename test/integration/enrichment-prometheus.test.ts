@@ -5,14 +5,15 @@
  * value. Hostile labels stay inside their string; Prometheus stopped or silent fails closed,
  * audited and counted.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../engine/audit/entry.js';
-import { closeTestEngine, payload, startTestEngine, waitFor } from '../helpers/engine.js';
+import { run } from '../../engine/cli/program.js';
+import { closeTestEngine, payload, startTestEngine, waitFor, writeRepo } from '../helpers/engine.js';
 import type { TestEngine } from '../helpers/engine.js';
 import { startExporter, startPrometheus } from '../helpers/prometheus.js';
 import type { Exporter, TestPrometheus } from '../helpers/prometheus.js';
@@ -22,50 +23,37 @@ const RECORD_SCRIPT = `#!/bin/sh
 printf '%s|%s\\n' "$1" "$2" >> "$OUT"
 `;
 
+/** A policy whose action appends two argv elements to OUT. */
+function scriptPolicy(name: string, spec: string, args: string, out: string): string {
+  return `apiVersion: homeostat/v1
+kind: Policy
+metadata: { name: ${name} }
+spec:
+${spec}
+  actions:
+    - name: record
+      script: { path: scripts/record.sh, args: ${args}, env: { OUT: '${out}' } }
+  guards: { cooldown: 0s }
+`;
+}
+
+const ENRICH_LOAD = `  enrich:
+    - name: load
+      query: 'node_load1{instance="{{ labels.instance }}"}'`;
+
 function files(out: string, prometheusUrl: string | null): Record<string, string> {
   return {
     ...(prometheusUrl ? { 'homeostat.yaml': `apiVersion: homeostat/v1\nkind: Settings\nspec:\n  prometheus: { url: '${prometheusUrl}', timeout: 2s }\n` } : {}),
     'scripts/record.sh': RECORD_SCRIPT,
-    'rules/loaded-host.yaml': `apiVersion: homeostat/v1
-kind: Policy
-metadata: { name: loaded-host }
-spec:
-  match: { alertname: HighCPUUsage }
-  enrich:
-    - name: load
-      query: 'node_load1{instance="{{ labels.instance }}"}'
+    'rules/loaded-host.yaml': scriptPolicy('loaded-host', `  match: { alertname: HighCPUUsage }
+${ENRICH_LOAD}
   when:
     all:
       - { fact: prometheus, params: { name: load }, operator: greaterThan, value: 4 }
-  target: '{{ labels.instance }}'
-  actions:
-    - name: record
-      script: { path: scripts/record.sh, args: ['{{ labels.instance }}', '{{ enrichment.load }}'], env: { OUT: '${out}' } }
-  guards: { cooldown: 0s }
-`,
-    'rules/watch-query.yaml': `apiVersion: homeostat/v1
-kind: Policy
-metadata: { name: watch-query }
-spec:
-  match: { alertname: HighCPUUsage, probe: 'true' }
-  enrich:
-    - name: load
-      query: 'node_load1{instance="{{ labels.instance }}"}'
-  actions:
-    - name: note
-      script: { path: scripts/record.sh, args: ['watched', '{{ labels.alertname }}'], env: { OUT: '${out}' } }
-  guards: { cooldown: 0s }
-`,
-    'rules/plain.yaml': `apiVersion: homeostat/v1
-kind: Policy
-metadata: { name: plain }
-spec:
-  match: { alertname: Plain }
-  actions:
-    - name: note
-      script: { path: scripts/record.sh, args: ['plain', '{{ labels.alertname }}'], env: { OUT: '${out}' } }
-  guards: { cooldown: 0s }
-`,
+  target: '{{ labels.instance }}'`, "['{{ labels.instance }}', '{{ enrichment.load }}']", out),
+    'rules/watch-query.yaml': scriptPolicy('watch-query', `  match: { alertname: HighCPUUsage, probe: 'true' }
+${ENRICH_LOAD}`, "['watched', '{{ labels.alertname }}']", out),
+    'rules/plain.yaml': scriptPolicy('plain', '  match: { alertname: Plain }', "['plain', '{{ labels.alertname }}']", out),
   };
 }
 
@@ -194,6 +182,27 @@ describe('enrichment from a real Prometheus', () => {
     } finally {
       await silent.close();
     }
+  });
+
+  it('simulate --prometheus-url asks it; simulate without says that no Prometheus was asked', async () => {
+    const dir = join(tmp, 'simulate');
+    writeRepo(dir, files(join(tmp, 'never-run.txt'), null));
+    const alerts = join(dir, 'alerts.json');
+    writeFileSync(alerts, JSON.stringify(alert({ alertname: 'HighCPUUsage', instance: exporter.instance })));
+    const simulate = async (...extra: string[]) => {
+      let stdout = '';
+      const code = await run(['simulate', dir, '--alerts', alerts, '--format', 'json', ...extra], { stdout: (text) => void (stdout += text), stderr: () => undefined, cwd: tmp });
+      expect(code).toBe(0);
+      return (JSON.parse(stdout) as { decisions: Record<string, unknown>[] }).decisions;
+    };
+    const asked = await simulate('--prometheus-url', prometheus.url);
+    expect(asked).toMatchObject([
+      { policy: 'loaded-host', verdict: 'run', params: { args: [exporter.instance, '9'] }, enrichment: [{ name: 'load', query: `node_load1{instance="${exporter.instance}"}`, value: 9 }] },
+    ]);
+    const offline = await simulate();
+    expect(offline).toMatchObject([{ policy: 'loaded-host', verdict: 'refused', refusedBy: 'enrichment' }]);
+    expect(offline[0]!.reason).toMatch(/^enrichment load: no Prometheus to query: .*--prometheus-url/);
+    expect(existsSync(join(tmp, 'never-run.txt'))).toBe(false);
   });
 
   it('fails closed when Prometheus is stopped: no action, the reason audited and counted', async () => {
