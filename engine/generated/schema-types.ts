@@ -711,11 +711,11 @@ export interface ServeConfig {
    */
   "shutdown-timeout"?: string;
   /**
-   * The Prometheus that enrichment queries go to, overriding the url of homeostat.yaml's prometheus (whose auth and timeout still apply).
-   */
-  "prometheus-url"?: string;
-  /**
    * Lowest level of the JSON log lines on stdout.
    */
   "log-level"?: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+  /**
+   * The Prometheus that enrichment queries go to, overriding the url of homeostat.yaml's prometheus (whose auth and timeout still apply).
+   */
+  "prometheus-url"?: string;
 }

@@ -7,7 +7,7 @@ import type { ServeSettings } from '../../../engine/config/serve-config.js';
 
 const TOKEN = '0123456789abcdef0123';
 const KNOWN =
-  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level';
+  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level, prometheus-url';
 
 let cwd: string;
 
@@ -59,6 +59,7 @@ describe('resolveServeConfig: defaults', () => {
       concurrency: 4,
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
+      prometheusUrl: null,
       requestTimeoutMs: 30_000,
       tokenFiles: { webhook: null, admin: null, sync: null },
     });
@@ -130,6 +131,7 @@ describe('resolveServeConfig: precedence', () => {
       shutdownTimeout: '1m30s',
       requestTimeout: '10s',
       logLevel: 'debug',
+      prometheusUrl: 'http://prometheus.monitoring:9090',
     });
     expect(config).toEqual({
       policies: 'https://git.example.com/ops/policies.git',
@@ -148,6 +150,7 @@ describe('resolveServeConfig: precedence', () => {
       concurrency: 16,
       shutdownTimeoutMs: 90_000,
       logLevel: 'debug',
+      prometheusUrl: 'http://prometheus.monitoring:9090',
       requestTimeoutMs: 10_000,
       tokenFiles: { webhook: join(cwd, 'hook.token'), admin: join(cwd, 'admin.token'), sync: join(cwd, 'sync.token') },
     });
@@ -175,6 +178,7 @@ describe('resolveServeConfig: precedence', () => {
         HOMEOSTAT_SHUTDOWN_TIMEOUT: '2m',
         HOMEOSTAT_REQUEST_TIMEOUT: '500ms',
         HOMEOSTAT_LOG_LEVEL: 'error',
+        HOMEOSTAT_PROMETHEUS_URL: 'http://127.0.0.1:9090',
       },
     );
     expect(config).toEqual({
@@ -191,6 +195,7 @@ describe('resolveServeConfig: precedence', () => {
       concurrency: 2,
       shutdownTimeoutMs: 120_000,
       logLevel: 'error',
+      prometheusUrl: 'http://127.0.0.1:9090',
       requestTimeoutMs: 500,
       tokenFiles: { webhook: null, admin: null, sync: null },
     });
