@@ -595,7 +595,7 @@ export interface EnrichmentRecord {
   name: string | null;
   query: string;
   /**
-   * A number (one series or a scalar), a string, or null (no series).
+   * A number (one series or a scalar; NaN, +Inf and -Inf as strings), a string, or null (no series).
    */
   value?: number | string | null;
   error?: string;
