@@ -78,8 +78,9 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .argument('[dir]', DIR_HELP, '.')
     .requiredOption('--alerts <file>', 'a webhook payload file (JSON)')
     .option('--policy <name>', 'explain this policy only')
+    .option('--prometheus-url <url>', "ask this Prometheus the policies' enrichment queries (without it, none is asked)")
     .addOption(formatOption('explain'))
-    .action(async (dir: string, o: { alerts: string; policy?: string; format: string }) => setExit(await explainCommand(dir, o, o.format, io)));
+    .action(async (dir: string, o: { alerts: string; policy?: string; prometheusUrl?: string; format: string }) => setExit(await explainCommand(dir, o, o.format, io)));
 
   program
     .command('serve')

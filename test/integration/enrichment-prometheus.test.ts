@@ -189,12 +189,13 @@ describe('enrichment from a real Prometheus', () => {
     writeRepo(dir, files(join(tmp, 'never-run.txt'), null));
     const alerts = join(dir, 'alerts.json');
     writeFileSync(alerts, JSON.stringify(alert({ alertname: 'HighCPUUsage', instance: exporter.instance })));
-    const simulate = async (...extra: string[]) => {
+    const cli = async (...argv: string[]) => {
       let stdout = '';
-      const code = await run(['simulate', dir, '--alerts', alerts, '--format', 'json', ...extra], { stdout: (text) => void (stdout += text), stderr: () => undefined, cwd: tmp });
+      const code = await run(argv, { stdout: (text) => void (stdout += text), stderr: () => undefined, cwd: tmp });
       expect(code).toBe(0);
-      return (JSON.parse(stdout) as { decisions: Record<string, unknown>[] }).decisions;
+      return JSON.parse(stdout) as Record<string, unknown>;
     };
+    const simulate = async (...extra: string[]) => (await cli('simulate', dir, '--alerts', alerts, '--format', 'json', ...extra)).decisions as Record<string, unknown>[];
     const asked = await simulate('--prometheus-url', prometheus.url);
     expect(asked).toMatchObject([
       { policy: 'loaded-host', verdict: 'run', params: { args: [exporter.instance, '9'] }, enrichment: [{ name: 'load', query: `node_load1{instance="${exporter.instance}"}`, value: 9 }] },
@@ -203,6 +204,8 @@ describe('enrichment from a real Prometheus', () => {
     expect(offline).toMatchObject([{ policy: 'loaded-host', verdict: 'refused', refusedBy: 'enrichment' }]);
     expect(offline[0]!.reason).toMatch(/^enrichment load: no Prometheus to query: .*--prometheus-url/);
     expect(existsSync(join(tmp, 'never-run.txt'))).toBe(false);
+    const explained = await cli('explain', dir, '--alerts', alerts, '--policy', 'loaded-host', '--format', 'json', '--prometheus-url', prometheus.url);
+    expect(explained.alerts).toMatchObject([{ policies: [{ policy: 'loaded-host', matched: true, enrichment: [{ name: 'load', value: 9 }] }] }]);
   });
 
   it('fails closed when Prometheus is stopped: no action, the reason audited and counted', async () => {

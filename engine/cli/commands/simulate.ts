@@ -1,8 +1,7 @@
 import type { Io } from '../io.js';
 import { loadDirectory, parseNow, readPayloadFile, requirePolicySet } from '../load.js';
-import { EXIT, UserError } from '../errors.js';
-import { PrometheusSource } from '../../enrichment/prometheus.js';
-import { prometheusSettings } from '../../runtime/enrichment.js';
+import { EXIT } from '../errors.js';
+import { cliEnrichment } from '../prometheus.js';
 import { line } from '../format/terminal.js';
 import { isExecuted } from '../../actions/registry.js';
 import { simulate } from '../../pipeline/simulate.js';
@@ -27,13 +26,7 @@ export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): 
   const { result } = await loadDirectory(dir, io.cwd, flags.rev);
   const set = requirePolicySet(dir, result);
   const payloads = flags.alerts.map((file) => readPayloadFile(file, io.cwd));
-  const prometheus = flags.prometheusUrl ? prometheusSettings(set.settings.prometheus, parsePrometheusUrl(flags.prometheusUrl)) : null;
-  return simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false, enrichment: prometheus ? new PrometheusSource(prometheus) : null });
-}
-
-function parsePrometheusUrl(text: string): string {
-  if (!/^https?:\/\/[^\s/@]+(\/\S*)?$/.test(text)) throw new UserError(`--prometheus-url ${text}: give the base URL of a Prometheus, such as http://127.0.0.1:9090 (no credentials: put them in homeostat.yaml's prometheus auth)`);
-  return text;
+  return simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false, enrichment: cliEnrichment(set, flags.prometheusUrl) });
 }
 
 export function jsonSimulation(s: Simulation): object {
