@@ -89,3 +89,12 @@ export async function startPrometheus(targets: readonly string[]): Promise<TestP
     output: () => spawned.output(),
   };
 }
+
+/** An exporter with one sample set, and a Prometheus that has scraped it. */
+export async function startScraped(metric: string, value: number): Promise<{ exporter: Exporter; prometheus: TestPrometheus }> {
+  const exporter = await startExporter();
+  exporter.set(metric, value);
+  const prometheus = await startPrometheus([exporter.instance]);
+  await prometheus.untilValue(`${metric}{instance="${exporter.instance}"}`, value);
+  return { exporter, prometheus };
+}

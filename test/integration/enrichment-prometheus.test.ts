@@ -15,7 +15,7 @@ import type { AuditEntry } from '../../engine/audit/entry.js';
 import { run } from '../../engine/cli/program.js';
 import { closeTestEngine, payload, startTestEngine, waitFor, writeRepo } from '../helpers/engine.js';
 import type { TestEngine } from '../helpers/engine.js';
-import { startExporter, startPrometheus } from '../helpers/prometheus.js';
+import { startScraped } from '../helpers/prometheus.js';
 import type { Exporter, TestPrometheus } from '../helpers/prometheus.js';
 
 const RECORD_SCRIPT = `#!/bin/sh
@@ -64,10 +64,7 @@ let t: TestEngine | undefined;
 let startsAt = Date.parse('2026-11-21T09:00:00Z');
 
 beforeAll(async () => {
-  exporter = await startExporter();
-  exporter.set('node_load1', 9);
-  prometheus = await startPrometheus([exporter.instance]);
-  await prometheus.untilValue(`node_load1{instance="${exporter.instance}"}`, 9);
+  ({ exporter, prometheus } = await startScraped('node_load1', 9));
   tmp = mkdtempSync(join(tmpdir(), 'homeostat-enrich-'));
 }, 60_000);
 
