@@ -11,7 +11,8 @@ import { OUTBOUND_FAILURES, OutboundError, send as sendOutbound } from '../http/
 import type { OutboundRequest, OutboundResponse } from '../http/client.js';
 import type { EnrichmentSource, EnrichmentValue, QueryContext } from '../policy/enrichment.js';
 import type { PrometheusSettings } from '../policy/types.js';
-import { readSecret } from './secret.js';
+import { readSecret } from '../actions/secrets.js';
+import type { SecretRef as Ref } from '../actions/secrets.js';
 
 /** How a query ended, for the metrics: a bounded set. */
 export type QueryOutcome = 'ok' | 'no-data' | 'timeout' | 'error';
@@ -95,11 +96,11 @@ class TimedOut extends Error {}
 function authorization(settings: PrometheusSettings, env: NodeJS.ProcessEnv): { header: string | null; secrets: string[]; error: string | null } {
   try {
     if (settings.bearerToken) {
-      const token = readSecret(settings.bearerToken, env);
+      const token = readSecret(settings.bearerToken as Ref, env);
       return { header: `Bearer ${token}`, secrets: [token], error: null };
     }
     if (settings.basicAuth) {
-      const password = readSecret(settings.basicAuth.password, env);
+      const password = readSecret(settings.basicAuth.password as Ref, env);
       const encoded = Buffer.from(`${settings.basicAuth.username}:${password}`).toString('base64');
       return { header: `Basic ${encoded}`, secrets: [password, encoded], error: null };
     }

@@ -31,7 +31,7 @@ export type AuditEntry = {
   policy?: string;
   action?: string;
   /**
-   * The action type: ansible, script, kubernetes, http, slack, pagerduty.
+   * The action type: ansible, script, kubernetes, http, slack, pagerduty, email.
    */
   type?: string;
   phase?: "actions" | "onResolved";
@@ -67,6 +67,14 @@ export type AuditEntry = {
    */
   outcome?: null | "succeeded" | "failed" | "timed_out" | "interrupted" | "refused" | "denied";
   execution?: Execution;
+  /**
+   * A notify action's entry: the id of the entry of the action whose outcome it reports.
+   */
+  parent?: string;
+  /**
+   * The ids of the entries of the notify actions decided when this action ended (each entry's parent is this one).
+   */
+  notifications?: string[];
   event?: Event;
   /**
    * kind 'refusals': the guard that refused every action listed.
@@ -213,13 +221,23 @@ export interface Action {
    */
   timeout?: string;
   dryRun?: boolean;
+  /**
+   * Actions run after this one ends, with `outcome` (status, exitCode, duration, output, auditId, link) in their templates; each is audited as its own entry whose `parent` is this action's.
+   */
   notify?: Action[];
+  /**
+   * A notify action only: the outcomes of its parent it runs after (default: succeeded, failed, timed_out).
+   *
+   * @minItems 1
+   */
+  on?: ["succeeded" | "failed" | "timed_out" | "refused", ...("succeeded" | "failed" | "timed_out" | "refused")[]];
   ansible?: AnsibleAction;
   script?: ScriptAction;
   kubernetes?: KubernetesAction;
   http?: HttpAction;
   slack?: SlackAction;
   pagerduty?: PagerdutyAction;
+  email?: EmailAction;
 }
 /**
  * Run an Ansible playbook from the policy repository against the target.
@@ -336,9 +354,9 @@ export interface HttpAction {
     [k: string]: string | SecretRef;
   };
   /**
-   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   * A mapping is rendered value by value and sent as JSON (a label cannot change its structure); a string is sent as it renders. Absent: the alert, policy, action, target and outcome as JSON.
    */
-  body?: string;
+  body?: string | {};
 }
 /**
  * Where a secret's value is read at run time; the value never appears in a policy, a log or an audit entry.
@@ -367,7 +385,58 @@ export interface PagerdutyAction {
    * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
    */
   summary: string;
+  /**
+   * Absent: trigger when the alert fires, resolve when it resolves.
+   */
   eventAction?: "trigger" | "resolve";
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  source?: string;
+  /**
+   * The Events API v2 endpoint, written in the policy (default: homeostat.yaml spec.pagerduty.eventsUrl, else https://events.pagerduty.com/v2/enqueue).
+   */
+  eventsUrl?: string;
+}
+/**
+ * Send an e-mail through an SMTP server. The server is written in the policy; its address is checked like any outbound request's.
+ */
+export interface EmailAction {
+  smtp: {
+    host: string;
+    /**
+     * Default: 587 with starttls, 465 with tls, 25 with none.
+     */
+    port?: number;
+    /**
+     * starttls (default): STARTTLS is required; tls: TLS from the first byte; none: plain text (a local relay only).
+     */
+    security?: "starttls" | "tls" | "none";
+    /**
+     * A PEM file of the certificate authority that signed the server's certificate, when it is not a public one.
+     */
+    ca?: string;
+    auth?: {
+      user: string | SecretRef;
+      pass: SecretRef;
+    };
+  };
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  from: string;
+  /**
+   * One address, or a list; each must render to exactly one address.
+   */
+  to: string | [string, ...string[]];
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  subject: string;
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  body?: string;
 }
 export interface Guards {
   /**
@@ -468,6 +537,24 @@ export interface SettingsSpec {
     end: string;
     reason?: string;
   }[];
+  /**
+   * Outbound requests (notifications, Prometheus queries). A URL's host is resolved and refused when it is not on the public internet (loopback, link-local, private, unique-local, carrier-grade NAT, unspecified...) unless it is listed here.
+   */
+  outbound?: {
+    /**
+     * Hosts allowed to resolve to non-public addresses: a name (receiver.internal), '*.' and a suffix for every name under it (*.corp.example), or an IP address (10.0.0.5, ::1).
+     */
+    allowHosts?: string[];
+  };
+  /**
+   * Defaults of the pagerduty actions.
+   */
+  pagerduty?: {
+    /**
+     * The Events API v2 endpoint (default https://events.pagerduty.com/v2/enqueue); an action's own eventsUrl wins.
+     */
+    eventsUrl?: string;
+  };
 }
 /**
  * Where a secret's value is read at run time; the value never appears in a policy, a log or an audit entry.
@@ -686,6 +773,10 @@ export interface ServeConfig {
    * Every action in dry-run.
    */
   "dry-run"?: boolean;
+  /**
+   * The engine's own address as others reach it (https://homeostat.example), for links to audit entries in notifications.
+   */
+  "external-url"?: string;
   /**
    * File holding the token POST /api/v1/alerts requires (bearer, or basic-auth password), at least 16 characters; or HOMEOSTAT_WEBHOOK_TOKEN.
    */

@@ -12,7 +12,7 @@ import type { Alert } from '../alerts/payload.js';
 import type { Match, Phase } from '../policy/evaluate.js';
 import type { EnrichmentRecord, EnrichmentResult } from '../policy/enrichment.js';
 import { scopeOf } from '../policy/evaluate.js';
-import type { CompiledAction, CompiledPolicy, PolicySet } from '../policy/types.js';
+import type { CompiledAction, CompiledNotify, CompiledPolicy, PolicySet } from '../policy/types.js';
 import { renderTemplate, TemplateRenderError } from '../template/template.js';
 import { ANSWER_GUARDS, checkGuards, GUARDS } from './guards.js';
 import type { GuardLedger } from './ledger.js';
@@ -42,6 +42,8 @@ export interface Decision {
   /** What the action does, in one line (what a dry run prints). */
   description: string | null;
   revision: string;
+  /** The action's notify actions, decided when it ends (simulate lists them). */
+  notify: readonly CompiledNotify[];
 }
 
 export interface DecideOptions {
@@ -97,6 +99,7 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
     answers,
     description: rest.description ?? null,
     revision: set.revision,
+    notify: action.notify,
   });
 
   const scope = enrichment ? { ...scopeOf(alert), enrichment: enrichment.values } : scopeOf(alert);

@@ -12,7 +12,7 @@ import type { CompiledTemplate } from '../template/template.js';
 import { parseDuration } from '../util/duration.js';
 import { forEachTemplate } from './checks.js';
 import { pointerOf } from '../diagnostics/diagnostic.js';
-import type { AlertStatus, CompiledAction, CompiledPolicy, LabelPredicate, ResolvedGuards, ResolvedSettings } from './types.js';
+import type { AlertStatus, CompiledAction, CompiledNotify, CompiledPolicy, LabelPredicate, NotifyOn, ResolvedGuards, ResolvedSettings } from './types.js';
 import { parseBetween } from './window.js';
 import type { CompiledEnrichment } from './enrichment.js';
 import { compilePromql } from '../template/promql.js';
@@ -41,6 +41,7 @@ export function resolveSettings(spec: SettingsSpec | undefined): ResolvedSetting
           basicAuth: spec.prometheus.basicAuth ?? null,
         }
       : null,
+    outbound: { allowHosts: Object.freeze([...(spec?.outbound?.allowHosts ?? [])]), pagerdutyEventsUrl: spec?.pagerduty?.eventsUrl ?? null },
   };
 }
 
@@ -120,6 +121,10 @@ function enrichmentOf(spec: Policy['spec']): CompiledEnrichment[] {
   return [...named, ...inline];
 }
 
+/** A notify action runs after these outcomes of its parent unless its `on` says otherwise. */
+export const DEFAULT_NOTIFY_ON: readonly NotifyOn[] = Object.freeze(['succeeded', 'failed', 'timed_out'] as const);
+const NO_NOTIFY: readonly CompiledNotify[] = Object.freeze([]);
+
 function compileAction(action: Action, settings: SettingsSpec | undefined): CompiledAction {
   const fields = action as unknown as Record<string, unknown>;
   const type = actionTypeOf(fields)[0]!;
@@ -137,6 +142,7 @@ function compileAction(action: Action, settings: SettingsSpec | undefined): Comp
     templates,
     timeoutMs: action.timeout ? ms(action.timeout) : DEFAULT_ACTION_TIMEOUT_MS,
     dryRun: action.dryRun ?? false,
+    notify: action.notify?.length ? action.notify.map((n) => ({ ...compileAction(n, settings), on: n.on ?? DEFAULT_NOTIFY_ON })) : NO_NOTIFY,
   };
 }
 

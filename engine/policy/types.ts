@@ -17,6 +17,15 @@ export interface CompiledAction {
   templates: ReadonlyMap<string, CompiledTemplate>;
   timeoutMs: number;
   dryRun: boolean;
+  /** Run after this action ends, when its outcome is one of theirs (`on`). */
+  notify: readonly CompiledNotify[];
+}
+
+/** The outcomes of its parent a notify action runs after. */
+export type NotifyOn = 'succeeded' | 'failed' | 'timed_out' | 'refused';
+
+export interface CompiledNotify extends CompiledAction {
+  on: readonly NotifyOn[];
 }
 
 export interface ResolvedGuards {
@@ -64,6 +73,15 @@ export interface ResolvedSettings {
   maintenanceWindows: ReadonlyArray<{ start: number; end: number; reason: string }>;
   /** Where enrichment queries go (homeostat.yaml's prometheus), or null. */
   prometheus: PrometheusSettings | null;
+  outbound: OutboundSettings;
+}
+
+/** What outbound requests (notifications) need from homeostat.yaml. */
+export interface OutboundSettings {
+  /** Hosts allowed to resolve to non-public addresses (spec.outbound.allowHosts). */
+  allowHosts: readonly string[];
+  /** spec.pagerduty.eventsUrl, or null for PagerDuty's own. */
+  pagerdutyEventsUrl: string | null;
 }
 
 /** homeostat.yaml's prometheus, as written but for the timeout. */

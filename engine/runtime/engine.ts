@@ -155,6 +155,7 @@ export class Engine {
       log,
       metrics,
       clock,
+      externalUrl: config.externalUrl ?? null,
       onEntry: (entry) => engine?.recent.put(entry),
     });
     const onLoad = (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => engine?.onPolicyLoad(report, active, previous);
@@ -257,7 +258,7 @@ export class Engine {
     const now = this.clock();
     const { metrics } = this.deps;
     const intake = await decidePayload(active.set, payload, held.matches!, {
-      now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(),
+      now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null,
       onDecision: (d) => d.refusedBy === 'enrichment' && metrics.enrichmentRefused.inc(),
     });
     held.matches = null;

@@ -39,8 +39,21 @@ export function jsonSimulation(s: Simulation): object {
       params: d.params, verdict: d.verdict, reason: d.reason, refusedBy: d.refusedBy, description: d.description,
       ...(d.enrichment ? { enrichment: d.enrichment } : {}),
       executes: isExecuted(d.type),
+      notify: notifyOf(d),
     })),
   };
+}
+
+/**
+ * The notify actions that may follow a decision: after the outcome of a run (rendered then,
+ * with `outcome` in scope), or at once for a decision refused or failed already.
+ */
+function notifyOf(d: Decision): { action: string; type: string; on: readonly string[]; when: string }[] {
+  const settled = d.verdict === 'refused' || d.verdict === 'failed' ? d.verdict : null;
+  return d.notify
+    .filter((n) => settled === null || n.on.includes(settled))
+    .filter(() => d.refusedBy !== 'duplicate')
+    .map((n) => ({ action: n.name, type: n.type, on: n.on, when: settled === null ? `after the outcome, if ${n.on.join(', ')}` : `now: the action ${settled === 'refused' ? 'was refused' : 'failed'}` }));
 }
 
 /** A decision to act (now, in dry-run or once approved) that nothing would carry out. */
@@ -79,7 +92,7 @@ export async function simulateCommand(dir: string, flags: SimulateFlags, format:
     if (s.decisions.length) {
       io.stdout('| alert | status | policy | action | target | verdict | reason |\n|---|---|---|---|---|---|---|\n');
       for (const d of s.decisions) {
-        io.stdout(line`| ${cell(d.alert.alertname)} \`${d.alert.fingerprint}\` | ${d.alert.status} | ${cell(d.policy)} | ${cell(d.action)} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell(detail(d))} |\n`);
+        io.stdout(line`| ${cell(d.alert.alertname)} \`${d.alert.fingerprint}\` | ${d.alert.status} | ${cell(d.policy)} | ${cell(d.action)} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell([detail(d), ...notifyOf(d).map((n) => `notify ${n.action} (${n.type}) ${n.when}`)].filter(Boolean).join('; '))} |\n`);
       }
     }
     return EXIT.ok;
@@ -89,6 +102,7 @@ export async function simulateCommand(dir: string, flags: SimulateFlags, format:
     io.stdout(line`${d.verdict.padEnd(17)} ${d.policy}/${d.action} (${d.type}) target=${d.target ?? '-'} alert=${d.alert.alertname}[${d.alert.fingerprint}] ${d.alert.status}\n`);
     const why = detail(d);
     if (why) io.stdout(line`${' '.repeat(18)}${why}\n`);
+    for (const n of notifyOf(d)) io.stdout(line`${' '.repeat(18)}notify ${n.action} (${n.type}) ${n.when}${isExecuted(n.type) ? '' : `; ${NOT_EXECUTED}`}${d.verdict === 'dry-run' ? ' (dry run: not sent)' : ''}\n`);
   }
   return EXIT.ok;
 }
