@@ -809,4 +809,8 @@ export interface ServeConfig {
    * The Prometheus that enrichment queries go to, overriding the url of homeostat.yaml's prometheus (whose auth and timeout still apply).
    */
   "prometheus-url"?: string;
+  /**
+   * A duration such as 30s, 5m, 1h30m or 2d.
+   */
+  "remediation-window"?: string;
 }
