@@ -13,7 +13,7 @@ import { parseDuration } from '../util/duration.js';
 
 export const SERVE_KEYS = [
   'policies', 'branch', 'path', 'sync-interval', 'verify-signatures', 'allow-rewrite', 'sync-token-file',
-  'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run',
+  'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run', 'kubeconfig', 'kube-context',
   'webhook-token-file', 'admin-token-file', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
 ] as const satisfies readonly (keyof ServeConfig)[];
 
@@ -45,6 +45,8 @@ export interface EngineConfig {
   dataDir: string;
   audit: { remote: string | null; branch: string };
   dryRun: boolean;
+  /** The cluster of the kubernetes actions: a kubeconfig file (absolute) and context, or null for the defaults. */
+  kube?: { kubeconfig: string | null; context: string | null };
   webhookToken: string | null;
   adminToken: string | null;
   /** The push webhook's secret (X-Hub-Signature-256), also a bearer token for POST /api/v1/sync. */
@@ -148,6 +150,9 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
   if (requestTimeoutMs < MIN_REQUEST_TIMEOUT_MS || requestTimeoutMs > MAX_REQUEST_TIMEOUT_MS) {
     throw new ConfigError(`${origin['request-timeout']} ${c['request-timeout']}: give a time from 100ms to 1h for a request to arrive, headers and body`);
   }
+  if (c.kubeconfig !== undefined && !existsSync(resolve(against('kubeconfig'), c.kubeconfig))) {
+    throw new ConfigError(`${origin.kubeconfig} ${c.kubeconfig}: no such kubeconfig file`);
+  }
   const tokenSources = { flags, env, origin, configBase: base, cwd };
   const webhook = token('webhook', { ...tokenSources, file: c['webhook-token-file'] });
   const admin = token('admin', { ...tokenSources, file: c['admin-token-file'] });
@@ -159,6 +164,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
     dataDir: resolve(origin['data-dir']?.startsWith(configFile ?? '\0') ? base : cwd, c['data-dir']),
     audit: { remote: c['audit-remote'] ?? null, branch: c['audit-branch'] },
     dryRun: c['dry-run'],
+    kube: { kubeconfig: c.kubeconfig === undefined ? null : resolve(against('kubeconfig'), c.kubeconfig), context: c['kube-context'] ?? null },
     webhookToken: webhook.value,
     adminToken: admin.value,
     syncToken: sync.value,

@@ -247,9 +247,16 @@ export interface KubernetesAction {
   uncordon?: NodeRef;
   drain?: {
     /**
-     * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+     * The node's name, or { address }: the node whose status.addresses (InternalIP, ExternalIP or Hostname) holds it, e.g. '{{ labels.instance | host }}'.
      */
-    node: string;
+    node:
+      | string
+      | {
+          /**
+           * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+           */
+          address: string;
+        };
     /**
      * A duration such as 30s, 5m, 1h30m or 2d.
      */
@@ -278,6 +285,9 @@ export interface KubernetesAction {
      */
     deployment: string;
     replicas?: number;
+    /**
+     * Replicas to add (negative: to remove) to the current count; the result stays within 0 and max.
+     */
     by?: number;
     /**
      * The scale never goes above this many replicas.
@@ -287,9 +297,16 @@ export interface KubernetesAction {
 }
 export interface NodeRef {
   /**
-   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   * The node's name, or { address }: the node whose status.addresses (InternalIP, ExternalIP or Hostname) holds it, e.g. '{{ labels.instance | host }}'.
    */
-  node: string;
+  node:
+    | string
+    | {
+        /**
+         * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+         */
+        address: string;
+      };
 }
 export interface DeploymentRef {
   /**
@@ -425,6 +442,19 @@ export interface SettingsSpec {
     end: string;
     reason?: string;
   }[];
+  /**
+   * Limits on the kubernetes actions that no policy can lift.
+   */
+  kubernetes?: {
+    /**
+     * Allow node actions (cordon, uncordon, drain) on control-plane nodes (label node-role.kubernetes.io/control-plane or node-role.kubernetes.io/master, as the API reports it). Refused by default.
+     */
+    allowControlPlane?: boolean;
+    /**
+     * The namespaces kubernetes actions may touch (deletePod, rolloutRestart, scale). Absent: every namespace but kube-system and kube-public.
+     */
+    namespaces?: string[];
+  };
 }
 /**
  * Cases that feed alerts to the policies of the repository and list the decisions expected.
@@ -616,6 +646,14 @@ export interface ServeConfig {
    * Every action in dry-run.
    */
   "dry-run"?: boolean;
+  /**
+   * The kubeconfig file of the cluster the kubernetes actions act on (default: the pod's service account in a cluster, then $KUBECONFIG, then ~/.kube/config).
+   */
+  kubeconfig?: string;
+  /**
+   * The context of the kubeconfig to use (default: its current-context).
+   */
+  "kube-context"?: string;
   /**
    * File holding the token POST /api/v1/alerts requires (bearer, or basic-auth password), at least 16 characters; or HOMEOSTAT_WEBHOOK_TOKEN.
    */

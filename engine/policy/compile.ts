@@ -29,6 +29,7 @@ export function resolveSettings(spec: SettingsSpec | undefined): ResolvedSetting
     dryRun: spec?.dryRun ?? false,
     blastRadius: { max: blast.max, perMs: ms(blast.per) },
     maintenanceWindows: (spec?.maintenanceWindows ?? []).map((w) => ({ start: Date.parse(w.start), end: Date.parse(w.end), reason: w.reason ?? '' })),
+    kubernetes: { allowControlPlane: spec?.kubernetes?.allowControlPlane ?? false, namespaces: spec?.kubernetes?.namespaces ?? null },
   };
 }
 

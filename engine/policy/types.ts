@@ -1,3 +1,4 @@
+import type { KubernetesSettings } from '../actions/types.js';
 import type { CompiledTemplate } from '../template/template.js';
 import type { RuleProperties } from 'json-rules-engine';
 import type { Matcher } from '../generated/schema-types.js';
@@ -57,6 +58,7 @@ export interface ResolvedSettings {
   dryRun: boolean;
   blastRadius: { max: number; perMs: number };
   maintenanceWindows: ReadonlyArray<{ start: number; end: number; reason: string }>;
+  kubernetes: KubernetesSettings;
 }
 
 /** An immutable, compiled policy set at one revision. */

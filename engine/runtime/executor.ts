@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { ACTION_TYPES } from '../actions/registry.js';
 import { notStarted } from '../actions/outcome.js';
 import type { RunResult } from '../actions/types.js';
+import type { KubeClient } from '../kube/index.js';
 import type { AuditEntry, Outcome } from '../audit/entry.js';
 import type { Journal } from '../audit/journal.js';
 import { processStartTime } from '../exec/exec.js';
@@ -33,6 +34,8 @@ export interface ExecutorOptions {
   clock?: () => number;
   /** Called with each entry as it changes (the recent-actions view). */
   onEntry?(entry: AuditEntry): void;
+  /** The cluster the kubernetes actions act on; throws, naming the fix, when none is configured. */
+  kube?: () => KubeClient;
 }
 
 interface Running {
@@ -156,7 +159,7 @@ export class Executor {
     await this.finish(job, ended);
   }
 
-  private async run({ entry, alert, action }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
+  private async run({ entry, alert, action, settings }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
     const { log, journal } = this.options;
     const type = ACTION_TYPES.get(entry.type!)!;
     if (!type.run) return notExecuted(entry, dryRun);
@@ -179,6 +182,8 @@ export class Executor {
         timeoutMs: action.timeoutMs,
         secrets: this.options.secrets(),
         signal,
+        settings,
+        ...(this.options.kube ? { kube: this.options.kube } : {}),
         // While the disk is full this waits (the process runs meanwhile) until the record is
         // written; it fails only if the journal is closed first (a shutdown).
         onSpawn: async (pgid) => {

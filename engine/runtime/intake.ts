@@ -10,6 +10,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
+import type { ActionSettings } from '../actions/types.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
@@ -37,6 +38,8 @@ export interface Job {
   entry: AuditEntry;
   alert: Alert;
   action: CompiledAction;
+  /** The settings of the revision that decided it (what its run may not do). */
+  settings: ActionSettings;
 }
 
 export interface Intake {
@@ -122,7 +125,7 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       const entry = toEntry(decision, alert, at, options.now, options.secrets);
       result.entries.push(entry);
       if (decision.verdict === 'run' || decision.verdict === 'dry-run') {
-        result.jobs.push({ entry, alert, action: actionOf(set, decision) });
+        result.jobs.push({ entry, alert, action: actionOf(set, decision), settings: set.settings });
       }
     }
   }
