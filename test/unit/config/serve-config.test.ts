@@ -7,7 +7,7 @@ import type { ServeSettings } from '../../../engine/config/serve-config.js';
 
 const TOKEN = '0123456789abcdef0123';
 const KNOWN =
-  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level';
+  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, kubeconfig, kube-context, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level';
 
 let cwd: string;
 
@@ -52,6 +52,7 @@ describe('resolveServeConfig: defaults', () => {
       dataDir: join(cwd, '.homeostat'),
       audit: { remote: null, branch: 'main' },
       dryRun: false,
+      kube: { kubeconfig: null, context: null },
       webhookToken: null,
       adminToken: null,
       syncToken: null,
@@ -110,7 +111,10 @@ describe('resolveServeConfig: precedence', () => {
     write('admin.token', `${TOKEN}-admin`);
     write('sync.token', `${TOKEN}-sync`);
     write('allowed_signers', 'ops@example.com ssh-ed25519 AAAA\n');
+    write('cluster.kubeconfig', 'apiVersion: v1\nkind: Config\n');
     const config = resolveWith({
+      kubeconfig: 'cluster.kubeconfig',
+      kubeContext: 'prod',
       policies: 'https://git.example.com/ops/policies.git',
       branch: 'release',
       path: 'remediation/',
@@ -141,6 +145,7 @@ describe('resolveServeConfig: precedence', () => {
       dataDir: join(cwd, 'state'),
       audit: { remote: 'git@example.com:ops/audit.git', branch: 'audit' },
       dryRun: true,
+      kube: { kubeconfig: join(cwd, 'cluster.kubeconfig'), context: 'prod' },
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
       syncToken: `${TOKEN}-sync`,
@@ -168,6 +173,8 @@ describe('resolveServeConfig: precedence', () => {
         HOMEOSTAT_AUDIT_REMOTE: 'https://git.example.com/audit.git',
         HOMEOSTAT_AUDIT_BRANCH: 'audit',
         HOMEOSTAT_DRY_RUN: 'true',
+        HOMEOSTAT_KUBECONFIG: '/dev/null',
+        HOMEOSTAT_KUBE_CONTEXT: 'staging',
         HOMEOSTAT_WEBHOOK_TOKEN: TOKEN,
         HOMEOSTAT_ADMIN_TOKEN: `${TOKEN}-admin`,
         HOMEOSTAT_MAX_BODY: '2GiB',
@@ -184,6 +191,7 @@ describe('resolveServeConfig: precedence', () => {
       dataDir: '/var/lib/homeostat',
       audit: { remote: 'https://git.example.com/audit.git', branch: 'audit' },
       dryRun: true,
+      kube: { kubeconfig: '/dev/null', context: 'staging' },
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
       syncToken: `${TOKEN}-sync`,

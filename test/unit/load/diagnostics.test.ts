@@ -296,11 +296,11 @@ spec:
   target: '{{ labels.node }}'
   actions:
 ${actions}`;
-  const CORDON = "    - name: cordon\n      kubernetes:\n        cordon: { node: '{{ labels.node }}' }\n";
+  const CORDON = "    - name: cordon\n      http:\n        url: https://hooks.example.com/cordon\n";
   const TELL = "    - name: tell\n      slack: { webhook: { env: SLACK_WEBHOOK_URL }, text: hot }\n";
 
   const warnings = expected([
-    { file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 9, col: 7, pointer: '/spec/actions/0/kubernetes' },
+    { file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 9, col: 7, pointer: '/spec/actions/0/http' },
     { file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 12, col: 7, pointer: '/spec/actions/1/slack' },
   ]);
   it('HST_ACTION_NOT_EXECUTED: one warning per type, at its first use, counting every use; the set still loads', () => {
@@ -311,7 +311,7 @@ ${actions}`;
     ]);
     expect(placed(result.diagnostics)).toEqual(warnings);
     expect(result.diagnostics.map((d) => d.severity)).toEqual(['warning', 'warning']);
-    expect(result.diagnostics[0]!.message).toBe('kubernetes actions are not executed by this version of homeostat: 3 actions in 2 policies (a, b) are planned, guarded and audited, never carried out');
+    expect(result.diagnostics[0]!.message).toBe('http actions are not executed by this version of homeostat: 3 actions in 2 policies (a, b) are planned, guarded and audited, never carried out');
     expect(result.diagnostics[1]!.message).toMatch(/^slack actions are not executed by this version of homeostat: 1 action in 1 policy \(a\)/);
     expect(result.policySet).not.toBeNull();
   });
@@ -319,8 +319,8 @@ ${actions}`;
   it('is the same whether a file is read on the fast path or the exact one', () => {
     const fast = load([{ path: 'rules/a.yaml', text: policy('a', CORDON) }]);
     const exact = load([{ path: 'rules/a.yaml', text: `# &anchor-like text sends this file to the exact path\n${policy('a', CORDON)}` }]);
-    expect(placed(fast.diagnostics)).toEqual([{ file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 9, col: 7, pointer: '/spec/actions/0/kubernetes' }]);
-    expect(placed(exact.diagnostics)).toEqual([{ file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 10, col: 7, pointer: '/spec/actions/0/kubernetes' }]);
+    expect(placed(fast.diagnostics)).toEqual([{ file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 9, col: 7, pointer: '/spec/actions/0/http' }]);
+    expect(placed(exact.diagnostics)).toEqual([{ file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 10, col: 7, pointer: '/spec/actions/0/http' }]);
   });
 });
 
