@@ -68,8 +68,10 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--now <time>', 'the clock for windows, cooldowns and rate limits (ISO 8601; default: now)')
     .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
     .option('--rev <rev>', REV_HELP)
+    .option('--kubeconfig <file>', 'send each kubernetes decision to this cluster as a server-side dry run (dryRun=All): nothing changes')
+    .option('--kube-context <context>', 'the kubeconfig context for --kubeconfig (default: its current-context)')
     .addOption(formatOption('simulate'))
-    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; rev?: string; format: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
+    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; rev?: string; format: string; kubeconfig?: string; kubeContext?: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
 
   program
     .command('explain')
