@@ -336,22 +336,22 @@ describe('a sequence of payloads in one simulate call (guards keep state across 
   });
 });
 
-describe('action types this version does not execute (kubernetes, notifications)', () => {
+describe('action types this version does not execute (notifications)', () => {
   const file = `${AM}/node-high-cpu-worker-and-control-plane.json`;
 
   it('simulate says "not executed by this version" on each such decision, and JSON says executes: false', () => {
     const all = simulateJson([`${AM}/high-memory-usage-pod.json`]);
     expect(all.decisions.map((d) => [d.type, (d as SimulatedDecision & { executes: boolean }).executes])).toEqual([
-      ['kubernetes', false],
+      ['kubernetes', true],
       ['slack', false],
       ['pagerduty', false],
     ]);
     const r = runCli(['simulate', '.', '--now', NOW, '--alerts', `${AM}/high-memory-usage-pod.json`, `${AM}/high-cpu-usage.json`]);
     const details = r.stdout.trimEnd().split('\n').slice(1).filter((_, i) => i % 2 === 1);
     expect(details).toHaveLength(6);
-    // Every decision but stop-hog (ansible) is of a type this version does not execute.
-    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([true, true, true, false, true, true]);
-    expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 6 decisions: 6 run \(5 not executed by this version of homeostat\)$/);
+    // Every decision but delete-pod (kubernetes) and stop-hog (ansible) is of a type this version does not execute.
+    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([false, true, true, false, true, true]);
+    expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 6 decisions: 6 run \(4 not executed by this version of homeostat\)$/);
   });
 
   it('the README shows what simulate prints for the cordon example, word for word', () => {
