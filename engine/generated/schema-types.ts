@@ -286,7 +286,7 @@ export interface KubernetesAction {
     deployment: string;
     replicas?: number;
     /**
-     * Replicas to add (negative: to remove) to the current count; the result stays within 0 and max.
+     * Replicas to add (negative: to remove) to the current count, never 0; the result stays within 0 and max.
      */
     by?: number;
     /**
