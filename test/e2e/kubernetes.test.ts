@@ -26,11 +26,11 @@ interface Served {
   url: string;
 }
 
-async function serve(prefix: string, repo: (dir: string) => void, kube: KubeFixture): Promise<Served> {
+async function serve(prefix: string, repo: (dir: string) => void, kube: KubeFixture, args: string[] = []): Promise<Served> {
   const root = mkdtempSync(join(tmpdir(), prefix));
   repo(join(root, 'repo'));
   const port = await freePort();
-  const { engine, url } = await serveReady(port, ['--policies', join(root, 'repo'), '--data-dir', join(root, 'data'), '--kubeconfig', kube.kubeconfig], {}, root);
+  const { engine, url } = await serveReady(port, ['--policies', join(root, 'repo'), '--data-dir', join(root, 'data'), '--kubeconfig', kube.kubeconfig, ...args], {}, root);
   return { root, kube, engine, url };
 }
 
@@ -64,13 +64,14 @@ function payload(alerts: Array<Record<string, string>>): object {
   };
 }
 
+const bundled = (dir: string) => {
+  for (const part of ['rules', 'playbooks', 'homeostat.yaml']) cpSync(join(ROOT, part), join(dir, part), { recursive: true, filter: (p) => !p.endsWith('.test.yaml') });
+};
+
 describe('the bundled Kubernetes policies, live', () => {
   let s: Served;
   beforeAll(async () => {
-    const kube = await kubeFixture();
-    s = await serve('homeostat-e2e-kube-', (dir) => {
-      for (const part of ['rules', 'playbooks', 'homeostat.yaml']) cpSync(join(ROOT, part), join(dir, part), { recursive: true, filter: (p) => !p.endsWith('.test.yaml') });
-    }, kube);
+    s = await serve('homeostat-e2e-kube-', bundled, await kubeFixture());
   });
   afterAll(() => stop(s));
 
@@ -158,5 +159,22 @@ spec:
     const entry = await waitFor(async () => (await actions(s)).find((e) => e.policy === 'restart-any-pod'), 'the kube-system decision');
     expect(entry).toMatchObject({ verdict: 'refused', outcome: 'refused', reason: 'namespace kube-system is protected: homeostat.yaml lists no kubernetes.namespaces, so kube-system and kube-public are refused; list the namespaces actions may touch to allow it' });
     expect(s.kube.api.requests.length).toBe(before);
+  });
+});
+
+describe('serve --dry-run', () => {
+  let s: Served;
+  beforeAll(async () => {
+    s = await serve('homeostat-e2e-kube-dry-', bundled, await kubeFixture(), ['--dry-run']);
+  });
+  afterAll(() => stop(s));
+
+  it('sends the same requests with dryRun=All: the API server checks them, nothing changes', async () => {
+    const before = JSON.stringify(s.kube.api.store.list('nodes', null));
+    await post(s, `${AM}/node-high-cpu-worker-and-control-plane.json`);
+    const entry = await ended(s, 'cordon-hot-worker', 'cordon');
+    expect(entry).toMatchObject({ verdict: 'dry-run', outcome: 'succeeded', execution: { dryRun: true, details: { dryRun: true, after: { unschedulable: true } } } });
+    expect(s.kube.api.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}${r.query}`)).toEqual(['PATCH /api/v1/nodes/heal-worker?dryRun=All']);
+    expect(JSON.stringify(s.kube.api.store.list('nodes', null))).toBe(before);
   });
 });
