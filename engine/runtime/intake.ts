@@ -38,8 +38,8 @@ export interface Job {
   entry: AuditEntry;
   alert: Alert;
   action: CompiledAction;
-  /** The settings of the revision that decided it (what its run may not do). */
-  settings: ActionSettings;
+  /** The settings of the revision that decided it (what its run may not do); absent: the safe defaults. */
+  settings?: ActionSettings;
 }
 
 export interface Intake {
