@@ -29,7 +29,8 @@ export function allowed(rules: readonly PolicyRule[], a: Attributes): boolean {
 
 export function forbiddenMessage(user: string, a: Attributes): string {
   const [resource] = a.resource.split('/');
-  const subject = a.name ? `${resource} "${a.name}" is forbidden` : `${resource} is forbidden`;
+  const qualified = a.apiGroup ? `${resource}.${a.apiGroup}` : resource;
+  const subject = a.name ? `${qualified} "${a.name}" is forbidden` : `${qualified} is forbidden`;
   const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
   return `${subject}: User "${user}" cannot ${a.verb} resource "${a.resource}" in API group "${a.apiGroup}" ${scope}`;
 }
