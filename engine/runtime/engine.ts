@@ -29,6 +29,7 @@ import { GitPolicySource } from './git-source.js';
 import { LocalPolicySource } from './policies.js';
 import type { ActiveSet, LoadReport, PolicySource } from './activation.js';
 import { RecentActions } from './recent.js';
+import { RemediationTracker } from './remediation.js';
 import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
 import { claimDataDir } from './data-lock.js';
 import { count } from '../util/count.js';
@@ -104,6 +105,8 @@ export class Engine {
   /** The truncated count last audited, by group key (the newest TRUNCATED_GROUPS groups). */
   private readonly truncatedGroups = new Map<string, number>();
   readonly startedAt = new Date().toISOString();
+  /** Ends the recovery metrics' sweep timer. */
+  private stopSweeping: () => void = () => undefined;
 
   private constructor(
     private readonly deps: EngineDeps,
@@ -116,6 +119,7 @@ export class Engine {
     /** Token values, masked in rendered parameters and in output. */
     private readonly secrets: () => readonly string[],
     private readonly lock: HeldLock,
+    private readonly remediation: RemediationTracker,
   ) {}
 
   /** Takes the data directory (data-lock.ts: one engine per directory), then starts in it. */
@@ -142,6 +146,7 @@ export class Engine {
     const fixed = [config.webhookToken, config.adminToken, config.syncToken].filter((t): t is string => t !== null);
     const secrets = deps.secrets ?? (() => fixed);
     let engine: Engine | null = null;
+    const remediation = new RemediationTracker({ windowMs: config.remediationWindowMs, metrics, log, clock });
     const executor = new Executor({
       concurrency: config.concurrency,
       workRoot,
@@ -151,7 +156,10 @@ export class Engine {
       log,
       metrics,
       clock,
-      onEntry: (entry) => engine?.recent.put(entry),
+      onEntry: (entry) => {
+        engine?.recent.put(entry);
+        remediation.ended(entry);
+      },
       kube: lazyKubeClient({ kubeconfig: config.kube?.kubeconfig ?? null, context: config.kube?.context ?? null, env: process.env, cwd: process.cwd() }),
     });
     const onLoad = (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => engine?.onPolicyLoad(report, active, previous);
@@ -160,8 +168,10 @@ export class Engine {
       source.kind === 'git'
         ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies'), inUse: () => executor.repoDirsInUse() }, log, onLoad)
         : new LocalPolicySource(source.dir, log, onLoad);
-    engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock);
+    engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock, remediation);
     metrics.setReadiness(() => engine!.notReady().length === 0);
+    metrics.setRemediationSweep(() => remediation.sweep());
+    engine.stopSweeping = sweepEvery(remediation, config.remediationWindowMs);
     lock.onLost((why) => engine!.onLockLost(why));
 
     // What a crash left: commit what git lacks, oldest first, then close what never ended.
@@ -225,8 +235,13 @@ export class Engine {
     }
     const { truncatedAlerts } = payload.group;
     if (truncatedAlerts > 0) metrics.alertsTruncated.inc(truncatedAlerts);
-    for (const job of intake.jobs) this.executor.submit(job, committed.get(job.entry.id)!, active.root);
+    for (const job of intake.jobs) {
+      this.remediation.started(job.entry);
+      this.executor.submit(job, committed.get(job.entry.id)!, active.root);
+    }
+    for (const alert of payload.alerts) if (alert.status === 'resolved') this.remediation.resolved(alert);
     for (const [verdict, n] of intake.verdicts) metrics.decisions.inc({ verdict }, n);
+    countRefusals(intake.entries, (guard, n) => metrics.refusals.inc({ guard }, n));
     this.compactWhenCommitted(committed.values());
     const duplicates = intake.verdicts.get('duplicate') ?? 0;
     return { alerts: intake.alerts, decisions: intake.decisions, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
@@ -393,6 +408,7 @@ export class Engine {
     const deadline = this.clock() + this.deps.config.shutdownTimeoutMs;
     this.deps.log.info({ running: this.executor.active, waiting: this.executor.depth, deadlineMs: this.deps.config.shutdownTimeoutMs }, 'stopping: no new alerts; running actions may finish');
     await this.policies.close();
+    this.stopSweeping();
     await this.executor.stop(deadline);
     await this.auditor.close(Math.max(deadline, this.clock() + 10_000));
     await this.journal.close();
@@ -406,6 +422,23 @@ export class Engine {
     if (this.deps.onLockLost) this.deps.onLockLost(why);
     else process.exit(1);
   }
+}
+
+/** Counts the remediation windows that ended, often enough for a window's figure to be timely. */
+function sweepEvery(remediation: RemediationTracker, windowMs: number): () => void {
+  const timer = setInterval(() => remediation.sweep(), Math.min(60_000, Math.max(1_000, Math.floor(windowMs / 10))));
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Refused actions by the guard or check that refused them: an action's entry, or a storm's 'refusals' entry. */
+function countRefusals(entries: readonly AuditEntry[], add: (guard: string, count: number) => void): void {
+  const counts = new Map<string, number>();
+  for (const entry of entries) {
+    const guard = entry.kind === 'refusals' ? entry.guard : entry.outcome === 'refused' ? entry.guards?.refusedBy : null;
+    if (guard) counts.set(guard, (counts.get(guard) ?? 0) + (entry.kind === 'refusals' ? (entry.count ?? 0) : 1));
+  }
+  for (const [guard, n] of counts) add(guard, n);
 }
 
 /** Calls `add(key, count)` once per distinct key: one metric update per label, not per item. */
