@@ -69,8 +69,10 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
     .option('--rev <rev>', REV_HELP)
     .option('--prometheus-url <url>', "ask this Prometheus the policies' enrichment queries (homeostat.yaml's prometheus auth and timeout apply); without it, enriching policies take no action and say so")
+    .option('--kubeconfig <file>', 'send each kubernetes decision to this cluster as a server-side dry run (dryRun=All): nothing changes')
+    .option('--kube-context <context>', 'the kubeconfig context for --kubeconfig (default: its current-context)')
     .addOption(formatOption('simulate'))
-    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; rev?: string; prometheusUrl?: string; format: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
+    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; rev?: string; prometheusUrl?: string; format: string; kubeconfig?: string; kubeContext?: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
 
   program
     .command('explain')
@@ -97,8 +99,10 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--data-dir <dir>', `journal, state and the local audit repository DIR/audit (default: ${D['data-dir']})`)
     .option('--audit-remote <git-url>', 'push audit commits to this git remote (never force)')
     .option('--audit-branch <branch>', `the audit branch (default: ${D['audit-branch']})`)
-    .option('--dry-run', 'every action in dry-run: ansible --check --diff, scripts and notifications not run')
+    .option('--dry-run', 'every action in dry-run: ansible --check --diff, Kubernetes server-side dry run (dryRun=All), scripts and notifications not run')
     .option('--external-url <url>', "the engine's own address as others reach it, for links to audit entries in notifications")
+    .option('--kubeconfig <file>', 'the kubeconfig of the cluster the kubernetes actions act on (default: in-cluster service account, then $KUBECONFIG, then ~/.kube/config)')
+    .option('--kube-context <context>', 'the kubeconfig context to use (default: its current-context)')
     .option('--webhook-token-file <file>', 'token the webhook requires (or HOMEOSTAT_WEBHOOK_TOKEN), as bearer or basic-auth password')
     .option('--admin-token-file <file>', 'token the status and actions endpoints require (or HOMEOSTAT_ADMIN_TOKEN)')
     .option('--request-timeout <duration>', `how long a request may take to arrive, headers and body; a slower one gets 408 (default: ${D['request-timeout']})`)

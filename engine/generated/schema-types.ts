@@ -290,9 +290,16 @@ export interface KubernetesAction {
   uncordon?: NodeRef;
   drain?: {
     /**
-     * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+     * The node's name, or { address }: the node whose status.addresses (InternalIP, ExternalIP or Hostname) holds it, e.g. '{{ labels.instance | host }}'.
      */
-    node: string;
+    node:
+      | string
+      | {
+          /**
+           * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+           */
+          address: string;
+        };
     /**
      * A duration such as 30s, 5m, 1h30m or 2d.
      */
@@ -321,6 +328,9 @@ export interface KubernetesAction {
      */
     deployment: string;
     replicas?: number;
+    /**
+     * Replicas to add (negative: to remove) to the current count, never 0; the result stays within 0 and max.
+     */
     by?: number;
     /**
      * The scale never goes above this many replicas.
@@ -330,9 +340,16 @@ export interface KubernetesAction {
 }
 export interface NodeRef {
   /**
-   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   * The node's name, or { address }: the node whose status.addresses (InternalIP, ExternalIP or Hostname) holds it, e.g. '{{ labels.instance | host }}'.
    */
-  node: string;
+  node:
+    | string
+    | {
+        /**
+         * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+         */
+        address: string;
+      };
 }
 export interface DeploymentRef {
   /**
@@ -554,6 +571,19 @@ export interface SettingsSpec {
      * The Events API v2 endpoint (default https://events.pagerduty.com/v2/enqueue); an action's own eventsUrl wins.
      */
     eventsUrl?: string;
+  };
+  /**
+   * Limits on the kubernetes actions that no policy can lift.
+   */
+  kubernetes?: {
+    /**
+     * Allow node actions (cordon, uncordon, drain) on control-plane nodes (label node-role.kubernetes.io/control-plane or node-role.kubernetes.io/master, as the API reports it). Refused by default.
+     */
+    allowControlPlane?: boolean;
+    /**
+     * The namespaces kubernetes actions may touch (deletePod, rolloutRestart, scale). Absent: every namespace but kube-system and kube-public.
+     */
+    namespaces?: string[];
   };
 }
 /**
@@ -777,6 +807,14 @@ export interface ServeConfig {
    * The engine's own address as others reach it (https://homeostat.example), for links to audit entries in notifications.
    */
   "external-url"?: string;
+  /**
+   * The kubeconfig file of the cluster the kubernetes actions act on (default: the pod's service account in a cluster, then $KUBECONFIG, then ~/.kube/config).
+   */
+  kubeconfig?: string;
+  /**
+   * The context of the kubeconfig to use (default: its current-context).
+   */
+  "kube-context"?: string;
   /**
    * File holding the token POST /api/v1/alerts requires (bearer, or basic-auth password), at least 16 characters; or HOMEOSTAT_WEBHOOK_TOKEN.
    */

@@ -42,6 +42,7 @@ export function resolveSettings(spec: SettingsSpec | undefined): ResolvedSetting
         }
       : null,
     outbound: { allowHosts: Object.freeze([...(spec?.outbound?.allowHosts ?? [])]), pagerdutyEventsUrl: spec?.pagerduty?.eventsUrl ?? null },
+    kubernetes: { allowControlPlane: spec?.kubernetes?.allowControlPlane ?? false, namespaces: spec?.kubernetes?.namespaces ?? null },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { KubernetesSettings } from '../actions/types.js';
 import type { CompiledTemplate } from '../template/template.js';
 import type { RuleProperties } from 'json-rules-engine';
 import type { Matcher } from '../generated/schema-types.js';
@@ -74,6 +75,7 @@ export interface ResolvedSettings {
   /** Where enrichment queries go (homeostat.yaml's prometheus), or null. */
   prometheus: PrometheusSettings | null;
   outbound: OutboundSettings;
+  kubernetes: KubernetesSettings;
 }
 
 /** What outbound requests (notifications) need from homeostat.yaml. */

@@ -11,6 +11,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { Journal } from '../audit/journal.js';
 import type { NewRecord } from '../audit/journal.js';
+import { lazyKubeClient } from '../kube/index.js';
 import type { EngineConfig } from '../config/serve-config.js';
 import type { HeldLock } from '../exec/exec.js';
 import { Auditor } from './auditor.js';
@@ -165,6 +166,7 @@ export class Engine {
         engine?.recent.put(entry);
         remediation.ended(entry);
       },
+      kube: lazyKubeClient({ kubeconfig: config.kube?.kubeconfig ?? null, context: config.kube?.context ?? null, env: process.env, cwd: process.cwd() }),
     });
     const onLoad = (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => engine?.onPolicyLoad(report, active, previous);
     const source = config.source;

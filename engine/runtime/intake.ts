@@ -10,7 +10,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
-import type { ParentOutcome } from '../actions/types.js';
+import type { ActionSettings, ParentOutcome } from '../actions/types.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
@@ -43,6 +43,8 @@ export interface Job {
   outbound?: OutboundSettings;
   /** A notify action's: how its parent ended (`outcome` in its templates, and its message). */
   parentOutcome?: ParentOutcome;
+  /** The settings of the revision that decided it (what its run may not do); absent: the safe defaults. */
+  settings?: ActionSettings;
 }
 
 export interface Intake {
@@ -130,7 +132,7 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       const entry = toEntry(decision, alert, at, options.now, options.secrets);
       result.entries.push(entry);
       if (decision.verdict === 'run' || decision.verdict === 'dry-run') {
-        result.jobs.push({ entry, alert, action: actionOf(set, decision), outbound: set.settings.outbound });
+        result.jobs.push({ entry, alert, action: actionOf(set, decision), outbound: set.settings.outbound, settings: set.settings });
       } else notifyNow(set, decision, entry, alert, options, result);
     }
   }

@@ -137,6 +137,12 @@ function problemOf(error: ErrorObject): Problem {
       const allowed = error.keyword === 'enum' ? (error.params.allowedValues as unknown[]) : [error.params.allowedValue];
       return { pointer, code: 'HST_SCHEMA_ENUM', message: `${field} is ${JSON.stringify(error.data)}, not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`, hint: `use one of ${allowed.join(', ')}` };
     }
+    case 'not': {
+      const forbidden = (error.schema as { const?: unknown } | undefined)?.const;
+      const said = (error.parentSchema as { description?: string } | undefined)?.description;
+      if (forbidden === undefined) return { pointer, code: 'HST_SCHEMA', message: `${field} ${error.message ?? 'is invalid'}`, hint: said ?? 'see the schema under schemas/' };
+      return { pointer, code: 'HST_SCHEMA', message: `${field} may not be ${JSON.stringify(forbidden)}`, hint: said ?? 'see the schema under schemas/' };
+    }
     case 'pattern':
       return { ...patternProblem(pointer, field, String(error.params.pattern), named ?? error.data), ...onKey };
     case 'minItems': case 'maxItems': case 'minLength': case 'maxLength': case 'minimum': case 'maximum':
