@@ -18,6 +18,7 @@ import type { Reference } from '../policy/checks.js';
 import { ACTION_TYPES, actionTypeOf, isExecuted } from '../actions/registry.js';
 import { pointerOf } from '../diagnostics/diagnostic.js';
 import { validate } from '../schema/validator.js';
+import { checkSchedule } from '../schedule/checks.js';
 import { MAX_FILE_BYTES, parseYamlFile, placeProblem } from './yaml-source.js';
 import type { SourceDoc } from './yaml-source.js';
 
@@ -32,7 +33,7 @@ export interface Place {
   col: number;
 }
 
-export type Kind = 'Policy' | 'PolicyTest' | 'Settings';
+export type Kind = 'Policy' | 'PolicyTest' | 'Settings' | 'Schedule';
 
 export interface AnalyzedDoc {
   kind: Kind;
@@ -53,7 +54,7 @@ export interface FileAnalysis {
   docs: AnalyzedDoc[];
 }
 
-const KINDS: ReadonlySet<string> = new Set<Kind>(['Policy', 'PolicyTest', 'Settings']);
+const KINDS: ReadonlySet<string> = new Set<Kind>(['Policy', 'PolicyTest', 'Settings', 'Schedule']);
 
 /** An unknown key on an action is most likely a misspelt action type: say so. */
 const ACTION_KEY = /^\/spec\/(actions|onResolved)\/\d+(\/notify\/\d+)*\/[^/]+$/;
@@ -69,6 +70,7 @@ function documentProblems(kind: Kind, value: unknown, refer: (r: Reference) => v
   const problems = validate(kind, value).map(renameActionTypeProblem);
   if (kind === 'Policy') problems.push(...checkPolicy(value, refer));
   if (kind === 'Settings') problems.push(...checkSettings(value, refer));
+  if (kind === 'Schedule') problems.push(...checkSchedule(value, refer));
   return problems;
 }
 
@@ -87,6 +89,7 @@ function placesOf(kind: Kind, value: unknown, source: SourceDoc): Record<string,
     for (const pointer of unexecutedActions(value)) places[pointer] = place(source, pointer, true);
     return places;
   }
+  if (kind === 'Schedule') return { '/metadata/name': place(source, '/metadata/name'), '/spec/targets': place(source, '/spec/targets') };
   if (kind !== 'PolicyTest') return {};
   const places: Record<string, Place> = {};
   const cases = (value as { spec?: { cases?: unknown } })?.spec?.cases;
@@ -152,7 +155,7 @@ export function analyzeExact(file: RepoFile): FileAnalysis {
     const value = source.value as { kind?: unknown } | null;
     const kind = typeof value === 'object' && value !== null ? value.kind : undefined;
     if (typeof kind !== 'string' || !KINDS.has(kind)) {
-      diagnostics.push(placeProblem(source, { pointer: typeof kind === 'string' ? '/kind' : '', code: 'HST_KIND_UNKNOWN', message: `document kind is ${JSON.stringify(kind ?? null)}`, hint: 'set kind to Policy, PolicyTest or Settings' }));
+      diagnostics.push(placeProblem(source, { pointer: typeof kind === 'string' ? '/kind' : '', code: 'HST_KIND_UNKNOWN', message: `document kind is ${JSON.stringify(kind ?? null)}`, hint: 'set kind to Policy, PolicyTest, Schedule or Settings' }));
       continue;
     }
     const references: Reference[] = [];

@@ -8,6 +8,7 @@ import { ACTION_TYPES, actionTypeOf } from '../actions/registry.js';
 import { checkRegex } from '../regex/re2.js';
 import { compileTemplate, hasTemplateSyntax } from '../template/template.js';
 import { TEMPLATE_ROOTS } from '../template/liquid.js';
+import type { TemplateRoot } from '../template/liquid.js';
 import { FACTS, OPERATORS, PLAIN_PATH } from './facts.js';
 import { windowProblems } from './window.js';
 
@@ -49,7 +50,7 @@ export function checkSettings(doc: unknown, refer: Refer): Problem[] {
   return checkFile(inventory, 'inventory', ['spec', 'defaults', 'ansible', 'inventory'], refer);
 }
 
-function checkFile(file: string, what: string, path: Path, refer: Refer): Problem[] {
+export function checkFile(file: string, what: string, path: Path, refer: Refer): Problem[] {
   const at = pointerOf(path);
   if (file.startsWith('/') || file.split('/').includes('..')) {
     return [{ pointer: at, code: 'HST_PATH_OUTSIDE_REPO', message: `${what} '${file}' is outside the policy repository`, hint: 'give a path relative to the repository root, without ..' }];
@@ -115,21 +116,22 @@ function checkWhen(node: unknown, path: Path): Problem[] {
   return problems;
 }
 
-function checkTemplate(value: unknown, path: Path, roots: readonly (typeof TEMPLATE_ROOTS)[number][]): Problem[] {
+function checkTemplate(value: unknown, path: Path, roots: readonly TemplateRoot[]): Problem[] {
   if (typeof value !== 'string') return [];
   return compileTemplate(value, roots).problems.map((p) => ({ pointer: pointerOf(path), ...p }));
 }
 
-function checkActionLists(spec: Obj, refer: Refer): Problem[] {
+/** The checks of a spec's actions (names, types, files, templates over `roots`). */
+export function checkActionLists(spec: Obj, refer: Refer, roots: readonly TemplateRoot[] = TEMPLATE_ROOTS): Problem[] {
   const problems: Problem[] = [];
   const names = new Map<string, string>();
   forEachAction(spec, (action, at) => {
     if (typeof action.name === 'string' && at.length === 3) {
       const first = names.get(action.name);
-      if (first) problems.push({ pointer: pointerOf([...at, 'name']), code: 'HST_ACTION_DUPLICATE', message: `action name '${action.name}' is used twice in this policy`, hint: `rename one; the first is at ${first}` });
+      if (first) problems.push({ pointer: pointerOf([...at, 'name']), code: 'HST_ACTION_DUPLICATE', message: `action name '${action.name}' is used twice in this ${String(spec.cron === undefined ? 'policy' : 'schedule')}`, hint: `rename one; the first is at ${first}` });
       else names.set(action.name, pointerOf(at));
     }
-    problems.push(...checkAction(action, at, refer));
+    problems.push(...checkAction(action, at, refer, roots));
   });
   return problems;
 }
@@ -154,7 +156,7 @@ export function forEachAction(spec: unknown, visit: (action: Obj, path: Path) =>
 
 const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'notify']);
 
-function checkAction(action: Obj, path: Path, refer: Refer): Problem[] {
+function checkAction(action: Obj, path: Path, refer: Refer, roots: readonly TemplateRoot[]): Problem[] {
   const types = actionTypeOf(action);
   const unknown = Object.keys(action).filter((k) => !ACTION_FIELDS.has(k) && !ACTION_TYPES.has(k));
   if (types.length !== 1) {
@@ -172,7 +174,7 @@ function checkAction(action: Obj, path: Path, refer: Refer): Problem[] {
   if (type.type === 'http' && typeof params.url === 'string' && hasTemplateSyntax(params.url)) {
     problems.push({ pointer: pointerOf([...path, 'http', 'url']), code: 'HST_TEMPLATE_IN_URL', message: `the URL '${params.url}' is a template`, hint: 'write the URL out in the policy; alert values may go in the body' });
   }
-  forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], TEMPLATE_ROOTS)));
+  forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], roots)));
   return problems;
 }
 
