@@ -156,7 +156,7 @@ export class Executor {
     await this.finish(job, ended);
   }
 
-  private async run({ entry, alert, action }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
+  private async run({ entry, alert, run, action }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
     const { log, journal } = this.options;
     const type = ACTION_TYPES.get(entry.type!)!;
     if (!type.run) return notExecuted(entry, dryRun);
@@ -175,6 +175,7 @@ export class Executor {
         params: (entry.params ?? {}) as Record<string, unknown>,
         target: entry.target!,
         alert,
+        ...(run ? { run } : {}),
         dryRun,
         timeoutMs: action.timeoutMs,
         secrets: this.options.secrets(),

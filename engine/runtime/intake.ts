@@ -10,6 +10,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
+import type { ScheduleRunInfo } from '../actions/types.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
@@ -35,7 +36,9 @@ function passedBefore(order: readonly Check[]): Map<string, readonly Check[]> {
 
 export interface Job {
   entry: AuditEntry;
-  alert: Alert;
+  /** Null for a routine job's run, which carries `run` instead. */
+  alert: Alert | null;
+  run?: ScheduleRunInfo;
   action: CompiledAction;
 }
 
@@ -261,6 +264,10 @@ class RecordingLedger implements GuardLedger {
 
   lastStart(policy: string, phase: string, target: string): number | undefined {
     return this.inner.lastStart(policy, phase, target);
+  }
+
+  lastOnTarget(target: string): number | undefined {
+    return this.inner.lastOnTarget?.(target);
   }
 
   countPolicy(policy: string, phase: string, since: number): number {

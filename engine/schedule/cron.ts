@@ -13,6 +13,8 @@ const SHAPE = /^(@(yearly|annually|monthly|weekly|daily|hourly)|\S+( \S+){4,5})$
 /** A schedule's times: each `next` is the first due time strictly after `after`. */
 export interface CronTimes {
   next(after: number): number | null;
+  /** The last due time at or before `at`. */
+  latest(at: number): number | null;
 }
 
 /** Why a cron expression is refused, or null. */
@@ -32,6 +34,9 @@ export function cronTimes(expression: string, timezone: string): CronTimes {
   return {
     next(after) {
       return cron.nextRun(new Date(after))?.getTime() ?? null;
+    },
+    latest(at) {
+      return cron.previousRuns(1, new Date(at + 1))[0]?.getTime() ?? null;
     },
   };
 }
