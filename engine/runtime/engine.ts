@@ -18,7 +18,7 @@ import type { Appended } from './append-parts.js';
 import { appendInParts } from './append-parts.js';
 import type { AuditSink } from './auditor.js';
 import { Executor } from './executor.js';
-import { decidePayload } from './intake.js';
+import { decidePayload, RecordingLedger } from './intake.js';
 import type { Intake } from './intake.js';
 import { Turns } from './turns.js';
 import { evaluateAll } from '../pipeline/simulate.js';
@@ -31,6 +31,9 @@ import { RecentActions } from './recent.js';
 import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
 import { claimDataDir } from './data-lock.js';
 import { count } from '../util/count.js';
+import { lastDue } from '../schedule/keys.js';
+import { ScheduleService } from '../schedule/service.js';
+import type { ScheduleHost } from '../schedule/service.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
@@ -103,6 +106,8 @@ export class Engine {
   /** The truncated count last audited, by group key (the newest TRUNCATED_GROUPS groups). */
   private readonly truncatedGroups = new Map<string, number>();
   readonly startedAt = new Date().toISOString();
+  /** The routine jobs (engine/schedule/): their runs share this engine's turn, ledger, journal, audit and executor. */
+  schedules!: ScheduleService;
 
   private constructor(
     private readonly deps: EngineDeps,
@@ -150,7 +155,10 @@ export class Engine {
       log,
       metrics,
       clock,
-      onEntry: (entry) => engine?.recent.put(entry),
+      onEntry: (entry) => {
+        engine?.recent.put(entry);
+        engine?.schedules.ended(entry);
+      },
     });
     const onLoad = (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => engine?.onPolicyLoad(report, active, previous);
     const source = config.source;
@@ -159,6 +167,7 @@ export class Engine {
         ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies'), inUse: () => executor.repoDirsInUse() }, log, onLoad)
         : new LocalPolicySource(source.dir, log, onLoad);
     engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock);
+    engine.schedules = new ScheduleService(engine.scheduleHost(workRoot), lastDue(state.seen));
     metrics.setReadiness(() => engine!.notReady().length === 0);
     lock.onLost((why) => engine!.onLockLost(why));
 
@@ -177,6 +186,47 @@ export class Engine {
 
     await policies.start();
     return engine;
+  }
+
+  /** What the routine jobs are given of the engine (engine/schedule/service.ts). */
+  private scheduleHost(workRoot: string): ScheduleHost {
+    const { config, log, metrics } = this.deps;
+    return {
+      clock: this.clock,
+      log,
+      registry: metrics.registry,
+      dryRun: config.dryRun,
+      workRoot,
+      secrets: this.secrets,
+      active: () => this.policies.active,
+      decide: (decide) => this.decideRun(decide),
+      submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
+    };
+  }
+
+  /** A routine job's decision, in a turn of its own like a payload's: durable before its jobs are queued. */
+  private async decideRun(decide: Parameters<ScheduleHost['decide']>[0]): Promise<Map<string, Promise<void>>> {
+    const { entries, seqs, durable, release } = await this.turns.run(async () => {
+      this.admit();
+      const now = this.clock();
+      const recorder = new RecordingLedger(this.ledger);
+      const decided = decide(recorder, now);
+      for (const key of decided.seen) recorder.markSeen(key);
+      const { taught } = recorder;
+      const guard = taught.seen.length || taught.ledger.length ? JSON.stringify({ t: 'guard', at: now, ...taught } satisfies NewRecord) : null;
+      return { entries: decided.entries, ...(await appendInParts(this.journal, this.auditor, decided.entries, guard)) };
+    });
+    const committed = new Map<string, Promise<void>>();
+    try {
+      await durable;
+      entries.forEach((entry, i) => {
+        committed.set(entry.id, this.auditor.enqueue(seqs[i]!, entry));
+        this.recent.put(entry);
+      });
+    } finally {
+      release();
+    }
+    return committed;
   }
 
   /** Why the engine does not take alerts or run actions now; empty when ready. */
@@ -321,6 +371,7 @@ export class Engine {
         lastLoad: this.policies.lastLoad,
       },
       queue: { waiting: this.executor.depth, running: this.executor.active },
+      schedules: this.schedules.list(),
       audit: { backlog: this.auditor.backlog, error: this.auditor.error, lastPush: this.auditor.push, remote: this.deps.config.audit.remote },
     };
   }
@@ -364,6 +415,7 @@ export class Engine {
     metrics.policyActive.reset();
     metrics.policyActive.set({ revision: active.set.revision }, 1);
     metrics.policyCount.set(active.set.policies.length);
+    this.schedules.activate(active.set.schedules).catch((error: Error) => log.error({ err: error, revision: active.set.revision }, 'schedules of the revision not taken; the previous ones stay'));
     log.info({ revision: active.set.revision, policies: active.set.policies.length, previous: previous?.set.revision ?? null, paused: active.set.settings.paused }, 'policies activated');
     void this.record([this.event('policies-activated', `${active.set.revision} activated: ${count(active.set.policies.length, 'policy', 'policies')}${active.set.settings.paused ? ' (paused)' : ''}`, { previous: previous?.set.revision ?? null, paused: active.set.settings.paused })]).catch(() => undefined);
   }
@@ -389,6 +441,7 @@ export class Engine {
     if (this.stopping) return;
     this.stopping = true;
     const deadline = this.clock() + this.deps.config.shutdownTimeoutMs;
+    this.schedules.stop();
     this.deps.log.info({ running: this.executor.active, waiting: this.executor.depth, deadlineMs: this.deps.config.shutdownTimeoutMs }, 'stopping: no new alerts; running actions may finish');
     await this.policies.close();
     await this.executor.stop(deadline);

@@ -248,7 +248,7 @@ function actionOf(set: PolicySet, decision: Decision): CompiledAction {
 }
 
 /** Passes every call through and keeps what was learnt, so that it can be journaled. */
-class RecordingLedger implements GuardLedger {
+export class RecordingLedger implements GuardLedger {
   readonly taught: { seen: string[]; ledger: LedgerEntry[] } = { seen: [], ledger: [] };
 
   constructor(private readonly inner: GuardLedger) {}

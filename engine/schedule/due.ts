@@ -1,11 +1,15 @@
 /**
- * What is owed at a moment, given the last due time already dealt with: the latest due time
- * runs if it is within the starting deadline, every other one since is missed. Pure.
+ * What is owed at a moment, given the last due time already dealt with: every due time since
+ * that is within the starting deadline runs, once each, oldest first (at most CATCH_UP of the
+ * newest); every older one is missed. Pure.
  */
 import type { CronTimes } from './cron.js';
+import { dueBetween } from './cron.js';
 
 /** Missed due times counted one by one up to this; past it, "more than". */
 export const MISSED_COUNTED = 10_000;
+/** Due times run at once after a stop, at most: the newest ones; older ones are missed. */
+export const CATCH_UP = 100;
 
 export interface Missed {
   count: number;
@@ -16,8 +20,8 @@ export interface Missed {
 }
 
 export interface Owed {
-  /** The due time to run now, or null. */
-  run: number | null;
+  /** The due times to run now, oldest first: the one that just came, or those a stop left within the deadline. */
+  run: number[];
   missed: Missed | null;
   /** The latest due time this deals with: the next run comes after it. */
   handled: number;
@@ -27,18 +31,16 @@ export interface Owed {
 export function owedAt(times: CronTimes, last: number, now: number, deadlineMs: number): Owed | null {
   const first = times.next(last);
   if (first === null || first > now) return null;
-  const latest = times.latest(now) ?? first;
-  const late = now - latest > deadlineMs;
-  const missedUpTo = late ? latest : times.latest(latest - 1);
+  const handled = times.latest(now) ?? first;
+  // Due at or after `cut`: within the deadline.
+  const cut = now - deadlineMs;
+  const inTime = first >= cut ? dueBetween(times, last, now, Infinity).due : dueBetween(times, Math.max(last, cut - 1), now, Infinity).due;
+  const run = inTime.slice(-CATCH_UP);
+  const missedUpTo = run.length ? times.latest(run[0]! - 1) : handled;
   let missed: Missed | null = null;
   if (missedUpTo !== null && missedUpTo >= first) {
-    let count = 0;
-    let at: number | null = first;
-    while (at !== null && at <= missedUpTo && count < MISSED_COUNTED) {
-      count++;
-      at = times.next(at);
-    }
-    missed = { count, more: at !== null && at <= missedUpTo, first, last: missedUpTo };
+    const counted = dueBetween(times, last, missedUpTo, MISSED_COUNTED);
+    missed = { count: counted.due.length, more: counted.more, first, last: counted.more ? missedUpTo : counted.due.at(-1)! };
   }
-  return { run: late ? null : latest, missed, handled: latest };
+  return { run, missed, handled };
 }

@@ -18,9 +18,10 @@ import { arrivalTimeouts, guardConnections } from './connections.js';
 import { currentToken } from './tokens.js';
 import type { Token } from './tokens.js';
 import { parseWebhookBody } from './webhook-body.js';
+import { scheduleRoutes } from './schedules.js';
 
 export interface ServerDeps {
-  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'>;
+  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'> & Partial<Pick<Engine, 'schedules'>>;
   metrics: Metrics;
   log: Logger;
   /** A token read from a file is checked as it is now: a rotated one is refused. */
@@ -138,6 +139,7 @@ export function buildServer(deps: ServerDeps) {
     const n = limit === undefined ? 100 : Math.min(500, Math.max(1, Number.parseInt(limit, 10) || 100));
     return { actions: engine.recent.list({ policy, target, outcome, limit: n }) };
   });
+  if (engine.schedules) void app.register(scheduleRoutes({ recent: engine.recent, schedules: engine.schedules }, admin.onRequest));
 
   // POST /api/v1/sync: fetch the policy remote now. Accepted with the admin or the sync token
   // as bearer, or as a GitHub push webhook signed with the sync token (X-Hub-Signature-256),

@@ -56,18 +56,29 @@ describe('what is owed', () => {
 
   it('nothing before the next due time; the due time once it has come', () => {
     expect(owedAt(every2s, at('2026-01-01T00:00:02Z'), at('2026-01-01T00:00:03.900Z'), 600_000)).toBeNull();
-    expect(owedAt(every2s, at('2026-01-01T00:00:02Z'), at('2026-01-01T00:00:04.010Z'), 600_000)).toEqual({ run: at('2026-01-01T00:00:04Z'), missed: null, handled: at('2026-01-01T00:00:04Z') });
+    expect(owedAt(every2s, at('2026-01-01T00:00:02Z'), at('2026-01-01T00:00:04.010Z'), 600_000)).toEqual({ run: [at('2026-01-01T00:00:04Z')], missed: null, handled: at('2026-01-01T00:00:04Z') });
   });
 
-  it('after a stop: the latest due time within the deadline runs once, the earlier ones are missed', () => {
-    const owed = owedAt(every2s, at('2026-01-01T00:00:02Z'), at('2026-01-01T00:00:09Z'), 600_000)!;
-    expect(owed).toEqual({ run: at('2026-01-01T00:00:08Z'), handled: at('2026-01-01T00:00:08Z'), missed: { count: 2, more: false, first: at('2026-01-01T00:00:04Z'), last: at('2026-01-01T00:00:06Z') } });
+  it('after a stop: each due time within the deadline runs once, oldest first; older ones are missed', () => {
+    expect(owedAt(every2s, at('2026-01-01T00:00:02Z'), at('2026-01-01T00:00:09Z'), 600_000)).toEqual({
+      run: [at('2026-01-01T00:00:04Z'), at('2026-01-01T00:00:06Z'), at('2026-01-01T00:00:08Z')], handled: at('2026-01-01T00:00:08Z'), missed: null,
+    });
+    expect(owedAt(every2s, at('2026-01-01T00:00:02Z'), at('2026-01-01T00:00:09Z'), 3_000)).toEqual({
+      run: [at('2026-01-01T00:00:06Z'), at('2026-01-01T00:00:08Z')], handled: at('2026-01-01T00:00:08Z'), missed: { count: 1, more: false, first: at('2026-01-01T00:00:04Z'), last: at('2026-01-01T00:00:04Z') },
+    });
+  });
+
+  it('after a long stop: at most the newest 100 due times run, the others are counted missed', () => {
+    const owed = owedAt(every2s, at('2026-01-01T00:00:00Z'), at('2026-01-01T01:00:00Z'), 3_600_000)!;
+    expect(owed.run).toHaveLength(100);
+    expect(iso([owed.run[0]!, owed.run.at(-1)!])).toEqual(['2026-01-01T00:56:42.000Z', '2026-01-01T01:00:00.000Z']);
+    expect(owed.missed).toEqual({ count: 1700, more: false, first: at('2026-01-01T00:00:02Z'), last: at('2026-01-01T00:56:40Z') });
   });
 
   it('past the deadline nothing runs: the due time is missed', () => {
     expect(owedAt(daily, at('2026-01-01T03:00:00Z'), at('2026-01-02T03:11:00Z'), 600_000)).toEqual({
-      run: null, handled: at('2026-01-02T03:00:00Z'), missed: { count: 1, more: false, first: at('2026-01-02T03:00:00Z'), last: at('2026-01-02T03:00:00Z') },
+      run: [], handled: at('2026-01-02T03:00:00Z'), missed: { count: 1, more: false, first: at('2026-01-02T03:00:00Z'), last: at('2026-01-02T03:00:00Z') },
     });
-    expect(owedAt(daily, at('2026-01-01T03:00:00Z'), at('2026-01-02T03:09:00Z'), 600_000)!.run).toBe(at('2026-01-02T03:00:00Z'));
+    expect(owedAt(daily, at('2026-01-01T03:00:00Z'), at('2026-01-02T03:09:00Z'), 600_000)!.run).toEqual([at('2026-01-02T03:00:00Z')]);
   });
 });
