@@ -17,6 +17,7 @@ import { serveCommand } from './commands/serve.js';
 import { SERVE_DEFAULTS as D } from '../config/serve-config.js';
 import { statusCommand } from './commands/status.js';
 import type { StatusFlags } from './commands/status.js';
+import { runCommand, runsCommand } from './commands/runs.js';
 import { auditLogCommand, auditShowCommand, auditVerifyCommand, OUTCOME_FILTERS } from './commands/audit.js';
 import { escapeControl, escapeLines } from './format/terminal.js';
 
@@ -113,6 +114,20 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--admin-token-file <file>', "the engine's admin token (or HOMEOSTAT_ADMIN_TOKEN, HOMEOSTAT_ADMIN_TOKEN_FILE)")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: StatusFlags) => setExit(await statusCommand(o, io)));
+
+  const engineOptions = (command: Command) =>
+    command
+      .option('--url <url>', "the engine's HTTP API", 'http://127.0.0.1:9595')
+      .option('--admin-token-file <file>', "the engine's admin token (or HOMEOSTAT_ADMIN_TOKEN, HOMEOSTAT_ADMIN_TOKEN_FILE)")
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+  engineOptions(program.command('run').description('run a routine job (kind Schedule) of a running engine now, audited as a manual run (exit 1 if refused)').argument('<schedule>', 'the schedule name'))
+    .option('--target <host>', 'only this one of its targets')
+    .option('--by <who>', 'who asks, for the audit (default: your user name)')
+    .action(async (name: string, o) => setExit(await runCommand(name, o, io)));
+  engineOptions(program.command('runs').description("a running engine's recent routine job runs, newest first: outcome, due time, duration").argument('[schedule]', 'only this schedule'))
+    .option('--since <time>', 'only runs decided at or after this time (ISO 8601)')
+    .option('--limit <n>', 'at most this many', '100')
+    .action(async (name: string | undefined, o) => setExit(await runsCommand(name, o, io)));
 
   const audit = program.command('audit').description('read and verify the audit trail of an engine (its --data-dir)');
   const auditCommon = (command: Command) =>

@@ -9,12 +9,13 @@ export async function lintCommand(dir: string, format: string, io: Io, rev?: str
   const problems = result.diagnostics;
   const ok = !problems.some((d) => d.severity === 'error');
   if (format === 'json') {
-    io.stdout(JSON.stringify({ ok, files: result.files, policies: result.policies.length, problems }, null, 2) + '\n');
+    io.stdout(JSON.stringify({ ok, files: result.files, policies: result.policies.length, schedules: result.schedules.length, problems }, null, 2) + '\n');
   } else if (format === 'github') {
     for (const d of problems) io.stdout(githubAnnotation(d.severity, { file: d.file, line: d.line, col: d.col, title: d.code }, `${d.message} (${d.hint})`) + '\n');
   } else {
     for (const d of problems) io.stdout(diagnosticText(d) + '\n');
-    const summary = [count(result.files, 'file'), count(result.policies.length, 'policy', 'policies'), count(result.tests.length, 'test file')].join(', ');
+    const schedules = result.schedules.length ? [count(result.schedules.length, 'schedule')] : [];
+    const summary = [count(result.files, 'file'), count(result.policies.length, 'policy', 'policies'), ...schedules, count(result.tests.length, 'test file')].join(', ');
     const warnings = problems.filter((d) => d.severity === 'warning').length;
     const errors = problems.length - warnings;
     if (ok) io.stdout(`ok: ${summary}${warnings ? `; ${count(warnings, 'warning')}` : ''}\n`);
