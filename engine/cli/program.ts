@@ -50,8 +50,9 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .description('check every policy, test and settings file: schema and semantics, every problem with file:line:col')
     .argument('[dir]', DIR_HELP, '.')
     .option('--rev <rev>', REV_HELP)
+    .option('--inventory-check', 'also list every inventory named (ansible-inventory --list; an executable inventory is run with --list) and check its JSON and the schedules\' groups')
     .addOption(formatOption('lint'))
-    .action(async (dir: string, o: { format: string; rev?: string }) => setExit(await lintCommand(dir, o.format, io, o.rev)));
+    .action(async (dir: string, o: { format: string; rev?: string; inventoryCheck?: boolean }) => setExit(await lintCommand(dir, o.format, io, o.rev, o.inventoryCheck ?? false)));
 
   program
     .command('test')

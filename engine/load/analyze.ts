@@ -89,7 +89,7 @@ function placesOf(kind: Kind, value: unknown, source: SourceDoc): Record<string,
     for (const pointer of unexecutedActions(value)) places[pointer] = place(source, pointer, true);
     return places;
   }
-  if (kind === 'Schedule') return { '/metadata/name': place(source, '/metadata/name'), '/spec/targets': place(source, '/spec/targets') };
+  if (kind === 'Schedule') return { '/metadata/name': place(source, '/metadata/name'), '/spec/targets': place(source, '/spec/targets'), '/spec/targets/group': place(source, '/spec/targets/group') };
   if (kind !== 'PolicyTest') return {};
   const places: Record<string, Place> = {};
   const cases = (value as { spec?: { cases?: unknown } })?.spec?.cases;
@@ -165,7 +165,8 @@ export function analyzeExact(file: RepoFile): FileAnalysis {
       value,
       file: file.path,
       line: source.lines.linePos(source.doc.contents?.range?.[0] ?? 0).line,
-      places: placesOf(kind as Kind, value, source),
+      // Where each named file is written too: `lint --inventory-check` reports there.
+      places: { ...Object.fromEntries(references.map((r) => [r.pointer, place(source, r.pointer)])), ...placesOf(kind as Kind, value, source) },
       references: references.map((r) => ({ ...r, ...place(source, r.pointer) })),
       exact: true,
     });

@@ -1,12 +1,15 @@
 import type { Io } from '../io.js';
 import { loadDirectory } from '../load.js';
 import { diagnosticText, githubAnnotation } from '../format/diagnostics.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UserError } from '../errors.js';
+import { inventoryProblems } from '../../load/inventory-check.js';
+import { compareDiagnostics } from '../../diagnostics/diagnostic.js';
 import { count } from '../../util/count.js';
 
-export async function lintCommand(dir: string, format: string, io: Io, rev?: string): Promise<number> {
-  const { result } = await loadDirectory(dir, io.cwd, rev);
-  const problems = result.diagnostics;
+export async function lintCommand(dir: string, format: string, io: Io, rev?: string, inventoryCheck = false): Promise<number> {
+  if (inventoryCheck && rev !== undefined) throw new UserError('--inventory-check runs the inventories on disk: it cannot be used with --rev');
+  const { result, root } = await loadDirectory(dir, io.cwd, rev);
+  const problems = inventoryCheck && root ? [...result.diagnostics, ...(await inventoryProblems(result, root))].sort(compareDiagnostics) : result.diagnostics;
   const ok = !problems.some((d) => d.severity === 'error');
   if (format === 'json') {
     io.stdout(JSON.stringify({ ok, files: result.files, policies: result.policies.length, schedules: result.schedules.length, problems }, null, 2) + '\n');
