@@ -12,6 +12,7 @@ import type { Io } from './io.js';
 import { lintCommand } from './commands/lint.js';
 import { testCommand } from './commands/test.js';
 import { simulateCommand } from './commands/simulate.js';
+import { simulateSchedulesCommand } from './commands/simulate-schedules.js';
 import { explainCommand } from './commands/explain.js';
 import { serveCommand } from './commands/serve.js';
 import { SERVE_DEFAULTS as D } from '../config/serve-config.js';
@@ -64,14 +65,21 @@ function build(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('simulate')
-    .description('show what the policies would decide for Alertmanager webhook payloads: matches, actions, guards (nothing runs)')
+    .description('show what the policies would decide for Alertmanager webhook payloads: matches, actions, guards; or, with --schedules, the runs the schedules would make in a range (nothing runs)')
     .argument('[dir]', DIR_HELP, '.')
-    .requiredOption('--alerts <files...>', 'webhook payload files (JSON), evaluated in order')
+    .option('--alerts <files...>', 'webhook payload files (JSON), evaluated in order')
+    .option('--schedules', 'list the runs of the schedules (kind Schedule) from --from to --to, with the guards\' verdicts and local times')
+    .option('--from <time>', 'with --schedules: the start of the range (ISO 8601; default: now)')
+    .option('--to <time>', 'with --schedules: the end of the range (ISO 8601; default: a week after --from)')
     .option('--now <time>', 'the clock for windows, cooldowns and rate limits (ISO 8601; default: now)')
     .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
     .option('--rev <rev>', REV_HELP)
     .addOption(formatOption('simulate'))
-    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; rev?: string; format: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
+    .action(async (dir: string, o: { alerts?: string[]; schedules?: boolean; from?: string; to?: string; now?: string; dryRun?: boolean; rev?: string; format: string }) => {
+      if (o.schedules) return setExit(await simulateSchedulesCommand(dir, o, o.format, io));
+      if (!o.alerts) throw new UserError("simulate: give --alerts FILE... (webhook payloads), or --schedules (the schedules' runs from --from to --to)");
+      setExit(await simulateCommand(dir, { ...o, alerts: o.alerts }, o.format, io));
+    });
 
   program
     .command('explain')
