@@ -1,5 +1,5 @@
 /**
- * The command line: lint, test, simulate, explain, serve, status, audit. `run()` is the one error boundary: a user
+ * The command line: lint, test, simulate, explain, serve, status, run, runs, audit. `run()` is the one error boundary: a user
  * error is one line and exit 1 or 2; anything else is a bug, printed with its stack.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -113,7 +113,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--concurrency <n>', `actions running at once, one per target at most (default: ${D.concurrency})`)
     .option('--shutdown-timeout <duration>', `how long running actions may finish on SIGTERM (default: ${D['shutdown-timeout']})`)
     .option('--log-level <level>', `fatal, error, warn, info, debug or trace (default: ${D['log-level']})`)
-    .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, /healthz, /readyz, /metrics. See docs/serve.md.')
+    .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, GET /api/v1/runs, POST /api/v1/schedules/:name/run, /healthz, /readyz, /metrics.\nSee docs/serve.md and docs/schedules.md.')
     .action(async (o: Record<string, unknown>) => setExit(await serveCommand(o, io)));
 
   program
