@@ -747,4 +747,8 @@ export interface ServeConfig {
    * Lowest level of the JSON log lines on stdout.
    */
   "log-level"?: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+  /**
+   * A duration such as 30s, 5m, 1h30m or 2d.
+   */
+  "remediation-window"?: string;
 }

@@ -28,6 +28,7 @@ import { GitPolicySource } from './git-source.js';
 import { LocalPolicySource } from './policies.js';
 import type { ActiveSet, LoadReport, PolicySource } from './activation.js';
 import { RecentActions } from './recent.js';
+import { RemediationTracker } from './remediation.js';
 import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
 import { claimDataDir } from './data-lock.js';
 import { count } from '../util/count.js';
@@ -108,6 +109,8 @@ export class Engine {
   readonly startedAt = new Date().toISOString();
   /** The routine jobs (engine/schedule/): their runs share this engine's turn, ledger, journal, audit and executor. */
   schedules!: ScheduleService;
+  /** Ends the recovery metrics' sweep timer. */
+  private stopSweeping: () => void = () => undefined;
 
   private constructor(
     private readonly deps: EngineDeps,
@@ -120,6 +123,7 @@ export class Engine {
     /** Token values, masked in rendered parameters and in output. */
     private readonly secrets: () => readonly string[],
     private readonly lock: HeldLock,
+    private readonly remediation: RemediationTracker,
   ) {}
 
   /** Takes the data directory (data-lock.ts: one engine per directory), then starts in it. */
@@ -146,6 +150,7 @@ export class Engine {
     const fixed = [config.webhookToken, config.adminToken, config.syncToken].filter((t): t is string => t !== null);
     const secrets = deps.secrets ?? (() => fixed);
     let engine: Engine | null = null;
+    const remediation = new RemediationTracker({ windowMs: config.remediationWindowMs, metrics, log, clock });
     const executor = new Executor({
       concurrency: config.concurrency,
       workRoot,
@@ -158,6 +163,7 @@ export class Engine {
       onEntry: (entry) => {
         engine?.recent.put(entry);
         engine?.schedules.ended(entry);
+        remediation.ended(entry);
       },
     });
     const onLoad = (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => engine?.onPolicyLoad(report, active, previous);
@@ -166,9 +172,11 @@ export class Engine {
       source.kind === 'git'
         ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies'), inUse: () => executor.repoDirsInUse() }, log, onLoad)
         : new LocalPolicySource(source.dir, log, onLoad);
-    engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock);
+    engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock, remediation);
     engine.schedules = new ScheduleService(engine.scheduleHost(workRoot), lastDue(state.seen));
     metrics.setReadiness(() => engine!.notReady().length === 0);
+    metrics.setRemediationSweep(() => remediation.sweep());
+    engine.stopSweeping = sweepEvery(remediation, config.remediationWindowMs);
     lock.onLost((why) => engine!.onLockLost(why));
 
     // What a crash left: commit what git lacks, oldest first, then close what never ended.
@@ -273,8 +281,13 @@ export class Engine {
     }
     const { truncatedAlerts } = payload.group;
     if (truncatedAlerts > 0) metrics.alertsTruncated.inc(truncatedAlerts);
-    for (const job of intake.jobs) this.executor.submit(job, committed.get(job.entry.id)!, active.root);
+    for (const job of intake.jobs) {
+      this.remediation.started(job.entry);
+      this.executor.submit(job, committed.get(job.entry.id)!, active.root);
+    }
+    for (const alert of payload.alerts) if (alert.status === 'resolved') this.remediation.resolved(alert);
     for (const [verdict, n] of intake.verdicts) metrics.decisions.inc({ verdict }, n);
+    countRefusals(intake.entries, (guard, n) => metrics.refusals.inc({ guard }, n));
     this.compactWhenCommitted(committed.values());
     const duplicates = intake.verdicts.get('duplicate') ?? 0;
     return { alerts: intake.alerts, decisions: intake.decisions, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
@@ -444,6 +457,7 @@ export class Engine {
     this.schedules.stop();
     this.deps.log.info({ running: this.executor.active, waiting: this.executor.depth, deadlineMs: this.deps.config.shutdownTimeoutMs }, 'stopping: no new alerts; running actions may finish');
     await this.policies.close();
+    this.stopSweeping();
     await this.executor.stop(deadline);
     await this.auditor.close(Math.max(deadline, this.clock() + 10_000));
     await this.journal.close();
@@ -457,6 +471,23 @@ export class Engine {
     if (this.deps.onLockLost) this.deps.onLockLost(why);
     else process.exit(1);
   }
+}
+
+/** Counts the remediation windows that ended, often enough for a window's figure to be timely. */
+function sweepEvery(remediation: RemediationTracker, windowMs: number): () => void {
+  const timer = setInterval(() => remediation.sweep(), Math.min(60_000, Math.max(1_000, Math.floor(windowMs / 10))));
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Refused actions by the guard or check that refused them: an action's entry, or a storm's 'refusals' entry. */
+function countRefusals(entries: readonly AuditEntry[], add: (guard: string, count: number) => void): void {
+  const counts = new Map<string, number>();
+  for (const entry of entries) {
+    const guard = entry.kind === 'refusals' ? entry.guard : entry.outcome === 'refused' ? entry.guards?.refusedBy : null;
+    if (guard) counts.set(guard, (counts.get(guard) ?? 0) + (entry.kind === 'refusals' ? (entry.count ?? 0) : 1));
+  }
+  for (const [guard, n] of counts) add(guard, n);
 }
 
 /** Calls `add(key, count)` once per distinct key: one metric update per label, not per item. */
