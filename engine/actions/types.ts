@@ -53,7 +53,10 @@ export interface RunContext {
   /** The rendered parameters (see the type's schema under schemas/actions/). */
   params: Record<string, unknown>;
   target: string;
-  alert: Alert;
+  /** The alert that decided the action; null for a routine job's run (kind Schedule). */
+  alert: Alert | null;
+  /** The routine job's run, for an action of a Schedule. */
+  run?: ScheduleRunInfo;
   dryRun: boolean;
   timeoutMs: number;
   secrets: readonly string[];
@@ -97,6 +100,15 @@ export interface ParentOutcome {
   auditId: string;
   /** The audit entry on the engine (--external-url), '' without one. */
   link: string;
+}
+
+/** What an action of a routine job is told of its run (no alert decided it). */
+export interface ScheduleRunInfo {
+  schedule: string;
+  runId: string;
+  /** ISO 8601: when the run was due, or asked for. */
+  due: string;
+  trigger: 'cron' | 'manual';
 }
 
 export interface RunResult {

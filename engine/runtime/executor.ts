@@ -160,13 +160,14 @@ export class Executor {
       },
     };
     log[result.outcome === 'succeeded' ? 'info' : 'warn']({ id: entry.id, policy: entry.policy, target: entry.target, outcome: result.outcome, reason: result.reason, durationMs: result.durationMs }, 'action ended');
-    const notifications = notificationsOf(ended, job.action, job.alert, {
+    // A routine job's run has no alert to notify about (lint refuses notify: on a schedule's actions).
+    const notifications = job.alert === null ? { entries: [], jobs: [] } : notificationsOf(ended, job.action, job.alert, {
       now: endedAt, secrets: this.options.secrets(), externalUrl: this.options.externalUrl ?? null, ...(job.outbound ? { outbound: job.outbound } : {}),
     });
     await this.finish(job, ended, notifications, repoDir);
   }
 
-  private async run({ entry, alert, action, outbound, parentOutcome, settings }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
+  private async run({ entry, alert, run, action, outbound, parentOutcome, settings }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
     const { log, journal } = this.options;
     const type = ACTION_TYPES.get(entry.type!)!;
     if (!type.run) return notExecuted(entry, dryRun);
@@ -185,6 +186,7 @@ export class Executor {
         params: (entry.params ?? {}) as Record<string, unknown>,
         target: entry.target!,
         alert,
+        ...(run ? { run } : {}),
         dryRun,
         timeoutMs: action.timeoutMs,
         secrets: this.options.secrets(),

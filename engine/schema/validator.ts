@@ -17,6 +17,7 @@ export const SCHEMA_IDS = {
   Policy: `${SCHEMA_ID_BASE}policy.schema.json`,
   Settings: `${SCHEMA_ID_BASE}settings.schema.json`,
   PolicyTest: `${SCHEMA_ID_BASE}policy-test.schema.json`,
+  Schedule: `${SCHEMA_ID_BASE}schedule.schema.json`,
   AlertmanagerWebhook: `${SCHEMA_ID_BASE}alertmanager-webhook.schema.json`,
   AuditEntry: `${SCHEMA_ID_BASE}audit-entry.schema.json`,
   ServeConfig: `${SCHEMA_ID_BASE}serve-config.schema.json`,

@@ -440,6 +440,12 @@ describe('code coverage', () => {
     'HST_TEST_UNKNOWN_POLICY',
     'HST_PAYLOAD_INVALID',
     'HST_SETTINGS_DUPLICATE',
+    // Schedules: test/unit/schedule/lint.test.ts; the inventory check: test/integration/inventory-check.test.ts.
+    'HST_CRON_INVALID',
+    'HST_SCHEDULE_TARGETS',
+    'HST_SCHEDULE_DUPLICATE',
+    'HST_SCHEDULE_NO_INVENTORY',
+    'HST_INVENTORY_INVALID',
   ];
 
   it('every code about policy files is expected by a case of this file', () => {
