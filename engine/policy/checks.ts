@@ -7,10 +7,11 @@ import { pointerOf } from '../diagnostics/diagnostic.js';
 import { ACTION_TYPES, actionTypeOf } from '../actions/registry.js';
 import { checkRegex } from '../regex/re2.js';
 import { compileTemplate, hasTemplateSyntax } from '../template/template.js';
-import { NOTIFY_TEMPLATE_ROOTS, TEMPLATE_ROOTS } from '../template/liquid.js';
+import { NOTIFY_TEMPLATE_ROOTS, SCHEDULE_ROOTS, TEMPLATE_ROOTS } from '../template/liquid.js';
 import type { TemplateRoot } from '../template/liquid.js';
 import { FACTS, OPERATORS, PLAIN_PATH } from './facts.js';
 import { windowProblems } from './window.js';
+import { checkEnrichList, enrichNames, enrichmentRefProblems, prometheusParamProblems } from './enrich-checks.js';
 
 /** A file a document names; whether it exists is asked of the repository afterwards. */
 export interface Reference {
@@ -33,11 +34,13 @@ const TARGET_ROOTS = TEMPLATE_ROOTS.filter((r) => r !== 'target');
 export function checkPolicy(doc: unknown, refer: Refer): Problem[] {
   if (!isObj(doc) || !isObj(doc.spec)) return [];
   const spec = doc.spec;
+  const names = enrichNames(spec.enrich);
   return [
     ...checkMatch(spec.match),
-    ...checkWhen(spec.when, ['spec', 'when']),
-    ...checkTemplate(spec.target, ['spec', 'target'], TARGET_ROOTS),
-    ...checkActionLists(spec, refer),
+    ...checkEnrichList(spec.enrich),
+    ...checkWhen(spec.when, ['spec', 'when'], names),
+    ...checkTemplate(spec.target, ['spec', 'target'], TARGET_ROOTS, names),
+    ...checkActionLists(spec, refer, names),
     ...windowProblems(isObj(spec.guards) ? spec.guards.window : undefined, ['spec', 'guards', 'window']),
   ];
 }
@@ -50,7 +53,7 @@ export function checkSettings(doc: unknown, refer: Refer): Problem[] {
   return checkFile(inventory, 'inventory', ['spec', 'defaults', 'ansible', 'inventory'], refer);
 }
 
-function checkFile(file: string, what: string, path: Path, refer: Refer): Problem[] {
+export function checkFile(file: string, what: string, path: Path, refer: Refer): Problem[] {
   const at = pointerOf(path);
   if (file.startsWith('/') || file.split('/').includes('..')) {
     return [{ pointer: at, code: 'HST_PATH_OUTSIDE_REPO', message: `${what} '${file}' is outside the policy repository`, hint: 'give a path relative to the repository root, without ..' }];
@@ -81,14 +84,14 @@ function checkPattern(pattern: string, path: Path): Problem[] {
   ];
 }
 
-function checkWhen(node: unknown, path: Path): Problem[] {
+function checkWhen(node: unknown, path: Path, names: ReadonlySet<string>): Problem[] {
   if (node === undefined) return [];
   if (!isObj(node)) return [];
   const here = pointerOf(path);
   for (const group of ['all', 'any'] as const) {
-    if (group in node) return Array.isArray(node[group]) ? node[group].flatMap((child, i) => checkWhen(child, [...path, group, i])) : [];
+    if (group in node) return Array.isArray(node[group]) ? node[group].flatMap((child, i) => checkWhen(child, [...path, group, i], names)) : [];
   }
-  if ('not' in node) return checkWhen(node.not, [...path, 'not']);
+  if ('not' in node) return checkWhen(node.not, [...path, 'not'], names);
   if (!('fact' in node) || !('operator' in node) || !('value' in node)) {
     const lacking = ['fact', 'operator', 'value'].filter((k) => !(k in node));
     return [{ pointer: here, code: 'HST_WHEN_SHAPE', message: `condition is neither all/any/not nor {fact, operator, value} (no ${lacking.join(', ')})`, hint: 'write `all: [...]`, `any: [...]`, `not: {...}` or `{fact, operator, value}`' }];
@@ -110,27 +113,27 @@ function checkWhen(node: unknown, path: Path): Problem[] {
   if (isObj(node.value) && typeof node.value.fact === 'string' && !(node.value.fact in FACTS)) {
     problems.push({ pointer: pointerOf([...path, 'value', 'fact']), code: 'HST_WHEN_UNKNOWN_FACT', message: `unknown fact '${node.value.fact}'`, hint: `use one of ${Object.keys(FACTS).join(', ')}` });
   }
-  if (isObj(node.params) && typeof node.params.query === 'string') {
-    problems.push(...checkTemplate(node.params.query, [...path, 'params', 'query'], TARGET_ROOTS));
-  }
+  if (fact === 'prometheus') problems.push(...prometheusParamProblems(node.params, path, names));
   return problems;
 }
 
-function checkTemplate(value: unknown, path: Path, roots: readonly TemplateRoot[]): Problem[] {
+function checkTemplate(value: unknown, path: Path, roots: readonly TemplateRoot[], names: ReadonlySet<string>): Problem[] {
   if (typeof value !== 'string') return [];
-  return compileTemplate(value, roots).problems.map((p) => ({ pointer: pointerOf(path), ...p }));
+  const problems: Problem[] = compileTemplate(value, roots).problems.map((p) => ({ pointer: pointerOf(path), ...p }));
+  return problems.length ? problems : enrichmentRefProblems(value, path, names);
 }
 
-function checkActionLists(spec: Obj, refer: Refer): Problem[] {
+/** The checks of a spec's actions (names, types, files, templates over `roots`; `enrichment`: the names a policy's enrich: gives). */
+export function checkActionLists(spec: Obj, refer: Refer, enrichment: ReadonlySet<string>, roots: readonly TemplateRoot[] = TEMPLATE_ROOTS): Problem[] {
   const problems: Problem[] = [];
   const names = new Map<string, string>();
   forEachAction(spec, (action, at) => {
     if (typeof action.name === 'string' && at.length === 3) {
       const first = names.get(action.name);
-      if (first) problems.push({ pointer: pointerOf([...at, 'name']), code: 'HST_ACTION_DUPLICATE', message: `action name '${action.name}' is used twice in this policy`, hint: `rename one; the first is at ${first}` });
+      if (first) problems.push({ pointer: pointerOf([...at, 'name']), code: 'HST_ACTION_DUPLICATE', message: `action name '${action.name}' is used twice in this ${String(spec.cron === undefined ? 'policy' : 'schedule')}`, hint: `rename one; the first is at ${first}` });
       else names.set(action.name, pointerOf(at));
     }
-    problems.push(...checkAction(action, at, refer), ...checkNotifyPlace(action, at));
+    problems.push(...checkAction(action, at, refer, enrichment, roots), ...checkNotifyPlace(action, at));
   });
   return problems;
 }
@@ -180,7 +183,7 @@ export function forEachAction(spec: unknown, visit: (action: Obj, path: Path) =>
 
 const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'notify', 'on']);
 
-function checkAction(action: Obj, path: Path, refer: Refer): Problem[] {
+function checkAction(action: Obj, path: Path, refer: Refer, names: ReadonlySet<string>, roots: readonly TemplateRoot[]): Problem[] {
   const types = actionTypeOf(action);
   const unknown = Object.keys(action).filter((k) => !ACTION_FIELDS.has(k) && !ACTION_TYPES.has(k));
   if (types.length !== 1) {
@@ -198,8 +201,8 @@ function checkAction(action: Obj, path: Path, refer: Refer): Problem[] {
   if (type.type === 'http' && typeof params.url === 'string' && hasTemplateSyntax(params.url)) {
     problems.push({ pointer: pointerOf([...path, 'http', 'url']), code: 'HST_TEMPLATE_IN_URL', message: `the URL '${params.url}' is a template`, hint: 'write the URL out in the policy; alert values may go in the body' });
   }
-  const roots = notifyDepth(path) > 0 ? NOTIFY_TEMPLATE_ROOTS : TEMPLATE_ROOTS;
-  forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], roots)));
+  const rootsHere = notifyDepth(path) > 0 ? [...roots, ...NOTIFY_TEMPLATE_ROOTS.slice(TEMPLATE_ROOTS.length)] : roots;
+  forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], rootsHere, names)));
   return problems;
 }
 

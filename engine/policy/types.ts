@@ -1,6 +1,8 @@
+import type { KubernetesSettings } from '../actions/types.js';
 import type { CompiledTemplate } from '../template/template.js';
 import type { RuleProperties } from 'json-rules-engine';
 import type { Matcher } from '../generated/schema-types.js';
+import type { CompiledEnrichment } from './enrichment.js';
 
 export type AlertStatus = 'firing' | 'resolved';
 
@@ -53,7 +55,11 @@ export interface CompiledPolicy {
    * `ruleOf` gives the whole rule (status + match + when) that `explain` runs.
    */
   whenRule: RuleProperties | null;
-  usesEnrichment: boolean;
+  /**
+   * Its Prometheus queries: the `enrich:` entries, then the `prometheus` conditions' own
+   * queries (name null); asked for each alert that passes `match`, before `when`.
+   */
+  enrich: readonly CompiledEnrichment[];
   target: CompiledTemplate | null;
   actions: readonly CompiledAction[];
   onResolved: readonly CompiledAction[];
@@ -66,7 +72,10 @@ export interface ResolvedSettings {
   dryRun: boolean;
   blastRadius: { max: number; perMs: number };
   maintenanceWindows: ReadonlyArray<{ start: number; end: number; reason: string }>;
+  /** Where enrichment queries go (homeostat.yaml's prometheus), or null. */
+  prometheus: PrometheusSettings | null;
   outbound: OutboundSettings;
+  kubernetes: KubernetesSettings;
 }
 
 /** What outbound requests (notifications) need from homeostat.yaml. */
@@ -77,11 +86,40 @@ export interface OutboundSettings {
   pagerdutyEventsUrl: string | null;
 }
 
+/** homeostat.yaml's prometheus, as written but for the timeout. */
+export interface PrometheusSettings {
+  url: string;
+  timeoutMs: number;
+  bearerToken: SecretRef | null;
+  basicAuth: { username: string; password: SecretRef } | null;
+}
+
+export type SecretRef = { env?: string; file?: string };
+
+/** A routine job (kind Schedule), compiled: when it runs, on what, and its actions behind the guards. */
+export interface CompiledSchedule {
+  name: string;
+  source: { file: string; line: number };
+  cron: string;
+  timezone: string;
+  /** Hosts as listed, or the hosts of an inventory group (listed when a run is decided). */
+  targets: { hosts: readonly string[] } | { group: string; inventory: string };
+  /** The inventory of its ansible actions when they name none (targets.inventory, else Settings'). */
+  inventory: string | null;
+  concurrencyPolicy: 'Forbid' | 'Allow';
+  startingDeadlineMs: number;
+  actions: readonly CompiledAction[];
+  guards: ResolvedGuards;
+  dryRun: boolean;
+}
+
 /** An immutable, compiled policy set at one revision. */
 export interface PolicySet {
   readonly revision: string;
   readonly policies: readonly CompiledPolicy[];
   readonly settings: ResolvedSettings;
+  /** The routine jobs of the revision, by name order. */
+  readonly schedules: readonly CompiledSchedule[];
   /**
    * label → value → the policies that require that value. Each policy sits under one label:
    * its most selective equality.

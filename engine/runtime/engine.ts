@@ -11,6 +11,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { Journal } from '../audit/journal.js';
 import type { NewRecord } from '../audit/journal.js';
+import { lazyKubeClient } from '../kube/index.js';
 import type { EngineConfig } from '../config/serve-config.js';
 import type { HeldLock } from '../exec/exec.js';
 import { Auditor } from './auditor.js';
@@ -18,7 +19,7 @@ import type { Appended } from './append-parts.js';
 import { appendInParts } from './append-parts.js';
 import type { AuditSink } from './auditor.js';
 import { Executor } from './executor.js';
-import { decidePayload } from './intake.js';
+import { decidePayload, RecordingLedger } from './intake.js';
 import type { Intake } from './intake.js';
 import { Turns } from './turns.js';
 import { evaluateAll } from '../pipeline/simulate.js';
@@ -32,6 +33,10 @@ import { RemediationTracker } from './remediation.js';
 import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
 import { claimDataDir } from './data-lock.js';
 import { count } from '../util/count.js';
+import { Evaluators } from './enrichment.js';
+import { lastDue } from '../schedule/keys.js';
+import { ScheduleService } from '../schedule/service.js';
+import type { ScheduleHost } from '../schedule/service.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
@@ -104,6 +109,10 @@ export class Engine {
   /** The truncated count last audited, by group key (the newest TRUNCATED_GROUPS groups). */
   private readonly truncatedGroups = new Map<string, number>();
   readonly startedAt = new Date().toISOString();
+  /** Each policy set's evaluator, with the Prometheus its enrichment asks (enrichment.ts). */
+  private readonly evaluators: Evaluators;
+  /** The routine jobs (engine/schedule/): their runs share this engine's turn, ledger, journal, audit and executor. */
+  schedules!: ScheduleService;
   /** Ends the recovery metrics' sweep timer. */
   private stopSweeping: () => void = () => undefined;
 
@@ -119,7 +128,9 @@ export class Engine {
     private readonly secrets: () => readonly string[],
     private readonly lock: HeldLock,
     private readonly remediation: RemediationTracker,
-  ) {}
+  ) {
+    this.evaluators = new Evaluators(deps.config.prometheusUrl ?? null, deps.metrics, deps.log);
+  }
 
   /** Takes the data directory (data-lock.ts: one engine per directory), then starts in it. */
   static async start(deps: EngineDeps): Promise<Engine> {
@@ -158,9 +169,11 @@ export class Engine {
       externalUrl: config.externalUrl ?? null,
       onEntry: (entry) => {
         engine?.recent.put(entry);
+        engine?.schedules.ended(entry);
         // A notify reports on a remediation; it is not one (its success is not the parent's).
         if (entry.parent === undefined) remediation.ended(entry);
       },
+      kube: lazyKubeClient({ kubeconfig: config.kube?.kubeconfig ?? null, context: config.kube?.context ?? null, env: process.env, cwd: process.cwd() }),
     });
     const onLoad = (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => engine?.onPolicyLoad(report, active, previous);
     const source = config.source;
@@ -169,6 +182,7 @@ export class Engine {
         ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies'), inUse: () => executor.repoDirsInUse() }, log, onLoad)
         : new LocalPolicySource(source.dir, log, onLoad);
     engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock, remediation);
+    engine.schedules = new ScheduleService(engine.scheduleHost(workRoot), lastDue(state.seen));
     metrics.setReadiness(() => engine!.notReady().length === 0);
     metrics.setRemediationSweep(() => remediation.sweep());
     engine.stopSweeping = sweepEvery(remediation, config.remediationWindowMs);
@@ -189,6 +203,47 @@ export class Engine {
 
     await policies.start();
     return engine;
+  }
+
+  /** What the routine jobs are given of the engine (engine/schedule/service.ts). */
+  private scheduleHost(workRoot: string): ScheduleHost {
+    const { config, log, metrics } = this.deps;
+    return {
+      clock: this.clock,
+      log,
+      registry: metrics.registry,
+      dryRun: config.dryRun,
+      workRoot,
+      secrets: this.secrets,
+      active: () => this.policies.active,
+      decide: (decide) => this.decideRun(decide),
+      submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
+    };
+  }
+
+  /** A routine job's decision, in a turn of its own like a payload's: durable before its jobs are queued. */
+  private async decideRun(decide: Parameters<ScheduleHost['decide']>[0]): Promise<Map<string, Promise<void>>> {
+    const { entries, seqs, durable, release } = await this.turns.run(async () => {
+      this.admit();
+      const now = this.clock();
+      const recorder = new RecordingLedger(this.ledger);
+      const decided = decide(recorder, now);
+      for (const key of decided.seen) recorder.markSeen(key);
+      const { taught } = recorder;
+      const guard = taught.seen.length || taught.ledger.length ? JSON.stringify({ t: 'guard', at: now, ...taught } satisfies NewRecord) : null;
+      return { entries: decided.entries, ...(await appendInParts(this.journal, this.auditor, decided.entries, guard)) };
+    });
+    const committed = new Map<string, Promise<void>>();
+    try {
+      await durable;
+      entries.forEach((entry, i) => {
+        committed.set(entry.id, this.auditor.enqueue(seqs[i]!, entry));
+        this.recent.put(entry);
+      });
+    } finally {
+      release();
+    }
+    return committed;
   }
 
   /** Why the engine does not take alerts or run actions now; empty when ready. */
@@ -218,7 +273,9 @@ export class Engine {
     countBy(payload.alerts, (a) => a.status, (status, n) => metrics.alertsReceived.inc({ status }, n));
     // In a box that decideAndAppend empties once decided: a storm's matches (some 18 MB) are
     // not kept while its journal text is made.
-    const held: HeldMatches = { matches: await evaluateAll(active.evaluator, payload.alerts) };
+    // Alerts whose candidates query Prometheus wait here for the answers, at most its timeout;
+    // the others await nothing. No turn is held meanwhile: other payloads are decided.
+    const held: HeldMatches = { matches: await evaluateAll(this.evaluators.of(active.set), payload.alerts) };
     // Alerts that fire and match nothing neither read nor change what the guards remember
     // (decide.ts): such a payload is not held up behind a storm being decided.
     const touches = payload.alerts.some((alert, i) => alert.status !== 'firing' || held.matches![i]!.length > 0);
@@ -242,7 +299,7 @@ export class Engine {
     for (const alert of payload.alerts) if (alert.status === 'resolved') this.remediation.resolved(alert);
     for (const [verdict, n] of intake.verdicts) metrics.decisions.inc({ verdict }, n);
     countRefusals(intake.entries, (guard, n) => metrics.refusals.inc({ guard }, n));
-    this.compactWhenCommitted(committed.values());
+    this.compactWhenCommitted();
     const duplicates = intake.verdicts.get('duplicate') ?? 0;
     return { alerts: intake.alerts, decisions: intake.decisions, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
   }
@@ -265,7 +322,11 @@ export class Engine {
   private async decideAndAppend(active: ActiveSet, payload: SplitPayload, held: HeldMatches, waited: boolean): Promise<{ intake: Intake; entries: AuditEntry[] } & Appended> {
     if (waited) this.admit();
     const now = this.clock();
-    const intake = await decidePayload(active.set, payload, held.matches!, { now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null });
+    const { metrics } = this.deps;
+    const intake = await decidePayload(active.set, payload, held.matches!, {
+      now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null,
+      onDecision: (d) => d.refusedBy === 'enrichment' && metrics.enrichmentRefused.inc(),
+    });
     held.matches = null;
     const truncation = this.truncation(payload.group);
     const entries = truncation ? [...intake.entries, truncation] : intake.entries;
@@ -278,14 +339,18 @@ export class Engine {
   }
 
   /**
-   * Past the journal's size threshold, compacts once the entries just journaled are in git
-   * and that is journaled too: a compaction then skips their lines unread (a storm's
-   * 'refusals' entry is most of the journal's bytes, and parsing it would hold the event loop).
+   * Past the journal's size threshold, compacts once every entry journaled so far is in git
+   * (not only this payload's: a small webhook answered while a storm is journaled or its
+   * backlog committed would otherwise start it at once) and that is journaled too: a
+   * compaction then skips their lines unread. A storm's 'refusals' entries are most of the journal's bytes; read back
+   * uncommitted, some 100 MB of them were parsed into the snapshot, holding the event loop
+   * for seconds and taking the engine past 500 MB.
    */
-  private compactWhenCommitted(committed: Iterable<Promise<void>>): void {
+  private compactWhenCommitted(): void {
     if (this.journal.bytes <= this.compactAt || this.compactionDue) return;
     this.compactionDue = true;
-    void Promise.all(committed)
+    void this.auditor
+      .queuedCommitted()
       .then(() => this.journal.sync())
       .then(() => this.compact(), () => undefined)
       .finally(() => (this.compactionDue = false));
@@ -338,6 +403,7 @@ export class Engine {
         lastLoad: this.policies.lastLoad,
       },
       queue: { waiting: this.executor.depth, running: this.executor.active },
+      schedules: this.schedules.list(),
       audit: { backlog: this.auditor.backlog, error: this.auditor.error, lastPush: this.auditor.push, remote: this.deps.config.audit.remote },
     };
   }
@@ -381,6 +447,7 @@ export class Engine {
     metrics.policyActive.reset();
     metrics.policyActive.set({ revision: active.set.revision }, 1);
     metrics.policyCount.set(active.set.policies.length);
+    this.schedules.activate(active.set.schedules).catch((error: Error) => log.error({ err: error, revision: active.set.revision }, 'schedules of the revision not taken; the previous ones stay'));
     log.info({ revision: active.set.revision, policies: active.set.policies.length, previous: previous?.set.revision ?? null, paused: active.set.settings.paused }, 'policies activated');
     void this.record([this.event('policies-activated', `${active.set.revision} activated: ${count(active.set.policies.length, 'policy', 'policies')}${active.set.settings.paused ? ' (paused)' : ''}`, { previous: previous?.set.revision ?? null, paused: active.set.settings.paused })]).catch(() => undefined);
   }
@@ -406,6 +473,7 @@ export class Engine {
     if (this.stopping) return;
     this.stopping = true;
     const deadline = this.clock() + this.deps.config.shutdownTimeoutMs;
+    this.schedules.stop();
     this.deps.log.info({ running: this.executor.active, waiting: this.executor.depth, deadlineMs: this.deps.config.shutdownTimeoutMs }, 'stopping: no new alerts; running actions may finish');
     await this.policies.close();
     this.stopSweeping();

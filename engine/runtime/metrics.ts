@@ -64,6 +64,9 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
     policyActive: new Gauge({ name: 'homeostat_policy_active_info', help: 'The active policy revision (value 1).', labelNames: ['revision'] as const, registers }),
     policyCount: new Gauge({ name: 'homeostat_policies', help: 'Policies in the active set.', registers }),
     policyRejected: new Gauge({ name: 'homeostat_policy_rejected_info', help: 'The last policy revision refused, and the code of its first problem (value 1; none since the last activation: no series).', labelNames: ['revision', 'code'] as const, registers }),
+    enrichmentQueries: new Counter({ name: 'homeostat_enrichment_queries_total', help: 'Prometheus enrichment queries by result (ok, no-data: no series, timeout, error).', labelNames: ['result'] as const, registers }),
+    enrichmentDuration: new Histogram({ name: 'homeostat_enrichment_query_duration_seconds', help: 'How long Prometheus enrichment queries took, failed ones included.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers }),
+    enrichmentRefused: new Counter({ name: 'homeostat_enrichment_refusals_total', help: 'Actions not taken because an enrichment query of their policy failed (fail closed; the reason is audited).', registers }),
     ready: new Gauge({
       name: 'homeostat_ready',
       help: '1 when the engine takes alerts and runs actions.',

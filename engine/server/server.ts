@@ -4,6 +4,7 @@
  * status codes, logs of refusals, what a connection may cost. Decisions, journal and actions
  * belong to the engine.
  */
+import type { Readable } from 'node:stream';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -14,13 +15,15 @@ import { NotReadyError } from '../runtime/engine.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { parseDuration } from '../util/duration.js';
 import { hubSignatureMatches, presentedToken, tokenMatches } from './auth.js';
+import { readBodyChunks } from './body-chunks.js';
 import { arrivalTimeouts, guardConnections } from './connections.js';
 import { currentToken } from './tokens.js';
 import type { Token } from './tokens.js';
 import { parseWebhookBody } from './webhook-body.js';
+import { scheduleRoutes } from './schedules.js';
 
 export interface ServerDeps {
-  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'>;
+  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'> & Partial<Pick<Engine, 'schedules'>>;
   metrics: Metrics;
   log: Logger;
   /** A token read from a file is checked as it is now: a rotated one is refused. */
@@ -104,11 +107,14 @@ export function buildServer(deps: ServerDeps) {
   const countAnswer = async (_request: FastifyRequest, reply: FastifyReply) => {
     metrics.webhookRequests.inc({ code: String(reply.statusCode) });
   };
-  // The webhook reads its body as bytes and parses it itself (webhook-body.ts): a label named
+  // The webhook reads its body as the chunks it arrived in and parses it itself (webhook-body.ts,
+  // body-chunks.ts): a label named
   // __proto__ is data, and a large body is parsed off this thread.
   void app.register(async (webhook) => {
     webhook.removeAllContentTypeParsers();
-    webhook.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes }, async (_request: FastifyRequest, body: Buffer) => parseWebhookBody(body));
+    webhook.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) =>
+      parseWebhookBody(await readBodyChunks(payload, request.headers['content-length'], deps.maxBodyBytes)),
+    );
     webhook.post('/api/v1/alerts', { onRequest: [requireToken(deps.webhookToken, 'webhook'), shedWhenOverloaded], onResponse: countAnswer }, async (request, reply) => {
       const split = request.body as PayloadResult;
       if (!split.ok) {
@@ -144,6 +150,7 @@ export function buildServer(deps: ServerDeps) {
     if (!entry) return reply.code(404).send({ error: `no recent entry ${request.params.id}: older entries are in the audit repository (homeostat audit show ID)` });
     return entry;
   });
+  if (engine.schedules) void app.register(scheduleRoutes({ recent: engine.recent, schedules: engine.schedules }, admin.onRequest));
 
   // POST /api/v1/sync: fetch the policy remote now. Accepted with the admin or the sync token
   // as bearer, or as a GitHub push webhook signed with the sync token (X-Hub-Signature-256),

@@ -7,7 +7,7 @@ import type { ServeSettings } from '../../../engine/config/serve-config.js';
 
 const TOKEN = '0123456789abcdef0123';
 const KNOWN =
-  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level, remediation-window';
+  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, kubeconfig, kube-context, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level, prometheus-url, remediation-window';
 
 let cwd: string;
 
@@ -53,6 +53,7 @@ describe('resolveServeConfig: defaults', () => {
       audit: { remote: null, branch: 'main' },
       dryRun: false,
       externalUrl: null,
+      kube: { kubeconfig: null, context: null },
       webhookToken: null,
       adminToken: null,
       syncToken: null,
@@ -60,6 +61,7 @@ describe('resolveServeConfig: defaults', () => {
       concurrency: 4,
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
+      prometheusUrl: null,
       remediationWindowMs: 1_800_000,
       requestTimeoutMs: 30_000,
       tokenFiles: { webhook: null, admin: null, sync: null },
@@ -112,7 +114,10 @@ describe('resolveServeConfig: precedence', () => {
     write('admin.token', `${TOKEN}-admin`);
     write('sync.token', `${TOKEN}-sync`);
     write('allowed_signers', 'ops@example.com ssh-ed25519 AAAA\n');
+    write('cluster.kubeconfig', 'apiVersion: v1\nkind: Config\n');
     const config = resolveWith({
+      kubeconfig: 'cluster.kubeconfig',
+      kubeContext: 'prod',
       policies: 'https://git.example.com/ops/policies.git',
       branch: 'release',
       path: 'remediation/',
@@ -133,6 +138,7 @@ describe('resolveServeConfig: precedence', () => {
       shutdownTimeout: '1m30s',
       requestTimeout: '10s',
       logLevel: 'debug',
+      prometheusUrl: 'http://prometheus.monitoring:9090',
       remediationWindow: '2h',
     });
     expect(config).toEqual({
@@ -146,6 +152,7 @@ describe('resolveServeConfig: precedence', () => {
       audit: { remote: 'git@example.com:ops/audit.git', branch: 'audit' },
       dryRun: true,
       externalUrl: 'https://homeostat.example',
+      kube: { kubeconfig: join(cwd, 'cluster.kubeconfig'), context: 'prod' },
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
       syncToken: `${TOKEN}-sync`,
@@ -153,6 +160,7 @@ describe('resolveServeConfig: precedence', () => {
       concurrency: 16,
       shutdownTimeoutMs: 90_000,
       logLevel: 'debug',
+      prometheusUrl: 'http://prometheus.monitoring:9090',
       remediationWindowMs: 7_200_000,
       requestTimeoutMs: 10_000,
       tokenFiles: { webhook: join(cwd, 'hook.token'), admin: join(cwd, 'admin.token'), sync: join(cwd, 'sync.token') },
@@ -175,6 +183,8 @@ describe('resolveServeConfig: precedence', () => {
         HOMEOSTAT_AUDIT_BRANCH: 'audit',
         HOMEOSTAT_DRY_RUN: 'true',
         HOMEOSTAT_EXTERNAL_URL: 'http://10.1.2.3:9595',
+        HOMEOSTAT_KUBECONFIG: '/dev/null',
+        HOMEOSTAT_KUBE_CONTEXT: 'staging',
         HOMEOSTAT_WEBHOOK_TOKEN: TOKEN,
         HOMEOSTAT_ADMIN_TOKEN: `${TOKEN}-admin`,
         HOMEOSTAT_MAX_BODY: '2GiB',
@@ -182,6 +192,7 @@ describe('resolveServeConfig: precedence', () => {
         HOMEOSTAT_SHUTDOWN_TIMEOUT: '2m',
         HOMEOSTAT_REQUEST_TIMEOUT: '500ms',
         HOMEOSTAT_LOG_LEVEL: 'error',
+        HOMEOSTAT_PROMETHEUS_URL: 'http://127.0.0.1:9090',
         HOMEOSTAT_REMEDIATION_WINDOW: '10m',
       },
     );
@@ -193,6 +204,7 @@ describe('resolveServeConfig: precedence', () => {
       audit: { remote: 'https://git.example.com/audit.git', branch: 'audit' },
       dryRun: true,
       externalUrl: 'http://10.1.2.3:9595',
+      kube: { kubeconfig: '/dev/null', context: 'staging' },
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
       syncToken: `${TOKEN}-sync`,
@@ -200,6 +212,7 @@ describe('resolveServeConfig: precedence', () => {
       concurrency: 2,
       shutdownTimeoutMs: 120_000,
       logLevel: 'error',
+      prometheusUrl: 'http://127.0.0.1:9090',
       remediationWindowMs: 600_000,
       requestTimeoutMs: 500,
       tokenFiles: { webhook: null, admin: null, sync: null },
