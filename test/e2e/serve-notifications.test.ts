@@ -82,6 +82,7 @@ describe('the bundled notification policies, live', () => {
     const pagerduty = await receiver('127.0.0.1', [{ status: 202, headers: { 'content-type': 'application/json' }, body: '{"status":"success","message":"Event processed"}' }]);
     cpSync(join(packageRoot(), 'rules'), join(root, 'repo', 'rules'), { recursive: true });
     cpSync(join(packageRoot(), 'playbooks'), join(root, 'repo', 'playbooks'), { recursive: true });
+    cpSync(join(packageRoot(), 'inventory'), join(root, 'repo', 'inventory'), { recursive: true });
     // The bundled policy tests read their payloads from here; a revision whose tests fail is not activated.
     cpSync(join(packageRoot(), 'test', 'fixtures', 'alertmanager'), join(root, 'repo', 'test', 'fixtures', 'alertmanager'), { recursive: true });
     writeRepo(join(root, 'repo'), {
