@@ -84,7 +84,7 @@ export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis
   }
   const { Policy: policies, PolicyTest: tests, Settings: settingsDocs, Schedule: schedules } = byKind;
   const settings = settingsDocs[0] ?? null;
-  diagnostics.push(...duplicatePolicies(policies), ...duplicatePolicies(schedules, 'schedule'), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input), ...unexecutedTypes(policies));
+  diagnostics.push(...duplicatePolicies(policies), ...duplicatePolicies(schedules, 'schedule'), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input), ...unexecutedTypes(policies), ...privateUrlWarnings(policies, settingsDocs[0] ?? null));
   diagnostics.push(...groupsWithoutInventory(schedules, settings));
   diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.some((d) => d.severity === 'error');

@@ -10,6 +10,8 @@ import type { Io } from '../io.js';
 import type { runView } from '../../server/schedules.js';
 import { formatDuration } from '../../util/duration.js';
 import { adminToken } from './status.js';
+import { OutboundError, send } from '../../http/client.js';
+import type { OutboundResponse } from '../../http/client.js';
 
 const TIMEOUT_MS = 60_000;
 
@@ -30,17 +32,31 @@ async function ask(flags: EngineFlags, io: Io, path: string, init: { method: 'GE
     throw new UserError(`--url ${flags.url}: not a URL; give the engine's address, e.g. http://127.0.0.1:9595`);
   }
   const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) };
-  let response: Response;
+  let response: OutboundResponse;
   try {
-    response = await fetch(url, { method: init.method, headers, ...(init.body ? { body: JSON.stringify(init.body) } : {}), signal: AbortSignal.timeout(TIMEOUT_MS) });
+    // The operator names the engine's address, usually a loopback one: that host is allowed.
+    response = await send({
+      url: url.href, method: init.method, headers, ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+      timeoutMs: TIMEOUT_MS, allowHosts: [url.hostname], secrets: token ? [token] : [],
+    });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new UserError(`cannot reach the engine at ${flags.url} (${cause}); is \`homeostat serve\` running there? (--url)`);
+    if (!(error instanceof OutboundError)) throw error;
+    if (error.response === null) throw new UserError(`cannot reach the engine at ${flags.url} (${error.code ?? error.message}); is \`homeostat serve\` running there? (--url)`);
+    response = error.response;
   }
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  const body = parseBody(response.body);
   if (response.status === 401) throw new UserError(`${url.href}: 401 unauthorized; give the engine's admin token with --admin-token-file or HOMEOSTAT_ADMIN_TOKEN`);
-  if (!response.ok) throw new UserError(`${url.pathname}: the engine answered ${response.status}${typeof body.error === 'string' ? `: ${body.error}` : ''}`, response.status === 404 || response.status === 400 ? EXIT.problems : EXIT.usage);
+  if (response.status < 200 || response.status > 299) throw new UserError(`${url.pathname}: the engine answered ${response.status}${typeof body.error === 'string' ? `: ${body.error}` : ''}`, response.status === 404 || response.status === 400 ? EXIT.problems : EXIT.usage);
   return body;
+}
+
+function parseBody(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 function runLine(r: RunView): string {
