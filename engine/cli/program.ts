@@ -13,6 +13,8 @@ import { lintCommand } from './commands/lint.js';
 import { testCommand } from './commands/test.js';
 import { simulateCommand } from './commands/simulate.js';
 import { explainCommand } from './commands/explain.js';
+import { diffCommand } from './commands/diff.js';
+import type { DiffFlags } from './commands/diff.js';
 import { serveCommand } from './commands/serve.js';
 import { SERVE_DEFAULTS as D } from '../config/serve-config.js';
 import { statusCommand } from './commands/status.js';
@@ -79,6 +81,19 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--policy <name>', 'explain this policy only')
     .addOption(formatOption('explain'))
     .action(async (dir: string, o: { alerts: string; policy?: string; format: string }) => setExit(await explainCommand(dir, o, o.format, io)));
+
+  program
+    .command('diff')
+    .description('the decisions a change of policy changes: the same alerts through the base revision and the head, every changed decision, the lint problems and failing tests of the head')
+    .argument('[dir]', DIR_HELP, '.')
+    .requiredOption('--base <rev>', 'the revision the change is made against (a branch, tag or commit of the git repository holding DIR)')
+    .option('--head <rev>', 'the changed revision (default: the directory as it is, uncommitted edits included)')
+    .requiredOption('--alerts <files...>', 'webhook payload files or timelines (homeostat replay), evaluated in order')
+    .option('--now <time>', 'the clock for payloads without their own time (ISO 8601; default: now)')
+    .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
+    .option('--fail-on-change', 'exit 1 when any decision changed (a gate); by default a change is no failure')
+    .addOption(formatOption('diff'))
+    .action(async (dir: string, o: DiffFlags & { format: string }) => setExit(await diffCommand(dir, o, o.format, io)));
 
   program
     .command('serve')
