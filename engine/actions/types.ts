@@ -47,6 +47,38 @@ export interface RunContext {
   signal: AbortSignal;
   /** Called with the process group id once a process runs, before it is waited for. */
   onSpawn(pgid: number): void | Promise<void>;
+  /** This run's audit entry and what decided it (notifications link to it, key on it). */
+  entry?: { id: string; policy: string; action: string; revision: string };
+  /** For outbound requests (notifications); absent: no host allowlisted, no links. */
+  outbound?: OutboundContext;
+  /** For a notify sub-action: how its parent action ended (also `outcome` in its templates). */
+  parent?: ParentOutcome;
+}
+
+export interface OutboundContext {
+  /** homeostat.yaml spec.outbound.allowHosts: hosts allowed to resolve to non-public addresses. */
+  allowHosts: readonly string[];
+  /** homeostat.yaml spec.pagerduty.eventsUrl, or null for PagerDuty's own. */
+  pagerdutyEventsUrl: string | null;
+  /** `serve --external-url`, without a trailing slash; null: notifications carry no link. */
+  externalUrl: string | null;
+}
+
+/** How an action ended, as its notify sub-actions see it (`outcome` in their templates). */
+export interface ParentOutcome {
+  status: 'succeeded' | 'failed' | 'timed_out' | 'refused';
+  action: string;
+  type: string;
+  exitCode: number | null;
+  durationMs: number | null;
+  /** durationMs said the way a person reads it ('1m 5s'), '' when it did not run. */
+  duration: string;
+  /** The last lines of its output, secrets masked. */
+  output: string;
+  reason: string;
+  auditId: string;
+  /** The audit entry on the engine (--external-url), '' without one. */
+  link: string;
 }
 
 export interface RunResult {

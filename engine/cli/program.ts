@@ -111,6 +111,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--audit-remote <git-url>', 'push audit commits to this git remote (never force)')
     .option('--audit-branch <branch>', `the audit branch (default: ${D['audit-branch']})`)
     .option('--dry-run', 'every action in dry-run: ansible --check --diff, scripts and notifications not run')
+    .option('--external-url <url>', "the engine's own address as others reach it, for links to audit entries in notifications")
     .option('--webhook-token-file <file>', 'token the webhook requires (or HOMEOSTAT_WEBHOOK_TOKEN), as bearer or basic-auth password')
     .option('--admin-token-file <file>', 'token the status and actions endpoints require (or HOMEOSTAT_ADMIN_TOKEN)')
     .option('--request-timeout <duration>', `how long a request may take to arrive, headers and body; a slower one gets 408 (default: ${D['request-timeout']})`)

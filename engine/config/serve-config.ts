@@ -13,7 +13,7 @@ import { parseDuration } from '../util/duration.js';
 
 export const SERVE_KEYS = [
   'policies', 'branch', 'path', 'sync-interval', 'verify-signatures', 'allow-rewrite', 'sync-token-file',
-  'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run',
+  'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run', 'external-url',
   'webhook-token-file', 'admin-token-file', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
 ] as const satisfies readonly (keyof ServeConfig)[];
 
@@ -45,6 +45,8 @@ export interface EngineConfig {
   dataDir: string;
   audit: { remote: string | null; branch: string };
   dryRun: boolean;
+  /** The engine's own address as others reach it, for links in notifications; null: no links. */
+  externalUrl?: string | null;
   webhookToken: string | null;
   adminToken: string | null;
   /** The push webhook's secret (X-Hub-Signature-256), also a bearer token for POST /api/v1/sync. */
@@ -159,6 +161,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
     dataDir: resolve(origin['data-dir']?.startsWith(configFile ?? '\0') ? base : cwd, c['data-dir']),
     audit: { remote: c['audit-remote'] ?? null, branch: c['audit-branch'] },
     dryRun: c['dry-run'],
+    externalUrl: c['external-url']?.replace(/\/+$/, '') ?? null,
     webhookToken: webhook.value,
     adminToken: admin.value,
     syncToken: sync.value,

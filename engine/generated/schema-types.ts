@@ -425,6 +425,24 @@ export interface SettingsSpec {
     end: string;
     reason?: string;
   }[];
+  /**
+   * Outbound requests (notifications, Prometheus queries). A URL's host is resolved and refused when it is not on the public internet (loopback, link-local, private, unique-local, carrier-grade NAT, unspecified...) unless it is listed here.
+   */
+  outbound?: {
+    /**
+     * Hosts allowed to resolve to non-public addresses: a name (receiver.internal), '*.' and a suffix for every name under it (*.corp.example), or an IP address (10.0.0.5, ::1).
+     */
+    allowHosts?: string[];
+  };
+  /**
+   * Defaults of the pagerduty actions.
+   */
+  pagerduty?: {
+    /**
+     * The Events API v2 endpoint (default https://events.pagerduty.com/v2/enqueue); an action's own eventsUrl wins.
+     */
+    eventsUrl?: string;
+  };
 }
 /**
  * Cases that feed alerts to the policies of the repository and list the decisions expected.
@@ -616,6 +634,10 @@ export interface ServeConfig {
    * Every action in dry-run.
    */
   "dry-run"?: boolean;
+  /**
+   * The engine's own address as others reach it (https://homeostat.example), for links to audit entries in notifications.
+   */
+  "external-url"?: string;
   /**
    * File holding the token POST /api/v1/alerts requires (bearer, or basic-auth password), at least 16 characters; or HOMEOSTAT_WEBHOOK_TOKEN.
    */

@@ -29,6 +29,7 @@ export function resolveSettings(spec: SettingsSpec | undefined): ResolvedSetting
     dryRun: spec?.dryRun ?? false,
     blastRadius: { max: blast.max, perMs: ms(blast.per) },
     maintenanceWindows: (spec?.maintenanceWindows ?? []).map((w) => ({ start: Date.parse(w.start), end: Date.parse(w.end), reason: w.reason ?? '' })),
+    outbound: { allowHosts: Object.freeze([...(spec?.outbound?.allowHosts ?? [])]), pagerdutyEventsUrl: spec?.pagerduty?.eventsUrl ?? null },
   };
 }
 

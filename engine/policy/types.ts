@@ -57,6 +57,15 @@ export interface ResolvedSettings {
   dryRun: boolean;
   blastRadius: { max: number; perMs: number };
   maintenanceWindows: ReadonlyArray<{ start: number; end: number; reason: string }>;
+  outbound: OutboundSettings;
+}
+
+/** What outbound requests (notifications) need from homeostat.yaml. */
+export interface OutboundSettings {
+  /** Hosts allowed to resolve to non-public addresses (spec.outbound.allowHosts). */
+  allowHosts: readonly string[];
+  /** spec.pagerduty.eventsUrl, or null for PagerDuty's own. */
+  pagerdutyEventsUrl: string | null;
 }
 
 /** An immutable, compiled policy set at one revision. */

@@ -150,6 +150,7 @@ export class Engine {
       log,
       metrics,
       clock,
+      externalUrl: config.externalUrl ?? null,
       onEntry: (entry) => engine?.recent.put(entry),
     });
     const onLoad = (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => engine?.onPolicyLoad(report, active, previous);

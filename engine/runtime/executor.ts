@@ -31,6 +31,8 @@ export interface ExecutorOptions {
   log: Logger;
   metrics: Metrics;
   clock?: () => number;
+  /** `serve --external-url`: notifications link to audit entries under it. */
+  externalUrl?: string | null;
   /** Called with each entry as it changes (the recent-actions view). */
   onEntry?(entry: AuditEntry): void;
 }
@@ -156,7 +158,7 @@ export class Executor {
     await this.finish(job, ended);
   }
 
-  private async run({ entry, alert, action }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
+  private async run({ entry, alert, action, outbound }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
     const { log, journal } = this.options;
     const type = ACTION_TYPES.get(entry.type!)!;
     if (!type.run) return notExecuted(entry, dryRun);
@@ -179,6 +181,8 @@ export class Executor {
         timeoutMs: action.timeoutMs,
         secrets: this.options.secrets(),
         signal,
+        entry: { id: entry.id, policy: entry.policy!, action: entry.action!, revision: entry.revision },
+        outbound: { allowHosts: outbound?.allowHosts ?? [], pagerdutyEventsUrl: outbound?.pagerdutyEventsUrl ?? null, externalUrl: this.options.externalUrl ?? null },
         // While the disk is full this waits (the process runs meanwhile) until the record is
         // written; it fails only if the journal is closed first (a shutdown).
         onSpawn: async (pgid) => {

@@ -18,7 +18,7 @@ import { decide } from '../plan/decide.js';
 import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
 import type { Match } from '../policy/evaluate.js';
 import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
-import type { CompiledAction, CompiledPolicy, PolicySet } from '../policy/types.js';
+import type { CompiledAction, CompiledPolicy, OutboundSettings, PolicySet } from '../policy/types.js';
 
 /** The checks of an alert before the guards, in the order decide makes them. */
 const ALERT_CHECKS = ['duplicate', 'resolved'] as const;
@@ -37,6 +37,8 @@ export interface Job {
   entry: AuditEntry;
   alert: Alert;
   action: CompiledAction;
+  /** homeostat.yaml's outbound settings of the revision that decided it. */
+  outbound?: OutboundSettings;
 }
 
 export interface Intake {
@@ -122,7 +124,7 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       const entry = toEntry(decision, alert, at, options.now, options.secrets);
       result.entries.push(entry);
       if (decision.verdict === 'run' || decision.verdict === 'dry-run') {
-        result.jobs.push({ entry, alert, action: actionOf(set, decision) });
+        result.jobs.push({ entry, alert, action: actionOf(set, decision), outbound: set.settings.outbound });
       }
     }
   }

@@ -138,6 +138,12 @@ export function buildServer(deps: ServerDeps) {
     const n = limit === undefined ? 100 : Math.min(500, Math.max(1, Number.parseInt(limit, 10) || 100));
     return { actions: engine.recent.list({ policy, target, outcome, limit: n }) };
   });
+  // One recent entry, as notifications link to it (--external-url); older ones are in the audit repository.
+  app.get<{ Params: { id: string } }>('/api/v1/actions/:id', admin, async (request, reply) => {
+    const entry = engine.recent.get(request.params.id);
+    if (!entry) return reply.code(404).send({ error: `no recent entry ${request.params.id}: older entries are in the audit repository (homeostat audit show ID)` });
+    return entry;
+  });
 
   // POST /api/v1/sync: fetch the policy remote now. Accepted with the admin or the sync token
   // as bearer, or as a GitHub push webhook signed with the sync token (X-Hub-Signature-256),

@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { count } from '../../util/count.js';
+import { OutboundError, send } from '../../http/client.js';
+import type { OutboundResponse } from '../../http/client.js';
 import { EXIT, UserError } from '../errors.js';
 import { escapeControl } from '../format/terminal.js';
 import type { Io } from '../io.js';
@@ -33,19 +35,27 @@ export async function statusCommand(flags: StatusFlags, io: Io, env: NodeJS.Proc
   } catch {
     throw new UserError(`--url ${flags.url}: not a URL; give the engine's address, e.g. http://127.0.0.1:9595`);
   }
-  let response: Response;
-  try {
-    response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(TIMEOUT_MS) });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new UserError(`cannot reach the engine at ${flags.url} (${cause}); is \`homeostat serve\` running there? (--url)`);
-  }
+  const response = await askEngine(url, token, flags);
   if (response.status === 401) throw new UserError(`${url.href}: 401 unauthorized; give the engine's admin token with --admin-token-file or HOMEOSTAT_ADMIN_TOKEN`);
-  if (!response.ok) throw new UserError(`${url.href}: the engine answered ${response.status}`);
-  const status = (await response.json()) as EngineStatus;
+  if (response.status !== 200) throw new UserError(`${url.href}: the engine answered ${response.status}`);
+  const status = JSON.parse(response.body) as EngineStatus;
   if (flags.format === 'json') io.stdout(JSON.stringify(status, null, 2) + '\n');
   else io.stdout(statusText(status));
   return status.ready ? EXIT.ok : EXIT.problems;
+}
+
+/** The operator names the engine's address, usually a loopback one: that host is allowed. */
+async function askEngine(url: URL, token: string | null, flags: StatusFlags): Promise<OutboundResponse> {
+  try {
+    return await send({
+      url: url.href, method: 'GET', headers: token ? { authorization: `Bearer ${token}` } : {},
+      timeoutMs: TIMEOUT_MS, allowHosts: [url.hostname], secrets: token ? [token] : [],
+    });
+  } catch (error) {
+    if (!(error instanceof OutboundError)) throw error;
+    if (error.response !== null) return error.response;
+    throw new UserError(`cannot reach the engine at ${flags.url} (${error.code ?? error.message}); is \`homeostat serve\` running there? (--url)`);
+  }
 }
 
 function adminToken(flags: StatusFlags, io: Io, env: NodeJS.ProcessEnv): string | null {

@@ -7,7 +7,7 @@ import type { ServeSettings } from '../../../engine/config/serve-config.js';
 
 const TOKEN = '0123456789abcdef0123';
 const KNOWN =
-  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level';
+  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level';
 
 let cwd: string;
 
@@ -52,6 +52,7 @@ describe('resolveServeConfig: defaults', () => {
       dataDir: join(cwd, '.homeostat'),
       audit: { remote: null, branch: 'main' },
       dryRun: false,
+      externalUrl: null,
       webhookToken: null,
       adminToken: null,
       syncToken: null,
@@ -123,6 +124,7 @@ describe('resolveServeConfig: precedence', () => {
       auditRemote: 'git@example.com:ops/audit.git',
       auditBranch: 'audit',
       dryRun: true,
+      externalUrl: 'https://homeostat.example/',
       webhookTokenFile: 'hook.token',
       adminTokenFile: 'admin.token',
       maxBody: '1KiB',
@@ -141,6 +143,7 @@ describe('resolveServeConfig: precedence', () => {
       dataDir: join(cwd, 'state'),
       audit: { remote: 'git@example.com:ops/audit.git', branch: 'audit' },
       dryRun: true,
+      externalUrl: 'https://homeostat.example',
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
       syncToken: `${TOKEN}-sync`,
@@ -168,6 +171,7 @@ describe('resolveServeConfig: precedence', () => {
         HOMEOSTAT_AUDIT_REMOTE: 'https://git.example.com/audit.git',
         HOMEOSTAT_AUDIT_BRANCH: 'audit',
         HOMEOSTAT_DRY_RUN: 'true',
+        HOMEOSTAT_EXTERNAL_URL: 'http://10.1.2.3:9595',
         HOMEOSTAT_WEBHOOK_TOKEN: TOKEN,
         HOMEOSTAT_ADMIN_TOKEN: `${TOKEN}-admin`,
         HOMEOSTAT_MAX_BODY: '2GiB',
@@ -184,6 +188,7 @@ describe('resolveServeConfig: precedence', () => {
       dataDir: '/var/lib/homeostat',
       audit: { remote: 'https://git.example.com/audit.git', branch: 'audit' },
       dryRun: true,
+      externalUrl: 'http://10.1.2.3:9595',
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
       syncToken: `${TOKEN}-sync`,
