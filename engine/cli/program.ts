@@ -14,6 +14,8 @@ import { testCommand } from './commands/test.js';
 import { simulateCommand } from './commands/simulate.js';
 import { explainCommand } from './commands/explain.js';
 import { diffCommand } from './commands/diff.js';
+import { replayCommand } from './commands/replay.js';
+import type { ReplayFlags } from './commands/replay.js';
 import type { DiffFlags } from './commands/diff.js';
 import { serveCommand } from './commands/serve.js';
 import { SERVE_DEFAULTS as D } from '../config/serve-config.js';
@@ -94,6 +96,21 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--fail-on-change', 'exit 1 when any decision changed (a gate); by default a change is no failure')
     .addOption(formatOption('diff'))
     .action(async (dir: string, o: DiffFlags & { format: string }) => setExit(await diffCommand(dir, o, o.format, io)));
+
+  program
+    .command('replay')
+    .description('the webhook payloads Alertmanager would have sent over a past range, from the ALERTS series of a Prometheus, as a timeline that simulate and diff read')
+    .option('--prometheus <url>', "the Prometheus whose ALERTS history is replayed, e.g. http://prometheus:9090")
+    .option('--from <time>', 'the start of the range: ISO 8601, or now-7d')
+    .option('--to <time>', 'the end of the range: ISO 8601, or now')
+    .option('--match <selector>', 'only alerts matching this PromQL selector, e.g. \'{severity="critical"}\'')
+    .option('--group-by <labels>', 'the labels alerts are grouped into payloads by, comma-separated (default: alertname)')
+    .option('--step <duration>', 'the resolution: an alert is seen at each step it fires at', '1m')
+    .option('--chunk <duration>', 'the range asked of Prometheus at once; memory follows it', '6h')
+    .option('--alertmanager-dump <file>', 'instead of --prometheus: a saved answer of Alertmanager GET /api/v2/alerts')
+    .requiredOption('--out <file>', 'the timeline to write (JSON Lines of {at, payload}); an existing file is replaced')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: ReplayFlags) => setExit(await replayCommand(o, io)));
 
   program
     .command('serve')
