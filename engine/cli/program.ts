@@ -15,6 +15,9 @@ import { simulateCommand } from './commands/simulate.js';
 import { explainCommand } from './commands/explain.js';
 import { diffCommand } from './commands/diff.js';
 import { replayCommand } from './commands/replay.js';
+import { reviewCommand } from './commands/review.js';
+import { initCommand } from './commands/init.js';
+import type { ReviewFlags } from './commands/review.js';
 import type { ReplayFlags } from './commands/replay.js';
 import type { DiffFlags } from './commands/diff.js';
 import { serveCommand } from './commands/serve.js';
@@ -96,6 +99,27 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--fail-on-change', 'exit 1 when any decision changed (a gate); by default a change is no failure')
     .addOption(formatOption('diff'))
     .action(async (dir: string, o: DiffFlags & { format: string }) => setExit(await diffCommand(dir, o, o.format, io)));
+
+  program
+    .command('init')
+    .description('start a policy repository: settings, an example policy with its test, alert and playbook, and a GitHub workflow that reviews pull requests')
+    .argument('[dir]', 'the folder to write it in (made if missing)', '.')
+    .option('--force', 'overwrite files that exist')
+    .action((dir: string, o: { force?: boolean }) => setExit(initCommand(dir, o, io)));
+
+  program
+    .command('review')
+    .description('a pull request\'s review (what action.yml runs): lint problems on the changed lines and failing tests as workflow annotations, the decision diff as one PR comment, updated on each run')
+    .argument('[dir]', 'the policy repository (holding rules/)', '.')
+    .requiredOption('--base <rev>', 'the revision the pull request is made against')
+    .option('--head <rev>', 'the pull request\'s revision', 'HEAD')
+    .option('--alerts <files...>', 'recorded webhook payloads or replay timelines for the decision diff')
+    .option('--now <time>', 'the clock for payloads without their own time (ISO 8601; default: now)')
+    .option('--fail-on-change', 'exit 1 when any decision changed')
+    .option('--comment-out <file>', 'also write the comment body here (without a pull request to post to, it is printed otherwise)')
+    .option('--annotations-out <file>', 'also write the workflow annotations here')
+    .addHelpText('after', '\nThe comment is posted (or the earlier one edited) when GITHUB_TOKEN (or HOMEOSTAT_GITHUB_TOKEN), GITHUB_REPOSITORY and GITHUB_EVENT_PATH name a pull request; GITHUB_API_URL for GitHub Enterprise.')
+    .action(async (dir: string, o: ReviewFlags) => setExit(await reviewCommand(dir, o, io)));
 
   program
     .command('replay')

@@ -38,6 +38,8 @@ export interface DiffSide {
   simulation: Simulation | null;
   /** Its lint errors (the head's are also among `introduced` when new). */
   errors: Diagnostic[];
+  /** Every lint problem, warnings too. */
+  diagnostics: Diagnostic[];
 }
 
 export interface DiffReport {
@@ -80,8 +82,8 @@ export async function runDiff(dir: string, flags: DiffFlags, io: Io): Promise<Di
   const before = names(pair.base);
   const after = names(pair.head);
   return {
-    base: { label: flags.base, revision: revisionOf(pair.base, flags.base), simulation: base, errors: errorsOf(pair.base) },
-    head: { label: flags.head ?? 'working tree', revision: revisionOf(pair.head, flags.head ?? 'working tree'), simulation: head, errors: errorsOf(pair.head) },
+    base: { label: flags.base, revision: revisionOf(pair.base, flags.base), simulation: base, errors: errorsOf(pair.base), diagnostics: pair.base.result.diagnostics },
+    head: { label: flags.head ?? 'working tree', revision: revisionOf(pair.head, flags.head ?? 'working tree'), simulation: head, errors: errorsOf(pair.head), diagnostics: pair.head.result.diagnostics },
     alerts: alerts.length,
     changes: head ? diffSimulations(alerts, base, head) : [],
     introduced: introducedProblems(pair.base.result.diagnostics, pair.head.result.diagnostics),

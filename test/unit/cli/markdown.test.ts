@@ -33,8 +33,8 @@ describe('diff markdown', () => {
     kind: 'match-added', policy: 'p', index: i, alert: { fingerprint: `f${i}`, alertname: 'A', status: 'firing', startsAt: '2026-11-20T09:00:00Z' },
   });
   const report = (n: number): DiffReport => ({
-    base: { label: 'main', revision: 'b', simulation: null, errors: [] },
-    head: { label: 'HEAD', revision: 'h', simulation: { revision: 'h', alerts: n, truncatedAlerts: 0, decisions: [], matched: [], decisionsByAlert: [] }, errors: [] },
+    base: { label: 'main', revision: 'b', simulation: null, errors: [], diagnostics: [] },
+    head: { label: 'HEAD', revision: 'h', simulation: { revision: 'h', alerts: n, truncatedAlerts: 0, decisions: [], matched: [], decisionsByAlert: [] }, errors: [], diagnostics: [] },
     alerts: n,
     changes: Array.from({ length: n }, (_, i) => change(i)),
     introduced: [],
