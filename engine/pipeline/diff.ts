@@ -56,8 +56,20 @@ function leaves(value: unknown, path: (string | number)[] = [], into = new Map<s
   return into;
 }
 
+/** Deep equality of JSON values; most paired decisions have equal parameters, found without flattening them. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!Object.hasOwn(b, k) || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
 /** The pointers (under `params`) at which two parameter maps differ, in order. */
 export function paramChanges(base: Record<string, unknown> | null, head: Record<string, unknown> | null): string[] {
+  if (sameJson(base, head)) return [];
   const a = leaves(base);
   const b = leaves(head);
   const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
