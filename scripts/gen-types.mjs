@@ -25,6 +25,7 @@ const entries = [
   'actions/http',
   'actions/slack',
   'actions/pagerduty',
+  'actions/email',
 ];
 
 export async function generate() {

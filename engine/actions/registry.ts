@@ -9,9 +9,10 @@ import { kubernetes } from './kubernetes/index.js';
 import { http } from './http/index.js';
 import { slack } from './slack/index.js';
 import { pagerduty } from './pagerduty/index.js';
+import { email } from './email/index.js';
 
 export const ACTION_TYPES: ReadonlyMap<string, ActionType> = new Map(
-  [ansible, script, kubernetes, http, slack, pagerduty].map((t) => [t.type, t]),
+  [ansible, script, kubernetes, http, slack, pagerduty, email].map((t) => [t.type, t]),
 );
 
 export function actionTypeOf(action: Record<string, unknown>): string[] {

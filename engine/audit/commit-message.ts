@@ -13,8 +13,11 @@ export interface AuditWrite {
   id: string;
   /** What the write records, for the summary of a batch commit (counted as 'other' when absent). */
   kind?: WriteKind;
-  /** serializeEntry(entry). */
-  content: string;
+  /**
+   * serializeEntry(entry), or its bytes in parts: a storm's 'refusals' entry (3.4 MB) is
+   * encoded a part at a time, never made one string (journal-text.ts says why).
+   */
+  content: string | readonly Buffer[];
   /** One readable line. */
   message: string;
   trailers?: Record<string, string>;

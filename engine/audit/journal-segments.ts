@@ -6,9 +6,9 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JournalRecord } from './journal.js';
+import { readLineAt, segmentLines } from './segment-lines.js';
 
 export class JournalError extends Error {}
 
@@ -44,31 +44,36 @@ const REFUSALS_LINE = /^\{"seq":(\d+),"t":"entry","entry":\{"apiVersion":"[^"]*"
 /**
  * The records of complete segments (not the one being written), parsed a slice at a time.
  * A 'refusals' entry is closed when it is written, so once it is committed nothing of it goes
- * into a snapshot: its line is only parsed if no 'committed' record covers it. Under a storm
- * such lines are most of the journal's bytes (each holds the labels of hundreds of alerts).
+ * into a snapshot: its line is only read (again) if no 'committed' record covers it. Under a
+ * storm such lines are most of the journal's bytes (each holds the labels of thousands of
+ * alerts), and the segments are read through one buffer (segment-lines.ts).
  */
 export async function readSegmentsSliced(dir: string, segments: readonly string[]): Promise<JournalRecord[]> {
   // In file order, as Journal.open reads them (after a rotation, seqs are not in file order).
-  const read: (JournalRecord | { seq: number; line: string; where: string })[] = [];
+  const read: (JournalRecord | { seq: number; path: string; start: number; bytes: number; where: string })[] = [];
   let committedUpTo = 0;
   let count = 0;
   for (const segment of segments) {
     const path = join(dir, segment);
-    const lines = (await readFile(path, 'utf8')).split('\n');
-    for (const [i, line] of lines.entries()) {
+    for await (const line of segmentLines(path, (head) => !REFUSALS_LINE.test(head))) {
       if (++count % SLICE_LINES === 0) await nextTurn();
-      if (line === '') continue;
-      const refusal = REFUSALS_LINE.exec(line.slice(0, 120));
-      if (refusal) {
-        read.push({ seq: Number(refusal[1]), line, where: `${path}:${i + 1}` });
+      const where = `${path}:${line.number}`;
+      if (line.text === null) {
+        read.push({ seq: Number(REFUSALS_LINE.exec(line.head)![1]), path, start: line.start, bytes: line.bytes, where });
         continue;
       }
-      const record = parseLine(line, `${path}:${i + 1}`);
+      if (line.text === '') continue;
+      const record = parseLine(line.text, where);
       if (record.t === 'committed') committedUpTo = Math.max(committedUpTo, record.upTo);
       read.push(record);
     }
   }
-  return read.flatMap((r) => ('line' in r ? (r.seq > committedUpTo ? [parseLine(r.line, r.where)] : []) : [r]));
+  const records: JournalRecord[] = [];
+  for (const r of read) {
+    if (!('path' in r)) records.push(r);
+    else if (r.seq > committedUpTo) records.push(parseLine(await readLineAt(r.path, r.start, r.bytes), r.where));
+  }
+  return records;
 }
 
 function parseLine(line: string, where: string): JournalRecord {

@@ -79,6 +79,8 @@ export class Journal {
   private segmentBytes: number;
   private compacting: Promise<unknown> = Promise.resolve();
   private rotation: { resolve: (r: { seq: number; old: string[] }) => void; reject: (e: Error) => void } | null = null;
+  /** Reused by every write (one at a time): encoded() says why. */
+  private readonly out = Buffer.allocUnsafe(WRITE_BYTES);
 
   private constructor(
     readonly dir: string,
@@ -214,9 +216,9 @@ export class Journal {
   private async writeLines(lines: readonly Line[]): Promise<void> {
     if (this.failure) await ftruncateAsync(this.fd, this.segmentBytes);
     // On libuv's thread pool: the event loop takes the next webhook while this one syncs. A
-    // storm's lines go in chunks, never copied whole into one buffer.
+    // storm's lines go through the write buffer, never copied whole into one.
     let written = 0;
-    for (const chunk of chunks(lines)) {
+    for (const chunk of encoded(lines, this.out)) {
       await writeFullyAsync(this.fd, chunk);
       written += chunk.length;
     }
@@ -366,44 +368,49 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Characters encoded into one buffer at most when lines are written. */
-const CHUNK_CHARS = 4 * 1024 * 1024;
+/** The journal's write buffer: lines are encoded into it and written a buffer-full at a time. */
+export const WRITE_BYTES = 1024 * 1024;
 
-/** A line of the journal: its text, or the parts it is made of (without the newline). */
-export type Line = string | readonly string[];
+/**
+ * A line of the journal: its text, or the parts it is made of (without the newline), text or
+ * UTF-8 bytes (journal-text.ts encodeEntryParts), the first one text.
+ */
+export type Line = string | readonly [string, ...(string | Buffer)[]];
 
-/** The lines, each ending in a newline, as UTF-8 buffers of about CHUNK_CHARS characters. */
-function* chunks(lines: readonly Line[]): Generator<Buffer> {
-  let parts: string[] = [];
-  let size = 0;
+/**
+ * The lines, each ending in a newline, encoded into `buffer` and handed out a buffer-full at a
+ * time: the caller writes each before it asks for the next, which reuses the buffer. No line
+ * is joined into one string or copied into a buffer of its own (a storm's are 125 MB): that
+ * garbage, in large objects and large allocations, was what the engine's memory peaked on.
+ */
+function* encoded(lines: readonly Line[], buffer: Buffer): Generator<Buffer> {
+  let used = 0;
   for (const line of lines) {
     for (const piece of typeof line === 'string' ? [line, '\n'] : [...line, '\n']) {
-      if (piece.length >= CHUNK_CHARS) {
-        if (parts.length) yield Buffer.from(parts.join(''), 'utf8');
-        parts = [];
-        size = 0;
-        yield* slices(piece);
+      const bytes = typeof piece === 'string' ? Buffer.byteLength(piece, 'utf8') : piece.length;
+      if (used > 0 && used + bytes > buffer.length) {
+        yield buffer.subarray(0, used);
+        used = 0;
+      }
+      if (bytes <= buffer.length) {
+        used += typeof piece === 'string' ? buffer.write(piece, used, 'utf8') : piece.copy(buffer, used);
         continue;
       }
-      parts.push(piece);
-      size += piece.length;
-      if (size >= CHUNK_CHARS) {
-        yield Buffer.from(parts.join(''), 'utf8');
-        parts = [];
-        size = 0;
-      }
+      if (typeof piece !== 'string') yield piece;
+      // Three bytes at most per UTF-16 unit: each slice fits.
+      else for (const slice of slices(piece, Math.floor(buffer.length / 3))) yield buffer.subarray(0, buffer.write(slice, 0, 'utf8'));
     }
   }
-  if (parts.length) yield Buffer.from(parts.join(''), 'utf8');
+  if (used > 0) yield buffer.subarray(0, used);
 }
 
-/** A long line encoded a slice at a time, never cutting a surrogate pair in two. */
-function* slices(line: string): Generator<Buffer> {
-  for (let at = 0; at < line.length; ) {
-    let end = Math.min(at + CHUNK_CHARS, line.length);
-    const last = line.charCodeAt(end - 1);
-    if (end < line.length && last >= 0xd800 && last <= 0xdbff) end--;
-    yield Buffer.from(line.slice(at, end), 'utf8');
+/** A long piece `size` characters at a time, never cutting a surrogate pair in two. */
+function* slices(text: string, size: number): Generator<string> {
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(at + size, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    yield text.slice(at, end);
     at = end;
   }
 }

@@ -12,7 +12,7 @@
  * ~0.3 s as one. The bound keeps the worst batch at PER_WRITE_MAX tree rewrites. A batch of
  * one commit writes each day directory's tree whole (bulkStream, day-trees.ts says why).
  */
-import { ByteStream, commitCommand } from '../git/fast-import.js';
+import { ByteStream } from '../git/fast-import.js';
 import type { Ident } from '../git/fast-import.js';
 import { commitMessage } from './commit-message.js';
 import type { AuditWrite } from './commit-message.js';
@@ -24,18 +24,18 @@ export const PER_WRITE_MAX = 8;
  * The commands for a non-empty batch, marks numbered from `firstMark`, and the mark of its last
  * commit (the new head). No `done`: the caller ends the stream, or keeps it open for more.
  */
-export function batchStream(writes: readonly AuditWrite[], ref: string, who: Ident, firstMark = 1): { stream: string; last: number } {
+export function batchStream(writes: readonly AuditWrite[], ref: string, who: Ident, firstMark = 1): { stream: Buffer[]; last: number } {
   const groups = writes.length <= PER_WRITE_MAX ? writes.map((w) => [w]) : [writes];
-  let stream = '';
+  const stream = new ByteStream();
   groups.forEach((group, i) => {
     const files = group.map((w) => ({ op: 'write' as const, path: entryPath(w.id), content: w.content }));
     // `<ref>^0` is the ref's value on disk (fast-import reads it, not its own memory of the
     // branch); the later commits continue from the previous one. fast-import refuses to move
     // the ref if someone else moved it meanwhile (not a fast-forward): nothing is overwritten.
     const from = i === 0 ? { from: `${ref}^0` } : {};
-    stream += commitCommand({ ref, mark: firstMark + i, author: who, committer: who, message: commitMessage(group), ...from, files });
+    stream.commit({ ref, mark: firstMark + i, author: who, committer: who, message: commitMessage(group), ...from, files });
   });
-  return { stream, last: firstMark + groups.length - 1 };
+  return { stream: stream.chunks(), last: firstMark + groups.length - 1 };
 }
 
 /** Where an entry's file goes: its day directory and its name there. */
@@ -50,9 +50,9 @@ export function entryPlace(id: string): { dir: string; name: string } {
  * bytes, in order), then each day directory replaced whole by the tree `trees` gives for it
  * (day-trees.ts wrote those trees).
  */
-export function bulkStream(writes: readonly AuditWrite[], blobs: readonly Buffer[], trees: ReadonlyMap<string, string>, ref: string, who: Ident, head: string, mark: number): Buffer[] {
+export function bulkStream(writes: readonly AuditWrite[], blobs: readonly (Buffer | readonly Buffer[])[], trees: ReadonlyMap<string, string>, ref: string, who: Ident, head: string, mark: number): Buffer[] {
   const stream = new ByteStream();
   for (const blob of blobs) stream.blob(blob);
   const files = [...trees].map(([dir, tree]) => ({ op: 'copy' as const, path: dir, sha: tree, mode: '040000' }));
-  return stream.add(commitCommand({ ref, mark, author: who, committer: who, message: commitMessage(writes), from: head, files })).chunks();
+  return stream.commit({ ref, mark, author: who, committer: who, message: commitMessage(writes), from: head, files }).chunks();
 }

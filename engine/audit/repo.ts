@@ -262,12 +262,12 @@ export class AuditRepo {
   private async commitBulk(writes: readonly AuditWrite[], who: Ident): Promise<string> {
     const [head] = await this.lookup.ids([this.branchRef]);
     if (!head) throw new AuditRepoError(`${this.branchRef} has no commit`);
-    const blobs: Buffer[] = [];
+    const blobs: (Buffer | readonly Buffer[])[] = [];
     const changes = new Map<string, [string, string][]>();
     for (const [i, w] of writes.entries()) {
       // A large batch is hashed a slice at a time: the event loop has webhooks to answer.
       if (i > 0 && i % HASH_SLICE === 0) await nextTurn();
-      const blob = Buffer.from(w.content, 'utf8');
+      const blob = typeof w.content === 'string' ? Buffer.from(w.content, 'utf8') : w.content;
       blobs.push(blob);
       const { dir, name } = entryPlace(w.id);
       let files = changes.get(dir);

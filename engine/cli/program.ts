@@ -75,8 +75,9 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--now <time>', 'the clock for windows, cooldowns and rate limits (ISO 8601; default: now)')
     .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
     .option('--rev <rev>', REV_HELP)
+    .option('--prometheus-url <url>', "ask this Prometheus the policies' enrichment queries (homeostat.yaml's prometheus auth and timeout apply); without it, enriching policies take no action and say so")
     .addOption(formatOption('simulate'))
-    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; rev?: string; format: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
+    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; rev?: string; prometheusUrl?: string; format: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
 
   program
     .command('explain')
@@ -84,8 +85,9 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .argument('[dir]', DIR_HELP, '.')
     .requiredOption('--alerts <file>', 'a webhook payload file (JSON)')
     .option('--policy <name>', 'explain this policy only')
+    .option('--prometheus-url <url>', "ask this Prometheus the policies' enrichment queries (without it, none is asked)")
     .addOption(formatOption('explain'))
-    .action(async (dir: string, o: { alerts: string; policy?: string; format: string }) => setExit(await explainCommand(dir, o, o.format, io)));
+    .action(async (dir: string, o: { alerts: string; policy?: string; prometheusUrl?: string; format: string }) => setExit(await explainCommand(dir, o, o.format, io)));
 
   program
     .command('diff')
@@ -159,7 +161,9 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--max-body <size>', `largest webhook body (default: ${D['max-body']}); bigger groups: set max_alerts in Alertmanager`)
     .option('--concurrency <n>', `actions running at once, one per target at most (default: ${D.concurrency})`)
     .option('--shutdown-timeout <duration>', `how long running actions may finish on SIGTERM (default: ${D['shutdown-timeout']})`)
+    .option('--remediation-window <duration>', `an alert that resolves within this after a policy's action succeeded counts as healed in homeostat_remediation_effective_total (default: ${D['remediation-window']})`)
     .option('--log-level <level>', `fatal, error, warn, info, debug or trace (default: ${D['log-level']})`)
+    .option('--prometheus-url <url>', "where enrichment queries go, over homeostat.yaml's prometheus.url (its auth and timeout still apply)")
     .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, /healthz, /readyz, /metrics. See docs/serve.md.')
     .action(async (o: Record<string, unknown>) => setExit(await serveCommand(o, io)));
 

@@ -15,6 +15,8 @@ export const SERVE_KEYS = [
   'policies', 'branch', 'path', 'sync-interval', 'verify-signatures', 'allow-rewrite', 'sync-token-file',
   'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run', 'external-url',
   'webhook-token-file', 'admin-token-file', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
+  'prometheus-url',
+  'remediation-window',
 ] as const satisfies readonly (keyof ServeConfig)[];
 
 export const SERVE_DEFAULTS = {
@@ -30,6 +32,7 @@ export const SERVE_DEFAULTS = {
   concurrency: 4,
   'shutdown-timeout': '30s',
   'log-level': 'info',
+  'remediation-window': '30m',
 } as const;
 
 /** Where the policies come from: a directory on disk, or a git remote the engine syncs. */
@@ -55,6 +58,10 @@ export interface EngineConfig {
   concurrency: number;
   shutdownTimeoutMs: number;
   logLevel: string;
+  /** Where enrichment queries go, over homeostat.yaml's prometheus.url; null or absent: that url. */
+  prometheusUrl?: string | null;
+  /** How long after a successful action its alert may resolve to count as healed (recovery metrics). */
+  remediationWindowMs: number;
 }
 
 /** The token files in use, absolute paths; null where the token came from the environment or is not set. */
@@ -80,6 +87,9 @@ const MAX_SYNC_INTERVAL_MS = 24 * 86_400_000;
 /** Below 100ms a webhook from another host could not arrive; past an hour the bound means little. */
 const MIN_REQUEST_TIMEOUT_MS = 100;
 const MAX_REQUEST_TIMEOUT_MS = 3_600_000;
+/** A window is swept on a timer: at most what Node's timers hold. */
+const MIN_REMEDIATION_WINDOW_MS = 1_000;
+const MAX_REMEDIATION_WINDOW_MS = 24 * 86_400_000;
 
 export interface ConfigSources {
   /** Flags as commander parsed them (camelCase), only those given. */
@@ -121,7 +131,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
     const where = origin[key] ?? (key ? `--${key}` : configFile ?? 'configuration');
     throw new ConfigError(`${where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`);
   }
-  const c = merged as unknown as ServeConfig & { policies: string; listen: string; 'data-dir': string; 'audit-branch': string; 'dry-run': boolean; 'max-body': string; concurrency: number; 'shutdown-timeout': string; 'request-timeout': string; 'log-level': string; 'sync-interval': string; 'allow-rewrite': boolean };
+  const c = merged as unknown as ServeConfig & { policies: string; listen: string; 'data-dir': string; 'audit-branch': string; 'dry-run': boolean; 'max-body': string; concurrency: number; 'shutdown-timeout': string; 'request-timeout': string; 'log-level': string; 'remediation-window': string; 'sync-interval': string; 'allow-rewrite': boolean };
   const base = configFile ? resolve(cwd, configFile, '..') : cwd;
   const against = (key: string) => (origin[key]?.startsWith(configFile ?? '\0') ? base : cwd);
   let source: PolicySourceConfig;
@@ -150,6 +160,10 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
   if (requestTimeoutMs < MIN_REQUEST_TIMEOUT_MS || requestTimeoutMs > MAX_REQUEST_TIMEOUT_MS) {
     throw new ConfigError(`${origin['request-timeout']} ${c['request-timeout']}: give a time from 100ms to 1h for a request to arrive, headers and body`);
   }
+  const remediationWindowMs = parseDuration(c['remediation-window'])!;
+  if (remediationWindowMs < MIN_REMEDIATION_WINDOW_MS || remediationWindowMs > MAX_REMEDIATION_WINDOW_MS) {
+    throw new ConfigError(`${origin['remediation-window']} ${c['remediation-window']}: give a window from 1s to 24d in which an alert must resolve after a successful action to count as healed`);
+  }
   const tokenSources = { flags, env, origin, configBase: base, cwd };
   const webhook = token('webhook', { ...tokenSources, file: c['webhook-token-file'] });
   const admin = token('admin', { ...tokenSources, file: c['admin-token-file'] });
@@ -169,6 +183,8 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
     concurrency: c.concurrency,
     shutdownTimeoutMs: parseDuration(c['shutdown-timeout'])!,
     logLevel: c['log-level'],
+    prometheusUrl: c['prometheus-url'] ?? null,
+    remediationWindowMs,
     requestTimeoutMs,
     tokenFiles: { webhook: webhook.file, admin: admin.file, sync: sync.file },
   };

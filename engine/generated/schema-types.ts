@@ -2,6 +2,13 @@
 /* eslint-disable */
 
 export type Matcher = string | [string, ...string[]] | MatcherOperator;
+export type EnrichmentValue =
+  | number
+  | string
+  | null
+  | {
+      error: string;
+    };
 /**
  * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes, alerts Alertmanager left out of a group: alerts-truncated, with details groupKey, receiver and count) use kind 'event'. When one webhook has more than 8 actions refused by the same guard (a storm against the blast radius), they are audited together in files of kind 'refusals', each listing up to 5,000 of them with their alert and reason; together those files list every refused action once, in the order the alerts came.
  */
@@ -24,7 +31,7 @@ export type AuditEntry = {
   policy?: string;
   action?: string;
   /**
-   * The action type: ansible, script, kubernetes, http, slack, pagerduty.
+   * The action type: ansible, script, kubernetes, http, slack, pagerduty, email.
    */
   type?: string;
   phase?: "actions" | "onResolved";
@@ -33,6 +40,10 @@ export type AuditEntry = {
    * The rendered parameters, secrets redacted.
    */
   params?: {} | null;
+  /**
+   * The Prometheus queries made for the policy's decision, rendered, each with its value or its error (absent when the policy has none).
+   */
+  enrichment?: EnrichmentRecord[];
   /**
    * What the action does, in one line.
    */
@@ -56,6 +67,14 @@ export type AuditEntry = {
    */
   outcome?: null | "succeeded" | "failed" | "timed_out" | "interrupted" | "refused" | "denied";
   execution?: Execution;
+  /**
+   * A notify action's entry: the id of the entry of the action whose outcome it reports.
+   */
+  parent?: string;
+  /**
+   * The ids of the entries of the notify actions decided when this action ended (each entry's parent is this one).
+   */
+  notifications?: string[];
   event?: Event;
   /**
    * kind 'refusals': the guard that refused every action listed.
@@ -135,6 +154,10 @@ export interface PolicySpec {
   match: {
     [k: string]: Matcher;
   };
+  /**
+   * Instant PromQL queries to Prometheus, made for each alert that passes `match`, before `when` is decided: their values are the `prometheus` fact (params: { name: NAME }) and {{ enrichment.NAME }} in templates. A query that fails (Prometheus down or slow, an error) fails the policy closed: no action, the reason audited.
+   */
+  enrich?: Enrichment[];
   when?: Condition;
   /**
    * What guards key on; default: the alert fingerprint.
@@ -165,6 +188,16 @@ export interface MatcherOperator {
   notEqual?: string;
   exists?: boolean;
 }
+export interface Enrichment {
+  /**
+   * How `when` (params: { name: NAME }) and templates ({{ enrichment.NAME }}) refer to the value.
+   */
+  name: string;
+  /**
+   * An instant PromQL query. {{ }} outputs over labels, annotations, alert and group may stand only inside quoted strings, where they are escaped (in a =~ or !~ matcher value, regex-quoted too).
+   */
+  query: string;
+}
 /**
  * A json-rules-engine condition tree.
  */
@@ -188,13 +221,23 @@ export interface Action {
    */
   timeout?: string;
   dryRun?: boolean;
+  /**
+   * Actions run after this one ends, with `outcome` (status, exitCode, duration, output, auditId, link) in their templates; each is audited as its own entry whose `parent` is this action's.
+   */
   notify?: Action[];
+  /**
+   * A notify action only: the outcomes of its parent it runs after (default: succeeded, failed, timed_out).
+   *
+   * @minItems 1
+   */
+  on?: ["succeeded" | "failed" | "timed_out" | "refused", ...("succeeded" | "failed" | "timed_out" | "refused")[]];
   ansible?: AnsibleAction;
   script?: ScriptAction;
   kubernetes?: KubernetesAction;
   http?: HttpAction;
   slack?: SlackAction;
   pagerduty?: PagerdutyAction;
+  email?: EmailAction;
 }
 /**
  * Run an Ansible playbook from the policy repository against the target.
@@ -311,9 +354,9 @@ export interface HttpAction {
     [k: string]: string | SecretRef;
   };
   /**
-   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   * A mapping is rendered value by value and sent as JSON (a label cannot change its structure); a string is sent as it renders. Absent: the alert, policy, action, target and outcome as JSON.
    */
-  body?: string;
+  body?: string | {};
 }
 /**
  * Where a secret's value is read at run time; the value never appears in a policy, a log or an audit entry.
@@ -342,7 +385,58 @@ export interface PagerdutyAction {
    * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
    */
   summary: string;
+  /**
+   * Absent: trigger when the alert fires, resolve when it resolves.
+   */
   eventAction?: "trigger" | "resolve";
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  source?: string;
+  /**
+   * The Events API v2 endpoint, written in the policy (default: homeostat.yaml spec.pagerduty.eventsUrl, else https://events.pagerduty.com/v2/enqueue).
+   */
+  eventsUrl?: string;
+}
+/**
+ * Send an e-mail through an SMTP server. The server is written in the policy; its address is checked like any outbound request's.
+ */
+export interface EmailAction {
+  smtp: {
+    host: string;
+    /**
+     * Default: 587 with starttls, 465 with tls, 25 with none.
+     */
+    port?: number;
+    /**
+     * starttls (default): STARTTLS is required; tls: TLS from the first byte; none: plain text (a local relay only).
+     */
+    security?: "starttls" | "tls" | "none";
+    /**
+     * A PEM file of the certificate authority that signed the server's certificate, when it is not a public one.
+     */
+    ca?: string;
+    auth?: {
+      user: string | SecretRef;
+      pass: SecretRef;
+    };
+  };
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  from: string;
+  /**
+   * One address, or a list; each must render to exactly one address.
+   */
+  to: string | [string, ...string[]];
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  subject: string;
+  /**
+   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   */
+  body?: string;
 }
 export interface Guards {
   /**
@@ -418,6 +512,24 @@ export interface SettingsSpec {
     };
   };
   /**
+   * The Prometheus that `enrich` queries and the `prometheus` fact ask (`serve --prometheus-url` overrides the url). Its host may be on loopback or a private network: it is allowed for these queries.
+   */
+  prometheus?: {
+    /**
+     * Its base URL, such as http://prometheus:9090 (queries go to URL/api/v1/query); no credentials in it.
+     */
+    url: string;
+    /**
+     * A duration such as 30s, 5m, 1h30m or 2d.
+     */
+    timeout?: string;
+    bearerToken?: SecretRef1;
+    basicAuth?: {
+      username: string;
+      password: SecretRef;
+    };
+  };
+  /**
    * No action runs while one of these is open.
    */
   maintenanceWindows?: {
@@ -445,6 +557,13 @@ export interface SettingsSpec {
   };
 }
 /**
+ * Where a secret's value is read at run time; the value never appears in a policy, a log or an audit entry.
+ */
+export interface SecretRef1 {
+  env?: string;
+  file?: string;
+}
+/**
  * Cases that feed alerts to the policies of the repository and list the decisions expected.
  */
 export interface PolicyTest {
@@ -470,10 +589,18 @@ export interface Case {
    */
   now?: string;
   /**
-   * Values of enrichment facts, by fact and rendered query.
+   * What Prometheus would answer, so that tests run offline: by enrich name (for every alert of the case), and under `prometheus` by rendered query (which wins). A value is a number, a string, null (no series), or { error } (Prometheus failed).
    */
   enrichment?: {
-    [k: string]: {};
+    prometheus?: {
+      [k: string]: EnrichmentValue;
+    };
+    [k: string]:
+      | EnrichmentValue
+      | {
+          [k: string]: EnrichmentValue;
+        }
+      | undefined;
   };
   expect: Expectation[];
 }
@@ -547,6 +674,18 @@ export interface Alert1 {
   };
   groupKey?: string;
   receiver?: string;
+}
+export interface EnrichmentRecord {
+  /**
+   * The enrich entry's name; null for a query written in `when`.
+   */
+  name: string | null;
+  query: string;
+  /**
+   * A number (one series or a scalar; NaN, +Inf and -Inf as strings), a string, or null (no series).
+   */
+  value?: number | string | null;
+  error?: string;
 }
 /**
  * The guards checked, in order, and the one that refused (null when all passed).
@@ -666,4 +805,12 @@ export interface ServeConfig {
    * Lowest level of the JSON log lines on stdout.
    */
   "log-level"?: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+  /**
+   * The Prometheus that enrichment queries go to, overriding the url of homeostat.yaml's prometheus (whose auth and timeout still apply).
+   */
+  "prometheus-url"?: string;
+  /**
+   * A duration such as 30s, 5m, 1h30m or 2d.
+   */
+  "remediation-window"?: string;
 }

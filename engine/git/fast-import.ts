@@ -8,12 +8,15 @@ import type { Ident } from './log.js';
 
 export type { Ident };
 
-export type FileOp =
-  | { op: 'write'; path: string; content: string; mode?: string }
+/** A file's content: its text, or its bytes in parts (a large one, never joined into one string). */
+export type Content = string | readonly Buffer[];
+
+export type FileOp<C extends Content = string> =
+  | { op: 'write'; path: string; content: C; mode?: string }
   | { op: 'copy'; path: string; sha: string; mode: string }
   | { op: 'delete'; path: string };
 
-export interface StreamCommit {
+export interface StreamCommit<C extends Content = string> {
   ref: string;
   mark: number;
   author: Ident;
@@ -21,7 +24,7 @@ export interface StreamCommit {
   message: string;
   /** The parent: a commit id, `:mark`, or `refs/heads/x^0` (the ref's value before the import). None: continue the ref. */
   from?: string;
-  files: readonly FileOp[];
+  files: readonly FileOp<C>[];
 }
 
 /** `data <bytes>` then the bytes: counts are in bytes, not characters. */
@@ -53,11 +56,31 @@ function fileOp(f: FileOp): string {
   }
 }
 
-export function commitCommand(c: StreamCommit): string {
+/** A commit's commands, in order: text, and the contents given as bytes, as they are. */
+function commitPieces(c: StreamCommit<Content>): (string | readonly Buffer[])[] {
+  const pieces: (string | readonly Buffer[])[] = [];
   let out = `commit ${c.ref}\nmark :${c.mark}\n${ident('author', c.author)}${ident('committer', c.committer)}${data(c.message)}`;
   if (c.from !== undefined) out += `from ${c.from}\n`;
-  for (const f of c.files) out += fileOp(f);
-  return `${out}\n`;
+  for (const f of c.files) {
+    if (f.op !== 'write' || typeof f.content === 'string') {
+      out += fileOp(f as FileOp);
+      continue;
+    }
+    pieces.push(`${out}M ${f.mode ?? '100644'} inline ${checkPath(f.path)}\ndata ${byteLength(f.content)}\n`, f.content);
+    out = '\n';
+  }
+  pieces.push(`${out}\n`);
+  return pieces;
+}
+
+export function commitCommand(c: StreamCommit): string {
+  return commitPieces(c).join('');
+}
+
+function byteLength(parts: readonly Buffer[]): number {
+  let n = 0;
+  for (const part of parts) n += part.length;
+  return n;
 }
 
 /**
@@ -74,16 +97,30 @@ export class ByteStream {
   }
 
   /** A blob on its own (no mark): the caller knows its id (blobId), a tree names it. */
-  blob(content: Buffer): this {
-    this.add(`blob\ndata ${content.length}\n`).flush();
-    this.parts.push(content);
-    return this.add('\n');
+  blob(content: Buffer | readonly Buffer[]): this {
+    const parts = Buffer.isBuffer(content) ? [content] : content;
+    return this.add(`blob\ndata ${byteLength(parts)}\n`).bytes(parts).add('\n');
+  }
+
+  /** A commit, its contents given as text or as bytes. */
+  commit(c: StreamCommit<Content>): this {
+    for (const piece of commitPieces(c)) {
+      if (typeof piece === 'string') this.add(piece);
+      else this.bytes(piece);
+    }
+    return this;
   }
 
   /** The stream, in parts (written to a pipe as they are: no copy into one buffer). */
   chunks(): Buffer[] {
     this.flush();
     return this.parts;
+  }
+
+  private bytes(parts: readonly Buffer[]): this {
+    this.flush();
+    this.parts.push(...parts);
+    return this;
   }
 
   private flush(): void {

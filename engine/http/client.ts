@@ -38,6 +38,14 @@ export interface OutboundRequest {
   secrets?: readonly string[];
   /** The largest response body read, in bytes (default 1 MiB); larger is an error. */
   maxResponseBytes?: number;
+  /** Told of each attempt as it ends: its status, or why it got none (secrets masked). */
+  onAttempt?(attempt: AttemptReport): void;
+}
+
+export interface AttemptReport {
+  attempt: number;
+  status: number | null;
+  error: string | null;
 }
 
 export interface OutboundResponse {
@@ -105,10 +113,14 @@ async function sendWith(agent: Agent, request: OutboundRequest, random: () => nu
     let failure: OutboundError;
     try {
       const response = await exchange(agent, prepared, request, signal, attempts);
+      request.onAttempt?.({ attempt: attempts, status: response.status, error: null });
       if (response.status >= 200 && response.status < 300) return response;
       failure = statusError(prepared.label, response, secrets);
     } catch (error) {
       failure = outboundError(error, prepared.label, request, timeout, secrets);
+      if (failure.failure !== OUTBOUND_FAILURES.refused && failure.failure !== OUTBOUND_FAILURES.invalid) {
+        request.onAttempt?.({ attempt: attempts, status: null, error: failure.message });
+      }
     }
     if (failure.failure !== OUTBOUND_FAILURES.refused && failure.failure !== OUTBOUND_FAILURES.invalid) failure.attempts = attempts;
     if (!request.retry || !failure.retryable) throw failure;

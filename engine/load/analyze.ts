@@ -16,6 +16,7 @@ import type { Diagnostic, Problem } from '../diagnostics/diagnostic.js';
 import { checkPolicy, checkSettings, forEachAction } from '../policy/checks.js';
 import type { Reference } from '../policy/checks.js';
 import { ACTION_TYPES, actionTypeOf, isExecuted } from '../actions/registry.js';
+import { privateUrls } from './private-urls.js';
 import { pointerOf } from '../diagnostics/diagnostic.js';
 import { validate } from '../schema/validator.js';
 import { MAX_FILE_BYTES, parseYamlFile, placeProblem } from './yaml-source.js';
@@ -90,6 +91,8 @@ function placesOf(kind: Kind, value: unknown, source: SourceDoc): Record<string,
   if (kind === 'Policy') {
     const places: Record<string, Place> = { '/metadata/name': place(source, '/metadata/name') };
     for (const pointer of unexecutedActions(value)) places[pointer] = place(source, pointer, true);
+    // Whether homeostat.yaml allowlists them is known once every file is read: all are placed.
+    for (const { pointer } of privateUrls(value, [])) places[pointer] = place(source, pointer, true);
     return places;
   }
   if (kind !== 'PolicyTest') return {};

@@ -16,6 +16,7 @@ import { count } from '../util/count.js';
 import { analyzeExact, analyzeFile, unexecutedActions } from './analyze.js';
 import type { AnalyzedDoc, FileAnalysis, Place, RepoFile } from './analyze.js';
 import type { Reference } from '../policy/checks.js';
+import { privateUrls } from './private-urls.js';
 
 export type { RepoFile } from './analyze.js';
 
@@ -89,7 +90,7 @@ export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis
     }
   }
   const { Policy: policies, PolicyTest: tests, Settings: settingsDocs } = byKind;
-  diagnostics.push(...duplicatePolicies(named), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input, broken), ...unexecutedTypes(policies));
+  diagnostics.push(...duplicatePolicies(named), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input, broken), ...unexecutedTypes(policies), ...privateUrlWarnings(policies, settingsDocs[0] ?? null));
   diagnostics.sort(compareDiagnostics);
   const settings = settingsDocs[0] ?? null;
   const errors = diagnostics.some((d) => d.severity === 'error');
@@ -190,6 +191,16 @@ function unexecutedTypes(policies: LoadedDoc<Policy>[]): Diagnostic[] {
       'warning',
     );
   });
+}
+
+/** A receiver written as a private address: the engine would refuse it unless allowlisted. */
+function privateUrlWarnings(policies: LoadedDoc<Policy>[], settings: LoadedDoc<Settings> | null): Diagnostic[] {
+  const allowHosts = settings?.value?.spec?.outbound?.allowHosts ?? [];
+  return policies.flatMap((doc) =>
+    privateUrls(doc.value, allowHosts).map(({ pointer, written, range }) =>
+      diagnostic(doc, pointer, 'HST_URL_PRIVATE', `'${written}' is ${range}: the engine refuses to connect there`, `if this receiver is meant, add its host to spec.outbound.allowHosts in homeostat.yaml`, 'warning'),
+    ),
+  );
 }
 
 /**

@@ -10,7 +10,8 @@ import type { Decision } from '../plan/decide.js';
 import type { GuardLedger } from '../plan/ledger.js';
 import { IndexedLedger } from '../plan/ledger.js';
 import { Evaluator } from '../policy/evaluate.js';
-import type { EnrichmentSource, Match } from '../policy/evaluate.js';
+import type { Match } from '../policy/evaluate.js';
+import type { EnrichmentSource } from '../policy/enrichment.js';
 import type { PolicySet } from '../policy/types.js';
 
 const EVALUATION_SLICE = 32;
@@ -46,9 +47,10 @@ export interface Simulation {
  */
 export async function evaluateAll(evaluator: Evaluator, alerts: readonly Alert[]): Promise<Match[][]> {
   const matches: Match[][] = [];
+  const deadline = evaluator.deadline();
   for (let i = 0; i < alerts.length; i += EVALUATION_SLICE) {
     if (i > 0 && i % TURN_EVERY === 0) await nextTurn();
-    matches.push(...(await Promise.all(alerts.slice(i, i + EVALUATION_SLICE).map((a) => evaluator.evaluate(a)))));
+    matches.push(...(await Promise.all(alerts.slice(i, i + EVALUATION_SLICE).map((a) => evaluator.evaluate(a, deadline)))));
   }
   return matches;
 }

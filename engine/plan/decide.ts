@@ -10,8 +10,9 @@
 import { ACTION_TYPES } from '../actions/registry.js';
 import type { Alert } from '../alerts/payload.js';
 import type { Match, Phase } from '../policy/evaluate.js';
+import type { EnrichmentRecord, EnrichmentResult } from '../policy/enrichment.js';
 import { scopeOf } from '../policy/evaluate.js';
-import type { CompiledAction, CompiledPolicy, PolicySet } from '../policy/types.js';
+import type { CompiledAction, CompiledNotify, CompiledPolicy, PolicySet } from '../policy/types.js';
 import { renderTemplate, TemplateRenderError } from '../template/template.js';
 import { ANSWER_GUARDS, checkGuards, GUARDS } from './guards.js';
 import type { GuardLedger } from './ledger.js';
@@ -29,8 +30,10 @@ export interface Decision {
   params: Record<string, unknown> | null;
   verdict: Verdict;
   reason: string | null;
-  /** The guard that refused, or 'duplicate', 'resolved', 'params' or 'template'; null when none did. */
+  /** The guard that refused, or 'duplicate', 'resolved', 'enrichment', 'params' or 'template'; null when none did. */
   refusedBy: string | null;
+  /** The policy's Prometheus queries for this alert, with their values or errors; null when it has none. */
+  enrichment: EnrichmentRecord[] | null;
   /**
    * An onResolved decision that answers actions decided to run for the same alert and policy:
    * only ANSWER_GUARDS hold it (a lost recovery is never re-sent).
@@ -39,6 +42,8 @@ export interface Decision {
   /** What the action does, in one line (what a dry run prints). */
   description: string | null;
   revision: string;
+  /** The action's notify actions, decided when it ends (simulate lists them). */
+  notify: readonly CompiledNotify[];
 }
 
 export interface DecideOptions {
@@ -69,12 +74,12 @@ export function decide(set: PolicySet, alert: Alert, matches: readonly Match[], 
   const late = alert.status === 'firing' && options.ledger.seen(resolvedKey(alert));
   const decisions: Decision[] = [];
   for (const match of matches) {
-    for (const phase of match.phases) decisions.push(...decidePhase(set, alert, match.policy, phase, late, options));
+    for (const phase of match.phases) decisions.push(...decidePhase(set, alert, match.policy, phase, late, options, match.enrichment ?? null));
   }
   return decisions;
 }
 
-function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase: Phase, late: boolean, options: DecideOptions): Decision[] {
+function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase: Phase, late: boolean, options: DecideOptions, enrichment: EnrichmentResult | null): Decision[] {
   const actions = phase === 'actions' ? policy.actions : policy.onResolved;
   const answers = phase === 'onResolved' && options.ledger.seen(ranKey(alert, policy.name));
   const about = { fingerprint: alert.fingerprint, alertname: alert.alertname, status: alert.status, startsAt: alert.startsAt };
@@ -90,12 +95,14 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
     verdict: rest.verdict,
     reason: rest.reason ?? null,
     refusedBy: rest.refusedBy ?? null,
+    enrichment: enrichment?.records ?? null,
     answers,
     description: rest.description ?? null,
     revision: set.revision,
+    notify: action.notify,
   });
 
-  const scope = scopeOf(alert);
+  const scope = enrichment ? { ...scopeOf(alert), enrichment: enrichment.values } : scopeOf(alert);
   let target: string | null = null;
   let targetError: string | null = null;
   try {
@@ -117,6 +124,10 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
   if (late) {
     const reason = `resolved: alert ${alert.fingerprint} (startsAt ${alert.startsAt}) was already seen resolved; a firing that arrives after its resolution (a lagging Alertmanager peer, an old group re-sent) is never remediated again`;
     return decided(actions.map((a) => make(a, { target, verdict: 'refused', refusedBy: 'resolved', reason })));
+  }
+  if (enrichment?.error) {
+    // Fail closed, and not final: Prometheus may answer when Alertmanager re-sends the alert.
+    return actions.map((a) => make(a, { target, verdict: 'refused', refusedBy: 'enrichment', reason: `${enrichment.error}; no action (fails closed), decided again when Alertmanager re-sends the alert` }));
   }
   if (target === null) return decided(actions.map((a) => make(a, { verdict: 'failed', refusedBy: 'template', reason: targetError })));
 

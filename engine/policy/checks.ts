@@ -7,9 +7,11 @@ import { pointerOf } from '../diagnostics/diagnostic.js';
 import { ACTION_TYPES, actionTypeOf } from '../actions/registry.js';
 import { checkRegex } from '../regex/re2.js';
 import { compileTemplate, hasTemplateSyntax } from '../template/template.js';
-import { TEMPLATE_ROOTS } from '../template/liquid.js';
+import { NOTIFY_TEMPLATE_ROOTS, TEMPLATE_ROOTS } from '../template/liquid.js';
+import type { TemplateRoot } from '../template/liquid.js';
 import { FACTS, OPERATORS, PLAIN_PATH } from './facts.js';
 import { windowProblems } from './window.js';
+import { checkEnrichList, enrichNames, enrichmentRefProblems, prometheusParamProblems } from './enrich-checks.js';
 
 /** A file a document names; whether it exists is asked of the repository afterwards. */
 export interface Reference {
@@ -32,11 +34,13 @@ const TARGET_ROOTS = TEMPLATE_ROOTS.filter((r) => r !== 'target');
 export function checkPolicy(doc: unknown, refer: Refer): Problem[] {
   if (!isObj(doc) || !isObj(doc.spec)) return [];
   const spec = doc.spec;
+  const names = enrichNames(spec.enrich);
   return [
     ...checkMatch(spec.match),
-    ...checkWhen(spec.when, ['spec', 'when']),
-    ...checkTemplate(spec.target, ['spec', 'target'], TARGET_ROOTS),
-    ...checkActionLists(spec, refer),
+    ...checkEnrichList(spec.enrich),
+    ...checkWhen(spec.when, ['spec', 'when'], names),
+    ...checkTemplate(spec.target, ['spec', 'target'], TARGET_ROOTS, names),
+    ...checkActionLists(spec, refer, names),
     ...windowProblems(isObj(spec.guards) ? spec.guards.window : undefined, ['spec', 'guards', 'window']),
   ];
 }
@@ -80,14 +84,14 @@ function checkPattern(pattern: string, path: Path): Problem[] {
   ];
 }
 
-function checkWhen(node: unknown, path: Path): Problem[] {
+function checkWhen(node: unknown, path: Path, names: ReadonlySet<string>): Problem[] {
   if (node === undefined) return [];
   if (!isObj(node)) return [];
   const here = pointerOf(path);
   for (const group of ['all', 'any'] as const) {
-    if (group in node) return Array.isArray(node[group]) ? node[group].flatMap((child, i) => checkWhen(child, [...path, group, i])) : [];
+    if (group in node) return Array.isArray(node[group]) ? node[group].flatMap((child, i) => checkWhen(child, [...path, group, i], names)) : [];
   }
-  if ('not' in node) return checkWhen(node.not, [...path, 'not']);
+  if ('not' in node) return checkWhen(node.not, [...path, 'not'], names);
   if (!('fact' in node) || !('operator' in node) || !('value' in node)) {
     const lacking = ['fact', 'operator', 'value'].filter((k) => !(k in node));
     return [{ pointer: here, code: 'HST_WHEN_SHAPE', message: `condition is neither all/any/not nor {fact, operator, value} (no ${lacking.join(', ')})`, hint: 'write `all: [...]`, `any: [...]`, `not: {...}` or `{fact, operator, value}`' }];
@@ -109,18 +113,17 @@ function checkWhen(node: unknown, path: Path): Problem[] {
   if (isObj(node.value) && typeof node.value.fact === 'string' && !(node.value.fact in FACTS)) {
     problems.push({ pointer: pointerOf([...path, 'value', 'fact']), code: 'HST_WHEN_UNKNOWN_FACT', message: `unknown fact '${node.value.fact}'`, hint: `use one of ${Object.keys(FACTS).join(', ')}` });
   }
-  if (isObj(node.params) && typeof node.params.query === 'string') {
-    problems.push(...checkTemplate(node.params.query, [...path, 'params', 'query'], TARGET_ROOTS));
-  }
+  if (fact === 'prometheus') problems.push(...prometheusParamProblems(node.params, path, names));
   return problems;
 }
 
-function checkTemplate(value: unknown, path: Path, roots: readonly (typeof TEMPLATE_ROOTS)[number][]): Problem[] {
+function checkTemplate(value: unknown, path: Path, roots: readonly TemplateRoot[], names: ReadonlySet<string>): Problem[] {
   if (typeof value !== 'string') return [];
-  return compileTemplate(value, roots).problems.map((p) => ({ pointer: pointerOf(path), ...p }));
+  const problems: Problem[] = compileTemplate(value, roots).problems.map((p) => ({ pointer: pointerOf(path), ...p }));
+  return problems.length ? problems : enrichmentRefProblems(value, path, names);
 }
 
-function checkActionLists(spec: Obj, refer: Refer): Problem[] {
+function checkActionLists(spec: Obj, refer: Refer, enrichment: ReadonlySet<string>): Problem[] {
   const problems: Problem[] = [];
   const names = new Map<string, string>();
   forEachAction(spec, (action, at) => {
@@ -129,8 +132,33 @@ function checkActionLists(spec: Obj, refer: Refer): Problem[] {
       if (first) problems.push({ pointer: pointerOf([...at, 'name']), code: 'HST_ACTION_DUPLICATE', message: `action name '${action.name}' is used twice in this policy`, hint: `rename one; the first is at ${first}` });
       else names.set(action.name, pointerOf(at));
     }
-    problems.push(...checkAction(action, at, refer));
+    problems.push(...checkAction(action, at, refer, enrichment), ...checkNotifyPlace(action, at));
   });
+  return problems;
+}
+
+/** How deep in `notify` lists an action stands: 0 for one of actions or onResolved. */
+function notifyDepth(path: Path): number {
+  return path.filter((p) => p === 'notify').length;
+}
+
+/**
+ * A notify action runs after its parent, unguarded: it tells, it does not act, so it is of a
+ * type that changes no system; it has no notify of its own; and only it has `on`.
+ */
+function checkNotifyPlace(action: Obj, path: Path): Problem[] {
+  const depth = notifyDepth(path);
+  const problems: Problem[] = [];
+  if (depth === 0 && action.on !== undefined) {
+    problems.push({ pointer: pointerOf([...path, 'on']), code: 'HST_NOTIFY_MISPLACED', message: "'on' belongs to a notify action: it filters the outcomes of the parent that it runs after", hint: 'move this action under the notify list of the action whose outcome it reports, or remove on' });
+  }
+  if (depth >= 2) {
+    problems.push({ pointer: pointerOf(path), code: 'HST_NOTIFY_MISPLACED', message: 'a notify action has a notify list of its own', hint: 'list every notification under the action whose outcome it reports; a notify action runs once, after its parent' });
+  }
+  const types = actionTypeOf(action);
+  if (depth >= 1 && types.length === 1 && ACTION_TYPES.get(types[0]!)!.disruptive) {
+    problems.push({ pointer: pointerOf([...path, types[0]!]), code: 'HST_NOTIFY_DISRUPTIVE', message: `a notify action is of type ${types[0]}, which changes a system`, hint: 'notify runs after its parent without guards: use http, slack, pagerduty or email there, and put remediations in actions' });
+  }
   return problems;
 }
 
@@ -152,9 +180,9 @@ export function forEachAction(spec: unknown, visit: (action: Obj, path: Path) =>
   walk(spec.onResolved, ['spec', 'onResolved']);
 }
 
-const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'notify']);
+const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'notify', 'on']);
 
-function checkAction(action: Obj, path: Path, refer: Refer): Problem[] {
+function checkAction(action: Obj, path: Path, refer: Refer, names: ReadonlySet<string>): Problem[] {
   const types = actionTypeOf(action);
   const unknown = Object.keys(action).filter((k) => !ACTION_FIELDS.has(k) && !ACTION_TYPES.has(k));
   if (types.length !== 1) {
@@ -172,7 +200,8 @@ function checkAction(action: Obj, path: Path, refer: Refer): Problem[] {
   if (type.type === 'http' && typeof params.url === 'string' && hasTemplateSyntax(params.url)) {
     problems.push({ pointer: pointerOf([...path, 'http', 'url']), code: 'HST_TEMPLATE_IN_URL', message: `the URL '${params.url}' is a template`, hint: 'write the URL out in the policy; alert values may go in the body' });
   }
-  forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], TEMPLATE_ROOTS)));
+  const roots = notifyDepth(path) > 0 ? NOTIFY_TEMPLATE_ROOTS : TEMPLATE_ROOTS;
+  forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], roots, names)));
   return problems;
 }
 

@@ -12,11 +12,15 @@ import type { CompiledTemplate } from '../template/template.js';
 import { parseDuration } from '../util/duration.js';
 import { forEachTemplate } from './checks.js';
 import { pointerOf } from '../diagnostics/diagnostic.js';
-import type { AlertStatus, CompiledAction, CompiledPolicy, LabelPredicate, ResolvedGuards, ResolvedSettings } from './types.js';
+import type { AlertStatus, CompiledAction, CompiledNotify, CompiledPolicy, LabelPredicate, NotifyOn, ResolvedGuards, ResolvedSettings } from './types.js';
 import { parseBetween } from './window.js';
+import type { CompiledEnrichment } from './enrichment.js';
+import { compilePromql } from '../template/promql.js';
 
 export const DEFAULT_PRIORITY = 50;
 export const DEFAULT_ACTION_TIMEOUT_MS = 10 * 60_000;
+/** How long the enrichment queries for one webhook may take in all. */
+export const DEFAULT_ENRICHMENT_TIMEOUT_MS = 2_000;
 
 /** The safe defaults that hold without a homeostat.yaml. */
 export const DEFAULT_GUARDS: Guards = { cooldown: '5m', concurrency: 1, approval: { required: false, ttl: '30m' } };
@@ -29,6 +33,14 @@ export function resolveSettings(spec: SettingsSpec | undefined): ResolvedSetting
     dryRun: spec?.dryRun ?? false,
     blastRadius: { max: blast.max, perMs: ms(blast.per) },
     maintenanceWindows: (spec?.maintenanceWindows ?? []).map((w) => ({ start: Date.parse(w.start), end: Date.parse(w.end), reason: w.reason ?? '' })),
+    prometheus: spec?.prometheus
+      ? {
+          url: spec.prometheus.url,
+          timeoutMs: spec.prometheus.timeout ? ms(spec.prometheus.timeout) : DEFAULT_ENRICHMENT_TIMEOUT_MS,
+          bearerToken: spec.prometheus.bearerToken ?? null,
+          basicAuth: spec.prometheus.basicAuth ?? null,
+        }
+      : null,
     outbound: { allowHosts: Object.freeze([...(spec?.outbound?.allowHosts ?? [])]), pagerdutyEventsUrl: spec?.pagerduty?.eventsUrl ?? null },
   };
 }
@@ -88,11 +100,30 @@ function isCostly(matcher: Matcher): boolean {
   return typeof matcher === 'object' && !Array.isArray(matcher) && ('regex' in matcher || 'notRegex' in matcher);
 }
 
-function usesFact(condition: Condition | undefined, fact: string): boolean {
-  if (!condition) return false;
-  if (condition.fact === fact) return true;
-  return [...(condition.all ?? []), ...(condition.any ?? []), ...(condition.not ? [condition.not] : [])].some((c) => usesFact(c, fact));
+/** The queries of `prometheus` conditions written in `when` itself (params.query), each once. */
+function conditionQueries(condition: Condition | undefined, found: Set<string>): Set<string> {
+  if (!condition) return found;
+  const query = (condition.params as { query?: unknown } | undefined)?.query;
+  if (condition.fact === 'prometheus' && typeof query === 'string') found.add(query);
+  for (const c of [...(condition.all ?? []), ...(condition.any ?? []), ...(condition.not ? [condition.not] : [])]) conditionQueries(c, found);
+  return found;
 }
+
+function compileEnrichment(name: string | null, source: string): CompiledEnrichment {
+  const { template } = compilePromql(source);
+  if (!template) throw new Error(`query ${source} with problems reached the compiler`);
+  return { name, source, query: template };
+}
+
+function enrichmentOf(spec: Policy['spec']): CompiledEnrichment[] {
+  const named = (spec.enrich ?? []).map((e) => compileEnrichment(e.name, e.query));
+  const inline = [...conditionQueries(spec.when, new Set())].map((q) => compileEnrichment(null, q));
+  return [...named, ...inline];
+}
+
+/** A notify action runs after these outcomes of its parent unless its `on` says otherwise. */
+export const DEFAULT_NOTIFY_ON: readonly NotifyOn[] = Object.freeze(['succeeded', 'failed', 'timed_out'] as const);
+const NO_NOTIFY: readonly CompiledNotify[] = Object.freeze([]);
 
 function compileAction(action: Action, settings: SettingsSpec | undefined): CompiledAction {
   const fields = action as unknown as Record<string, unknown>;
@@ -111,6 +142,7 @@ function compileAction(action: Action, settings: SettingsSpec | undefined): Comp
     templates,
     timeoutMs: action.timeout ? ms(action.timeout) : DEFAULT_ACTION_TIMEOUT_MS,
     dryRun: action.dryRun ?? false,
+    notify: action.notify?.length ? action.notify.map((n) => ({ ...compileAction(n, settings), on: n.on ?? DEFAULT_NOTIFY_ON })) : NO_NOTIFY,
   };
 }
 
@@ -152,7 +184,7 @@ export function compilePolicy(parsed: Policy, source: { file: string; line: numb
     match,
     matchers: byCost.map(([label, m]) => [label, matcherTest(m)] as const),
     whenRule: when ? { name, priority, conditions: { all: [when] }, event: { type: 'policy', params: { policy: name } } } : null,
-    usesEnrichment: usesFact(spec.when, 'prometheus'),
+    enrich: enrichmentOf(spec),
     target: spec.target ? compileTemplate(spec.target).template : null,
     actions: spec.actions.map((a) => compileAction(a, settings)),
     onResolved: onResolved.map((a) => compileAction(a, settings)),

@@ -1,7 +1,9 @@
 /**
  * Evaluates alerts against a policy set. The alertname index and each policy's compiled
  * matchers decide status and `match` exactly (the same operators as the rule's conditions);
- * json-rules-engine then decides the `when` of the candidates that have one. `explain` runs
+ * the candidates with Prometheus queries are enriched (enrichment.ts), and json-rules-engine
+ * then decides the `when` of the candidates that have one. An alert that no enriching policy
+ * passes the pre-filter for awaits nothing: no query, no timer. `explain` runs
  * each policy's whole rule (status + match + when). Each rule gets a pool of one-rule engines,
  * and an engine serves one run at a time: json-rules-engine keeps run state on the Engine, so
  * two concurrent runs of one engine can skip rules (its issue #303).
@@ -11,7 +13,8 @@ import type { Almanac, RuleProperties, RuleResult } from 'json-rules-engine';
 import type { Alert } from '../alerts/payload.js';
 import { isLabelMap, labelValue } from '../alerts/labels.js';
 import { fullMatch } from '../regex/re2.js';
-import { compileTemplate, renderTemplate, TemplateRenderError } from '../template/template.js';
+import { enrich } from './enrichment.js';
+import type { EnrichmentResult, EnrichmentSource, QueryCache } from './enrichment.js';
 import { ruleOf } from './compile.js';
 import { candidatesFor } from './set.js';
 import type { AlertStatus, CompiledPolicy, PolicySet } from './types.js';
@@ -21,12 +24,11 @@ export type Phase = 'actions' | 'onResolved';
 export interface Match {
   policy: CompiledPolicy;
   phases: Phase[];
+  /** The policy's queries and their values; with `error` set, the policy fails closed (decide.ts). */
+  enrichment?: EnrichmentResult;
 }
 
-/** Where enrichment facts come from (Prometheus in the engine; fixed values in tests). */
-export interface EnrichmentSource {
-  query(fact: string, query: string, alert: Alert): Promise<unknown>;
-}
+export type { EnrichmentSource } from './enrichment.js';
 
 const pathCache = new Map<string, string[]>();
 
@@ -91,32 +93,63 @@ export class Evaluator {
     );
   }
 
+  /**
+   * When the enrichment queries of one payload are due: now plus the source's timeout (null
+   * without one). Every query of the payload shares it, so that the answer to the webhook
+   * never waits longer, however many alerts it holds.
+   */
+  deadline(now = Date.now()): number | null {
+    return this.enrichment?.timeoutMs === undefined ? null : now + this.enrichment.timeoutMs;
+  }
+
   /** The policies that match, best first, with the phases each runs. */
-  async evaluate(alert: Alert): Promise<Match[]> {
+  async evaluate(alert: Alert, deadline: number | null = this.deadline()): Promise<Match[]> {
     const candidates = this.candidates(alert);
     if (candidates.length === 0) return [];
-    const conditional = candidates.filter((p) => p.whenRule !== null);
-    let holds: ReadonlySet<CompiledPolicy> = new Set();
-    if (conditional.length) {
-      const facts = scopeOf(alert);
-      const results = await Promise.all(conditional.map((p) => this.run(p, p.whenRule!, facts, alert)));
-      holds = new Set(conditional.filter((_, i) => results[i]!.result));
+    const decided = candidates.filter((p) => p.whenRule !== null || p.enrich.length > 0);
+    if (decided.length === 0) return candidates.map((policy) => ({ policy, phases: phasesOf(policy, alert.status) }));
+    const facts = scopeOf(alert);
+    const cache: QueryCache = new Map();
+    const outcomes = await Promise.all(decided.map((p) => this.decideCandidate(p, facts, alert, deadline, cache)));
+    const byPolicy = new Map(decided.map((p, i) => [p, outcomes[i]!]));
+    const matches: Match[] = [];
+    for (const policy of candidates) {
+      const outcome = byPolicy.get(policy);
+      if (outcome === undefined) matches.push({ policy, phases: phasesOf(policy, alert.status) });
+      else if (outcome.holds) matches.push({ policy, phases: phasesOf(policy, alert.status), ...(outcome.enrichment ? { enrichment: outcome.enrichment } : {}) });
     }
-    return candidates
-      .filter((p) => p.whenRule === null || holds.has(p))
-      .map((policy) => ({ policy, phases: phasesOf(policy, alert.status) }));
+    return matches;
+  }
+
+  /**
+   * Enriches, then runs `when`. A failed query holds (the policy goes on to decide.ts, which
+   * refuses its actions with the reason) whatever `when` says: a `not` over a value that never
+   * came must not turn a failure into an action.
+   */
+  private async decideCandidate(policy: CompiledPolicy, facts: Record<string, unknown>, alert: Alert, deadline: number | null, cache: QueryCache): Promise<{ holds: boolean; enrichment: EnrichmentResult | null }> {
+    let enrichment: EnrichmentResult | null = null;
+    if (policy.enrich.length) {
+      enrichment = await enrich(policy.enrich, facts, this.enrichment, { alert, deadline, cache });
+      if (enrichment === null) return { holds: false, enrichment: null };
+      if (enrichment.error !== null) return { holds: true, enrichment };
+    }
+    if (policy.whenRule === null) return { holds: true, enrichment };
+    return { holds: (await this.run(policy.whenRule, facts, enrichment)).result, enrichment };
   }
 
   /** Every policy (or one) run in full, for `explain`: the rule result of each. */
-  async explain(alert: Alert, only?: string): Promise<{ policy: CompiledPolicy; result: RuleResult; indexed: boolean }[]> {
+  async explain(alert: Alert, only?: string): Promise<{ policy: CompiledPolicy; result: RuleResult; indexed: boolean; enrichment: EnrichmentResult | null }[]> {
     const facts = scopeOf(alert);
     const candidates = new Set(this.candidates(alert));
     const policies = this.set.policies.filter((p) => only === undefined || p.name === only);
-    const results = await Promise.all(policies.map((p) => this.run(p, ruleOf(p), facts, alert)));
-    return policies.map((policy, i) => ({ policy, result: results[i]!, indexed: candidates.has(policy) }));
+    const cache: QueryCache = new Map();
+    const deadline = this.deadline();
+    const enrichments = await Promise.all(policies.map((p) => (p.enrich.length ? enrich(p.enrich, facts, this.enrichment, { alert, deadline, cache }) : null)));
+    const results = await Promise.all(policies.map((p, i) => this.run(ruleOf(p), facts, enrichments[i]!)));
+    return policies.map((policy, i) => ({ policy, result: results[i]!, indexed: candidates.has(policy), enrichment: enrichments[i]! }));
   }
 
-  private async run(policy: CompiledPolicy, rule: RuleProperties, facts: Record<string, unknown>, alert: Alert): Promise<RuleResult> {
+  private async run(rule: RuleProperties, facts: Record<string, unknown>, enrichment: EnrichmentResult | null): Promise<RuleResult> {
     let pool = this.pools.get(rule);
     if (!pool) {
       pool = [];
@@ -124,29 +157,24 @@ export class Evaluator {
     }
     const engine = pool.pop() ?? createEngine(rule);
     try {
-      const runFacts = policy.usesEnrichment ? { ...facts, prometheus: this.enrichmentFact(alert) } : facts;
+      const runFacts = enrichment ? { ...facts, prometheus: prometheusFact(enrichment) } : facts;
       const { results, failureResults } = await engine.run(runFacts);
       return (results[0] ?? failureResults[0])!;
     } finally {
       pool.push(engine);
     }
   }
+}
 
-  private enrichmentFact(alert: Alert): Fact {
-    return new Fact(
-      'prometheus',
-      async (params: Record<string, unknown>, _almanac: Almanac) => {
-        if (!this.enrichment || typeof params.query !== 'string') return undefined;
-        let query: string;
-        try {
-          query = renderTemplate(compileTemplate(params.query).template, scopeOf(alert));
-        } catch (error) {
-          if (error instanceof TemplateRenderError) return undefined; // a label the query needs is missing: the condition cannot hold
-          throw error;
-        }
-        return this.enrichment.query('prometheus', query, alert);
-      },
-      { cache: false },
-    );
-  }
+/** The `prometheus` fact over values already fetched: params.name (an enrich entry) or params.query. */
+function prometheusFact(enrichment: EnrichmentResult): Fact {
+  return new Fact(
+    'prometheus',
+    (params: Record<string, unknown>, _almanac: Almanac) => {
+      if (typeof params.query === 'string') return enrichment.bySource.get(params.query);
+      if (typeof params.name === 'string') return enrichment.records.find((r) => r.name === params.name && !r.error)?.value;
+      return undefined;
+    },
+    { cache: false },
+  );
 }

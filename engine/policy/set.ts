@@ -82,9 +82,14 @@ function chooseKey(equalities: readonly (readonly [string, readonly string[]])[]
 
 function freezePolicy(policy: CompiledPolicy): CompiledPolicy {
   if (Object.isFrozen(policy)) return policy; // shared with the set of an earlier revision
-  for (const action of [...policy.actions, ...policy.onResolved]) Object.freeze(action);
+  for (const action of [...policy.actions, ...policy.onResolved]) {
+    for (const notify of action.notify) Object.freeze(notify);
+    Object.freeze(action.notify);
+    Object.freeze(action);
+  }
   Object.freeze(policy.actions);
   Object.freeze(policy.onResolved);
+  Object.freeze(policy.enrich);
   Object.freeze(policy.matchers);
   Object.freeze(policy.guards);
   return Object.freeze(policy);

@@ -1,6 +1,7 @@
 import type { CompiledTemplate } from '../template/template.js';
 import type { RuleProperties } from 'json-rules-engine';
 import type { Matcher } from '../generated/schema-types.js';
+import type { CompiledEnrichment } from './enrichment.js';
 
 export type AlertStatus = 'firing' | 'resolved';
 
@@ -16,6 +17,15 @@ export interface CompiledAction {
   templates: ReadonlyMap<string, CompiledTemplate>;
   timeoutMs: number;
   dryRun: boolean;
+  /** Run after this action ends, when its outcome is one of theirs (`on`). */
+  notify: readonly CompiledNotify[];
+}
+
+/** The outcomes of its parent a notify action runs after. */
+export type NotifyOn = 'succeeded' | 'failed' | 'timed_out' | 'refused';
+
+export interface CompiledNotify extends CompiledAction {
+  on: readonly NotifyOn[];
 }
 
 export interface ResolvedGuards {
@@ -44,7 +54,11 @@ export interface CompiledPolicy {
    * `ruleOf` gives the whole rule (status + match + when) that `explain` runs.
    */
   whenRule: RuleProperties | null;
-  usesEnrichment: boolean;
+  /**
+   * Its Prometheus queries: the `enrich:` entries, then the `prometheus` conditions' own
+   * queries (name null); asked for each alert that passes `match`, before `when`.
+   */
+  enrich: readonly CompiledEnrichment[];
   target: CompiledTemplate | null;
   actions: readonly CompiledAction[];
   onResolved: readonly CompiledAction[];
@@ -57,6 +71,8 @@ export interface ResolvedSettings {
   dryRun: boolean;
   blastRadius: { max: number; perMs: number };
   maintenanceWindows: ReadonlyArray<{ start: number; end: number; reason: string }>;
+  /** Where enrichment queries go (homeostat.yaml's prometheus), or null. */
+  prometheus: PrometheusSettings | null;
   outbound: OutboundSettings;
 }
 
@@ -67,6 +83,16 @@ export interface OutboundSettings {
   /** spec.pagerduty.eventsUrl, or null for PagerDuty's own. */
   pagerdutyEventsUrl: string | null;
 }
+
+/** homeostat.yaml's prometheus, as written but for the timeout. */
+export interface PrometheusSettings {
+  url: string;
+  timeoutMs: number;
+  bearerToken: SecretRef | null;
+  basicAuth: { username: string; password: SecretRef } | null;
+}
+
+export type SecretRef = { env?: string; file?: string };
 
 /** An immutable, compiled policy set at one revision. */
 export interface PolicySet {

@@ -7,7 +7,6 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { testPayloadReader } from '../load/git-revision.js';
 import type { RevisionLoader, RevisionRepository } from '../load/git-revision.js';
 import type { LoadResult } from '../load/repository.js';
-import { Evaluator } from '../policy/evaluate.js';
 import type { PolicySet } from '../policy/types.js';
 import { failureLines, runTests } from '../testing/run-tests.js';
 import type { ReadPayload } from '../testing/run-tests.js';
@@ -15,7 +14,6 @@ import { count } from '../util/count.js';
 
 export interface ActiveSet {
   set: PolicySet;
-  evaluator: Evaluator;
   /** The policy repository's files on disk, where actions find their playbooks and scripts. */
   root: string;
   activatedAt: string;
@@ -110,5 +108,5 @@ export async function vetRevision(loader: RevisionLoader, repo: RevisionReposito
 }
 
 export function activeSet(set: PolicySet, root: string, at: string): ActiveSet {
-  return { set, evaluator: new Evaluator(set), root, activatedAt: at };
+  return { set, root, activatedAt: at };
 }

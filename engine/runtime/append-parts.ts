@@ -10,7 +10,7 @@
  */
 import type { AuditEntry } from '../audit/entry.js';
 import type { Journal, Line } from '../audit/journal.js';
-import { stringifyEntryParts } from '../audit/journal-text.js';
+import { encodeEntryParts } from '../audit/journal-text.js';
 import type { Auditor } from './auditor.js';
 
 export interface Appended {
@@ -39,9 +39,13 @@ export async function appendInParts(journal: Journal, auditor: Pick<Auditor, 'ex
   };
   try {
     for (const entry of entries) {
+      if (entry.kind !== 'refusals') {
+        texts.push(`{"t":"entry","entry":${JSON.stringify(entry)}}`);
+        continue;
+      }
       // A 'refusals' entry is serialized a slice at a time (journal-text.ts), then handed over.
-      texts.push(['{"t":"entry","entry":', ...(await stringifyEntryParts(entry, false)), '}']);
-      if (entry.kind === 'refusals') append();
+      texts.push(['{"t":"entry","entry":', ...(await encodeEntryParts(entry, false)), '}']);
+      append();
     }
   } catch (error) {
     release();

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { AuditEntry } from '../audit/entry.js';
 import { actionsOf, serializeEntry } from '../audit/entry.js';
 import type { Journal } from '../audit/journal.js';
-import { stringifyEntryParts } from '../audit/journal-text.js';
+import { encodeEntryParts } from '../audit/journal-text.js';
 import type { Metrics } from './metrics.js';
 import type { AuditWrite } from '../audit/repo.js';
 import { writeKind } from '../audit/repo.js';
@@ -43,6 +43,7 @@ const RETRY_MS = [100, 500, 2000, 5000];
  */
 const MAX_BATCH = 20_000;
 const YIELD_EVERY = 500;
+const NEWLINE = Buffer.from('\n');
 const PUSH_RETRY_MS = [1000, 5000, 15000, 60000];
 
 export class Auditor {
@@ -55,8 +56,10 @@ export class Auditor {
   private pushFailures = 0;
   private lastPush: { at: string; ok: boolean; error: string | null } | null = null;
   private stopped = false;
-  /** First seqs of entries journaled but not queued yet (appendInParts). */
-  private readonly expected = new Set<number>();
+  /** First seqs of entries journaled but not queued yet (appendInParts), each with its release. */
+  private readonly expected = new Map<number, Promise<void>>();
+  /** Resolves once the entry queued last is committed, and with it every one before (in order). */
+  private last: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly sink: AuditSink,
@@ -85,7 +88,17 @@ export class Auditor {
     this.queue.push({ seq, entry, committed });
     this.metrics.auditBacklog.set(this.queue.length);
     this.loop ??= this.run();
+    this.last = promise;
     return promise;
+  }
+
+  /**
+   * Resolves once every entry journaled so far is committed: those queued, and those of a
+   * payload still being journaled (expect()), once queued. Not those journaled later.
+   */
+  async queuedCommitted(): Promise<void> {
+    await Promise.all(this.expected.values());
+    await this.last;
   }
 
   /**
@@ -94,8 +107,12 @@ export class Auditor {
    * would). A record that says too little only means committing again after a restart.
    */
   expect(seq: number): () => void {
-    this.expected.add(seq);
-    return () => this.expected.delete(seq);
+    let released!: () => void;
+    this.expected.set(seq, new Promise<void>((resolve) => (released = resolve)));
+    return () => {
+      this.expected.delete(seq);
+      released();
+    };
   }
 
   /** Resolves when everything queued so far is committed (or the auditor was stopped). */
@@ -120,7 +137,7 @@ export class Auditor {
       this.attempts = 0;
       this.queue.splice(0, batch.length);
       this.metrics.auditBacklog.set(this.queue.length);
-      const upTo = Math.min(batch.reduce((max, w) => Math.max(max, w.seq), 0), ...[...this.expected].map((seq) => seq - 1));
+      const upTo = Math.min(batch.reduce((max, w) => Math.max(max, w.seq), 0), ...[...this.expected.keys()].map((seq) => seq - 1));
       // Not waited for: losing it only means committing again. Its write is retried while the
       // disk is full; it fails only if the journal is closed first, which needs no handling.
       this.journal.append([{ t: 'committed', upTo }]).durable.catch(() => undefined);
@@ -188,8 +205,8 @@ async function toWrites(batch: readonly Waiting[]): Promise<AuditWrite[]> {
 
 async function toWrite(entry: AuditEntry): Promise<AuditWrite> {
   const { message, trailers } = entryMessage(entry);
-  // A storm's 'refusals' entry is serialized a slice at a time, into serializeEntry's text.
-  const content = entry.kind === 'refusals' ? `${(await stringifyEntryParts(entry, true)).join('')}\n` : serializeEntry(entry);
+  // A storm's 'refusals' entry is serialized a slice at a time, into serializeEntry's bytes.
+  const content = entry.kind === 'refusals' ? [...(await encodeEntryParts(entry, true)), NEWLINE] : serializeEntry(entry);
   return { id: entry.id, kind: writeKind(entry), content, message, trailers };
 }
 

@@ -28,9 +28,11 @@ import { GitPolicySource } from './git-source.js';
 import { LocalPolicySource } from './policies.js';
 import type { ActiveSet, LoadReport, PolicySource } from './activation.js';
 import { RecentActions } from './recent.js';
+import { RemediationTracker } from './remediation.js';
 import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
 import { claimDataDir } from './data-lock.js';
 import { count } from '../util/count.js';
+import { Evaluators } from './enrichment.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
@@ -103,6 +105,10 @@ export class Engine {
   /** The truncated count last audited, by group key (the newest TRUNCATED_GROUPS groups). */
   private readonly truncatedGroups = new Map<string, number>();
   readonly startedAt = new Date().toISOString();
+  /** Each policy set's evaluator, with the Prometheus its enrichment asks (enrichment.ts). */
+  private readonly evaluators: Evaluators;
+  /** Ends the recovery metrics' sweep timer. */
+  private stopSweeping: () => void = () => undefined;
 
   private constructor(
     private readonly deps: EngineDeps,
@@ -115,7 +121,10 @@ export class Engine {
     /** Token values, masked in rendered parameters and in output. */
     private readonly secrets: () => readonly string[],
     private readonly lock: HeldLock,
-  ) {}
+    private readonly remediation: RemediationTracker,
+  ) {
+    this.evaluators = new Evaluators(deps.config.prometheusUrl ?? null, deps.metrics, deps.log);
+  }
 
   /** Takes the data directory (data-lock.ts: one engine per directory), then starts in it. */
   static async start(deps: EngineDeps): Promise<Engine> {
@@ -141,6 +150,7 @@ export class Engine {
     const fixed = [config.webhookToken, config.adminToken, config.syncToken].filter((t): t is string => t !== null);
     const secrets = deps.secrets ?? (() => fixed);
     let engine: Engine | null = null;
+    const remediation = new RemediationTracker({ windowMs: config.remediationWindowMs, metrics, log, clock });
     const executor = new Executor({
       concurrency: config.concurrency,
       workRoot,
@@ -151,7 +161,10 @@ export class Engine {
       metrics,
       clock,
       externalUrl: config.externalUrl ?? null,
-      onEntry: (entry) => engine?.recent.put(entry),
+      onEntry: (entry) => {
+        engine?.recent.put(entry);
+        remediation.ended(entry);
+      },
     });
     const onLoad = (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => engine?.onPolicyLoad(report, active, previous);
     const source = config.source;
@@ -159,8 +172,10 @@ export class Engine {
       source.kind === 'git'
         ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies'), inUse: () => executor.repoDirsInUse() }, log, onLoad)
         : new LocalPolicySource(source.dir, log, onLoad);
-    engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock);
+    engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock, remediation);
     metrics.setReadiness(() => engine!.notReady().length === 0);
+    metrics.setRemediationSweep(() => remediation.sweep());
+    engine.stopSweeping = sweepEvery(remediation, config.remediationWindowMs);
     lock.onLost((why) => engine!.onLockLost(why));
 
     // What a crash left: commit what git lacks, oldest first, then close what never ended.
@@ -207,7 +222,9 @@ export class Engine {
     countBy(payload.alerts, (a) => a.status, (status, n) => metrics.alertsReceived.inc({ status }, n));
     // In a box that decideAndAppend empties once decided: a storm's matches (some 18 MB) are
     // not kept while its journal text is made.
-    const held: HeldMatches = { matches: await evaluateAll(active.evaluator, payload.alerts) };
+    // Alerts whose candidates query Prometheus wait here for the answers, at most its timeout;
+    // the others await nothing. No turn is held meanwhile: other payloads are decided.
+    const held: HeldMatches = { matches: await evaluateAll(this.evaluators.of(active.set), payload.alerts) };
     // Alerts that fire and match nothing neither read nor change what the guards remember
     // (decide.ts): such a payload is not held up behind a storm being decided.
     const touches = payload.alerts.some((alert, i) => alert.status !== 'firing' || held.matches![i]!.length > 0);
@@ -224,9 +241,14 @@ export class Engine {
     }
     const { truncatedAlerts } = payload.group;
     if (truncatedAlerts > 0) metrics.alertsTruncated.inc(truncatedAlerts);
-    for (const job of intake.jobs) this.executor.submit(job, committed.get(job.entry.id)!, active.root);
+    for (const job of intake.jobs) {
+      this.remediation.started(job.entry);
+      this.executor.submit(job, committed.get(job.entry.id)!, active.root);
+    }
+    for (const alert of payload.alerts) if (alert.status === 'resolved') this.remediation.resolved(alert);
     for (const [verdict, n] of intake.verdicts) metrics.decisions.inc({ verdict }, n);
-    this.compactWhenCommitted(committed.values());
+    countRefusals(intake.entries, (guard, n) => metrics.refusals.inc({ guard }, n));
+    this.compactWhenCommitted();
     const duplicates = intake.verdicts.get('duplicate') ?? 0;
     return { alerts: intake.alerts, decisions: intake.decisions, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
   }
@@ -249,7 +271,11 @@ export class Engine {
   private async decideAndAppend(active: ActiveSet, payload: SplitPayload, held: HeldMatches, waited: boolean): Promise<{ intake: Intake; entries: AuditEntry[] } & Appended> {
     if (waited) this.admit();
     const now = this.clock();
-    const intake = await decidePayload(active.set, payload, held.matches!, { now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets() });
+    const { metrics } = this.deps;
+    const intake = await decidePayload(active.set, payload, held.matches!, {
+      now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null,
+      onDecision: (d) => d.refusedBy === 'enrichment' && metrics.enrichmentRefused.inc(),
+    });
     held.matches = null;
     const truncation = this.truncation(payload.group);
     const entries = truncation ? [...intake.entries, truncation] : intake.entries;
@@ -262,14 +288,18 @@ export class Engine {
   }
 
   /**
-   * Past the journal's size threshold, compacts once the entries just journaled are in git
-   * and that is journaled too: a compaction then skips their lines unread (a storm's
-   * 'refusals' entry is most of the journal's bytes, and parsing it would hold the event loop).
+   * Past the journal's size threshold, compacts once every entry journaled so far is in git
+   * (not only this payload's: a small webhook answered while a storm is journaled or its
+   * backlog committed would otherwise start it at once) and that is journaled too: a
+   * compaction then skips their lines unread. A storm's 'refusals' entries are most of the journal's bytes; read back
+   * uncommitted, some 100 MB of them were parsed into the snapshot, holding the event loop
+   * for seconds and taking the engine past 500 MB.
    */
-  private compactWhenCommitted(committed: Iterable<Promise<void>>): void {
+  private compactWhenCommitted(): void {
     if (this.journal.bytes <= this.compactAt || this.compactionDue) return;
     this.compactionDue = true;
-    void Promise.all(committed)
+    void this.auditor
+      .queuedCommitted()
       .then(() => this.journal.sync())
       .then(() => this.compact(), () => undefined)
       .finally(() => (this.compactionDue = false));
@@ -392,6 +422,7 @@ export class Engine {
     const deadline = this.clock() + this.deps.config.shutdownTimeoutMs;
     this.deps.log.info({ running: this.executor.active, waiting: this.executor.depth, deadlineMs: this.deps.config.shutdownTimeoutMs }, 'stopping: no new alerts; running actions may finish');
     await this.policies.close();
+    this.stopSweeping();
     await this.executor.stop(deadline);
     await this.auditor.close(Math.max(deadline, this.clock() + 10_000));
     await this.journal.close();
@@ -405,6 +436,23 @@ export class Engine {
     if (this.deps.onLockLost) this.deps.onLockLost(why);
     else process.exit(1);
   }
+}
+
+/** Counts the remediation windows that ended, often enough for a window's figure to be timely. */
+function sweepEvery(remediation: RemediationTracker, windowMs: number): () => void {
+  const timer = setInterval(() => remediation.sweep(), Math.min(60_000, Math.max(1_000, Math.floor(windowMs / 10))));
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Refused actions by the guard or check that refused them: an action's entry, or a storm's 'refusals' entry. */
+function countRefusals(entries: readonly AuditEntry[], add: (guard: string, count: number) => void): void {
+  const counts = new Map<string, number>();
+  for (const entry of entries) {
+    const guard = entry.kind === 'refusals' ? entry.guard : entry.outcome === 'refused' ? entry.guards?.refusedBy : null;
+    if (guard) counts.set(guard, (counts.get(guard) ?? 0) + (entry.kind === 'refusals' ? (entry.count ?? 0) : 1));
+  }
+  for (const [guard, n] of counts) add(guard, n);
 }
 
 /** Calls `add(key, count)` once per distinct key: one metric update per label, not per item. */

@@ -19,6 +19,8 @@ import { processStartTime } from '../exec/exec.js';
 import type { Auditor } from './auditor.js';
 import type { Job } from './intake.js';
 import type { Metrics } from './metrics.js';
+import { notificationsOf } from './notify.js';
+import type { Notifications } from './notify.js';
 
 export interface ExecutorOptions {
   concurrency: number;
@@ -155,10 +157,13 @@ export class Executor {
       },
     };
     log[result.outcome === 'succeeded' ? 'info' : 'warn']({ id: entry.id, policy: entry.policy, target: entry.target, outcome: result.outcome, reason: result.reason, durationMs: result.durationMs }, 'action ended');
-    await this.finish(job, ended);
+    const notifications = notificationsOf(ended, job.action, job.alert, {
+      now: endedAt, secrets: this.options.secrets(), externalUrl: this.options.externalUrl ?? null, ...(job.outbound ? { outbound: job.outbound } : {}),
+    });
+    await this.finish(job, ended, notifications, repoDir);
   }
 
-  private async run({ entry, alert, action, outbound }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
+  private async run({ entry, alert, action, outbound, parentOutcome }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
     const { log, journal } = this.options;
     const type = ACTION_TYPES.get(entry.type!)!;
     if (!type.run) return notExecuted(entry, dryRun);
@@ -183,6 +188,7 @@ export class Executor {
         signal,
         entry: { id: entry.id, policy: entry.policy!, action: entry.action!, revision: entry.revision },
         outbound: { allowHosts: outbound?.allowHosts ?? [], pagerdutyEventsUrl: outbound?.pagerdutyEventsUrl ?? null, externalUrl: this.options.externalUrl ?? null },
+        ...(parentOutcome ? { parent: parentOutcome } : {}),
         // While the disk is full this waits (the process runs meanwhile) until the record is
         // written; it fails only if the journal is closed first (a shutdown).
         onSpawn: async (pgid) => {
@@ -202,18 +208,33 @@ export class Executor {
     }
   }
 
-  private async finish(job: Job, ended: AuditEntry): Promise<void> {
+  /**
+   * Journals the outcome, and the intents of the notify actions it calls for ahead of it in
+   * the same append: a crash keeps them with it or loses them with it, and a restart records a
+   * notify it finds without an outcome as interrupted, never sending it twice.
+   */
+  private async finish(job: Job, ended: AuditEntry, notifications: Notifications | null = null, repoDir = ''): Promise<void> {
+    const intents = notifications?.entries ?? [];
     this.options.onEntry?.(ended);
+    for (const intent of intents) this.options.onEntry?.(intent);
     try {
-      const { seqs, durable } = this.options.journal.append([{ t: 'entry', entry: ended }]);
+      const { seqs, durable } = this.options.journal.append([...intents, ended].map((entry) => ({ t: 'entry' as const, entry })));
       await durable;
       // The slot is free once the outcome is durable; its commit follows in the next batch.
-      void this.options.auditor.enqueue(seqs[0]!, ended);
+      const committed = intents.map((intent, i) => this.options.auditor.enqueue(seqs[i]!, intent));
+      void this.options.auditor.enqueue(seqs[intents.length]!, ended);
+      await Promise.all((notifications?.jobs ?? []).map((notify) => this.submitNotify(notify, committed[intents.indexOf(notify.entry)]!, repoDir)));
     } catch (error) {
       // The journal was closed first (a shutdown while the disk was full): the restart records
       // this run as interrupted, the outcome it had being lost with the rest of what was pending.
       this.options.log.error({ err: error, id: ended.id, outcome: ended.outcome }, 'cannot journal the outcome of an action');
     }
+  }
+
+  /** A notify decided while the engine stops is recorded as interrupted at once, never left queued. */
+  private async submitNotify(job: Job, committed: Promise<void>, repoDir: string): Promise<void> {
+    if (this.stopping) await this.finish(job, interrupted(job.entry, this.clock(), 'not run: the engine stopped before it started'));
+    else this.submit(job, committed, repoDir);
   }
 
   /**

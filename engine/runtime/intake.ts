@@ -10,6 +10,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
+import type { ParentOutcome } from '../actions/types.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
@@ -18,6 +19,7 @@ import { decide } from '../plan/decide.js';
 import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
 import type { Match } from '../policy/evaluate.js';
 import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
+import { notificationsOf } from './notify.js';
 import type { CompiledAction, CompiledPolicy, OutboundSettings, PolicySet } from '../policy/types.js';
 
 /** The checks of an alert before the guards, in the order decide makes them. */
@@ -39,6 +41,8 @@ export interface Job {
   action: CompiledAction;
   /** homeostat.yaml's outbound settings of the revision that decided it. */
   outbound?: OutboundSettings;
+  /** A notify action's: how its parent ended (`outcome` in its templates, and its message). */
+  parentOutcome?: ParentOutcome;
 }
 
 export interface Intake {
@@ -63,6 +67,8 @@ export interface IntakeOptions {
   dryRun: boolean;
   ledger: GuardLedger;
   secrets: readonly string[];
+  /** `serve --external-url`, for the links notify actions carry. */
+  externalUrl?: string | null;
   /** Called with every decision as it is made (the intake itself keeps only what it audits). */
   onDecision?(decision: Decision): void;
 }
@@ -125,14 +131,34 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       result.entries.push(entry);
       if (decision.verdict === 'run' || decision.verdict === 'dry-run') {
         result.jobs.push({ entry, alert, action: actionOf(set, decision), outbound: set.settings.outbound });
-      }
+      } else notifyNow(set, decision, entry, alert, options, result);
     }
   }
   for (const [guard, group] of refused) {
     if (group.items.length > REFUSALS_APART_MAX) result.entries.push(...refusalsEntries(guard, group, set.revision, at, options.now));
-    else for (const { decision, alert } of group.apart) result.entries.push(toEntry(decision, alert, at, options.now, options.secrets));
+    else {
+      for (const { decision, alert } of group.apart) {
+        const entry = toEntry(decision, alert, at, options.now, options.secrets);
+        result.entries.push(entry);
+        notifyNow(set, decision, entry, alert, options, result);
+      }
+    }
   }
   return result;
+}
+
+/**
+ * A decision refused or failed before it ran has its outcome already: its notify actions
+ * (those with `on: [refused]` or `[failed]`) are decided with it. Refusals a storm puts in
+ * 'refusals' entries are not notified one by one.
+ */
+function notifyNow(set: PolicySet, decision: Decision, entry: AuditEntry, alert: Alert, options: IntakeOptions, result: Intake): void {
+  if (entry.outcome !== 'refused' && entry.outcome !== 'failed') return;
+  const action = actionOf(set, decision);
+  if (action.notify.length === 0) return;
+  const notified = notificationsOf(entry, action, alert, { now: options.now, secrets: options.secrets, externalUrl: options.externalUrl ?? null, outbound: set.settings.outbound });
+  result.entries.push(...notified.entries);
+  result.jobs.push(...notified.jobs);
 }
 
 /**
@@ -219,6 +245,7 @@ function toEntry(decision: Decision, alert: Alert, at: string, now: number, secr
     phase: decision.phase,
     target: decision.target,
     params: redactParams(decision.params, secrets),
+    ...(decision.enrichment ? { enrichment: decision.enrichment } : {}),
     description: decision.description,
     verdict: decision.verdict,
     reason: decision.reason,

@@ -14,6 +14,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Intern } from '../alerts/labels.js';
 import { interner, toLabelMap } from '../alerts/labels.js';
 import type { Alert, GroupInfo, PayloadResult } from '../alerts/payload.js';
+import { byteLength } from './body-chunks.js';
 import { BodyNotJsonError } from './json-body.js';
 
 type Accepted = Extract<PayloadResult, { ok: true }>;
@@ -30,7 +31,8 @@ export type FromParser =
   | { t: 'end' };
 
 export interface ParserData {
-  body: Uint8Array;
+  /** The body as it arrived, in chunks (body-chunks.ts). */
+  body: Uint8Array[];
   port: MessagePort;
 }
 
@@ -49,7 +51,7 @@ export function parseThreadAvailable(): boolean {
 
 let queue: Promise<unknown> = Promise.resolve();
 
-export function parseInThread(body: Buffer): Promise<PayloadResult> {
+export function parseInThread(body: readonly Buffer[]): Promise<PayloadResult> {
   const parsed = queue.then(() => parseOnce(body));
   queue = parsed.catch(() => undefined);
   return parsed;
@@ -65,16 +67,17 @@ export function parserHeapMb(bytes: number): number {
   return Math.max(256, Math.ceil((12 * bytes) / 1024 / 1024));
 }
 
-async function parseOnce(body: Buffer): Promise<PayloadResult> {
-  const heapMb = parserHeapMb(body.length);
+async function parseOnce(body: readonly Buffer[]): Promise<PayloadResult> {
+  const bodyBytes = byteLength(body);
+  const heapMb = parserHeapMb(bodyBytes);
   const { port1, port2 } = new MessageChannel();
   try {
-    const bytes = ownBytes(body);
-    const data: ParserData = { body: bytes, port: port2 };
-    const worker = new Worker(workerFile, { workerData: data, transferList: [port2, bytes.buffer], resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    const chunks = body.map(ownBytes);
+    const data: ParserData = { body: chunks, port: port2 };
+    const worker = new Worker(workerFile, { workerData: data, transferList: [port2, ...chunks.map((c) => c.buffer)], resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     await new Promise<void>((resolve, reject) => {
       worker.once('error', (error: Error & { code?: string }) => {
-        const tooLarge = `body of ${body.length} bytes too large to parse within ${heapMb} MB: set max_alerts in Alertmanager's webhook_config or lower --max-body`;
+        const tooLarge = `body of ${bodyBytes} bytes too large to parse within ${heapMb} MB: set max_alerts in Alertmanager's webhook_config or lower --max-body`;
         reject(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new BodyTooLargeToParseError(tooLarge) : error);
       });
       worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the parser thread stopped with exit code ${code}`))));
@@ -105,7 +108,7 @@ async function takeAlerts(port: MessagePort): Promise<PayloadResult> {
   return { ...first.rest, payload: { group, alerts } } as Accepted;
 }
 
-/** The body's bytes in an ArrayBuffer of their own, which moves to the thread without a copy. */
+/** A chunk's bytes in an ArrayBuffer of their own, which moves to the thread without a copy. */
 function ownBytes(body: Buffer): Uint8Array<ArrayBuffer> {
   const own = body.buffer instanceof ArrayBuffer && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
   return own ? new Uint8Array(body.buffer as ArrayBuffer) : new Uint8Array(body);

@@ -26,10 +26,10 @@ function parse(data: ParserData): void {
   send({ t: 'end' });
 }
 
-/** The body leaves workerData once read: its bytes are freed while the alerts are split. */
-function takeBody(data: ParserData): Uint8Array {
+/** The body leaves workerData once read: its bytes are freed as they are decoded (parseJson). */
+function takeBody(data: ParserData): Uint8Array[] {
   const { body } = data;
-  data.body = new Uint8Array(0);
+  data.body = [];
   return body;
 }
 

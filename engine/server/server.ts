@@ -4,6 +4,7 @@
  * status codes, logs of refusals, what a connection may cost. Decisions, journal and actions
  * belong to the engine.
  */
+import type { Readable } from 'node:stream';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -14,6 +15,7 @@ import { NotReadyError } from '../runtime/engine.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { parseDuration } from '../util/duration.js';
 import { hubSignatureMatches, presentedToken, tokenMatches } from './auth.js';
+import { readBodyChunks } from './body-chunks.js';
 import { arrivalTimeouts, guardConnections } from './connections.js';
 import { currentToken } from './tokens.js';
 import type { Token } from './tokens.js';
@@ -104,11 +106,14 @@ export function buildServer(deps: ServerDeps) {
   const countAnswer = async (_request: FastifyRequest, reply: FastifyReply) => {
     metrics.webhookRequests.inc({ code: String(reply.statusCode) });
   };
-  // The webhook reads its body as bytes and parses it itself (webhook-body.ts): a label named
+  // The webhook reads its body as the chunks it arrived in and parses it itself (webhook-body.ts,
+  // body-chunks.ts): a label named
   // __proto__ is data, and a large body is parsed off this thread.
   void app.register(async (webhook) => {
     webhook.removeAllContentTypeParsers();
-    webhook.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes }, async (_request: FastifyRequest, body: Buffer) => parseWebhookBody(body));
+    webhook.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) =>
+      parseWebhookBody(await readBodyChunks(payload, request.headers['content-length'], deps.maxBodyBytes)),
+    );
     webhook.post('/api/v1/alerts', { onRequest: [requireToken(deps.webhookToken, 'webhook'), shedWhenOverloaded], onResponse: countAnswer }, async (request, reply) => {
       const split = request.body as PayloadResult;
       if (!split.ok) {

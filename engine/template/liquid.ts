@@ -8,7 +8,9 @@ import type { Template } from 'liquidjs';
 
 /** The root variables a template may use, and where `target` is not yet known. */
 export const TEMPLATE_ROOTS = ['labels', 'annotations', 'alert', 'group', 'enrichment', 'target'] as const;
-export type TemplateRoot = (typeof TEMPLATE_ROOTS)[number];
+/** A notify sub-action's templates also see how its parent ended. */
+export const NOTIFY_TEMPLATE_ROOTS = [...TEMPLATE_ROOTS, 'outcome'] as const;
+export type TemplateRoot = (typeof NOTIFY_TEMPLATE_ROOTS)[number];
 
 /** Tags a template may use; include, render, layout and the like would reach files. */
 export const ALLOWED_TAGS = new Set(['if', 'elsif', 'else', 'endif', 'unless', 'endunless', 'case', 'when', 'endcase', 'for', 'endfor', 'raw', 'endraw', 'comment', 'endcomment', 'assign']);

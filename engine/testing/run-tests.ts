@@ -8,7 +8,7 @@ import { resolveTestPath } from '../load/repository.js';
 import { payloadFromInline, splitPayload } from '../alerts/payload.js';
 import type { SplitPayload } from '../alerts/payload.js';
 import type { Decision } from '../plan/decide.js';
-import type { EnrichmentSource } from '../policy/evaluate.js';
+import type { EnrichmentSource, EnrichmentValue } from '../policy/enrichment.js';
 import type { PolicySet } from '../policy/types.js';
 import { simulate } from '../pipeline/simulate.js';
 
@@ -56,15 +56,27 @@ function casePayload(testFile: string, c: Case, read: ReadPayload): SplitPayload
   return split.payload;
 }
 
-function fixedEnrichment(values: Case['enrichment']): EnrichmentSource | null {
-  if (!values) return null;
+/**
+ * Prometheus as a case says it would answer: by rendered query under `prometheus`, else by
+ * enrich name. A query the case gives no value for fails, as Prometheus down would: the
+ * decision says which value to add.
+ */
+export function fixedEnrichment(values: Case['enrichment']): EnrichmentSource {
+  const given = values ?? {};
+  const byQuery = (Object.hasOwn(given, 'prometheus') ? given.prometheus : {}) as Record<string, CaseValue>;
   return {
-    async query(fact, query) {
-      const byQuery = values[fact] as Record<string, unknown> | undefined;
-      return byQuery && Object.hasOwn(byQuery, query) ? byQuery[query] : undefined;
+    async query(query, { name }) {
+      const value = Object.hasOwn(byQuery, query) ? byQuery[query] : name !== null && name !== 'prometheus' && Object.hasOwn(given, name) ? (given[name] as CaseValue) : undefined;
+      if (value === undefined) {
+        throw new Error(`this test case gives no value for ${name === null ? `the query ${query}` : `'${name}' (${query})`}: add it under the case's enrichment${name === null ? ".prometheus, by the rendered query" : ''}`);
+      }
+      if (typeof value === 'object' && value !== null) throw new Error(value.error);
+      return value;
     },
   };
 }
+
+type CaseValue = EnrichmentValue | { error: string };
 
 /** Whether a decision meets an expectation: every field the expectation names. */
 export function meets(e: Expectation, d: Decision): boolean {

@@ -7,8 +7,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gitSandbox } from '../helpers/git.js';
-import { openMetricsSample, startAlertmanager, startPrometheus } from '../helpers/prometheus.js';
-import type { Running } from '../helpers/prometheus.js';
+import { openMetricsSample, startAlertmanager, startPrometheus } from '../helpers/prometheus-history.js';
+import type { Running } from '../helpers/prometheus-history.js';
 import { createDiffRepo } from '../helpers/diff-repo.js';
 import { runCli } from './run-cli.js';
 

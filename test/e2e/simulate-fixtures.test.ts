@@ -22,6 +22,8 @@ const EXPECTED: Record<string, Projection[]> = {
   // stop-cpu-hog (priority 50, heal="true") on the host, then notify-critical (priority 10,
   // severity critical; no target, so the alert fingerprint) with both of its actions.
   'high-cpu-usage.json': [
+    // announce-high-load asks Prometheus node_load1, and simulate without --prometheus-url asks none: it fails closed.
+    { fingerprint: 'e7adf2bbdf102758', status: 'firing', policy: 'announce-high-load', action: 'announce', type: 'slack', target: '10.0.3.21', verdict: 'refused', refusedBy: 'enrichment' },
     { fingerprint: 'e7adf2bbdf102758', status: 'firing', policy: 'stop-cpu-hog', action: 'stop-hog', type: 'ansible', target: '10.0.3.21', verdict: 'run', refusedBy: null },
     { fingerprint: 'e7adf2bbdf102758', status: 'firing', policy: 'notify-critical', action: 'slack', type: 'slack', target: 'e7adf2bbdf102758', verdict: 'run', refusedBy: null },
     { fingerprint: 'e7adf2bbdf102758', status: 'firing', policy: 'notify-critical', action: 'page', type: 'pagerduty', target: 'e7adf2bbdf102758', verdict: 'run', refusedBy: null },
@@ -348,10 +350,12 @@ describe('action types this version does not execute (kubernetes, notifications)
     ]);
     const r = runCli(['simulate', '.', '--now', NOW, '--alerts', `${AM}/high-memory-usage-pod.json`, `${AM}/high-cpu-usage.json`]);
     const details = r.stdout.trimEnd().split('\n').slice(1).filter((_, i) => i % 2 === 1);
-    expect(details).toHaveLength(6);
-    // Every decision but stop-hog (ansible) is of a type this version does not execute.
-    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([true, true, true, false, true, true]);
-    expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 6 decisions: 6 run \(5 not executed by this version of homeostat\)$/);
+    expect(details).toHaveLength(7);
+    // Every decision to act but stop-hog (ansible) is of a type this version does not execute;
+    // announce-high-load is refused (no Prometheus to ask), which says why instead.
+    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([true, true, true, false, false, true, true]);
+    expect(details[3]).toMatch(/^ +enrichment load: no Prometheus to query: set prometheus\.url in homeostat\.yaml or give --prometheus-url; no action \(fails closed\)/);
+    expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 7 decisions: 6 run, 1 refused \(5 not executed by this version of homeostat\)$/);
   });
 
   it('the README shows what simulate prints for the cordon example, word for word', () => {

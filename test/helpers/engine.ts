@@ -77,6 +77,7 @@ export async function startTestEngine(options: TestEngineOptions): Promise<TestE
     concurrency: 4,
     shutdownTimeoutMs: 5_000,
     logLevel: 'silent',
+    remediationWindowMs: 30 * 60_000,
     ...options.config,
   };
   const log = options.log ?? pino({ level: process.env.HOMEOSTAT_TEST_LOG ?? 'silent' });

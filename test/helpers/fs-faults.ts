@@ -15,16 +15,29 @@ export async function faultyFs(importOriginal: () => Promise<Fs>) {
   // The journal promisifies `write` when it loads. promisify(fs.write) resolves
   // `{ bytesWritten, buffer }` through a marker internal to Node that a wrapper does not carry,
   // so the wrapper gets the same promisified form explicitly, going through the wrapper.
-  const write = vi.fn(fs.write);
+  const write = Object.assign(vi.fn(fs.write), { [ASKED]: [] as string[] });
   Object.defineProperty(write, promisify.custom, {
     value: (...args: unknown[]) =>
       new Promise((resolve, reject) => {
+        // The journal reuses its write buffer: what a write was asked to write is read now.
+        const [, buffer, offset, length] = args as [number, Buffer, number, number];
+        write[ASKED].push(buffer.toString('utf8', offset, offset + length));
         (write as unknown as (...a: unknown[]) => void)(...args, (error: Error | null, bytesWritten: number, buffer: unknown) =>
           error ? reject(error) : resolve({ bytesWritten, buffer }),
         );
       }),
   });
   return { ...fs, write, fdatasync: vi.fn(fs.fdatasync), writeSync: vi.fn(fs.writeSync) };
+}
+
+const ASKED = Symbol('texts asked to write');
+
+/**
+ * The text each call of the wrapped `write` was asked to write, in order, read when it was
+ * called (the buffer may be reused afterwards); clear it with the mock (`.length = 0`).
+ */
+export function askedToWrite(write: unknown): string[] {
+  return (write as { [ASKED]: string[] })[ASKED];
 }
 
 export type WriteCallback = (error: NodeJS.ErrnoException | null, written: number, buffer: Buffer) => void;

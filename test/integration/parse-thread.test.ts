@@ -62,6 +62,18 @@ describe('the parser thread', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('takes the body in the chunks it arrived in, a character cut between two of them', async () => {
+    const d = await dist();
+    const bytes = body(8_000, ',"annotations":{"summary":"nœud 日本 🚒"}');
+    const inline = d.payload.splitPayload(d.json.parseJson(bytes));
+    // Cuts every 1,001 bytes: many fall inside a multi-byte character.
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 1001) }, (_, i) => Buffer.from(bytes.subarray(i * 1001, (i + 1) * 1001)));
+    const threaded = await d.body.parseWebhookBody(chunks);
+    expect(threaded).toEqual(inline);
+    if (!threaded.ok) throw new Error('the payload should be accepted');
+    expect(threaded.payload.alerts[5]!.annotations['summary']).toBe('nœud 日本 🚒');
+  });
+
   it('refuses what the main thread refuses, with the same problems', async () => {
     const d = await dist();
     const invalid = body(8_000, ',"status":"sideways"');

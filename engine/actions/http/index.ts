@@ -1,6 +1,7 @@
-/** The http action: call an endpoint whose URL is written in the policy. */
+/** The http action: a JSON webhook whose URL is written in the policy. */
 import type { ActionType } from '../types.js';
 import { SCHEMA_ID_BASE } from '../../schema/validator.js';
+import { runHttp } from './run.js';
 
 export const http: ActionType = {
   type: 'http',
@@ -8,8 +9,9 @@ export const http: ActionType = {
   schemaId: `${SCHEMA_ID_BASE}actions/http.schema.json`,
   literalFields: ['url', 'method'],
   files: [],
-  describe(rendered) {
-    return `${String(rendered.method ?? 'POST')} ${String(rendered.url)} (not sent)`;
+  describe(rendered, _target, dryRun) {
+    return `${String(rendered.method ?? 'POST')} ${String(rendered.url)}${dryRun ? ' (dry run: not sent)' : ''}`;
   },
-  example: { url: 'https://hooks.internal.example/heal', method: 'POST', body: '{{ labels.alertname }} on {{ target }}' },
+  example: { url: 'https://hooks.internal.example/heal', method: 'POST', body: { alert: '{{ labels.alertname }}', target: '{{ target }}' } },
+  run: runHttp,
 };

@@ -3,6 +3,7 @@ import { loadDirectory, readPayloadFile, requirePolicySet } from '../load.js';
 import { EXIT, UserError } from '../errors.js';
 import { line } from '../format/terminal.js';
 import { Evaluator } from '../../policy/evaluate.js';
+import { cliEnrichment } from '../prometheus.js';
 
 interface ConditionNode {
   all?: ConditionNode[];
@@ -40,25 +41,25 @@ function flatten(node: ConditionNode, depth: number, out: (ExplainedCondition & 
   out.push({ depth, condition: `${subject} ${node.operator} ${JSON.stringify(node.value)}`, factValue: node.factResult, result: node.result ?? null });
 }
 
-export async function explainCommand(dir: string, flags: { alerts: string; policy?: string }, format: string, io: Io): Promise<number> {
+export async function explainCommand(dir: string, flags: { alerts: string; policy?: string; prometheusUrl?: string }, format: string, io: Io): Promise<number> {
   const { result } = await loadDirectory(dir, io.cwd);
   const set = requirePolicySet(dir, result);
   if (flags.policy !== undefined && !set.policies.some((p) => p.name === flags.policy)) {
     throw new UserError(`--policy ${flags.policy}: no such policy in ${dir}; known: ${set.policies.map((p) => p.name).join(', ')}`);
   }
   const payload = readPayloadFile(flags.alerts, io.cwd);
-  const evaluator = new Evaluator(set);
+  const evaluator = new Evaluator(set, cliEnrichment(set, flags.prometheusUrl));
   const report = [];
   for (const alert of payload.alerts) {
     const explained = await evaluator.explain(alert, flags.policy);
     report.push({
       alert: { fingerprint: alert.fingerprint, alertname: alert.alertname, status: alert.status },
-      policies: explained.map(({ policy, result: r, indexed }) => {
+      policies: explained.map(({ policy, result: r, indexed, enrichment }) => {
         const conditions: (ExplainedCondition & { depth: number })[] = [];
         flatten(r.conditions as unknown as ConditionNode, 0, conditions);
         // json-rules-engine records results on nested groups only; the top group is the rule's.
         if (conditions[0] && conditions[0].result === null) conditions[0].result = r.result;
-        return { policy: policy.name, source: `${policy.source.file}:${policy.source.line}`, matched: r.result, indexed, conditions };
+        return { policy: policy.name, source: `${policy.source.file}:${policy.source.line}`, matched: r.result, indexed, conditions, ...(enrichment ? { enrichment: enrichment.records } : {}) };
       }),
     });
   }
@@ -70,6 +71,7 @@ export async function explainCommand(dir: string, flags: { alerts: string; polic
     io.stdout(line`alert ${a.alert.alertname} [${a.alert.fingerprint}] ${a.alert.status}\n`);
     for (const p of a.policies) {
       io.stdout(line`  ${p.matched ? 'MATCH' : 'no   '} ${p.policy} (${p.source})\n`);
+      for (const r of p.enrichment ?? []) io.stdout(line`      enrichment ${r.name ?? r.query}: ${r.error ?? JSON.stringify(r.value)}\n`);
       for (const c of p.conditions) {
         const mark = c.result === null ? '-' : c.result ? 'yes' : 'NO ';
         const value = c.factValue === undefined || c.condition.endsWith(':') ? '' : ` (value: ${JSON.stringify(c.factValue)})`;

@@ -1,6 +1,7 @@
 import type { Io } from '../io.js';
 import { loadDirectory, parseNow, readAlertsFile, requirePolicySet } from '../load.js';
 import { EXIT } from '../errors.js';
+import { cliEnrichment } from '../prometheus.js';
 import { line } from '../format/terminal.js';
 import { cell } from '../format/markdown.js';
 import { isExecuted } from '../../actions/registry.js';
@@ -15,6 +16,8 @@ export interface SimulateFlags {
   dryRun?: boolean;
   /** Load the policies as they were at this git revision. */
   rev?: string;
+  /** Ask this Prometheus the enrichment queries; without it none is asked. */
+  prometheusUrl?: string;
 }
 
 /** Said of every decision to act whose type this version does not carry out (kubernetes, notifications). */
@@ -24,7 +27,7 @@ export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): 
   const { result } = await loadDirectory(dir, io.cwd, flags.rev);
   const set = requirePolicySet(dir, result);
   const payloads = flags.alerts.flatMap((file) => readAlertsFile(file, io.cwd));
-  return simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false });
+  return simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false, enrichment: cliEnrichment(set, flags.prometheusUrl) });
 }
 
 export function jsonSimulation(s: Simulation): object {
@@ -35,9 +38,23 @@ export function jsonSimulation(s: Simulation): object {
     decisions: s.decisions.map((d) => ({
       alert: d.alert, policy: d.policy, action: d.action, type: d.type, phase: d.phase, target: d.target,
       params: d.params, verdict: d.verdict, reason: d.reason, refusedBy: d.refusedBy, description: d.description,
+      ...(d.enrichment ? { enrichment: d.enrichment } : {}),
       executes: isExecuted(d.type),
+      notify: notifyOf(d),
     })),
   };
+}
+
+/**
+ * The notify actions that may follow a decision: after the outcome of a run (rendered then,
+ * with `outcome` in scope), or at once for a decision refused or failed already.
+ */
+function notifyOf(d: Decision): { action: string; type: string; on: readonly string[]; when: string }[] {
+  const settled = d.verdict === 'refused' || d.verdict === 'failed' ? d.verdict : null;
+  return d.notify
+    .filter((n) => settled === null || n.on.includes(settled))
+    .filter(() => d.refusedBy !== 'duplicate')
+    .map((n) => ({ action: n.name, type: n.type, on: n.on, when: settled === null ? `after the outcome, if ${n.on.join(', ')}` : `now: the action ${settled === 'refused' ? 'was refused' : 'failed'}` }));
 }
 
 /** A decision to act (now, in dry-run or once approved) that nothing would carry out. */
@@ -57,7 +74,8 @@ function summary(s: Simulation): string {
 
 /** The line under a decision: why it was refused or failed, or what it does. */
 function detail(d: Decision): string {
-  const why = d.reason ?? d.description ?? '';
+  const values = d.enrichment?.filter((r) => r.error === undefined).map((r) => `${r.name ?? r.query}=${r.value === null ? 'no series' : String(r.value)}`) ?? [];
+  const why = [d.reason ?? d.description ?? '', values.length ? `enrichment: ${values.join(', ')}` : ''].filter(Boolean).join('; ');
   if (!unexecuted(d)) return why;
   return why ? `${why}; ${NOT_EXECUTED}` : NOT_EXECUTED;
 }
@@ -75,7 +93,8 @@ export async function simulateCommand(dir: string, flags: SimulateFlags, format:
       io.stdout('| alert | status | policy | action | target | verdict | reason |\n|---|---|---|---|---|---|---|\n');
       for (const d of s.decisions) {
         // Label text (alertname, target, reasons) is a code span: never a link or markup in a PR comment.
-        io.stdout(`| ${cell(d.alert.alertname)} ${cell(d.alert.fingerprint)} | ${d.alert.status} | ${d.policy} | ${d.action} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell(detail(d))} |\n`);
+        const why = [detail(d), ...notifyOf(d).map((n) => `notify ${n.action} (${n.type}) ${n.when}`)].filter(Boolean).join('; ');
+        io.stdout(`| ${cell(d.alert.alertname)} ${cell(d.alert.fingerprint)} | ${d.alert.status} | ${d.policy} | ${d.action} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell(why)} |\n`);
       }
     }
     return EXIT.ok;
@@ -85,6 +104,7 @@ export async function simulateCommand(dir: string, flags: SimulateFlags, format:
     io.stdout(line`${d.verdict.padEnd(17)} ${d.policy}/${d.action} (${d.type}) target=${d.target ?? '-'} alert=${d.alert.alertname}[${d.alert.fingerprint}] ${d.alert.status}\n`);
     const why = detail(d);
     if (why) io.stdout(line`${' '.repeat(18)}${why}\n`);
+    for (const n of notifyOf(d)) io.stdout(line`${' '.repeat(18)}notify ${n.action} (${n.type}) ${n.when}${isExecuted(n.type) ? '' : `; ${NOT_EXECUTED}`}${d.verdict === 'dry-run' ? ' (dry run: not sent)' : ''}\n`);
   }
   return EXIT.ok;
 }

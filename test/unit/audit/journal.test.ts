@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEntry } from '../../../engine/audit/entry.js';
 import { Journal, JournalError, readJournal } from '../../../engine/audit/journal.js';
 import type { JournalRecord, JournalSnapshot, NewRecord } from '../../../engine/audit/journal.js';
-import { systemError } from '../../helpers/fs-faults.js';
+import { askedToWrite, systemError } from '../../helpers/fs-faults.js';
 import type { WriteArgs, WriteCallback } from '../../helpers/fs-faults.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -28,8 +28,7 @@ function onNextFdatasync(impl: (fd: number, callback: (error: NodeJS.ErrnoExcept
 
 /** The text the `i`th `write` call was asked to write. */
 function writtenBy(i: number): string {
-  const [, buffer, offset, length] = vi.mocked(write).mock.calls[i] as unknown as WriteArgs;
-  return buffer.toString('utf8', offset, offset + length);
+  return askedToWrite(write)[i]!;
 }
 
 const FIRST = 'journal-000000000000.jsonl';
@@ -46,6 +45,7 @@ beforeEach(() => {
   open = [];
   // Back to the real calls: an unused one-off implementation must not leak into the next test.
   vi.mocked(write).mockReset();
+  askedToWrite(write).length = 0;
   vi.mocked(fdatasync).mockReset();
   vi.mocked(writeSync).mockReset();
 });

@@ -7,7 +7,7 @@ import type { ServeSettings } from '../../../engine/config/serve-config.js';
 
 const TOKEN = '0123456789abcdef0123';
 const KNOWN =
-  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level';
+  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level, prometheus-url, remediation-window';
 
 let cwd: string;
 
@@ -60,6 +60,8 @@ describe('resolveServeConfig: defaults', () => {
       concurrency: 4,
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
+      prometheusUrl: null,
+      remediationWindowMs: 1_800_000,
       requestTimeoutMs: 30_000,
       tokenFiles: { webhook: null, admin: null, sync: null },
     });
@@ -132,6 +134,8 @@ describe('resolveServeConfig: precedence', () => {
       shutdownTimeout: '1m30s',
       requestTimeout: '10s',
       logLevel: 'debug',
+      prometheusUrl: 'http://prometheus.monitoring:9090',
+      remediationWindow: '2h',
     });
     expect(config).toEqual({
       policies: 'https://git.example.com/ops/policies.git',
@@ -151,6 +155,8 @@ describe('resolveServeConfig: precedence', () => {
       concurrency: 16,
       shutdownTimeoutMs: 90_000,
       logLevel: 'debug',
+      prometheusUrl: 'http://prometheus.monitoring:9090',
+      remediationWindowMs: 7_200_000,
       requestTimeoutMs: 10_000,
       tokenFiles: { webhook: join(cwd, 'hook.token'), admin: join(cwd, 'admin.token'), sync: join(cwd, 'sync.token') },
     });
@@ -179,6 +185,8 @@ describe('resolveServeConfig: precedence', () => {
         HOMEOSTAT_SHUTDOWN_TIMEOUT: '2m',
         HOMEOSTAT_REQUEST_TIMEOUT: '500ms',
         HOMEOSTAT_LOG_LEVEL: 'error',
+        HOMEOSTAT_PROMETHEUS_URL: 'http://127.0.0.1:9090',
+        HOMEOSTAT_REMEDIATION_WINDOW: '10m',
       },
     );
     expect(config).toEqual({
@@ -196,6 +204,8 @@ describe('resolveServeConfig: precedence', () => {
       concurrency: 2,
       shutdownTimeoutMs: 120_000,
       logLevel: 'error',
+      prometheusUrl: 'http://127.0.0.1:9090',
+      remediationWindowMs: 600_000,
       requestTimeoutMs: 500,
       tokenFiles: { webhook: null, admin: null, sync: null },
     });
@@ -327,6 +337,11 @@ describe('resolveServeConfig: errors name where the value came from', () => {
     write('homeostat.yaml', 'dry-run: "yes"\n');
     expect(failure({}, { HOMEOSTAT_DRY_RUN: 'maybe' })).toBe('HOMEOSTAT_DRY_RUN: dry-run must be boolean (change the value to the type the schema asks for)');
     expect(failure({ config: 'homeostat.yaml' })).toBe('homeostat.yaml: dry-run: dry-run must be boolean (change the value to the type the schema asks for)');
+  });
+
+  it('a remediation-window outside 1s to 24d, naming where it came from', () => {
+    expect(failure({ remediationWindow: '500ms' })).toBe('--remediation-window 500ms: give a window from 1s to 24d in which an alert must resolve after a successful action to count as healed');
+    expect(failure({}, { HOMEOSTAT_REMEDIATION_WINDOW: '25d' })).toBe('HOMEOSTAT_REMEDIATION_WINDOW 25d: give a window from 1s to 24d in which an alert must resolve after a successful action to count as healed');
   });
 
   it('a bad shutdown-timeout or log-level', () => {

@@ -103,6 +103,8 @@ const FIXTURES: Record<string, Case> = {
   'scale-replicas-and-by.yaml': { code: 'HST_SCHEMA', line: 16, col: 16, pointer: '/spec/actions/0/kubernetes/scale', names: ['scale'] },
   'missing-playbook.yaml': { code: 'HST_FILE_MISSING', line: 14, col: 19, pointer: '/spec/actions/0/ansible/playbook', names: ['playbooks/stop_cpu_hogs.yml'] },
   'path-outside-repo.yaml': { code: 'HST_PATH_OUTSIDE_REPO', line: 14, col: 19, pointer: '/spec/actions/0/ansible/playbook', names: ['../../etc/passwd'] },
+  'notify-misplaced-on.yaml': { code: 'HST_NOTIFY_MISPLACED', line: 13, col: 11, pointer: '/spec/actions/0/on', names: ["'on'"] },
+  'notify-disruptive.yaml': { code: 'HST_NOTIFY_DISRUPTIVE', line: 20, col: 13, pointer: '/spec/actions/0/notify/0/ansible', names: ['ansible'] },
   'url-template.yaml': { code: 'HST_TEMPLATE_IN_URL', line: 14, col: 14, pointer: '/spec/actions/0/http/url', names: ['http://{{labels.instance}}/api/stop-hog'] },
   // regexes
   'regex-backreference.yaml': { code: 'HST_REGEX_UNSAFE', line: 10, col: 24, pointer: '/spec/match/instance/regex', names: ['([a-z]+)-[0-9]+'] },
@@ -117,6 +119,11 @@ const FIXTURES: Record<string, Case> = {
   'unknown-operator.yaml': { code: 'HST_WHEN_UNKNOWN_OPERATOR', line: 14, col: 19, pointer: '/spec/when/all/0/operator', names: ['greaterThen'] },
   'jsonpath-path.yaml': { code: 'HST_WHEN_PATH', line: 13, col: 15, pointer: '/spec/when/all/0/path', names: ['$.labels[0]'] },
   'when-shape.yaml': { code: 'HST_WHEN_SHAPE', line: 12, col: 9, pointer: '/spec/when/all/0', names: ['operator'] },
+  // enrichment
+  'promql-unquoted.yaml': { code: 'HST_PROMQL_UNQUOTED', line: 12, col: 14, pointer: '/spec/enrich/0/query', names: ['{{ labels.instance }}'] },
+  'promql-tag.yaml': { code: 'HST_PROMQL_TEMPLATE', line: 13, col: 26, pointer: '/spec/when/all/0/params/query', names: ['{% %}'] },
+  'enrich-unknown.yaml': { code: 'HST_ENRICH_UNKNOWN', line: 15, col: 59, pointer: '/spec/actions/0/slack/text', names: ['enrichment.lod'] },
+  'enrich-duplicate.yaml': { code: 'HST_ENRICH_DUPLICATE', line: 13, col: 13, pointer: '/spec/enrich/1/name', names: ["'load'"] },
   // guards
   'unknown-timezone.yaml': { code: 'HST_TIMEZONE_UNKNOWN', line: 19, col: 82, pointer: '/spec/guards/window/timezone', names: ['Europe/Pariss'] },
   'window-empty.yaml': { code: 'HST_WINDOW_INVALID', line: 19, col: 57, pointer: '/spec/guards/window/between', names: ['09:00-09:00'] },
@@ -342,9 +349,9 @@ ${actions}`;
   const CORDON = "    - name: cordon\n      kubernetes:\n        cordon: { node: '{{ labels.node }}' }\n";
   const TELL = "    - name: tell\n      slack: { webhook: { env: SLACK_WEBHOOK_URL }, text: hot }\n";
 
+  // slack is executed: only the kubernetes actions are warned about.
   const warnings = expected([
     { file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 9, col: 7, pointer: '/spec/actions/0/kubernetes' },
-    { file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 12, col: 7, pointer: '/spec/actions/1/slack' },
   ]);
   it('HST_ACTION_NOT_EXECUTED: one warning per type, at its first use, counting every use; the set still loads', () => {
     const result = load([
@@ -353,9 +360,8 @@ ${actions}`;
       { path: 'rules/c.yaml', text: VALID_POLICY },
     ]);
     expect(placed(result.diagnostics)).toEqual(warnings);
-    expect(result.diagnostics.map((d) => d.severity)).toEqual(['warning', 'warning']);
+    expect(result.diagnostics.map((d) => d.severity)).toEqual(['warning']);
     expect(result.diagnostics[0]!.message).toBe('kubernetes actions are not executed by this version of homeostat: 3 actions in 2 policies (a, b) are planned, guarded and audited, never carried out');
-    expect(result.diagnostics[1]!.message).toMatch(/^slack actions are not executed by this version of homeostat: 1 action in 1 policy \(a\)/);
     expect(result.policySet).not.toBeNull();
   });
 
@@ -364,6 +370,50 @@ ${actions}`;
     const exact = load([{ path: 'rules/a.yaml', text: `# &anchor-like text sends this file to the exact path\n${policy('a', CORDON)}` }]);
     expect(placed(fast.diagnostics)).toEqual([{ file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 9, col: 7, pointer: '/spec/actions/0/kubernetes' }]);
     expect(placed(exact.diagnostics)).toEqual([{ file: 'rules/a.yaml', code: 'HST_ACTION_NOT_EXECUTED', line: 10, col: 7, pointer: '/spec/actions/0/kubernetes' }]);
+  });
+});
+
+describe('notify actions and receivers', () => {
+  const policy = (actions: string) => `apiVersion: homeostat/v1
+kind: Policy
+metadata: { name: tell }
+spec:
+  match: { alertname: NodeDown }
+  actions:
+${actions}`;
+  const settings = (hosts: string) => ({ path: 'homeostat.yaml', text: `apiVersion: homeostat/v1\nkind: Settings\nspec:\n  outbound: { allowHosts: [${hosts}] }\n` });
+
+  it('HST_URL_PRIVATE: a receiver written as a private address warns, unless allowlisted; the set still loads', () => {
+    const actions = [
+      "    - name: hook\n      http: { url: 'http://169.254.169.254/latest/meta-data' }\n",
+      "    - name: page\n      pagerduty: { routingKey: { env: PD }, summary: s, eventsUrl: 'http://[::1]:8080/enqueue' }\n",
+      "    - name: mail\n      email: { smtp: { host: localhost }, from: a@example.com, to: b@example.com, subject: s }\n",
+      "    - name: public\n      http: { url: 'https://hooks.example.com/x' }\n",
+    ].join('');
+    const result = load([{ path: 'rules/tell.yaml', text: policy(actions) }]);
+    expect(placed(result.diagnostics)).toEqual(expected([
+      { file: 'rules/tell.yaml', code: 'HST_URL_PRIVATE', line: 8, col: 7, pointer: '/spec/actions/0/http' },
+      { file: 'rules/tell.yaml', code: 'HST_URL_PRIVATE', line: 10, col: 7, pointer: '/spec/actions/1/pagerduty' },
+      { file: 'rules/tell.yaml', code: 'HST_URL_PRIVATE', line: 12, col: 7, pointer: '/spec/actions/2/email' },
+    ]));
+    expect(result.diagnostics.map((d) => d.severity)).toEqual(['warning', 'warning', 'warning']);
+    expect(result.diagnostics[0]!.message).toBe("'http://169.254.169.254/latest/meta-data' is link-local (169.254.0.0/16): the engine refuses to connect there");
+    expect(result.policySet).not.toBeNull();
+    const allowed = load([settings("'169.254.169.254', '::1', localhost"), { path: 'rules/tell.yaml', text: policy(actions) }]);
+    expect(allowed.diagnostics).toEqual([]);
+  });
+
+  it('HST_NOTIFY_MISPLACED: a notify of a notify', () => {
+    const actions = "    - name: hook\n      http: { url: 'https://a.example.com' }\n      notify:\n        - name: n1\n          http: { url: 'https://b.example.com' }\n          notify:\n            - name: n2\n              http: { url: 'https://c.example.com' }\n";
+    const result = load([{ path: 'rules/tell.yaml', text: policy(actions) }]);
+    expect(placed(result.diagnostics)).toEqual(expected([{ file: 'rules/tell.yaml', code: 'HST_NOTIFY_MISPLACED', line: 13, col: 15, pointer: '/spec/actions/0/notify/0/notify/0' }]));
+  });
+
+  it("HST_TEMPLATE_UNKNOWN_VARIABLE: outcome outside a notify action; inside one it is known", () => {
+    const inAction = load([{ path: 'rules/tell.yaml', text: policy("    - name: hook\n      http: { url: 'https://a.example.com', body: '{{ outcome.status }}' }\n") }]);
+    expect(inAction.diagnostics.map((d) => [d.code, d.pointer])).toEqual([['HST_TEMPLATE_UNKNOWN_VARIABLE', '/spec/actions/0/http/body']]);
+    const inNotify = load([{ path: 'rules/tell.yaml', text: policy("    - name: hook\n      http: { url: 'https://a.example.com' }\n      notify:\n        - name: n1\n          http: { url: 'https://b.example.com', body: '{{ outcome.status }} {{ outcome.auditId }}' }\n") }]);
+    expect(inNotify.diagnostics).toEqual([]);
   });
 });
 

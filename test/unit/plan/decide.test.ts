@@ -575,7 +575,7 @@ describe('decide: dry-run', () => {
     expect(verdicts(decisions)).toEqual([['restart', 'dry-run', null], ['say', 'dry-run', null]]);
     expect(decisions.map((d) => d.description)).toEqual([
       'ansible-playbook --inventory=web-1, --limit=web-1 --extra-vars=@extra-vars.yml --check --diff playbooks/restart_service.yml',
-      'post to Slack: restarting web-1 (not sent)',
+      'post to Slack: restarting web-1 (dry run: not sent)',
     ]);
   });
 

@@ -93,5 +93,44 @@ describe('Auditor', () => {
     await journal.close();
     expect(readJournal(dir).map((r) => r.t === 'committed' && r.upTo)).toEqual([4, 10]);
   });
-});
 
+  // The engine compacts the journal once this resolves: a small webhook answered while a
+  // storm's backlog is committed must not start a compaction that finds the storm uncommitted.
+  it('says when every entry journaled so far is committed, not only the last one asked about', async () => {
+    const { journal } = Journal.open(dir);
+    const gate: { open?: () => void } = {};
+    const commits: string[][] = [];
+    const held: AuditSink = {
+      commit: async (writes) => {
+        if (commits.length === 0) await new Promise<void>((resolve) => (gate.open = resolve));
+        commits.push(writes.map((w) => w.id));
+        return 'c0ffee';
+      },
+    };
+    const audit = auditor(held, journal);
+    await audit.queuedCommitted(); // nothing queued: at once
+    const storm = [1, 2, 3].map((i) => audit.enqueue(i, { ...EVENT, id: `20261123T120000001Z-0000000${i}` }));
+    const everything = audit.queuedCommitted();
+    let settled = false;
+    void everything.then(() => (settled = true));
+    await waitFor(() => gate.open, 'the first commit to start');
+    expect(settled).toBe(false);
+    gate.open!();
+    await everything;
+    await Promise.all(storm);
+    expect(commits.flat()).toEqual(['20261123T120000001Z-00000001', '20261123T120000001Z-00000002', '20261123T120000001Z-00000003']);
+
+    // A payload still being journaled (its entries not queued yet) is waited for too.
+    const release = audit.expect(4);
+    let after = false;
+    const journaled = audit.queuedCommitted().then(() => (after = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(after).toBe(false);
+    const queued = audit.enqueue(4, { ...EVENT, id: '20261123T120000001Z-00000004' });
+    release();
+    await journaled;
+    await queued;
+    expect(commits.flat()).toContain('20261123T120000001Z-00000004');
+    await journal.close();
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * What every notification says, whatever its receiver: the alert, the policy and action that
+ * decided, the target, how the parent action ended (for a notify sub-action) and a link to the
+ * audit entry when the engine knows its own address. Receivers get these as data (JSON values,
+ * Slack plain text), never as markup built from label values.
+ */
+import type { ParentOutcome, RunContext } from './types.js';
+
+export interface Notice {
+  alert: { alertname: string; status: string; fingerprint: string; startsAt: string; labels: Record<string, string>; annotations: Record<string, string> };
+  policy: string;
+  /** The action this is about: the parent of a notify sub-action, else the notification itself. */
+  action: string;
+  target: string;
+  outcome: Omit<ParentOutcome, 'link'> | null;
+  /** The audit entry of the action this is about, on the engine; null without --external-url. */
+  link: string | null;
+}
+
+export function noticeOf(context: RunContext): Notice {
+  const { alert, parent, entry } = context;
+  const auditId = parent?.auditId ?? entry?.id ?? null;
+  const external = context.outbound?.externalUrl ?? null;
+  const outcome = parent ? (({ link: _link, ...rest }) => rest)(parent) : null;
+  return {
+    alert: {
+      alertname: alert.alertname, status: alert.status, fingerprint: alert.fingerprint, startsAt: alert.startsAt,
+      labels: { ...alert.labels }, annotations: { ...alert.annotations },
+    },
+    policy: entry?.policy ?? '',
+    action: parent?.action ?? entry?.action ?? '',
+    target: context.target,
+    outcome,
+    link: external !== null && auditId !== null ? auditLink(external, auditId) : null,
+  };
+}
+
+/** Where the engine shows one audit entry (GET /api/v1/actions/:id). */
+export function auditLink(externalUrl: string, id: string): string {
+  return `${externalUrl.replace(/\/+$/, '')}/api/v1/actions/${encodeURIComponent(id)}`;
+}
