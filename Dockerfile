@@ -31,6 +31,7 @@ COPY --from=build /src/dist/ dist/
 COPY schemas/ schemas/
 COPY rules/ rules/
 COPY playbooks/ playbooks/
+COPY inventory/ inventory/
 COPY homeostat.yaml ./
 # The captured Alertmanager payloads the bundled policies' tests (rules/*.test.yaml) run on.
 COPY test/fixtures/alertmanager/ test/fixtures/alertmanager/

@@ -16,6 +16,7 @@ const entries = [
   'policy',
   'settings',
   'policy-test',
+  'schedule',
   'alertmanager-webhook',
   'audit-entry',
   'serve-config',

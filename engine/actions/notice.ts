@@ -7,6 +7,8 @@
 import type { ParentOutcome, RunContext } from './types.js';
 
 export interface Notice {
+  /** alert: what the alert said; run: a routine job's run, whose schedule stands in `alert`. */
+  kind: 'alert' | 'run';
   alert: { alertname: string; status: string; fingerprint: string; startsAt: string; labels: Record<string, string>; annotations: Record<string, string> };
   policy: string;
   /** The action this is about: the parent of a notify sub-action, else the notification itself. */
@@ -18,15 +20,23 @@ export interface Notice {
 }
 
 export function noticeOf(context: RunContext): Notice {
-  const { alert, parent, entry } = context;
+  const { alert, run, parent, entry } = context;
   const auditId = parent?.auditId ?? entry?.id ?? null;
   const external = context.outbound?.externalUrl ?? null;
   const outcome = parent ? (({ link: _link, ...rest }) => rest)(parent) : null;
   return {
-    alert: {
-      alertname: alert.alertname, status: alert.status, fingerprint: alert.fingerprint, startsAt: alert.startsAt,
-      labels: { ...alert.labels }, annotations: { ...alert.annotations },
-    },
+    // A routine job's run has no alert: the notice names the schedule in its place, the run's
+    // id where a fingerprint would be and its due time as the start.
+    kind: alert ? 'alert' : 'run',
+    alert: alert
+      ? {
+          alertname: alert.alertname, status: alert.status, fingerprint: alert.fingerprint, startsAt: alert.startsAt,
+          labels: { ...alert.labels }, annotations: { ...alert.annotations },
+        }
+      : {
+          alertname: run?.schedule ?? '', status: run?.trigger === 'manual' ? 'manual run' : 'scheduled run',
+          fingerprint: run?.runId ?? '', startsAt: run?.due ?? '', labels: {}, annotations: {},
+        },
     policy: entry?.policy ?? '',
     action: parent?.action ?? entry?.action ?? '',
     target: context.target,

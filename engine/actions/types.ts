@@ -1,5 +1,19 @@
 /** What every action type provides; the registry maps each type name to one of these. */
 import type { Alert } from '../alerts/payload.js';
+import type { KubeClient } from '../kube/index.js';
+
+/** homeostat.yaml's `kubernetes:` section, resolved: what no policy can widen. */
+export interface KubernetesSettings {
+  /** Node actions on control-plane nodes are refused unless this is true. */
+  allowControlPlane: boolean;
+  /** The namespaces actions may touch; null: all but kube-system and kube-public. */
+  namespaces: readonly string[] | null;
+}
+
+/** The repository settings an action type's checks read (a part of the resolved Settings). */
+export interface ActionSettings {
+  kubernetes: KubernetesSettings;
+}
 
 export interface FileReference {
   /** The parameter holding the path, e.g. 'playbook'. */
@@ -22,7 +36,7 @@ export interface ActionType {
    * a name Kubernetes would refuse), or null. `raw` are the parameters as written. Types
    * whose parameters reach no process and name no object (notifications) have none.
    */
-  refuse?(rendered: Record<string, unknown>, raw: Record<string, unknown>, target: string): string | null;
+  refuse?(rendered: Record<string, unknown>, raw: Record<string, unknown>, target: string, settings?: ActionSettings): string | null;
   /** One line saying what the action does: in a dry run (`dryRun`), what it would do. */
   describe(rendered: Record<string, unknown>, target: string, dryRun: boolean): string;
   /** A parameter set that lints, for docs and the registry test. */
@@ -39,7 +53,10 @@ export interface RunContext {
   /** The rendered parameters (see the type's schema under schemas/actions/). */
   params: Record<string, unknown>;
   target: string;
-  alert: Alert;
+  /** The alert that decided the action; null for a routine job's run (kind Schedule). */
+  alert: Alert | null;
+  /** The routine job's run, for an action of a Schedule. */
+  run?: ScheduleRunInfo;
   dryRun: boolean;
   timeoutMs: number;
   secrets: readonly string[];
@@ -53,6 +70,10 @@ export interface RunContext {
   outbound?: OutboundContext;
   /** For a notify sub-action: how its parent action ended (also `outcome` in its templates). */
   parent?: ParentOutcome;
+  /** The settings of the revision that decided the action (absent: the safe defaults). */
+  settings?: ActionSettings;
+  /** The cluster the kubernetes action acts on; throws, naming the fix, when none is configured. */
+  kube?: () => KubeClient;
 }
 
 export interface OutboundContext {
@@ -81,8 +102,18 @@ export interface ParentOutcome {
   link: string;
 }
 
+/** What an action of a routine job is told of its run (no alert decided it). */
+export interface ScheduleRunInfo {
+  schedule: string;
+  runId: string;
+  /** ISO 8601: when the run was due, or asked for. */
+  due: string;
+  trigger: 'cron' | 'manual';
+}
+
 export interface RunResult {
-  outcome: 'succeeded' | 'failed' | 'timed_out' | 'interrupted';
+  /** refused: a check only the run can make (a control-plane node read from the API) said no. */
+  outcome: 'succeeded' | 'failed' | 'timed_out' | 'interrupted' | 'refused';
   exitCode: number | null;
   signal: string | null;
   durationMs: number;

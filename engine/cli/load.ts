@@ -21,6 +21,8 @@ export interface LoadedPolicies {
   rulesLabel: string;
   /** A file of the policy repository (a test's payload), by path relative to its root. */
   readFile(path: string): string;
+  /** The repository's root on disk; null when read from git (--rev). */
+  root: string | null;
 }
 
 /** The policy repository in `dir`, as it is on disk or, with `rev`, as it was at that git revision. */
@@ -40,7 +42,7 @@ export async function loadDirectory(dir: string, cwd: string, rev?: string): Pro
     throw new UserError(`${dir}: no policy files (*.yaml, *.yml) in ${repo.rulesDir}; give the policy repository or its rules/ folder`);
   }
   const result = await (loader ?? startLoader(repo.files.length)).load(repo);
-  return { result, rulesLabel: repo.rulesDir, readFile: (path) => readFileSync(join(repo.root, path), 'utf8') };
+  return { result, rulesLabel: repo.rulesDir, readFile: (path) => readFileSync(join(repo.root, path), 'utf8'), root: repo.root };
 }
 
 /**
@@ -55,6 +57,7 @@ async function loadAtRevision(dir: string, cwd: string, rev: string, previous?: 
       loader,
       rulesLabel: `${rev}:${[repo.base, repo.rulesPath].filter(Boolean).join('/') || '.'}`,
       readFile: await testPayloadReader(loader, repo, result),
+      root: null,
     };
   } catch (error) {
     if (error instanceof RevisionError) throw new UserError(error.message.replace(resolve(cwd, dir), dir));

@@ -1,5 +1,5 @@
 /**
- * The command line: lint, test, simulate, explain, serve, status, audit. `run()` is the one error boundary: a user
+ * The command line: lint, test, simulate, explain, serve, status, run, runs, audit. `run()` is the one error boundary: a user
  * error is one line and exit 1 or 2; anything else is a bug, printed with its stack.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -12,6 +12,7 @@ import type { Io } from './io.js';
 import { lintCommand } from './commands/lint.js';
 import { testCommand } from './commands/test.js';
 import { simulateCommand } from './commands/simulate.js';
+import { simulateSchedulesCommand } from './commands/simulate-schedules.js';
 import { explainCommand } from './commands/explain.js';
 import { diffCommand } from './commands/diff.js';
 import { replayCommand } from './commands/replay.js';
@@ -24,6 +25,7 @@ import { serveCommand } from './commands/serve.js';
 import { SERVE_DEFAULTS as D } from '../config/serve-config.js';
 import { statusCommand } from './commands/status.js';
 import type { StatusFlags } from './commands/status.js';
+import { runCommand, runsCommand } from './commands/runs.js';
 import { auditLogCommand, auditShowCommand, auditVerifyCommand, OUTCOME_FILTERS } from './commands/audit.js';
 import { escapeControl, escapeLines } from './format/terminal.js';
 
@@ -56,8 +58,9 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .description('check every policy, test and settings file: schema and semantics, every problem with file:line:col')
     .argument('[dir]', DIR_HELP, '.')
     .option('--rev <rev>', REV_HELP)
+    .option('--inventory-check', 'also list every inventory named (ansible-inventory --list; an executable inventory is run with --list) and check its JSON and the schedules\' groups')
     .addOption(formatOption('lint'))
-    .action(async (dir: string, o: { format: string; rev?: string }) => setExit(await lintCommand(dir, o.format, io, o.rev)));
+    .action(async (dir: string, o: { format: string; rev?: string; inventoryCheck?: boolean }) => setExit(await lintCommand(dir, o.format, io, o.rev, o.inventoryCheck ?? false)));
 
   program
     .command('test')
@@ -69,15 +72,24 @@ function build(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('simulate')
-    .description('show what the policies would decide for Alertmanager webhook payloads: matches, actions, guards (nothing runs)')
+    .description('show what the policies would decide for Alertmanager webhook payloads: matches, actions, guards; or, with --schedules, the runs the schedules would make in a range (nothing runs)')
     .argument('[dir]', DIR_HELP, '.')
-    .requiredOption('--alerts <files...>', 'webhook payload files (JSON), evaluated in order')
+    .option('--alerts <files...>', 'webhook payload files (JSON), evaluated in order')
+    .option('--schedules', 'list the runs of the schedules (kind Schedule) from --from to --to, with the guards\' verdicts and local times')
+    .option('--from <time>', 'with --schedules: the start of the range (ISO 8601; default: now)')
+    .option('--to <time>', 'with --schedules: the end of the range (ISO 8601; default: a week after --from)')
     .option('--now <time>', 'the clock for windows, cooldowns and rate limits (ISO 8601; default: now)')
     .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
     .option('--rev <rev>', REV_HELP)
     .option('--prometheus-url <url>', "ask this Prometheus the policies' enrichment queries (homeostat.yaml's prometheus auth and timeout apply); without it, enriching policies take no action and say so")
+    .option('--kubeconfig <file>', 'send each kubernetes decision to this cluster as a server-side dry run (dryRun=All): nothing changes')
+    .option('--kube-context <context>', 'the kubeconfig context for --kubeconfig (default: its current-context)')
     .addOption(formatOption('simulate'))
-    .action(async (dir: string, o: { alerts: string[]; now?: string; dryRun?: boolean; rev?: string; prometheusUrl?: string; format: string }) => setExit(await simulateCommand(dir, o, o.format, io)));
+    .action(async (dir: string, o: { alerts?: string[]; schedules?: boolean; from?: string; to?: string; now?: string; dryRun?: boolean; rev?: string; prometheusUrl?: string; format: string; kubeconfig?: string; kubeContext?: string }) => {
+      if (o.schedules) return setExit(await simulateSchedulesCommand(dir, o, o.format, io));
+      if (!o.alerts) throw new UserError("simulate: give --alerts FILE... (webhook payloads), or --schedules (the schedules' runs from --from to --to)");
+      setExit(await simulateCommand(dir, { ...o, alerts: o.alerts }, o.format, io));
+    });
 
   program
     .command('explain')
@@ -153,8 +165,10 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--data-dir <dir>', `journal, state and the local audit repository DIR/audit (default: ${D['data-dir']})`)
     .option('--audit-remote <git-url>', 'push audit commits to this git remote (never force)')
     .option('--audit-branch <branch>', `the audit branch (default: ${D['audit-branch']})`)
-    .option('--dry-run', 'every action in dry-run: ansible --check --diff, scripts and notifications not run')
+    .option('--dry-run', 'every action in dry-run: ansible --check --diff, Kubernetes server-side dry run (dryRun=All), scripts and notifications not run')
     .option('--external-url <url>', "the engine's own address as others reach it, for links to audit entries in notifications")
+    .option('--kubeconfig <file>', 'the kubeconfig of the cluster the kubernetes actions act on (default: in-cluster service account, then $KUBECONFIG, then ~/.kube/config)')
+    .option('--kube-context <context>', 'the kubeconfig context to use (default: its current-context)')
     .option('--webhook-token-file <file>', 'token the webhook requires (or HOMEOSTAT_WEBHOOK_TOKEN), as bearer or basic-auth password')
     .option('--admin-token-file <file>', 'token the status and actions endpoints require (or HOMEOSTAT_ADMIN_TOKEN)')
     .option('--request-timeout <duration>', `how long a request may take to arrive, headers and body; a slower one gets 408 (default: ${D['request-timeout']})`)
@@ -164,7 +178,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--remediation-window <duration>', `an alert that resolves within this after a policy's action succeeded counts as healed in homeostat_remediation_effective_total (default: ${D['remediation-window']})`)
     .option('--log-level <level>', `fatal, error, warn, info, debug or trace (default: ${D['log-level']})`)
     .option('--prometheus-url <url>', "where enrichment queries go, over homeostat.yaml's prometheus.url (its auth and timeout still apply)")
-    .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, /healthz, /readyz, /metrics. See docs/serve.md.')
+    .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, GET /api/v1/runs, POST /api/v1/schedules/:name/run, /healthz, /readyz, /metrics.\nSee docs/serve.md and docs/schedules.md.')
     .action(async (o: Record<string, unknown>) => setExit(await serveCommand(o, io)));
 
   program
@@ -174,6 +188,20 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--admin-token-file <file>', "the engine's admin token (or HOMEOSTAT_ADMIN_TOKEN, HOMEOSTAT_ADMIN_TOKEN_FILE)")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: StatusFlags) => setExit(await statusCommand(o, io)));
+
+  const engineOptions = (command: Command) =>
+    command
+      .option('--url <url>', "the engine's HTTP API", 'http://127.0.0.1:9595')
+      .option('--admin-token-file <file>', "the engine's admin token (or HOMEOSTAT_ADMIN_TOKEN, HOMEOSTAT_ADMIN_TOKEN_FILE)")
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+  engineOptions(program.command('run').description('run a routine job (kind Schedule) of a running engine now, audited as a manual run (exit 1 if refused)').argument('<schedule>', 'the schedule name'))
+    .option('--target <host>', 'only this one of its targets')
+    .option('--by <who>', 'who asks, for the audit (default: your user name)')
+    .action(async (name: string, o) => setExit(await runCommand(name, o, io)));
+  engineOptions(program.command('runs').description("a running engine's recent routine job runs, newest first: outcome, due time, duration").argument('[schedule]', 'only this schedule'))
+    .option('--since <time>', 'only runs decided at or after this time (ISO 8601)')
+    .option('--limit <n>', 'at most this many', '100')
+    .action(async (name: string | undefined, o) => setExit(await runsCommand(name, o, io)));
 
   const audit = program.command('audit').description('read and verify the audit trail of an engine (its --data-dir)');
   const auditCommon = (command: Command) =>

@@ -13,7 +13,7 @@ import { parseDuration } from '../util/duration.js';
 
 export const SERVE_KEYS = [
   'policies', 'branch', 'path', 'sync-interval', 'verify-signatures', 'allow-rewrite', 'sync-token-file',
-  'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run', 'external-url',
+  'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run', 'external-url', 'kubeconfig', 'kube-context',
   'webhook-token-file', 'admin-token-file', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
   'prometheus-url',
   'remediation-window',
@@ -50,6 +50,8 @@ export interface EngineConfig {
   dryRun: boolean;
   /** The engine's own address as others reach it, for links in notifications; null: no links. */
   externalUrl?: string | null;
+  /** The cluster of the kubernetes actions: a kubeconfig file (absolute) and context, or null for the defaults. */
+  kube?: { kubeconfig: string | null; context: string | null };
   webhookToken: string | null;
   adminToken: string | null;
   /** The push webhook's secret (X-Hub-Signature-256), also a bearer token for POST /api/v1/sync. */
@@ -160,6 +162,9 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
   if (requestTimeoutMs < MIN_REQUEST_TIMEOUT_MS || requestTimeoutMs > MAX_REQUEST_TIMEOUT_MS) {
     throw new ConfigError(`${origin['request-timeout']} ${c['request-timeout']}: give a time from 100ms to 1h for a request to arrive, headers and body`);
   }
+  if (c.kubeconfig !== undefined && !existsSync(resolve(against('kubeconfig'), c.kubeconfig))) {
+    throw new ConfigError(`${origin.kubeconfig} ${c.kubeconfig}: no such kubeconfig file`);
+  }
   const remediationWindowMs = parseDuration(c['remediation-window'])!;
   if (remediationWindowMs < MIN_REMEDIATION_WINDOW_MS || remediationWindowMs > MAX_REMEDIATION_WINDOW_MS) {
     throw new ConfigError(`${origin['remediation-window']} ${c['remediation-window']}: give a window from 1s to 24d in which an alert must resolve after a successful action to count as healed`);
@@ -176,6 +181,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
     audit: { remote: c['audit-remote'] ?? null, branch: c['audit-branch'] },
     dryRun: c['dry-run'],
     externalUrl: c['external-url']?.replace(/\/+$/, '') ?? null,
+    kube: { kubeconfig: c.kubeconfig === undefined ? null : resolve(against('kubeconfig'), c.kubeconfig), context: c['kube-context'] ?? null },
     webhookToken: webhook.value,
     adminToken: admin.value,
     syncToken: sync.value,

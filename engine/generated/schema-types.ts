@@ -10,11 +10,11 @@ export type EnrichmentValue =
       error: string;
     };
 /**
- * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes, alerts Alertmanager left out of a group: alerts-truncated, with details groupKey, receiver and count) use kind 'event'. When one webhook has more than 8 actions refused by the same guard (a storm against the blast radius), they are audited together in files of kind 'refusals', each listing up to 5,000 of them with their alert and reason; together those files list every refused action once, in the order the alerts came.
+ * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes, alerts Alertmanager left out of a group: alerts-truncated, with details groupKey, receiver and count) use kind 'event'. When one webhook has more than 8 actions refused by the same guard (a storm against the blast radius), they are audited together in files of kind 'refusals', each listing up to 5,000 of them with their alert and reason; together those files list every refused action once, in the order the alerts came. A routine job (kind Schedule) writes one file of kind 'run' per action and target of each run: the same fields as an action, with `schedule` (its name, the due time, cron or manual and who asked) in place of the alert; a run not started because the previous one on that target was still going is recorded outcome skipped, one found due past its startingDeadline outcome missed.
  */
 export type AuditEntry = {
   apiVersion: "homeostat.dev/v1";
-  kind: "action" | "event" | "refusals";
+  kind: "action" | "event" | "refusals" | "run";
   /**
    * Time-ordered and unique: YYYYMMDDTHHMMSSmmmZ-<8 hex>.
    */
@@ -34,7 +34,7 @@ export type AuditEntry = {
    * The action type: ansible, script, kubernetes, http, slack, pagerduty, email.
    */
   type?: string;
-  phase?: "actions" | "onResolved";
+  phase?: "actions" | "onResolved" | "schedule";
   target?: string | null;
   /**
    * The rendered parameters, secrets redacted.
@@ -65,7 +65,7 @@ export type AuditEntry = {
   /**
    * null while the action is pending or running; refused and failed decisions carry their verdict as outcome at once.
    */
-  outcome?: null | "succeeded" | "failed" | "timed_out" | "interrupted" | "refused" | "denied";
+  outcome?: null | "succeeded" | "failed" | "timed_out" | "interrupted" | "refused" | "denied" | "skipped" | "missed";
   execution?: Execution;
   /**
    * A notify action's entry: the id of the entry of the action whose outcome it reports.
@@ -88,6 +88,7 @@ export type AuditEntry = {
    * kind 'refusals': each refused action, in the order the alerts came.
    */
   refusals?: Refusal[];
+  schedule?: ScheduleRun;
 };
 /**
  * The run: null until it starts (and for actions that never run).
@@ -290,9 +291,16 @@ export interface KubernetesAction {
   uncordon?: NodeRef;
   drain?: {
     /**
-     * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+     * The node's name, or { address }: the node whose status.addresses (InternalIP, ExternalIP or Hostname) holds it, e.g. '{{ labels.instance | host }}'.
      */
-    node: string;
+    node:
+      | string
+      | {
+          /**
+           * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+           */
+          address: string;
+        };
     /**
      * A duration such as 30s, 5m, 1h30m or 2d.
      */
@@ -321,6 +329,9 @@ export interface KubernetesAction {
      */
     deployment: string;
     replicas?: number;
+    /**
+     * Replicas to add (negative: to remove) to the current count, never 0; the result stays within 0 and max.
+     */
     by?: number;
     /**
      * The scale never goes above this many replicas.
@@ -330,9 +341,16 @@ export interface KubernetesAction {
 }
 export interface NodeRef {
   /**
-   * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+   * The node's name, or { address }: the node whose status.addresses (InternalIP, ExternalIP or Hostname) holds it, e.g. '{{ labels.instance | host }}'.
    */
-  node: string;
+  node:
+    | string
+    | {
+        /**
+         * A Liquid template over the alert: labels, annotations, alert, group, enrichment and target.
+         */
+        address: string;
+      };
 }
 export interface DeploymentRef {
   /**
@@ -443,13 +461,7 @@ export interface Guards {
    * A duration such as 30s, 5m, 1h30m or 2d.
    */
   cooldown?: string;
-  rateLimit?: {
-    max: number;
-    /**
-     * A duration such as 30s, 5m, 1h30m or 2d.
-     */
-    per: string;
-  };
+  rateLimit?: RateLimit;
   /**
    * Per target.
    */
@@ -461,17 +473,25 @@ export interface Guards {
      */
     ttl?: string;
   };
-  window?: {
-    /**
-     * @minItems 1
-     */
-    days?: [
-      "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
-      ...("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[]
-    ];
-    between?: string;
-    timezone?: string;
-  };
+  window?: Window;
+}
+export interface RateLimit {
+  max: number;
+  /**
+   * A duration such as 30s, 5m, 1h30m or 2d.
+   */
+  per: string;
+}
+export interface Window {
+  /**
+   * @minItems 1
+   */
+  days?: [
+    "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun",
+    ...("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[]
+  ];
+  between?: string;
+  timezone?: string;
 }
 /**
  * Repo-wide settings (homeostat.yaml). Safe defaults hold when the file is absent.
@@ -555,6 +575,19 @@ export interface SettingsSpec {
      */
     eventsUrl?: string;
   };
+  /**
+   * Limits on the kubernetes actions that no policy can lift.
+   */
+  kubernetes?: {
+    /**
+     * Allow node actions (cordon, uncordon, drain) on control-plane nodes (label node-role.kubernetes.io/control-plane or node-role.kubernetes.io/master, as the API reports it). Refused by default.
+     */
+    allowControlPlane?: boolean;
+    /**
+     * The namespaces kubernetes actions may touch (deletePod, rolloutRestart, scale). Absent: every namespace but kube-system and kube-public.
+     */
+    namespaces?: string[];
+  };
 }
 /**
  * Where a secret's value is read at run time; the value never appears in a policy, a log or an audit entry.
@@ -635,6 +668,73 @@ export interface Expectation {
   params?: {};
 }
 /**
+ * A routine job: actions run on a cron schedule against a list of hosts or an inventory group, behind the same guards as a Policy, each run audited.
+ */
+export interface Schedule {
+  $schema?: string;
+  apiVersion: "homeostat/v1";
+  kind: "Schedule";
+  metadata: Metadata;
+  spec: ScheduleSpec;
+}
+export interface ScheduleSpec {
+  /**
+   * Five fields (minute hour day-of-month month day-of-week), six with a leading seconds field, or a macro: @yearly, @annually, @monthly, @weekly, @daily, @hourly.
+   */
+  cron: string;
+  /**
+   * The IANA time zone the cron fields are read in.
+   */
+  timezone?: string;
+  targets: ScheduleTargets;
+  /**
+   * Forbid: a run due while the previous run on the same target is queued or running is recorded skipped, not started. Allow: it waits for the per-target lock.
+   */
+  concurrencyPolicy?: "Forbid" | "Allow";
+  /**
+   * A duration such as 30s, 5m, 1h30m or 2d.
+   */
+  startingDeadline?: string;
+  /**
+   * @minItems 1
+   */
+  actions: [Action, ...Action[]];
+  guards?: ScheduleGuards;
+  dryRun?: boolean;
+}
+/**
+ * {group} (hosts of an inventory group) or {hosts} (a list); each target is run on separately, under its own lock and guards.
+ */
+export interface ScheduleTargets {
+  /**
+   * An inventory group: its hosts, as ansible-inventory --list reads the inventory (a file, a folder, or an executable script run with --list).
+   */
+  group?: string;
+  /**
+   * The inventory the group is read from, relative to the repository root; default: Settings defaults.ansible.inventory. Also the default inventory of the schedule's ansible actions.
+   */
+  inventory?: string;
+  /**
+   * @minItems 1
+   */
+  hosts?: [string, ...string[]];
+}
+/**
+ * The Policy guards a schedule uses (no approval); cooldown is per schedule and target, and also holds a run off a target any action was decided for within it.
+ */
+export interface ScheduleGuards {
+  /**
+   * A duration such as 30s, 5m, 1h30m or 2d.
+   */
+  cooldown?: string;
+  rateLimit?: RateLimit;
+  /**
+   * Per target.
+   */
+  concurrency?: number;
+  window?: Window;
+}
+/**
  * The body Alertmanager's webhook receiver posts (payload version 4). Unknown fields are accepted.
  */
 export interface AlertmanagerWebhook {
@@ -695,7 +795,15 @@ export interface Guards1 {
    * The checks passed, in order: duplicate, resolved (not a late firing), then the guards (an onResolved that answers actions that ran is held by paused and maintenance only).
    */
   passed: (
-    "duplicate" | "resolved" | "paused" | "maintenance" | "window" | "cooldown" | "rate-limit" | "blast-radius"
+    | "duplicate"
+    | "resolved"
+    | "paused"
+    | "maintenance"
+    | "window"
+    | "cooldown"
+    | "rate-limit"
+    | "blast-radius"
+    | "concurrency-policy"
   )[];
   refusedBy: string | null;
 }
@@ -720,6 +828,31 @@ export interface Refusal {
   target: string | null;
   reason: string;
   alert: Alert1;
+}
+export interface ScheduleRun {
+  name: string;
+  /**
+   * The run: every entry of one run (its targets and actions) shares it.
+   */
+  runId: string;
+  trigger: "cron" | "manual";
+  /**
+   * When the run was due (cron), or asked for (manual).
+   */
+  due: string;
+  timezone?: string;
+  /**
+   * manual: who asked, as the request said.
+   */
+  by?: string | null;
+  /**
+   * outcome missed: how many due times were missed, the first and the last.
+   */
+  missed?: {
+    count: number;
+    first: string;
+    last: string;
+  };
 }
 /**
  * The `homeostat serve --config FILE` file. Each key is also a flag (--KEY) and an environment variable (HOMEOSTAT_KEY, upper case, '-' as '_'); a flag wins over the environment, which wins over this file.
@@ -777,6 +910,14 @@ export interface ServeConfig {
    * The engine's own address as others reach it (https://homeostat.example), for links to audit entries in notifications.
    */
   "external-url"?: string;
+  /**
+   * The kubeconfig file of the cluster the kubernetes actions act on (default: the pod's service account in a cluster, then $KUBECONFIG, then ~/.kube/config).
+   */
+  kubeconfig?: string;
+  /**
+   * The context of the kubeconfig to use (default: its current-context).
+   */
+  "kube-context"?: string;
   /**
    * File holding the token POST /api/v1/alerts requires (bearer, or basic-auth password), at least 16 characters; or HOMEOSTAT_WEBHOOK_TOKEN.
    */

@@ -19,6 +19,7 @@ import { ACTION_TYPES, actionTypeOf, isExecuted } from '../actions/registry.js';
 import { privateUrls } from './private-urls.js';
 import { pointerOf } from '../diagnostics/diagnostic.js';
 import { validate } from '../schema/validator.js';
+import { checkSchedule } from '../schedule/checks.js';
 import { MAX_FILE_BYTES, parseYamlFile, placeProblem } from './yaml-source.js';
 import type { SourceDoc } from './yaml-source.js';
 
@@ -33,7 +34,7 @@ export interface Place {
   col: number;
 }
 
-export type Kind = 'Policy' | 'PolicyTest' | 'Settings';
+export type Kind = 'Policy' | 'PolicyTest' | 'Settings' | 'Schedule';
 
 export interface AnalyzedDoc {
   kind: Kind;
@@ -59,7 +60,7 @@ export interface FileAnalysis {
   docs: AnalyzedDoc[];
 }
 
-const KINDS: ReadonlySet<string> = new Set<Kind>(['Policy', 'PolicyTest', 'Settings']);
+const KINDS: ReadonlySet<string> = new Set<Kind>(['Policy', 'PolicyTest', 'Settings', 'Schedule']);
 
 /** An unknown key on an action is most likely a misspelt action type: say so. */
 const ACTION_KEY = /^\/spec\/(actions|onResolved)\/\d+(\/notify\/\d+)*\/[^/]+$/;
@@ -75,6 +76,7 @@ function documentProblems(kind: Kind, value: unknown, refer: (r: Reference) => v
   const problems = validate(kind, value).map(renameActionTypeProblem);
   if (kind === 'Policy') problems.push(...checkPolicy(value, refer));
   if (kind === 'Settings') problems.push(...checkSettings(value, refer));
+  if (kind === 'Schedule') problems.push(...checkSchedule(value, refer));
   return problems;
 }
 
@@ -95,6 +97,7 @@ function placesOf(kind: Kind, value: unknown, source: SourceDoc): Record<string,
     for (const { pointer } of privateUrls(value, [])) places[pointer] = place(source, pointer, true);
     return places;
   }
+  if (kind === 'Schedule') return { '/metadata/name': place(source, '/metadata/name'), '/spec/targets': place(source, '/spec/targets'), '/spec/targets/group': place(source, '/spec/targets/group') };
   if (kind !== 'PolicyTest') return {};
   const places: Record<string, Place> = {};
   const cases = (value as { spec?: { cases?: unknown } })?.spec?.cases;
@@ -165,7 +168,7 @@ export function analyzeExact(file: RepoFile): FileAnalysis {
       continue;
     }
     if (typeof kind !== 'string' || !KINDS.has(kind)) {
-      diagnostics.push(placeProblem(source, { pointer: typeof kind === 'string' ? '/kind' : '', code: 'HST_KIND_UNKNOWN', message: `document kind is ${JSON.stringify(kind ?? null)}`, hint: 'set kind to Policy, PolicyTest or Settings' }));
+      diagnostics.push(placeProblem(source, { pointer: typeof kind === 'string' ? '/kind' : '', code: 'HST_KIND_UNKNOWN', message: `document kind is ${JSON.stringify(kind ?? null)}`, hint: 'set kind to Policy, PolicyTest, Schedule or Settings' }));
       continue;
     }
     const references: Reference[] = [];
@@ -175,7 +178,8 @@ export function analyzeExact(file: RepoFile): FileAnalysis {
       value,
       file: file.path,
       line: startLine(source),
-      places: placesOf(kind as Kind, value, source),
+      // Where each named file is written too: `lint --inventory-check` reports there.
+      places: { ...Object.fromEntries(references.map((r) => [r.pointer, place(source, r.pointer)])), ...placesOf(kind as Kind, value, source) },
       references: references.map((r) => ({ ...r, ...place(source, r.pointer) })),
       exact: true,
     });

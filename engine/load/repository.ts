@@ -8,9 +8,10 @@ import { posix } from 'node:path';
 import type { Diagnostic, Severity } from '../diagnostics/diagnostic.js';
 import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import type { Code } from '../diagnostics/codes.js';
-import type { Policy, PolicyTest, Settings } from '../generated/schema-types.js';
+import type { Policy, PolicyTest, Schedule, Settings } from '../generated/schema-types.js';
 import { compilePolicy, resolveSettings } from '../policy/compile.js';
 import { buildPolicySet } from '../policy/set.js';
+import { compileSchedule } from '../schedule/compile.js';
 import type { PolicySet } from '../policy/types.js';
 import { count } from '../util/count.js';
 import { analyzeExact, analyzeFile, unexecutedActions } from './analyze.js';
@@ -51,6 +52,7 @@ export interface LoadResult {
   policySet: PolicySet | null;
   policies: LoadedDoc<Policy>[];
   tests: LoadedDoc<PolicyTest>[];
+  schedules: LoadedDoc<Schedule>[];
   settings: LoadedDoc<Settings> | null;
   files: number;
 }
@@ -70,7 +72,7 @@ export type CompileFn = typeof compilePolicy;
 /** The step after the per-file analyses (which may come from worker threads), in file order. */
 export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis[], compile: CompileFn = compilePolicy): LoadResult {
   const diagnostics: Diagnostic[] = [];
-  const byKind = { Policy: [] as LoadedDoc<Policy>[], PolicyTest: [] as LoadedDoc<PolicyTest>[], Settings: [] as LoadedDoc<Settings>[] };
+  const byKind = { Policy: [] as LoadedDoc<Policy>[], PolicyTest: [] as LoadedDoc<PolicyTest>[], Settings: [] as LoadedDoc<Settings>[], Schedule: [] as LoadedDoc<Schedule>[] };
   /** Every policy by file order, those whose YAML is broken too: names are checked across all of them. */
   const named: LoadedDoc<Policy>[] = [];
   const broken = new Set<string>();
@@ -89,10 +91,11 @@ export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis
       (byKind[doc.kind] as LoadedDoc<unknown>[]).push(loaded);
     }
   }
-  const { Policy: policies, PolicyTest: tests, Settings: settingsDocs } = byKind;
-  diagnostics.push(...duplicatePolicies(named), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input, broken), ...unexecutedTypes(policies), ...privateUrlWarnings(policies, settingsDocs[0] ?? null));
-  diagnostics.sort(compareDiagnostics);
+  const { Policy: policies, PolicyTest: tests, Settings: settingsDocs, Schedule: schedules } = byKind;
   const settings = settingsDocs[0] ?? null;
+  diagnostics.push(...duplicatePolicies(named), ...duplicatePolicies(schedules, 'schedule'), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input, broken), ...unexecutedTypes(policies), ...privateUrlWarnings(policies, settings));
+  diagnostics.push(...groupsWithoutInventory(schedules, settings));
+  diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.some((d) => d.severity === 'error');
   const policySet = errors
     ? null
@@ -100,8 +103,9 @@ export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis
         policies.map((p) => compile(p.value, { file: p.file, line: p.line }, settings?.value.spec)),
         resolveSettings(settings?.value.spec),
         input.revision,
+        schedules.map((d) => compileSchedule(d.value, { file: d.file, line: d.line }, settings?.value.spec)),
       );
-  return { diagnostics, policySet, policies, tests, settings, files: input.files.length };
+  return { diagnostics, policySet, policies, tests, schedules, settings, files: input.files.length };
 }
 
 /** The exact analysis of a fast-path document, made once per file when a place is needed. */
@@ -144,8 +148,8 @@ function referenceProblem(r: Reference, input: RepositoryInput): Pick<Diagnostic
   return null;
 }
 
-function duplicatePolicies(policies: LoadedDoc<Policy>[]): Diagnostic[] {
-  const seen = new Map<string, LoadedDoc<Policy>>();
+function duplicatePolicies(policies: LoadedDoc<Policy | Schedule>[], what: 'policy' | 'schedule' = 'policy'): Diagnostic[] {
+  const seen = new Map<string, LoadedDoc<Policy | Schedule>>();
   const found: Diagnostic[] = [];
   for (const policy of policies) {
     const name = policy.value?.metadata?.name;
@@ -156,9 +160,18 @@ function duplicatePolicies(policies: LoadedDoc<Policy>[]): Diagnostic[] {
       continue;
     }
     const firstLine = first.placeOf('/metadata/name')?.line ?? first.line;
-    found.push(diagnostic(policy, '/metadata/name', 'HST_POLICY_DUPLICATE', `policy name '${name}' is already used at ${first.file}:${firstLine}`, 'policy names are unique in the repository: rename one'));
+    const code = what === 'policy' ? 'HST_POLICY_DUPLICATE' : 'HST_SCHEDULE_DUPLICATE';
+    found.push(diagnostic(policy, '/metadata/name', code, `${what} name '${name}' is already used at ${first.file}:${firstLine}`, `${what} names are unique in the repository: rename one`));
   }
   return found;
+}
+
+/** A group is read from an inventory: the schedule's own, or Settings' default. */
+function groupsWithoutInventory(schedules: LoadedDoc<Schedule>[], settings: LoadedDoc<Settings> | null): Diagnostic[] {
+  if (settings?.value?.spec?.defaults?.ansible?.inventory) return [];
+  return schedules
+    .filter((s) => typeof s.value?.spec?.targets?.group === 'string' && s.value.spec.targets.inventory === undefined)
+    .map((s) => diagnostic(s, '/spec/targets', 'HST_SCHEDULE_NO_INVENTORY', `targets group '${s.value.spec.targets.group}' names no inventory to read it from`, 'add `inventory: PATH` to targets, or set defaults.ansible.inventory in homeostat.yaml'));
 }
 
 function duplicateSettings(settings: LoadedDoc<Settings>[]): Diagnostic[] {

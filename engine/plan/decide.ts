@@ -142,7 +142,7 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
     } catch (error) {
       return make(action, { target, verdict: 'failed', refusedBy: 'template', reason: reasonOf(error) });
     }
-    const refusal = type.refuse?.(params, action.raw, target) ?? null;
+    const refusal = type.refuse?.(params, action.raw, target, set.settings) ?? null;
     if (refusal) return make(action, { target, params, verdict: 'refused', refusedBy: 'params', reason: refusal });
     return make(action, { target, params, verdict: 'run', description: type.describe(params, target, dryRunOf(action)) });
   });

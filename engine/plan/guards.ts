@@ -28,7 +28,8 @@ export interface GuardRefusal {
 }
 
 export interface GuardContext {
-  policy: CompiledPolicy;
+  /** A policy, or a routine job (kind Schedule): guards read only its name and guards. */
+  policy: Pick<CompiledPolicy, 'name' | 'guards'>;
   phase: string;
   target: string;
   disruptive: boolean;

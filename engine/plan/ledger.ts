@@ -18,6 +18,8 @@ export interface GuardLedger {
   seen(key: string): boolean;
   markSeen(key: string): void;
   lastStart(policy: string, phase: string, target: string): number | undefined;
+  /** When any action (of any policy or schedule) was last decided for a target. */
+  lastOnTarget?(target: string): number | undefined;
   countPolicy(policy: string, phase: string, since: number): number;
   countDisruptive(since: number): number;
   record(entry: LedgerEntry): void;
@@ -31,6 +33,7 @@ export const LEDGER_RETENTION_MS = 7 * 24 * 3600_000;
 export class IndexedLedger implements GuardLedger {
   private readonly seenAt = new Map<string, number>();
   private readonly last = new Map<string, number>();
+  private readonly lastTarget = new Map<string, number>();
   private readonly perPolicy = new Map<string, number[]>();
   private readonly disruptive: number[] = [];
   private readonly entries: LedgerEntry[] = [];
@@ -56,6 +59,10 @@ export class IndexedLedger implements GuardLedger {
     return this.last.get(`${policy}\0${phase}\0${target}`);
   }
 
+  lastOnTarget(target: string): number | undefined {
+    return this.lastTarget.get(target);
+  }
+
   countPolicy(policy: string, phase: string, since: number): number {
     const times = this.perPolicy.get(`${policy}\0${phase}`);
     return times ? times.length - lowerBound(times, since) : 0;
@@ -69,6 +76,7 @@ export class IndexedLedger implements GuardLedger {
     this.entries.push(entry);
     const key = `${entry.policy}\0${entry.phase}\0${entry.target}`;
     this.last.set(key, Math.max(this.last.get(key) ?? -Infinity, entry.at));
+    this.lastTarget.set(entry.target, Math.max(this.lastTarget.get(entry.target) ?? -Infinity, entry.at));
     const policyKey = `${entry.policy}\0${entry.phase}`;
     let times = this.perPolicy.get(policyKey);
     if (!times) this.perPolicy.set(policyKey, (times = []));

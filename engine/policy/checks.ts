@@ -7,7 +7,7 @@ import { pointerOf } from '../diagnostics/diagnostic.js';
 import { ACTION_TYPES, actionTypeOf } from '../actions/registry.js';
 import { checkRegex } from '../regex/re2.js';
 import { compileTemplate, hasTemplateSyntax } from '../template/template.js';
-import { NOTIFY_TEMPLATE_ROOTS, TEMPLATE_ROOTS } from '../template/liquid.js';
+import { NOTIFY_TEMPLATE_ROOTS, SCHEDULE_ROOTS, TEMPLATE_ROOTS } from '../template/liquid.js';
 import type { TemplateRoot } from '../template/liquid.js';
 import { FACTS, OPERATORS, PLAIN_PATH } from './facts.js';
 import { windowProblems } from './window.js';
@@ -53,7 +53,7 @@ export function checkSettings(doc: unknown, refer: Refer): Problem[] {
   return checkFile(inventory, 'inventory', ['spec', 'defaults', 'ansible', 'inventory'], refer);
 }
 
-function checkFile(file: string, what: string, path: Path, refer: Refer): Problem[] {
+export function checkFile(file: string, what: string, path: Path, refer: Refer): Problem[] {
   const at = pointerOf(path);
   if (file.startsWith('/') || file.split('/').includes('..')) {
     return [{ pointer: at, code: 'HST_PATH_OUTSIDE_REPO', message: `${what} '${file}' is outside the policy repository`, hint: 'give a path relative to the repository root, without ..' }];
@@ -123,16 +123,17 @@ function checkTemplate(value: unknown, path: Path, roots: readonly TemplateRoot[
   return problems.length ? problems : enrichmentRefProblems(value, path, names);
 }
 
-function checkActionLists(spec: Obj, refer: Refer, enrichment: ReadonlySet<string>): Problem[] {
+/** The checks of a spec's actions (names, types, files, templates over `roots`; `enrichment`: the names a policy's enrich: gives). */
+export function checkActionLists(spec: Obj, refer: Refer, enrichment: ReadonlySet<string>, roots: readonly TemplateRoot[] = TEMPLATE_ROOTS): Problem[] {
   const problems: Problem[] = [];
   const names = new Map<string, string>();
   forEachAction(spec, (action, at) => {
     if (typeof action.name === 'string' && at.length === 3) {
       const first = names.get(action.name);
-      if (first) problems.push({ pointer: pointerOf([...at, 'name']), code: 'HST_ACTION_DUPLICATE', message: `action name '${action.name}' is used twice in this policy`, hint: `rename one; the first is at ${first}` });
+      if (first) problems.push({ pointer: pointerOf([...at, 'name']), code: 'HST_ACTION_DUPLICATE', message: `action name '${action.name}' is used twice in this ${String(spec.cron === undefined ? 'policy' : 'schedule')}`, hint: `rename one; the first is at ${first}` });
       else names.set(action.name, pointerOf(at));
     }
-    problems.push(...checkAction(action, at, refer, enrichment), ...checkNotifyPlace(action, at));
+    problems.push(...checkAction(action, at, refer, enrichment, roots), ...checkNotifyPlace(action, at));
   });
   return problems;
 }
@@ -182,7 +183,7 @@ export function forEachAction(spec: unknown, visit: (action: Obj, path: Path) =>
 
 const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'notify', 'on']);
 
-function checkAction(action: Obj, path: Path, refer: Refer, names: ReadonlySet<string>): Problem[] {
+function checkAction(action: Obj, path: Path, refer: Refer, names: ReadonlySet<string>, roots: readonly TemplateRoot[]): Problem[] {
   const types = actionTypeOf(action);
   const unknown = Object.keys(action).filter((k) => !ACTION_FIELDS.has(k) && !ACTION_TYPES.has(k));
   if (types.length !== 1) {
@@ -200,8 +201,8 @@ function checkAction(action: Obj, path: Path, refer: Refer, names: ReadonlySet<s
   if (type.type === 'http' && typeof params.url === 'string' && hasTemplateSyntax(params.url)) {
     problems.push({ pointer: pointerOf([...path, 'http', 'url']), code: 'HST_TEMPLATE_IN_URL', message: `the URL '${params.url}' is a template`, hint: 'write the URL out in the policy; alert values may go in the body' });
   }
-  const roots = notifyDepth(path) > 0 ? NOTIFY_TEMPLATE_ROOTS : TEMPLATE_ROOTS;
-  forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], roots, names)));
+  const rootsHere = notifyDepth(path) > 0 ? [...roots, ...NOTIFY_TEMPLATE_ROOTS.slice(TEMPLATE_ROOTS.length)] : roots;
+  forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], rootsHere, names)));
   return problems;
 }
 

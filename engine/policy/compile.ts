@@ -42,16 +42,17 @@ export function resolveSettings(spec: SettingsSpec | undefined): ResolvedSetting
         }
       : null,
     outbound: { allowHosts: Object.freeze([...(spec?.outbound?.allowHosts ?? [])]), pagerdutyEventsUrl: spec?.pagerduty?.eventsUrl ?? null },
+    kubernetes: { allowControlPlane: spec?.kubernetes?.allowControlPlane ?? false, namespaces: spec?.kubernetes?.namespaces ?? null },
   };
 }
 
-function ms(duration: string): number {
+export function ms(duration: string): number {
   const value = parseDuration(duration);
   if (value === null) throw new Error(`invalid duration ${duration} reached the compiler`);
   return value;
 }
 
-function resolveGuards(own: Guards | undefined, defaults: Guards | undefined): ResolvedGuards {
+export function resolveGuards(own: Guards | undefined, defaults: Guards | undefined): ResolvedGuards {
   const g = { ...DEFAULT_GUARDS, ...defaults, ...own };
   const approval = { ...DEFAULT_GUARDS.approval, ...defaults?.approval, ...own?.approval };
   const window = g.window;
@@ -125,7 +126,7 @@ function enrichmentOf(spec: Policy['spec']): CompiledEnrichment[] {
 export const DEFAULT_NOTIFY_ON: readonly NotifyOn[] = Object.freeze(['succeeded', 'failed', 'timed_out'] as const);
 const NO_NOTIFY: readonly CompiledNotify[] = Object.freeze([]);
 
-function compileAction(action: Action, settings: SettingsSpec | undefined): CompiledAction {
+export function compileAction(action: Action, settings: SettingsSpec | undefined): CompiledAction {
   const fields = action as unknown as Record<string, unknown>;
   const type = actionTypeOf(fields)[0]!;
   const written = fields[type] as Record<string, unknown>;

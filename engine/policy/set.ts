@@ -1,7 +1,7 @@
 import type { LabelMap } from '../alerts/labels.js';
 import type { Matcher } from '../generated/schema-types.js';
 import { labelValue } from '../alerts/labels.js';
-import type { CompiledPolicy, PolicySet, ResolvedSettings } from './types.js';
+import type { CompiledPolicy, CompiledSchedule, PolicySet, ResolvedSettings } from './types.js';
 
 /** Higher priority first; ties by name. */
 export function comparePolicies(a: CompiledPolicy, b: CompiledPolicy): number {
@@ -14,7 +14,7 @@ export function comparePolicies(a: CompiledPolicy, b: CompiledPolicy): number {
  * (alertname or another) whose values the fewest other policies share, so no bucket grows
  * with the size of the set; only a policy with no equality at all is tried for every alert.
  */
-export function buildPolicySet(policies: readonly CompiledPolicy[], settings: ResolvedSettings, revision: string): PolicySet {
+export function buildPolicySet(policies: readonly CompiledPolicy[], settings: ResolvedSettings, revision: string, schedules: readonly CompiledSchedule[] = []): PolicySet {
   const sorted = [...policies].sort(comparePolicies).map(freezePolicy);
   const equalities = sorted.map(equalitiesOf);
   // label → value → how many policies require it
@@ -48,6 +48,7 @@ export function buildPolicySet(policies: readonly CompiledPolicy[], settings: Re
     revision,
     policies: Object.freeze(sorted),
     settings: Object.freeze(settings),
+    schedules: Object.freeze([...schedules].sort((a, b) => (a.name < b.name ? -1 : 1)).map((s) => Object.freeze(s))),
     index,
     unindexed: Object.freeze(unindexed),
     rank: new Map(sorted.map((p, i) => [p, i])),

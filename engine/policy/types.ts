@@ -1,3 +1,4 @@
+import type { KubernetesSettings } from '../actions/types.js';
 import type { CompiledTemplate } from '../template/template.js';
 import type { RuleProperties } from 'json-rules-engine';
 import type { Matcher } from '../generated/schema-types.js';
@@ -74,6 +75,7 @@ export interface ResolvedSettings {
   /** Where enrichment queries go (homeostat.yaml's prometheus), or null. */
   prometheus: PrometheusSettings | null;
   outbound: OutboundSettings;
+  kubernetes: KubernetesSettings;
 }
 
 /** What outbound requests (notifications) need from homeostat.yaml. */
@@ -94,11 +96,30 @@ export interface PrometheusSettings {
 
 export type SecretRef = { env?: string; file?: string };
 
+/** A routine job (kind Schedule), compiled: when it runs, on what, and its actions behind the guards. */
+export interface CompiledSchedule {
+  name: string;
+  source: { file: string; line: number };
+  cron: string;
+  timezone: string;
+  /** Hosts as listed, or the hosts of an inventory group (listed when a run is decided). */
+  targets: { hosts: readonly string[] } | { group: string; inventory: string };
+  /** The inventory of its ansible actions when they name none (targets.inventory, else Settings'). */
+  inventory: string | null;
+  concurrencyPolicy: 'Forbid' | 'Allow';
+  startingDeadlineMs: number;
+  actions: readonly CompiledAction[];
+  guards: ResolvedGuards;
+  dryRun: boolean;
+}
+
 /** An immutable, compiled policy set at one revision. */
 export interface PolicySet {
   readonly revision: string;
   readonly policies: readonly CompiledPolicy[];
   readonly settings: ResolvedSettings;
+  /** The routine jobs of the revision, by name order. */
+  readonly schedules: readonly CompiledSchedule[];
   /**
    * label → value → the policies that require that value. Each policy sits under one label:
    * its most selective equality.

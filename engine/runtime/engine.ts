@@ -11,6 +11,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { Journal } from '../audit/journal.js';
 import type { NewRecord } from '../audit/journal.js';
+import { lazyKubeClient } from '../kube/index.js';
 import type { EngineConfig } from '../config/serve-config.js';
 import type { HeldLock } from '../exec/exec.js';
 import { Auditor } from './auditor.js';
@@ -18,7 +19,7 @@ import type { Appended } from './append-parts.js';
 import { appendInParts } from './append-parts.js';
 import type { AuditSink } from './auditor.js';
 import { Executor } from './executor.js';
-import { decidePayload } from './intake.js';
+import { decidePayload, RecordingLedger } from './intake.js';
 import type { Intake } from './intake.js';
 import { Turns } from './turns.js';
 import { evaluateAll } from '../pipeline/simulate.js';
@@ -33,6 +34,9 @@ import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
 import { claimDataDir } from './data-lock.js';
 import { count } from '../util/count.js';
 import { Evaluators } from './enrichment.js';
+import { lastDue } from '../schedule/keys.js';
+import { ScheduleService } from '../schedule/service.js';
+import type { ScheduleHost } from '../schedule/service.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
@@ -107,6 +111,8 @@ export class Engine {
   readonly startedAt = new Date().toISOString();
   /** Each policy set's evaluator, with the Prometheus its enrichment asks (enrichment.ts). */
   private readonly evaluators: Evaluators;
+  /** The routine jobs (engine/schedule/): their runs share this engine's turn, ledger, journal, audit and executor. */
+  schedules!: ScheduleService;
   /** Ends the recovery metrics' sweep timer. */
   private stopSweeping: () => void = () => undefined;
 
@@ -163,8 +169,10 @@ export class Engine {
       externalUrl: config.externalUrl ?? null,
       onEntry: (entry) => {
         engine?.recent.put(entry);
+        engine?.schedules.ended(entry);
         remediation.ended(entry);
       },
+      kube: lazyKubeClient({ kubeconfig: config.kube?.kubeconfig ?? null, context: config.kube?.context ?? null, env: process.env, cwd: process.cwd() }),
     });
     const onLoad = (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => engine?.onPolicyLoad(report, active, previous);
     const source = config.source;
@@ -173,6 +181,7 @@ export class Engine {
         ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies'), inUse: () => executor.repoDirsInUse() }, log, onLoad)
         : new LocalPolicySource(source.dir, log, onLoad);
     engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock, remediation);
+    engine.schedules = new ScheduleService(engine.scheduleHost(workRoot), lastDue(state.seen));
     metrics.setReadiness(() => engine!.notReady().length === 0);
     metrics.setRemediationSweep(() => remediation.sweep());
     engine.stopSweeping = sweepEvery(remediation, config.remediationWindowMs);
@@ -193,6 +202,47 @@ export class Engine {
 
     await policies.start();
     return engine;
+  }
+
+  /** What the routine jobs are given of the engine (engine/schedule/service.ts). */
+  private scheduleHost(workRoot: string): ScheduleHost {
+    const { config, log, metrics } = this.deps;
+    return {
+      clock: this.clock,
+      log,
+      registry: metrics.registry,
+      dryRun: config.dryRun,
+      workRoot,
+      secrets: this.secrets,
+      active: () => this.policies.active,
+      decide: (decide) => this.decideRun(decide),
+      submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
+    };
+  }
+
+  /** A routine job's decision, in a turn of its own like a payload's: durable before its jobs are queued. */
+  private async decideRun(decide: Parameters<ScheduleHost['decide']>[0]): Promise<Map<string, Promise<void>>> {
+    const { entries, seqs, durable, release } = await this.turns.run(async () => {
+      this.admit();
+      const now = this.clock();
+      const recorder = new RecordingLedger(this.ledger);
+      const decided = decide(recorder, now);
+      for (const key of decided.seen) recorder.markSeen(key);
+      const { taught } = recorder;
+      const guard = taught.seen.length || taught.ledger.length ? JSON.stringify({ t: 'guard', at: now, ...taught } satisfies NewRecord) : null;
+      return { entries: decided.entries, ...(await appendInParts(this.journal, this.auditor, decided.entries, guard)) };
+    });
+    const committed = new Map<string, Promise<void>>();
+    try {
+      await durable;
+      entries.forEach((entry, i) => {
+        committed.set(entry.id, this.auditor.enqueue(seqs[i]!, entry));
+        this.recent.put(entry);
+      });
+    } finally {
+      release();
+    }
+    return committed;
   }
 
   /** Why the engine does not take alerts or run actions now; empty when ready. */
@@ -352,6 +402,7 @@ export class Engine {
         lastLoad: this.policies.lastLoad,
       },
       queue: { waiting: this.executor.depth, running: this.executor.active },
+      schedules: this.schedules.list(),
       audit: { backlog: this.auditor.backlog, error: this.auditor.error, lastPush: this.auditor.push, remote: this.deps.config.audit.remote },
     };
   }
@@ -395,6 +446,7 @@ export class Engine {
     metrics.policyActive.reset();
     metrics.policyActive.set({ revision: active.set.revision }, 1);
     metrics.policyCount.set(active.set.policies.length);
+    this.schedules.activate(active.set.schedules).catch((error: Error) => log.error({ err: error, revision: active.set.revision }, 'schedules of the revision not taken; the previous ones stay'));
     log.info({ revision: active.set.revision, policies: active.set.policies.length, previous: previous?.set.revision ?? null, paused: active.set.settings.paused }, 'policies activated');
     void this.record([this.event('policies-activated', `${active.set.revision} activated: ${count(active.set.policies.length, 'policy', 'policies')}${active.set.settings.paused ? ' (paused)' : ''}`, { previous: previous?.set.revision ?? null, paused: active.set.settings.paused })]).catch(() => undefined);
   }
@@ -420,6 +472,7 @@ export class Engine {
     if (this.stopping) return;
     this.stopping = true;
     const deadline = this.clock() + this.deps.config.shutdownTimeoutMs;
+    this.schedules.stop();
     this.deps.log.info({ running: this.executor.active, waiting: this.executor.depth, deadlineMs: this.deps.config.shutdownTimeoutMs }, 'stopping: no new alerts; running actions may finish');
     await this.policies.close();
     this.stopSweeping();

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { ACTION_TYPES } from '../actions/registry.js';
 import { notStarted } from '../actions/outcome.js';
 import type { RunResult } from '../actions/types.js';
+import type { KubeClient } from '../kube/index.js';
 import type { AuditEntry, Outcome } from '../audit/entry.js';
 import type { Journal } from '../audit/journal.js';
 import { processStartTime } from '../exec/exec.js';
@@ -37,6 +38,8 @@ export interface ExecutorOptions {
   externalUrl?: string | null;
   /** Called with each entry as it changes (the recent-actions view). */
   onEntry?(entry: AuditEntry): void;
+  /** The cluster the kubernetes actions act on; throws, naming the fix, when none is configured. */
+  kube?: () => KubeClient;
 }
 
 interface Running {
@@ -157,13 +160,14 @@ export class Executor {
       },
     };
     log[result.outcome === 'succeeded' ? 'info' : 'warn']({ id: entry.id, policy: entry.policy, target: entry.target, outcome: result.outcome, reason: result.reason, durationMs: result.durationMs }, 'action ended');
-    const notifications = notificationsOf(ended, job.action, job.alert, {
+    // A routine job's run has no alert to notify about (lint refuses notify: on a schedule's actions).
+    const notifications = job.alert === null ? { entries: [], jobs: [] } : notificationsOf(ended, job.action, job.alert, {
       now: endedAt, secrets: this.options.secrets(), externalUrl: this.options.externalUrl ?? null, ...(job.outbound ? { outbound: job.outbound } : {}),
     });
     await this.finish(job, ended, notifications, repoDir);
   }
 
-  private async run({ entry, alert, action, outbound, parentOutcome }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
+  private async run({ entry, alert, run, action, outbound, parentOutcome, settings }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
     const { log, journal } = this.options;
     const type = ACTION_TYPES.get(entry.type!)!;
     if (!type.run) return notExecuted(entry, dryRun);
@@ -182,6 +186,7 @@ export class Executor {
         params: (entry.params ?? {}) as Record<string, unknown>,
         target: entry.target!,
         alert,
+        ...(run ? { run } : {}),
         dryRun,
         timeoutMs: action.timeoutMs,
         secrets: this.options.secrets(),
@@ -189,6 +194,8 @@ export class Executor {
         entry: { id: entry.id, policy: entry.policy!, action: entry.action!, revision: entry.revision },
         outbound: { allowHosts: outbound?.allowHosts ?? [], pagerdutyEventsUrl: outbound?.pagerdutyEventsUrl ?? null, externalUrl: this.options.externalUrl ?? null },
         ...(parentOutcome ? { parent: parentOutcome } : {}),
+        settings,
+        ...(this.options.kube ? { kube: this.options.kube } : {}),
         // While the disk is full this waits (the process runs meanwhile) until the record is
         // written; it fails only if the journal is closed first (a shutdown).
         onSpawn: async (pgid) => {

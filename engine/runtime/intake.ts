@@ -10,7 +10,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
-import type { ParentOutcome } from '../actions/types.js';
+import type { ActionSettings, ParentOutcome, ScheduleRunInfo } from '../actions/types.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
@@ -37,12 +37,16 @@ function passedBefore(order: readonly Check[]): Map<string, readonly Check[]> {
 
 export interface Job {
   entry: AuditEntry;
-  alert: Alert;
+  /** Null for a routine job's run, which carries `run` instead. */
+  alert: Alert | null;
+  run?: ScheduleRunInfo;
   action: CompiledAction;
   /** homeostat.yaml's outbound settings of the revision that decided it. */
   outbound?: OutboundSettings;
   /** A notify action's: how its parent ended (`outcome` in its templates, and its message). */
   parentOutcome?: ParentOutcome;
+  /** The settings of the revision that decided it (what its run may not do); absent: the safe defaults. */
+  settings?: ActionSettings;
 }
 
 export interface Intake {
@@ -130,7 +134,7 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       const entry = toEntry(decision, alert, at, options.now, options.secrets);
       result.entries.push(entry);
       if (decision.verdict === 'run' || decision.verdict === 'dry-run') {
-        result.jobs.push({ entry, alert, action: actionOf(set, decision), outbound: set.settings.outbound });
+        result.jobs.push({ entry, alert, action: actionOf(set, decision), outbound: set.settings.outbound, settings: set.settings });
       } else notifyNow(set, decision, entry, alert, options, result);
     }
   }
@@ -274,7 +278,7 @@ function actionOf(set: PolicySet, decision: Decision): CompiledAction {
 }
 
 /** Passes every call through and keeps what was learnt, so that it can be journaled. */
-class RecordingLedger implements GuardLedger {
+export class RecordingLedger implements GuardLedger {
   readonly taught: { seen: string[]; ledger: LedgerEntry[] } = { seen: [], ledger: [] };
 
   constructor(private readonly inner: GuardLedger) {}
@@ -290,6 +294,10 @@ class RecordingLedger implements GuardLedger {
 
   lastStart(policy: string, phase: string, target: string): number | undefined {
     return this.inner.lastStart(policy, phase, target);
+  }
+
+  lastOnTarget(target: string): number | undefined {
+    return this.inner.lastOnTarget?.(target);
   }
 
   countPolicy(policy: string, phase: string, since: number): number {

@@ -17,6 +17,7 @@ export function entryMessage(entry: AuditEntry): { message: string; trailers: Re
     const across = policies.size === 1 ? `of ${[...policies][0]}` : `across ${policies.size} policies`;
     return { message: oneLine(`refused: ${entry.count} actions ${across} by ${entry.guard} — ${entry.reason}`), trailers };
   }
+  if (entry.kind === 'run') return runMessage(entry, trailers);
   const what = `${entry.policy}/${entry.action} (${entry.type}) on ${entry.target ?? 'no target'}`;
   const alert = `${entry.alert!.alertname} ${entry.alert!.status} [${entry.alert!.fingerprint}]`;
   Object.assign(trailers, {
@@ -26,6 +27,16 @@ export function entryMessage(entry: AuditEntry): { message: string; trailers: Re
     'Homeostat-Outcome': entry.outcome ?? 'pending',
   });
   return { message: oneLine(`${headline(entry)} ${what}, for ${alert}${tail(entry)}`), trailers };
+}
+
+/** `intent: schedule check-dns/check (ansible) on dns-1, run due 2026-12-03T03:00:00.000Z (cron)` */
+function runMessage(entry: AuditEntry, trailers: Record<string, string>): { message: string; trailers: Record<string, string> } {
+  const run = entry.schedule!;
+  Object.assign(trailers, { 'Homeostat-Schedule': run.name, 'Homeostat-Run': run.runId, 'Homeostat-Target': entry.target ?? '', 'Homeostat-Outcome': entry.outcome ?? 'pending' });
+  const head = entry.outcome === 'skipped' || entry.outcome === 'missed' ? `${entry.outcome}:` : headline(entry);
+  const how = run.trigger === 'manual' ? `manual, by ${run.by ?? 'unknown'}` : 'cron';
+  const reason = head === `${entry.outcome}:` ? ` — ${entry.reason ?? ''}`.replace(/ — (skipped|missed): /, ' — ') : tail(entry);
+  return { message: oneLine(`${head} schedule ${run.name}/${entry.action} (${entry.type}) on ${entry.target ?? 'every target'}, run due ${run.due} (${how})${reason}`), trailers };
 }
 
 function headline(entry: AuditEntry): string {

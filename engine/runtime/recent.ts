@@ -9,6 +9,8 @@ import type { AuditEntry } from '../audit/entry.js';
 import { actionsOf } from '../audit/entry.js';
 
 export interface RecentFilter {
+  /** Default: actions and refusals; 'run' for routine job runs. */
+  kind?: 'run';
   policy?: string;
   target?: string;
   outcome?: string;
@@ -45,7 +47,7 @@ export class RecentActions {
   list(filter: RecentFilter = {}): AuditEntry[] {
     const out: AuditEntry[] = [];
     const all = [...this.entries.values()].reverse();
-    const wanted: EntryFilter = { kind: ['action', 'refusals'], policy: filter.policy, target: filter.target, outcome: filter.outcome };
+    const wanted: EntryFilter = { kind: filter.kind ?? ['action', 'refusals'], policy: filter.policy, target: filter.target, outcome: filter.outcome };
     for (const e of all) {
       if (!entryMatches(e, wanted)) continue;
       out.push(e);

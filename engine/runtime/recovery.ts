@@ -58,7 +58,7 @@ export function replay(records: readonly JournalRecord[]): JournalState {
 
 /** Actions whose last record has no outcome and that were to run: the ones a crash cut short. */
 export function unfinished(state: JournalState): EntryRecord[] {
-  return [...state.latest.values()].filter((r) => r.entry.kind === 'action' && r.entry.outcome === null && (r.entry.verdict === 'run' || r.entry.verdict === 'dry-run'));
+  return [...state.latest.values()].filter((r) => (r.entry.kind === 'action' || r.entry.kind === 'run') && r.entry.outcome === null && (r.entry.verdict === 'run' || r.entry.verdict === 'dry-run'));
 }
 
 /** Ends what is left of each unfinished run and returns its interrupted entry. */

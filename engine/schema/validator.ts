@@ -17,6 +17,7 @@ export const SCHEMA_IDS = {
   Policy: `${SCHEMA_ID_BASE}policy.schema.json`,
   Settings: `${SCHEMA_ID_BASE}settings.schema.json`,
   PolicyTest: `${SCHEMA_ID_BASE}policy-test.schema.json`,
+  Schedule: `${SCHEMA_ID_BASE}schedule.schema.json`,
   AlertmanagerWebhook: `${SCHEMA_ID_BASE}alertmanager-webhook.schema.json`,
   AuditEntry: `${SCHEMA_ID_BASE}audit-entry.schema.json`,
   ServeConfig: `${SCHEMA_ID_BASE}serve-config.schema.json`,
@@ -136,6 +137,12 @@ function problemOf(error: ErrorObject): Problem {
     case 'const': {
       const allowed = error.keyword === 'enum' ? (error.params.allowedValues as unknown[]) : [error.params.allowedValue];
       return { pointer, code: 'HST_SCHEMA_ENUM', message: `${field} is ${JSON.stringify(error.data)}, not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`, hint: `use one of ${allowed.join(', ')}` };
+    }
+    case 'not': {
+      const forbidden = (error.schema as { const?: unknown } | undefined)?.const;
+      const said = (error.parentSchema as { description?: string } | undefined)?.description;
+      if (forbidden === undefined) return { pointer, code: 'HST_SCHEMA', message: `${field} ${error.message ?? 'is invalid'}`, hint: said ?? 'see the schema under schemas/' };
+      return { pointer, code: 'HST_SCHEMA', message: `${field} may not be ${JSON.stringify(forbidden)}`, hint: said ?? 'see the schema under schemas/' };
     }
     case 'pattern':
       return { ...patternProblem(pointer, field, String(error.params.pattern), named ?? error.data), ...onKey };

@@ -10,7 +10,9 @@ import type { Template } from 'liquidjs';
 export const TEMPLATE_ROOTS = ['labels', 'annotations', 'alert', 'group', 'enrichment', 'target'] as const;
 /** A notify sub-action's templates also see how its parent ended. */
 export const NOTIFY_TEMPLATE_ROOTS = [...TEMPLATE_ROOTS, 'outcome'] as const;
-export type TemplateRoot = (typeof NOTIFY_TEMPLATE_ROOTS)[number];
+/** The root variables of a routine job's templates (kind Schedule): there is no alert. */
+export const SCHEDULE_ROOTS = ['schedule', 'run', 'target'] as const;
+export type TemplateRoot = (typeof NOTIFY_TEMPLATE_ROOTS)[number] | (typeof SCHEDULE_ROOTS)[number];
 
 /** Tags a template may use; include, render, layout and the like would reach files. */
 export const ALLOWED_TAGS = new Set(['if', 'elsif', 'else', 'endif', 'unless', 'endunless', 'case', 'when', 'endcase', 'for', 'endfor', 'raw', 'endraw', 'comment', 'endcomment', 'assign']);

@@ -28,10 +28,12 @@ function payloadFile(name: string, alerts: object[]): string {
   return file;
 }
 
-const worker = { alertname: 'NodeHighCPU', heal: 'true', node: 'heal-worker', evil: HOSTILE };
-// Matches cordon-hot-worker; its node is the target and is refused as a Kubernetes name, so it
-// is printed twice: as the target and in the reason.
-const forged = { alertname: 'NodeHighCPU', heal: 'true', node: `evil${HOSTILE}\u001b[2J\nrun               fake/line (kubernetes)\u0085\u2028` };
+const worker = { alertname: 'NodeHighCPU', heal: 'true', node: 'heal-worker', instance: '172.18.0.3:9100', evil: HOSTILE };
+// Matches cordon-hot-worker; its node is the target and its instance the node's address, which
+// is refused as neither an IP address nor a host name, so it is printed twice: as the target
+// and in the reason.
+const evilNode = `evil${HOSTILE}\u001b[2J\nrun               fake/line (kubernetes)\u0085\u2028`;
+const forged = { alertname: 'NodeHighCPU', heal: 'true', node: evilNode, instance: `${evilNode}:9100` };
 const named = { alertname: `Evil${HOSTILE}\nalert Fake [0000000000000000] firing` };
 
 describe('text output escapes control characters from labels', () => {
@@ -44,7 +46,7 @@ describe('text output escapes control characters from labels', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1 + 2 * 2);
     expect(lines[3]).toBe(`refused           cordon-hot-worker/cordon (kubernetes) target=evil\\u001b[31m\\n\\r\\u202e\\u001b[2J\\nrun               fake/line (kubernetes)\\u0085\\u2028 alert=NodeHighCPU[${fingerprint(forged)}] firing`);
-    expect(lines[4]).toBe("                  node 'evil\\u001b[31m\\n\\r\\u202e\\u001b[2J\\nrun               fake/line (kubernetes)\\u0085\\u2028' is not a valid Kubernetes name");
+    expect(lines[4]).toBe("                  node.address 'evil\\u001b[31m\\n\\r\\u202e\\u001b[2J\\nrun               fake/line (kubernetes)\\u0085\\u2028' is not an IP address or a host name");
   });
 
   it('simulate --format markdown: one table row per decision, escaped', () => {
@@ -85,8 +87,8 @@ describe('text output escapes control characters from labels', () => {
 
 describe('a fingerprint sent with an alert', () => {
   it('is not trusted: two alerts with different labels and the same sent fingerprint are both decided', () => {
-    const one = { alertname: 'NodeHighCPU', heal: 'true', node: 'worker-1' };
-    const two = { alertname: 'NodeHighCPU', heal: 'true', node: 'worker-2' };
+    const one = { alertname: 'NodeHighCPU', heal: 'true', node: 'worker-1', instance: '10.0.0.1:9100' };
+    const two = { alertname: 'NodeHighCPU', heal: 'true', node: 'worker-2', instance: '10.0.0.2:9100' };
     const file = payloadFile('same-fingerprint.json', [alert(one, fingerprint(one)), alert(two, fingerprint(one))]);
     const r = runCli(['simulate', '.', '--now', NOW, '--format', 'json', '--alerts', file]);
     expect(r.status).toBe(0);

@@ -48,13 +48,12 @@ const BROKEN_PROBLEMS = [
 /** The action types the bundled rules use that this version does not execute, in the order lint warns (file order). */
 const UNEXECUTED_IN_RULES = [
   { type: 'slack', file: 'rules/announce-network-device.yaml' },
-  { type: 'kubernetes', file: 'rules/cordon-hot-worker.yaml' },
   { type: 'pagerduty', file: 'rules/notify-critical.yaml' },
 ];
 
 describe('lint', () => {
   const counts = bundledCounts();
-  const summary = `${counts.files} files, ${counts.policies} policies, ${counts.tests} test files`;
+  const summary = `${counts.files} files, ${counts.policies} policies, ${counts.schedules} schedules, ${counts.tests} test files`;
   const okLine = `ok: ${summary}; ${UNEXECUTED_IN_RULES.length} warnings\n`;
   /** The bundled rules lint clean but for one warning per action type this version does not execute. */
   const expectBundledLint = (r: CliResult) => {
@@ -82,7 +81,7 @@ describe('lint', () => {
     const r = runCli(['lint', '.', '--format', 'json']);
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect({ ...report, problems: [] }).toEqual({ ok: true, files: counts.files, policies: counts.policies, problems: [] });
+    expect({ ...report, problems: [] }).toEqual({ ok: true, files: counts.files, policies: counts.policies, schedules: counts.schedules, problems: [] });
     expect(report.problems.map((p: { file: string; code: string; severity: string }) => [p.file, p.code, p.severity])).toEqual(
       UNEXECUTED_IN_RULES.map((u) => [u.file, 'HST_ACTION_NOT_EXECUTED', 'warning']),
     );
@@ -118,7 +117,7 @@ describe('lint', () => {
     it('json: ok false and every problem with its place', () => {
       const r = runCli(['lint', repo, '--format', 'json']);
       expect(r.status).toBe(1);
-      expect(JSON.parse(r.stdout)).toEqual({ ok: false, files: 1, policies: 1, problems: BROKEN_PROBLEMS });
+      expect(JSON.parse(r.stdout)).toEqual({ ok: false, files: 1, policies: 1, schedules: 0, problems: BROKEN_PROBLEMS });
     });
 
     it('github: one ::error annotation per problem, with file, line and col', () => {

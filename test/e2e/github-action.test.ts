@@ -108,14 +108,14 @@ describe('scripts/github-action.sh, the action entry point', () => {
 
   beforeAll(async () => {
     repo = createDiffRepo(sandbox.path('repo'), `${sandbox.path('unused')}.jsonl`);
-    // Recorded alerts in the repository, and a third commit with a lint warning on a line it adds.
+    // Recorded alerts in the repository, and a third commit with a lint warning (a private receiver) on a line it adds.
     repo.tree.write({ 'alerts/week.jsonl': readFileSync(repo.alerts, 'utf8') });
     repo.tree.commit('tell the team about failed units', {
       'rules/tell-team.yaml': policyYaml('tell-team', `
         match: { alertname: NodeDown }
         actions:
           - name: tell
-            slack: { webhook: { env: SLACK_WEBHOOK_URL }, text: 'failed: {{ labels.name }}' }`),
+            http: { url: 'http://10.0.0.7/hook', method: POST }`),
     });
     await new Promise<void>((resolve) => github.server.listen(0, '127.0.0.1', resolve));
   });
@@ -153,7 +153,7 @@ describe('scripts/github-action.sh, the action entry point', () => {
     expect(body).toContain('#### Policy `tell-team` (new policy)');
     expect(body).toContain('\n1 lint problem in the head, 1 on lines this change touches (annotated in the diff).\n');
     const lines = readFileSync(annotations, 'utf8').trimEnd().split('\n');
-    expect(lines).toEqual([expect.stringMatching(/^::warning file=rules\/tell-team\.yaml,line=9,col=7,title=HST_ACTION_NOT_EXECUTED::slack actions are not executed by this version of homeostat/)]);
+    expect(lines).toEqual([expect.stringMatching(/^::warning file=rules\/tell-team\.yaml,line=9,col=7,title=HST_URL_PRIVATE::'http:\/\/10\.0\.0\.7\/hook' is private/)]);
     // The annotations also go to stdout, where the runner reads workflow commands.
     expect(r.stdout).toBe(`${lines.join('\n')}\n`);
   });

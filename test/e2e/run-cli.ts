@@ -96,7 +96,7 @@ export function removeTemp(dir: string): void {
 }
 
 /** What `lint` should count in this project's repository, read from the files themselves. */
-export function bundledCounts(): { files: number; policies: number; tests: number } {
+export function bundledCounts(): { files: number; policies: number; schedules: number; tests: number } {
   const yaml = (readdirSync(join(ROOT, 'rules'), { recursive: true }) as string[])
     .filter((path) => /\.ya?ml$/.test(path) && !path.split(/[\\/]/).some((part) => part.startsWith('.')))
     .map((path) => readFileSync(join(ROOT, 'rules', path), 'utf8'));
@@ -104,6 +104,7 @@ export function bundledCounts(): { files: number; policies: number; tests: numbe
   return {
     files: yaml.length + 1, // + homeostat.yaml
     policies: count(/^kind:\s*Policy\s*$/gm),
+    schedules: count(/^kind:\s*Schedule\s*$/gm),
     tests: count(/^kind:\s*PolicyTest\s*$/gm),
   };
 }

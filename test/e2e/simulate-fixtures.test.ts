@@ -338,13 +338,13 @@ describe('a sequence of payloads in one simulate call (guards keep state across 
   });
 });
 
-describe('action types this version does not execute (kubernetes, notifications)', () => {
+describe('action types this version does not execute (notifications)', () => {
   const file = `${AM}/node-high-cpu-worker-and-control-plane.json`;
 
   it('simulate says "not executed by this version" on each such decision, and JSON says executes: false', () => {
     const all = simulateJson([`${AM}/high-memory-usage-pod.json`]);
     expect(all.decisions.map((d) => [d.type, (d as SimulatedDecision & { executes: boolean }).executes])).toEqual([
-      ['kubernetes', false],
+      ['kubernetes', true],
       ['slack', false],
       ['pagerduty', false],
     ]);
@@ -356,6 +356,10 @@ describe('action types this version does not execute (kubernetes, notifications)
     expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([true, true, true, false, false, true, true]);
     expect(details[3]).toMatch(/^ +enrichment load: no Prometheus to query: set prometheus\.url in homeostat\.yaml or give --prometheus-url; no action \(fails closed\)/);
     expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 7 decisions: 6 run, 1 refused \(5 not executed by this version of homeostat\)$/);
+    expect(details).toHaveLength(6);
+    // Every decision but delete-pod (kubernetes) and stop-hog (ansible) is of a type this version does not execute.
+    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([false, true, true, false, true, true]);
+    expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 6 decisions: 6 run \(4 not executed by this version of homeostat\)$/);
   });
 
   it('the README shows what simulate prints for the cordon example, word for word', () => {

@@ -97,13 +97,49 @@ function recap(output: string): Record<string, number> {
 
 describe('bundled playbooks', () => {
   it('each playbook has a check-mode run in this file', () => {
-    expect(playbooks).toEqual(['clean_disk.yml', 'reboot_node.yml', 'restart_service.yml', 'stop_cpu_hog.yml']);
+    expect(playbooks).toEqual(['check_dns.yml', 'check_services.yml', 'clean_disk.yml', 'reboot_node.yml', 'restart_service.yml', 'stop_cpu_hog.yml']);
   });
 
   it.each(playbooks)('%s passes ansible-playbook --syntax-check', async (playbook) => {
     const run = await runAnsible(['--syntax-check', '-i', 'localhost,', `playbooks/${playbook}`]);
     expect(run.output).toContain(`playbook: playbooks/${playbook}`);
     expect(run.code).toBe(0);
+  });
+});
+
+describe('check_dns.yml', () => {
+  it('in check mode with the bundled inventory, resolves localhost through the resolver and changes nothing', async () => {
+    const run = await runAnsible(['-i', 'inventory/hosts.yml', '--limit', 'localhost', '--check', 'playbooks/check_dns.yml']);
+    expect(run.output).toMatch(/DNS ok on localhost: localhost=(127\.0\.0\.1|::1)/);
+    expect(run.output).toMatch(/localhost\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0/);
+    expect(run.code).toBe(0);
+  });
+
+  it('fails naming a name that resolves to none of the expected addresses, and a name that is not a host name', async () => {
+    const wrong = await runAnsible(['-i', 'localhost,', '-c', 'local', '-e', JSON.stringify({ check_dns_expect: { localhost: ['192.0.2.1'] } }), 'playbooks/check_dns.yml']);
+    expect(wrong.output).toContain('not resolved to an expected address: localhost');
+    expect(wrong.code).toBe(2);
+    const hostile = await runAnsible(['-i', 'localhost,', '-c', 'local', '-e', JSON.stringify({ check_dns_names: ['-oProxyCommand=x'] }), 'playbooks/check_dns.yml']);
+    expect(hostile.output).toContain('nothing checked: check_dns_names must be a non-empty list of host names');
+    expect(hostile.code).toBe(2);
+  });
+});
+
+describe('check_services.yml', () => {
+  let server: ChildProcess | undefined;
+  afterEach(() => server?.kill('SIGKILL'));
+
+  it('in check mode, finds a listening HTTP service healthy, and names each URL and port that does not answer', async () => {
+    server = spawn(process.execPath, ['-e', "const s=require('http').createServer((q,r)=>r.end('ok')).listen(0,'127.0.0.1',()=>console.log(s.address().port))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const port = Number(await new Promise<string>((resolve) => createInterface({ input: server!.stdout! }).once('line', resolve)));
+    const ok = await runAnsible(['-i', 'localhost,', '-c', 'local', '--check', '-e', JSON.stringify({ health_checks: [{ name: 'web', url: `http://127.0.0.1:${port}/` }, { name: 'tcp', host: '127.0.0.1', port }] }), 'playbooks/check_services.yml']);
+    expect(ok.output).toContain('services ok on localhost: web, tcp');
+    expect(ok.output).toMatch(/localhost\s+: ok=\d+\s+changed=0/);
+    expect(ok.code).toBe(0);
+    server.kill('SIGKILL');
+    const down = await runAnsible(['-i', 'localhost,', '-c', 'local', '--check', '-e', JSON.stringify({ health_checks: [{ name: 'web', url: `http://127.0.0.1:${port}/` }, { name: 'tcp', host: '127.0.0.1', port, timeout: 1 }] }), 'playbooks/check_services.yml']);
+    expect(down.output).toContain('service check failed on localhost: web, tcp');
+    expect(down.code).toBe(2);
   });
 });
 

@@ -25,13 +25,18 @@ const KEPT = 64;
 /** Folders deeper than this inside an inventory folder are not stamped (a symlink loop ends here). */
 const STAMP_DEPTH = 8;
 
-interface InventoryNames {
+export interface InventoryNames {
   hosts: ReadonlySet<string>;
   /** Each group and how many hosts it reaches, through its children too. */
   groups: ReadonlyMap<string, number>;
+  /** Each group's hosts, through its children too, in the order the listing gives them. */
+  members: ReadonlyMap<string, readonly string[]>;
 }
 
-type Listing = { ok: true; names: InventoryNames } | { ok: false; result: RunResult };
+/** What listing an inventory needs of a run: where, for how long, what to mask, when to stop. */
+export type ListContext = Pick<RunContext, 'repoDir' | 'workDir' | 'timeoutMs' | 'secrets' | 'signal' | 'onSpawn'>;
+
+export type Listing = { ok: true; names: InventoryNames } | { ok: false; result: RunResult };
 
 const listings = new Map<string, Promise<Listing>>();
 
@@ -58,7 +63,11 @@ function refuseLimit(limit: string, names: InventoryNames, inventory: string): s
   return names.hosts.has(limit) ? null : `limit '${limit}' is not a host of inventory ${inventory}`;
 }
 
-function listInventory(context: RunContext, check: LimitCheck): Promise<Listing> {
+/**
+ * The names of an inventory as `ansible-inventory --list` reads it (an executable inventory is
+ * run with --list, as Ansible runs it), listed once per revision and stamp of its files.
+ */
+export function listInventory(context: ListContext, check: Pick<LimitCheck, 'path' | 'written' | 'env'>): Promise<Listing> {
   const key = `${check.path}\0${stamp(check.path)}`;
   let listing = listings.get(key);
   if (listing === undefined) {
@@ -77,7 +86,7 @@ function listInventory(context: RunContext, check: LimitCheck): Promise<Listing>
   return listing;
 }
 
-async function runLister(context: RunContext, check: LimitCheck): Promise<Listing> {
+async function runLister(context: ListContext, check: Pick<LimitCheck, 'path' | 'written' | 'env'>): Promise<Listing> {
   // Written to a file: stdout and stderr (warnings) come back mixed.
   const output = join(context.workDir, 'inventory.json');
   const result = await runCommand({
@@ -117,6 +126,7 @@ function namesOf(listed: unknown): InventoryNames {
   const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
   const groupNames = new Set([...doc.keys(), ...[...doc.values()].flatMap((g) => strings(g?.children))]);
   const reach = (group: string, seen: Set<string>, hosts: Set<string>): Set<string> => {
+    // Set order is insertion order: a group's own hosts first, then its children's.
     if (seen.has(group)) return hosts;
     seen.add(group);
     for (const host of strings(doc.get(group)?.hosts)) hosts.add(host);
@@ -128,7 +138,8 @@ function namesOf(listed: unknown): InventoryNames {
     ...[...doc.values()].flatMap((g) => strings(g?.hosts)),
     ...(typeof hostvars === 'object' && hostvars !== null ? Object.keys(hostvars) : []),
   ]);
-  return { hosts, groups: new Map([...groupNames].map((g) => [g, reach(g, new Set(), new Set()).size])) };
+  const members = new Map([...groupNames].map((g) => [g, [...reach(g, new Set(), new Set())]]));
+  return { hosts, groups: new Map([...members].map(([g, list]) => [g, list.length])), members };
 }
 
 /** Identity, size and times of the inventory's files: changes when a file of it does. */

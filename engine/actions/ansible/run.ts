@@ -54,10 +54,11 @@ export async function runAnsible(context: RunContext): Promise<RunResult> {
   return summarize(result, context.timeoutMs, NOT_FOUND);
 }
 
-function extraVarsYamlFor({ params, target, alert }: RunContext): string {
+function extraVarsYamlFor({ params, target, alert, run }: RunContext): string {
   const extraVars = typeof params.extraVars === 'object' && params.extraVars !== null ? params.extraVars : {};
   // Last, so that a policy's extraVars cannot pass off other values under these names.
-  return extraVarsYaml({ ...extraVars, homeostat_target: target, homeostat_alert: alertVars(alert) });
+  const source = alert ? { homeostat_alert: alertVars(alert) } : run ? { homeostat_run: { ...run } } : {};
+  return extraVarsYaml({ ...extraVars, homeostat_target: target, ...source });
 }
 
 function alertVars(alert: Alert): Record<string, unknown> {

@@ -35,7 +35,7 @@ function address(value: unknown, field: string): string {
 
 function defaultBody(notice: Notice): string {
   const lines = [
-    `Alert: ${notice.alert.alertname} (${notice.alert.status}), fingerprint ${notice.alert.fingerprint}`,
+    notice.kind === 'alert' ? `Alert: ${notice.alert.alertname} (${notice.alert.status}), fingerprint ${notice.alert.fingerprint}` : `Routine job: ${notice.alert.alertname} (${notice.alert.status} ${notice.alert.fingerprint})`,
     `Policy: ${notice.policy}`,
     `Action: ${notice.action}`,
     `Target: ${notice.target}`,

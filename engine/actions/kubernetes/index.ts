@@ -1,12 +1,14 @@
 /**
- * The kubernetes action: one operation on one object. Not executed by this version (no run()):
- * it is planned, guarded and audited, and lint and simulate say that it does not run.
+ * The kubernetes action: one operation on one object (cordon, uncordon, drain, deletePod,
+ * rolloutRestart, scale), carried out through engine/kube. Names, node addresses and the
+ * namespace allowlist are checked when the action is decided; control-plane nodes are
+ * refused by the run, from the labels the API reports.
  */
 import type { ActionType } from '../types.js';
-import { refuseKubernetesName } from '../checks.js';
 import { SCHEMA_ID_BASE } from '../../schema/validator.js';
-
-const NAME_FIELDS = ['node', 'namespace', 'pod', 'deployment'] as const;
+import { describeNodeRef } from './nodes.js';
+import { runKubernetes } from './run.js';
+import { DEFAULT_KUBERNETES_SETTINGS, refuseOperation } from './safety.js';
 
 export const kubernetes: ActionType = {
   type: 'kubernetes',
@@ -14,24 +16,17 @@ export const kubernetes: ActionType = {
   schemaId: `${SCHEMA_ID_BASE}actions/kubernetes.schema.json`,
   literalFields: [],
   files: [],
-  refuse(rendered) {
-    for (const operation of Object.values(rendered)) {
-      if (!operation || typeof operation !== 'object') continue;
-      for (const field of NAME_FIELDS) {
-        const value = (operation as Record<string, unknown>)[field];
-        if (typeof value !== 'string') continue;
-        const reason = refuseKubernetesName(field, value);
-        if (reason) return reason;
-      }
-    }
-    return null;
+  refuse(rendered, _raw, _target, settings) {
+    return refuseOperation(rendered, settings?.kubernetes ?? DEFAULT_KUBERNETES_SETTINGS);
   },
-  describe(rendered) {
+  describe(rendered, _target, dryRun) {
     const [operation, args] = Object.entries(rendered)[0] ?? ['?', {}];
     const a = (args ?? {}) as Record<string, unknown>;
-    const object = a.node ? `node/${String(a.node)}` : a.pod ? `pod ${String(a.namespace)}/${String(a.pod)}` : `deployment ${String(a.namespace)}/${String(a.deployment)}`;
-    const extra = operation === 'scale' ? (a.by !== undefined ? ` by ${String(a.by)} up to ${String(a.max)}` : ` to ${String(a.replicas)} (max ${String(a.max)})`) : '';
-    return `${operation} ${object}${extra}`;
+    const object = a.node !== undefined ? describeNodeRef(a.node) : a.pod ? `pod ${String(a.namespace)}/${String(a.pod)}` : `deployment ${String(a.namespace)}/${String(a.deployment)}`;
+    const extra = operation === 'scale' ? (a.by !== undefined ? ` by ${String(a.by)} (at most ${String(a.max)})` : ` to ${String(a.replicas)} (at most ${String(a.max)})`) : '';
+    const grace = operation === 'drain' && a.gracePeriod !== undefined ? ` with a grace period of ${String(a.gracePeriod)}` : '';
+    return `${operation} ${object}${extra}${grace}${dryRun ? ' (server-side dry run: dryRun=All)' : ''}`;
   },
-  example: { cordon: { node: '{{ labels.node }}' } },
+  example: { cordon: { node: { address: '{{ labels.instance | host }}' } } },
+  run: runKubernetes,
 };

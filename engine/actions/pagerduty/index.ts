@@ -33,7 +33,7 @@ async function runPagerduty(context: RunContext): Promise<RunResult> {
       throw error;
     }
   }
-  const eventAction = (params.eventAction as 'trigger' | 'resolve' | undefined) ?? (alert.status === 'resolved' ? 'resolve' : 'trigger');
+  const eventAction = (params.eventAction as 'trigger' | 'resolve' | undefined) ?? (alert?.status === 'resolved' ? 'resolve' : 'trigger');
   const event = pagerdutyEvent({
     routingKey,
     eventAction,

@@ -1,5 +1,6 @@
 /** The ALERT_* variables a script receives; values as they are, since no shell ever reads them. */
 import type { Alert } from '../../alerts/payload.js';
+import type { ScheduleRunInfo } from '../types.js';
 
 /** A label name as a variable name: upper case, anything but [A-Z0-9_] replaced by '_'. */
 export function labelVariable(name: string): string {
@@ -24,4 +25,9 @@ export function alertEnv(alert: Alert, target: string): Record<string, string> {
     ALERT_STARTS_AT: alert.startsAt,
     ALERT_TARGET: target,
   };
+}
+
+/** The SCHEDULE_* variables of a routine job's run: it has no alert. */
+export function runEnv(run: ScheduleRunInfo, target: string): Record<string, string> {
+  return { SCHEDULE_NAME: run.schedule, SCHEDULE_RUN_ID: run.runId, SCHEDULE_DUE: run.due, SCHEDULE_TRIGGER: run.trigger, SCHEDULE_TARGET: target };
 }

@@ -4,7 +4,7 @@ import { redact, runCommand } from '../../exec/exec.js';
 import { notStarted, summarize } from '../outcome.js';
 import { resolveRepoFile } from '../repo-file.js';
 import type { RunContext, RunResult } from '../types.js';
-import { alertEnv } from './alert-env.js';
+import { alertEnv, runEnv } from './alert-env.js';
 
 export async function runScript(context: RunContext): Promise<RunResult> {
   const { repoDir, params, secrets } = context;
@@ -24,7 +24,7 @@ export async function runScript(context: RunContext): Promise<RunResult> {
   }
 
   // The ALERT_* variables come last: a policy's env cannot pass off other values under them.
-  const env = { ...stringMap(params.env), ...alertEnv(context.alert, context.target) };
+  const env = { ...stringMap(params.env), ...(context.alert ? alertEnv(context.alert, context.target) : context.run ? runEnv(context.run, context.target) : {}) };
   const result = await runCommand({
     file: script.path, args, cwd: repoDir, env, timeoutMs: context.timeoutMs,
     secrets, signal: context.signal, onSpawn: context.onSpawn,

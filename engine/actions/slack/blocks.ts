@@ -12,7 +12,7 @@ const FIELD_MAX = 2000;
 export function slackMessage(text: string, notice: Notice): Record<string, unknown> {
   const escaped = cut(escapeMrkdwn(text), TEXT_MAX);
   const fields = [
-    ['Alert', `${notice.alert.alertname} (${notice.alert.status})`],
+    [notice.kind === 'alert' ? 'Alert' : 'Routine job', `${notice.alert.alertname} (${notice.alert.status})`],
     ['Policy', notice.policy],
     ['Action', notice.action],
     ['Target', notice.target],

@@ -89,7 +89,7 @@ async function serve(flags: Record<string, unknown>, io: Io, hooks: ServeHooks, 
 
 function logStartWarnings(config: ServeSettings, log: Logger): void {
   if (!config.webhookToken) log.warn({ listen: config.listen }, 'no webhook token: the webhook takes unauthenticated posts, so the engine listens on loopback only');
-  if (config.dryRun) log.info('dry-run: every action runs in dry-run (ansible --check --diff; scripts and notifications not run)');
+  if (config.dryRun) log.info('dry-run: every action runs in dry-run (ansible --check --diff; Kubernetes dryRun=All; scripts and notifications not run)');
 }
 
 function openAudit(dir: string, config: EngineConfig, log: Logger) {

@@ -1,6 +1,6 @@
 import type { Io } from '../io.js';
 import { loadDirectory, parseNow, readAlertsFile, requirePolicySet } from '../load.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UserError } from '../errors.js';
 import { cliEnrichment } from '../prometheus.js';
 import { line } from '../format/terminal.js';
 import { cell } from '../format/markdown.js';
@@ -9,6 +9,9 @@ import { simulate } from '../../pipeline/simulate.js';
 import type { Simulation } from '../../pipeline/simulate.js';
 import type { Decision } from '../../plan/decide.js';
 import { count } from '../../util/count.js';
+import { KubeConfigError } from '../../kube/index.js';
+import { checkOnCluster } from './simulate-cluster.js';
+import type { ClusterCheck } from './simulate-cluster.js';
 
 export interface SimulateFlags {
   alerts: string[];
@@ -18,19 +21,29 @@ export interface SimulateFlags {
   rev?: string;
   /** Ask this Prometheus the enrichment queries; without it none is asked. */
   prometheusUrl?: string;
+  /** Send each kubernetes decision to this cluster as a server-side dry run. */
+  kubeconfig?: string;
+  kubeContext?: string;
 }
 
 /** Said of every decision to act whose type this version does not carry out (kubernetes, notifications). */
 export const NOT_EXECUTED = 'not executed by this version of homeostat';
 
-export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): Promise<Simulation> {
+export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): Promise<Simulation & { cluster?: Map<Decision, ClusterCheck> }> {
   const { result } = await loadDirectory(dir, io.cwd, flags.rev);
   const set = requirePolicySet(dir, result);
   const payloads = flags.alerts.flatMap((file) => readAlertsFile(file, io.cwd));
-  return simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false, enrichment: cliEnrichment(set, flags.prometheusUrl) });
+  const simulation = await simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false, enrichment: cliEnrichment(set, flags.prometheusUrl) });
+  if (flags.kubeconfig === undefined && flags.kubeContext === undefined) return simulation;
+  try {
+    return { ...simulation, cluster: await checkOnCluster(set, simulation.decisions, { kubeconfig: flags.kubeconfig ?? null, context: flags.kubeContext ?? null, cwd: io.cwd }) };
+  } catch (error) {
+    if (error instanceof KubeConfigError) throw new UserError(error.message);
+    throw error;
+  }
 }
 
-export function jsonSimulation(s: Simulation): object {
+export function jsonSimulation(s: Simulation & { cluster?: Map<Decision, ClusterCheck> }): object {
   return {
     revision: s.revision,
     alerts: s.alerts,
@@ -41,6 +54,7 @@ export function jsonSimulation(s: Simulation): object {
       ...(d.enrichment ? { enrichment: d.enrichment } : {}),
       executes: isExecuted(d.type),
       notify: notifyOf(d),
+      ...(s.cluster?.has(d) ? { cluster: s.cluster.get(d) } : {}),
     })),
   };
 }
@@ -105,6 +119,8 @@ export async function simulateCommand(dir: string, flags: SimulateFlags, format:
     const why = detail(d);
     if (why) io.stdout(line`${' '.repeat(18)}${why}\n`);
     for (const n of notifyOf(d)) io.stdout(line`${' '.repeat(18)}notify ${n.action} (${n.type}) ${n.when}${isExecuted(n.type) ? '' : `; ${NOT_EXECUTED}`}${d.verdict === 'dry-run' ? ' (dry run: not sent)' : ''}\n`);
+    const check = s.cluster?.get(d);
+    if (check) io.stdout(line`${' '.repeat(18)}cluster (dryRun=All): ${check.outcome}${check.reason ? `: ${check.reason}` : ''}\n`);
   }
   return EXIT.ok;
 }

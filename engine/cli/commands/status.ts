@@ -58,7 +58,8 @@ async function askEngine(url: URL, token: string | null, flags: StatusFlags): Pr
   }
 }
 
-function adminToken(flags: StatusFlags, io: Io, env: NodeJS.ProcessEnv): string | null {
+/** The admin token: --admin-token-file, else HOMEOSTAT_ADMIN_TOKEN, else HOMEOSTAT_ADMIN_TOKEN_FILE. */
+export function adminToken(flags: Pick<StatusFlags, 'adminTokenFile'>, io: Io, env: NodeJS.ProcessEnv): string | null {
   if (flags.adminTokenFile) {
     try {
       return readFileSync(resolve(io.cwd, flags.adminTokenFile), 'utf8').trim();

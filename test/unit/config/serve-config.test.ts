@@ -7,7 +7,7 @@ import type { ServeSettings } from '../../../engine/config/serve-config.js';
 
 const TOKEN = '0123456789abcdef0123';
 const KNOWN =
-  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level, prometheus-url, remediation-window';
+  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, kubeconfig, kube-context, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level, prometheus-url, remediation-window';
 
 let cwd: string;
 
@@ -53,6 +53,7 @@ describe('resolveServeConfig: defaults', () => {
       audit: { remote: null, branch: 'main' },
       dryRun: false,
       externalUrl: null,
+      kube: { kubeconfig: null, context: null },
       webhookToken: null,
       adminToken: null,
       syncToken: null,
@@ -113,7 +114,10 @@ describe('resolveServeConfig: precedence', () => {
     write('admin.token', `${TOKEN}-admin`);
     write('sync.token', `${TOKEN}-sync`);
     write('allowed_signers', 'ops@example.com ssh-ed25519 AAAA\n');
+    write('cluster.kubeconfig', 'apiVersion: v1\nkind: Config\n');
     const config = resolveWith({
+      kubeconfig: 'cluster.kubeconfig',
+      kubeContext: 'prod',
       policies: 'https://git.example.com/ops/policies.git',
       branch: 'release',
       path: 'remediation/',
@@ -148,6 +152,7 @@ describe('resolveServeConfig: precedence', () => {
       audit: { remote: 'git@example.com:ops/audit.git', branch: 'audit' },
       dryRun: true,
       externalUrl: 'https://homeostat.example',
+      kube: { kubeconfig: join(cwd, 'cluster.kubeconfig'), context: 'prod' },
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
       syncToken: `${TOKEN}-sync`,
@@ -178,6 +183,8 @@ describe('resolveServeConfig: precedence', () => {
         HOMEOSTAT_AUDIT_BRANCH: 'audit',
         HOMEOSTAT_DRY_RUN: 'true',
         HOMEOSTAT_EXTERNAL_URL: 'http://10.1.2.3:9595',
+        HOMEOSTAT_KUBECONFIG: '/dev/null',
+        HOMEOSTAT_KUBE_CONTEXT: 'staging',
         HOMEOSTAT_WEBHOOK_TOKEN: TOKEN,
         HOMEOSTAT_ADMIN_TOKEN: `${TOKEN}-admin`,
         HOMEOSTAT_MAX_BODY: '2GiB',
@@ -197,6 +204,7 @@ describe('resolveServeConfig: precedence', () => {
       audit: { remote: 'https://git.example.com/audit.git', branch: 'audit' },
       dryRun: true,
       externalUrl: 'http://10.1.2.3:9595',
+      kube: { kubeconfig: '/dev/null', context: 'staging' },
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
       syncToken: `${TOKEN}-sync`,

@@ -1,0 +1,83 @@
+/**
+ * `homeostat run SCHEDULE [--target T]` and `homeostat runs [SCHEDULE] [--since T]`: a running
+ * engine's routine jobs, through its API (POST /api/v1/schedules/:name/run, GET /api/v1/runs),
+ * with its admin token, as `homeostat status` asks it. Older runs are in the audit repository.
+ */
+import { userInfo } from 'node:os';
+import { EXIT, UserError } from '../errors.js';
+import { line } from '../format/terminal.js';
+import type { Io } from '../io.js';
+import type { runView } from '../../server/schedules.js';
+import { formatDuration } from '../../util/duration.js';
+import { adminToken } from './status.js';
+
+const TIMEOUT_MS = 60_000;
+
+export interface EngineFlags {
+  url: string;
+  adminTokenFile?: string;
+  format: string;
+}
+
+type RunView = ReturnType<typeof runView>;
+
+async function ask(flags: EngineFlags, io: Io, path: string, init: { method: 'GET' | 'POST'; body?: unknown }, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  const token = adminToken(flags, io, env);
+  let url: URL;
+  try {
+    url = new URL(path, flags.url);
+  } catch {
+    throw new UserError(`--url ${flags.url}: not a URL; give the engine's address, e.g. http://127.0.0.1:9595`);
+  }
+  const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) };
+  let response: Response;
+  try {
+    response = await fetch(url, { method: init.method, headers, ...(init.body ? { body: JSON.stringify(init.body) } : {}), signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new UserError(`cannot reach the engine at ${flags.url} (${cause}); is \`homeostat serve\` running there? (--url)`);
+  }
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (response.status === 401) throw new UserError(`${url.href}: 401 unauthorized; give the engine's admin token with --admin-token-file or HOMEOSTAT_ADMIN_TOKEN`);
+  if (!response.ok) throw new UserError(`${url.pathname}: the engine answered ${response.status}${typeof body.error === 'string' ? `: ${body.error}` : ''}`, response.status === 404 || response.status === 400 ? EXIT.problems : EXIT.usage);
+  return body;
+}
+
+function runLine(r: RunView): string {
+  const took = r.durationMs === null ? '' : ` in ${formatDuration(r.durationMs)}`;
+  const how = r.trigger === 'manual' ? `manual by ${r.by ?? '?'}` : 'cron';
+  const zone = r.timezone && r.timezone !== 'UTC' ? ` (${new Date(r.due).toLocaleString('sv-SE', { timeZone: r.timezone })} ${r.timezone})` : '';
+  const state = r.outcome ?? (r.verdict === 'run' || r.verdict === 'dry-run' ? 'pending' : String(r.verdict));
+  return line`${state.padEnd(11)} ${r.schedule}/${r.action} on ${r.target ?? '-'}  due ${r.due}${zone} ${how}${took}` + (r.reason && r.outcome !== 'succeeded' ? line`  ${r.reason}` : '') + '\n';
+}
+
+export async function runCommand(name: string, flags: EngineFlags & { target?: string; by?: string }, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const by = flags.by ?? safeUser();
+  const body = await ask(flags, io, `/api/v1/schedules/${encodeURIComponent(name)}/run`, { method: 'POST', body: { ...(flags.target ? { target: flags.target } : {}), by } }, env);
+  const runs = (body.runs ?? []) as RunView[];
+  if (flags.format === 'json') io.stdout(JSON.stringify(body, null, 2) + '\n');
+  else for (const r of runs) io.stdout(runLine(r));
+  return runs.some((r) => r.verdict === 'failed' || r.verdict === 'refused') ? EXIT.problems : EXIT.ok;
+}
+
+export async function runsCommand(name: string | undefined, flags: EngineFlags & { since?: string; limit: string }, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (flags.since !== undefined && Number.isNaN(Date.parse(flags.since))) throw new UserError(`--since ${flags.since}: not a date; give an ISO 8601 time such as 2026-11-21T09:00:00Z`);
+  const query = new URLSearchParams({ limit: flags.limit, ...(name ? { schedule: name } : {}), ...(flags.since ? { since: new Date(flags.since).toISOString() } : {}) });
+  const body = await ask(flags, io, `/api/v1/runs?${query}`, { method: 'GET' }, env);
+  if (flags.format === 'json') {
+    io.stdout(JSON.stringify(body, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  const runs = (body.runs ?? []) as RunView[];
+  for (const r of runs) io.stdout(runLine(r));
+  if (runs.length === 0) io.stdout(`no runs${name ? ` of ${name}` : ''} in the engine's recent history; older ones are in the audit repository (homeostat audit)\n`);
+  return EXIT.ok;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
