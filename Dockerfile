@@ -32,6 +32,7 @@ COPY schemas/ schemas/
 COPY rules/ rules/
 COPY playbooks/ playbooks/
 COPY inventory/ inventory/
+COPY templates/ templates/
 COPY homeostat.yaml ./
 # The captured Alertmanager payloads the bundled policies' tests (rules/*.test.yaml) run on.
 COPY test/fixtures/alertmanager/ test/fixtures/alertmanager/

@@ -9,4 +9,5 @@ export const FORMATS = {
   test: ['text', 'json', 'github'],
   simulate: ['text', 'json', 'markdown'],
   explain: ['text', 'json'],
+  diff: ['text', 'json', 'markdown'],
 } as const;

@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { splitPayload } from '../alerts/payload.js';
 import type { SplitPayload } from '../alerts/payload.js';
+import { parseAlertsText, TimelineError } from '../alerts/timeline.js';
+import type { TimedPayload } from '../alerts/timeline.js';
 import { readRepository, RepositoryReadError } from '../load/read-dir.js';
 import type { DirectoryRepository } from '../load/read-dir.js';
 import { loadRevision, RevisionError, testPayloadReader } from '../load/git-revision.js';
+import type { RevisionLoader } from '../load/git-revision.js';
 import { startLoader } from '../load/parallel.js';
 import type { Loader } from '../load/parallel.js';
 import type { LoadResult } from '../load/repository.js';
@@ -42,11 +45,16 @@ export async function loadDirectory(dir: string, cwd: string, rev?: string): Pro
   return { result, rulesLabel: repo.rulesDir, readFile: (path) => readFileSync(join(repo.root, path), 'utf8'), root: repo.root };
 }
 
-async function loadAtRevision(dir: string, cwd: string, rev: string): Promise<LoadedPolicies> {
+/**
+ * The policy repository at `rev`; given the loader of an earlier revision of the same
+ * repository, only the files that changed since are analysed again (diff's head after its base).
+ */
+async function loadAtRevision(dir: string, cwd: string, rev: string, previous?: RevisionLoader): Promise<LoadedPolicies & { loader: RevisionLoader }> {
   try {
-    const { loader, repo, result } = await loadRevision(resolve(cwd, dir), rev);
+    const { loader, repo, result } = previous ? { loader: previous, ...(await previous.load(rev)) } : await loadRevision(resolve(cwd, dir), rev);
     return {
       result,
+      loader,
       rulesLabel: `${rev}:${[repo.base, repo.rulesPath].filter(Boolean).join('/') || '.'}`,
       readFile: await testPayloadReader(loader, repo, result),
       root: null,
@@ -57,6 +65,17 @@ async function loadAtRevision(dir: string, cwd: string, rev: string): Promise<Lo
   }
 }
 
+/**
+ * Two states of the policy repository in `dir`: `base` from git, `head` from git too, or,
+ * without it, the directory as it is (what the author is editing). Both through the loader
+ * `--rev` uses.
+ */
+export async function loadPair(dir: string, cwd: string, base: string, head?: string): Promise<{ base: LoadedPolicies; head: LoadedPolicies }> {
+  const before = await loadAtRevision(dir, cwd, base);
+  const after = head === undefined ? await loadDirectory(dir, cwd) : await loadAtRevision(dir, cwd, head, before.loader);
+  return { base: before, head: after };
+}
+
 /** The policy set, or a user error saying lint has problems to show. */
 export function requirePolicySet(dir: string, result: LoadResult): PolicySet {
   if (result.policySet) return result.policySet;
@@ -65,16 +84,29 @@ export function requirePolicySet(dir: string, result: LoadResult): PolicySet {
   throw new UserError(`${count(errors.length, 'problem')} in the policies, first ${first.file}:${first.line}:${first.col} ${first.code} ${first.message}; run \`homeostat lint ${dir}\``, 1);
 }
 
-export function readPayloadFile(file: string, cwd: string): SplitPayload {
-  let text: string;
+function readAlertsText(file: string, cwd: string): string {
   try {
-    text = readFileSync(resolve(cwd, file), 'utf8');
+    return readFileSync(resolve(cwd, file), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
       throw new UserError(`${file}: is a directory, not an alerts file; put the policy directory before --alerts (--alerts takes every file after it)`);
     }
     throw new UserError(`${file}: cannot read the alerts file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+}
+
+/** The payloads of an alerts file of simulate or diff: one webhook payload, or a timeline (`homeostat replay`). */
+export function readAlertsFile(file: string, cwd: string): TimedPayload[] {
+  try {
+    return parseAlertsText(readAlertsText(file, cwd));
+  } catch (error) {
+    if (error instanceof TimelineError) throw new UserError(`${file}${error.line ? `:${error.line}` : ''}: ${error.message}`);
+    throw error;
+  }
+}
+
+export function readPayloadFile(file: string, cwd: string): SplitPayload {
+  const text = readAlertsText(file, cwd);
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -14,6 +14,13 @@ import { testCommand } from './commands/test.js';
 import { simulateCommand } from './commands/simulate.js';
 import { simulateSchedulesCommand } from './commands/simulate-schedules.js';
 import { explainCommand } from './commands/explain.js';
+import { diffCommand } from './commands/diff.js';
+import { replayCommand } from './commands/replay.js';
+import { reviewCommand } from './commands/review.js';
+import { initCommand } from './commands/init.js';
+import type { ReviewFlags } from './commands/review.js';
+import type { ReplayFlags } from './commands/replay.js';
+import type { DiffFlags } from './commands/diff.js';
 import { serveCommand } from './commands/serve.js';
 import { SERVE_DEFAULTS as D } from '../config/serve-config.js';
 import { statusCommand } from './commands/status.js';
@@ -93,6 +100,55 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--prometheus-url <url>', "ask this Prometheus the policies' enrichment queries (without it, none is asked)")
     .addOption(formatOption('explain'))
     .action(async (dir: string, o: { alerts: string; policy?: string; prometheusUrl?: string; format: string }) => setExit(await explainCommand(dir, o, o.format, io)));
+
+  program
+    .command('diff')
+    .description('the decisions a change of policy changes: the same alerts through the base revision and the head, every changed decision, the lint problems and failing tests of the head')
+    .argument('[dir]', DIR_HELP, '.')
+    .requiredOption('--base <rev>', 'the revision the change is made against (a branch, tag or commit of the git repository holding DIR)')
+    .option('--head <rev>', 'the changed revision (default: the directory as it is, uncommitted edits included)')
+    .requiredOption('--alerts <files...>', 'webhook payload files or timelines (homeostat replay), evaluated in order')
+    .option('--now <time>', 'the clock for payloads without their own time (ISO 8601; default: now)')
+    .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
+    .option('--fail-on-change', 'exit 1 when any decision changed (a gate); by default a change is no failure')
+    .addOption(formatOption('diff'))
+    .action(async (dir: string, o: DiffFlags & { format: string }) => setExit(await diffCommand(dir, o, o.format, io)));
+
+  program
+    .command('init')
+    .description('start a policy repository: settings, an example policy with its test, alert and playbook, and a GitHub workflow that reviews pull requests')
+    .argument('[dir]', 'the folder to write it in (made if missing)', '.')
+    .option('--force', 'overwrite files that exist')
+    .action((dir: string, o: { force?: boolean }) => setExit(initCommand(dir, o, io)));
+
+  program
+    .command('review')
+    .description('a pull request\'s review (what action.yml runs): lint problems on the changed lines and failing tests as workflow annotations, the decision diff as one PR comment, updated on each run')
+    .argument('[dir]', 'the policy repository (holding rules/)', '.')
+    .requiredOption('--base <rev>', 'the revision the pull request is made against')
+    .option('--head <rev>', 'the pull request\'s revision', 'HEAD')
+    .option('--alerts <files...>', 'recorded webhook payloads or replay timelines for the decision diff')
+    .option('--now <time>', 'the clock for payloads without their own time (ISO 8601; default: now)')
+    .option('--fail-on-change', 'exit 1 when any decision changed')
+    .option('--comment-out <file>', 'also write the comment body here (without a pull request to post to, it is printed otherwise)')
+    .option('--annotations-out <file>', 'also write the workflow annotations here')
+    .addHelpText('after', '\nThe comment is posted (or the earlier one edited) when GITHUB_TOKEN (or HOMEOSTAT_GITHUB_TOKEN), GITHUB_REPOSITORY and GITHUB_EVENT_PATH name a pull request; GITHUB_API_URL for GitHub Enterprise.')
+    .action(async (dir: string, o: ReviewFlags) => setExit(await reviewCommand(dir, o, io)));
+
+  program
+    .command('replay')
+    .description('the webhook payloads Alertmanager would have sent over a past range, from the ALERTS series of a Prometheus, as a timeline that simulate and diff read')
+    .option('--prometheus <url>', "the Prometheus whose ALERTS history is replayed, e.g. http://prometheus:9090")
+    .option('--from <time>', 'the start of the range: ISO 8601, or now-7d')
+    .option('--to <time>', 'the end of the range: ISO 8601, or now')
+    .option('--match <selector>', 'only alerts matching this PromQL selector, e.g. \'{severity="critical"}\'')
+    .option('--group-by <labels>', 'the labels alerts are grouped into payloads by, comma-separated (default: alertname)')
+    .option('--step <duration>', 'the resolution: an alert is seen at each step it fires at', '1m')
+    .option('--chunk <duration>', 'the range asked of Prometheus at once; memory follows it', '6h')
+    .option('--alertmanager-dump <file>', 'instead of --prometheus: a saved answer of Alertmanager GET /api/v2/alerts')
+    .requiredOption('--out <file>', 'the timeline to write (JSON Lines of {at, payload}); an existing file is replaced')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: ReplayFlags) => setExit(await replayCommand(o, io)));
 
   program
     .command('serve')

@@ -48,6 +48,11 @@ export interface AnalyzedDoc {
   references: (Reference & Place)[];
   /** False when it came from the fast path: no places; ask analyzeExact for them. */
   exact: boolean;
+  /**
+   * A policy whose YAML is broken (a syntax error): only its name is known, kept so that the
+   * names across files are still checked; it is neither validated nor compiled.
+   */
+  partial?: true;
 }
 
 export interface FileAnalysis {
@@ -157,6 +162,11 @@ export function analyzeExact(file: RepoFile): FileAnalysis {
   for (const source of parsed.docs) {
     const value = source.value as { kind?: unknown } | null;
     const kind = typeof value === 'object' && value !== null ? value.kind : undefined;
+    if (source.partial) {
+      const named = kind === 'Policy' && typeof (value as { metadata?: { name?: unknown } }).metadata?.name === 'string';
+      if (named) docs.push({ kind: 'Policy', value, file: file.path, line: startLine(source), places: { '/metadata/name': place(source, '/metadata/name') }, references: [], exact: true, partial: true });
+      continue;
+    }
     if (typeof kind !== 'string' || !KINDS.has(kind)) {
       diagnostics.push(placeProblem(source, { pointer: typeof kind === 'string' ? '/kind' : '', code: 'HST_KIND_UNKNOWN', message: `document kind is ${JSON.stringify(kind ?? null)}`, hint: 'set kind to Policy, PolicyTest, Schedule or Settings' }));
       continue;
@@ -167,7 +177,7 @@ export function analyzeExact(file: RepoFile): FileAnalysis {
       kind: kind as Kind,
       value,
       file: file.path,
-      line: source.lines.linePos(source.doc.contents?.range?.[0] ?? 0).line,
+      line: startLine(source),
       // Where each named file is written too: `lint --inventory-check` reports there.
       places: { ...Object.fromEntries(references.map((r) => [r.pointer, place(source, r.pointer)])), ...placesOf(kind as Kind, value, source) },
       references: references.map((r) => ({ ...r, ...place(source, r.pointer) })),
@@ -175,6 +185,10 @@ export function analyzeExact(file: RepoFile): FileAnalysis {
     });
   }
   return { diagnostics, docs };
+}
+
+function startLine(source: SourceDoc): number {
+  return source.lines.linePos(source.doc.contents?.range?.[0] ?? 0).line;
 }
 
 /** The pointers of the type keys of a policy's actions that this version does not execute (`/spec/actions/0/kubernetes`). */

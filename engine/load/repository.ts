@@ -73,18 +73,27 @@ export type CompileFn = typeof compilePolicy;
 export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis[], compile: CompileFn = compilePolicy): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const byKind = { Policy: [] as LoadedDoc<Policy>[], PolicyTest: [] as LoadedDoc<PolicyTest>[], Settings: [] as LoadedDoc<Settings>[], Schedule: [] as LoadedDoc<Schedule>[] };
+  /** Every policy by file order, those whose YAML is broken too: names are checked across all of them. */
+  const named: LoadedDoc<Policy>[] = [];
+  const broken = new Set<string>();
   const exactly = exactDocs(input);
   for (const analysis of analyses) {
     diagnostics.push(...analysis.diagnostics);
     for (const doc of analysis.docs) {
-      diagnostics.push(...referenceProblems(doc, input, exactly));
       const placeOf = (pointer: string) => exactly(doc).places[pointer];
-      (byKind[doc.kind] as LoadedDoc<unknown>[]).push({ value: doc.value, file: doc.file, line: doc.line, placeOf });
+      const loaded = { value: doc.value, file: doc.file, line: doc.line, placeOf };
+      if (doc.kind === 'Policy') named.push(loaded as LoadedDoc<Policy>);
+      if (doc.partial) {
+        broken.add(String((doc.value as Policy).metadata.name));
+        continue;
+      }
+      diagnostics.push(...referenceProblems(doc, input, exactly));
+      (byKind[doc.kind] as LoadedDoc<unknown>[]).push(loaded);
     }
   }
   const { Policy: policies, PolicyTest: tests, Settings: settingsDocs, Schedule: schedules } = byKind;
   const settings = settingsDocs[0] ?? null;
-  diagnostics.push(...duplicatePolicies(policies), ...duplicatePolicies(schedules, 'schedule'), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input), ...unexecutedTypes(policies), ...privateUrlWarnings(policies, settingsDocs[0] ?? null));
+  diagnostics.push(...duplicatePolicies(named), ...duplicatePolicies(schedules, 'schedule'), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input, broken), ...unexecutedTypes(policies), ...privateUrlWarnings(policies, settings));
   diagnostics.push(...groupsWithoutInventory(schedules, settings));
   diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.some((d) => d.severity === 'error');
@@ -207,8 +216,11 @@ function privateUrlWarnings(policies: LoadedDoc<Policy>[], settings: LoadedDoc<S
   );
 }
 
-/** Test cases must name payload files that exist, and policies and actions that exist. */
-function testReferences(tests: LoadedDoc<PolicyTest>[], policies: LoadedDoc<Policy>[], input: RepositoryInput): Diagnostic[] {
+/**
+ * Test cases must name payload files that exist, and policies and actions that exist. A policy
+ * whose YAML is broken (`broken`, by name) has its own diagnostic; its actions are not known.
+ */
+function testReferences(tests: LoadedDoc<PolicyTest>[], policies: LoadedDoc<Policy>[], input: RepositoryInput, broken: ReadonlySet<string>): Diagnostic[] {
   const actions = new Map<string, Set<string>>();
   for (const p of policies) {
     const names = [...(p.value?.spec?.actions ?? []), ...(p.value?.spec?.onResolved ?? [])].map((a) => a?.name);
@@ -226,7 +238,7 @@ function testReferences(tests: LoadedDoc<PolicyTest>[], policies: LoadedDoc<Poli
       }
       (Array.isArray(c?.expect) ? c.expect : []).forEach((e, j) => {
         const known = actions.get(e?.policy);
-        if (known && known.has(e?.action)) return;
+        if ((known && known.has(e?.action)) || broken.has(e?.policy)) return;
         found.push(diagnostic(
           test, `/spec/cases/${i}/expect/${j}/${known ? 'action' : 'policy'}`, 'HST_TEST_UNKNOWN_POLICY',
           known ? `policy '${e.policy}' has no action '${e.action}'` : `no policy named '${e?.policy}'`,

@@ -15,6 +15,13 @@ export interface SourceDoc {
   value: unknown;
   doc: Document.Parsed;
   lines: LineCounter;
+  /**
+   * The document had YAML problems other than duplicate keys (a syntax error, an unknown tag,
+   * a merge key): its value is the parser's best reading, good for its kind and name (so that a
+   * duplicate name is still found), not for checking. A duplicate key leaves a full value (the
+   * last of the two keys), checked like any other, so that it hides none of the other problems.
+   */
+  partial: boolean;
 }
 
 export interface ParsedFile {
@@ -24,7 +31,8 @@ export interface ParsedFile {
 
 /**
  * Parses a YAML file of one or more documents. Hostile input (alias bombs, duplicate and merge
- * keys, unknown tags, oversized files) becomes diagnostics; such a document yields no value.
+ * keys, unknown tags, oversized files) becomes diagnostics; such a document yields a value only
+ * within the alias limit, marked partial unless its only problems are duplicate keys.
  */
 export function parseYamlFile(file: string, text: string): ParsedFile {
   const diagnostics: Diagnostic[] = [];
@@ -43,9 +51,11 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
   const at = (offset: number) => lines.linePos(offset);
   all.forEach((doc, index) => {
     const before = diagnostics.length;
+    let duplicates = 0;
     for (const error of doc.errors) {
       const { line, col } = at(error.pos[0]);
       const duplicate = error.code === 'DUPLICATE_KEY';
+      if (duplicate) duplicates++;
       const key = duplicate ? keyAt(doc, error.pos[0]) : null;
       diagnostics.push({
         file, line, col, pointer: '', severity: 'error',
@@ -71,7 +81,6 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
         hint: 'write the keys out; Settings `defaults` holds values shared by policies',
       });
     }
-    if (diagnostics.length > before) return;
     if (doc.contents === null) return; // an empty document, such as after a trailing '---'
     let value: unknown;
     try {
@@ -85,7 +94,7 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
       });
       return;
     }
-    docs.push({ file, index, value, doc, lines });
+    docs.push({ file, index, value, doc, lines, partial: diagnostics.length - before > duplicates });
   });
   return { docs, diagnostics };
 }

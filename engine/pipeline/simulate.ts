@@ -4,6 +4,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
+import type { TimedPayload } from '../alerts/timeline.js';
 import { decide } from '../plan/decide.js';
 import type { Decision } from '../plan/decide.js';
 import type { GuardLedger } from '../plan/ledger.js';
@@ -22,6 +23,7 @@ const EVALUATION_SLICE = 32;
 const TURN_EVERY = 16 * EVALUATION_SLICE;
 
 export interface SimulationOptions {
+  /** The clock of every payload that carries no time of its own (a timeline's carry theirs). */
   now: number;
   dryRun?: boolean;
   ledger?: GuardLedger;
@@ -33,6 +35,10 @@ export interface Simulation {
   alerts: number;
   truncatedAlerts: number;
   decisions: Decision[];
+  /** Per alert, in order: the names of the policies that matched it (diff compares these). */
+  matched: string[][];
+  /** Per alert, in order: its decisions (the same objects as `decisions`). */
+  decisionsByAlert: Decision[][];
 }
 
 /**
@@ -49,16 +55,27 @@ export async function evaluateAll(evaluator: Evaluator, alerts: readonly Alert[]
   return matches;
 }
 
-export async function simulate(set: PolicySet, payloads: readonly SplitPayload[], options: SimulationOptions): Promise<Simulation> {
+/** A payload, or a payload of a timeline with the time it was sent. */
+export type SimulatedPayload = SplitPayload | TimedPayload;
+
+function timed(p: SimulatedPayload): TimedPayload {
+  return 'payload' in p ? p : { payload: p };
+}
+
+export async function simulate(set: PolicySet, payloads: readonly SimulatedPayload[], options: SimulationOptions): Promise<Simulation> {
   const evaluator = new Evaluator(set, options.enrichment ?? null);
   const ledger = options.ledger ?? new IndexedLedger();
-  const alerts = payloads.flatMap((p) => p.alerts);
+  const sent = payloads.map(timed);
+  const alerts = sent.flatMap((p) => p.payload.alerts);
+  const clock = sent.flatMap((p) => p.payload.alerts.map(() => p.at ?? options.now));
   const matches = await evaluateAll(evaluator, alerts);
-  const decisions = alerts.flatMap((alert, i) => decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun ?? false, ledger }));
+  const decisionsByAlert = alerts.map((alert, i) => decide(set, alert, matches[i]!, { now: clock[i]!, dryRun: options.dryRun ?? false, ledger }));
   return {
     revision: set.revision,
     alerts: alerts.length,
-    truncatedAlerts: payloads.reduce((n, p) => n + p.group.truncatedAlerts, 0),
-    decisions,
+    truncatedAlerts: sent.reduce((n, p) => n + p.payload.group.truncatedAlerts, 0),
+    decisions: decisionsByAlert.flat(),
+    matched: matches.map((m) => m.map((match) => match.policy.name)),
+    decisionsByAlert,
   };
 }

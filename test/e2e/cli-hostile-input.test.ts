@@ -53,7 +53,7 @@ describe('text output escapes control characters from labels', () => {
     const r = runCli(['simulate', '.', '--now', NOW, '--format', 'markdown', '--alerts', file]);
     expect(r.status).toBe(0);
     expect(r.stdout).not.toMatch(RAW_CONTROL);
-    expect(r.stdout.trimEnd().split('\n').filter((l) => l.startsWith('| NodeHighCPU'))).toHaveLength(2);
+    expect(r.stdout.trimEnd().split('\n').filter((l) => l.startsWith('| `NodeHighCPU`'))).toHaveLength(2);
   });
 
   it('explain: one line per alert and per condition, escaped', () => {

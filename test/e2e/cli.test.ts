@@ -380,14 +380,14 @@ describe('explain', () => {
     // The first line of each block and the conditions; the group line is checked below.
     expect(lines.filter((l) => !/^\s+\S+\s+all:$/.test(l))).toEqual([
       'alert NodeHighCPU [7c650b383f4a3f98] firing',
-      '  no    cordon-hot-worker (rules/cordon-hot-worker.yaml:1)',
+      '  no    cordon-hot-worker (rules/cordon-hot-worker.yaml:2)',
       '        yes alert.status in ["firing","resolved"] (value: "firing")',
       '        yes labels.alertname equal "NodeHighCPU" (value: "NodeHighCPU")',
       '        yes labels.heal equal "true" (value: "true")',
       '        NO  labels.role notIn ["control-plane","master"] (value: "control-plane")',
       '        NO  labels.node notRegex ".*(control-plane|master).*" (value: "heal-control-plane")',
       'alert NodeHighCPU [c4aad7c976dc4563] firing',
-      '  MATCH cordon-hot-worker (rules/cordon-hot-worker.yaml:1)',
+      '  MATCH cordon-hot-worker (rules/cordon-hot-worker.yaml:2)',
       '        yes alert.status in ["firing","resolved"] (value: "firing")',
       '        yes labels.alertname equal "NodeHighCPU" (value: "NodeHighCPU")',
       '        yes labels.heal equal "true" (value: "true")',
@@ -428,14 +428,14 @@ describe('explain', () => {
         {
           alert: { fingerprint: '7c650b383f4a3f98', alertname: 'NodeHighCPU', status: 'firing' },
           policies: [{
-            policy: 'cordon-hot-worker', source: 'rules/cordon-hot-worker.yaml:1', matched: false, indexed: false,
+            policy: 'cordon-hot-worker', source: 'rules/cordon-hot-worker.yaml:2', matched: false, indexed: false,
             conditions: [{ depth: 0, condition: 'all:' }, ...conditions('control-plane', 'heal-control-plane', false, false)],
           }],
         },
         {
           alert: { fingerprint: 'c4aad7c976dc4563', alertname: 'NodeHighCPU', status: 'firing' },
           policies: [{
-            policy: 'cordon-hot-worker', source: 'rules/cordon-hot-worker.yaml:1', matched: true, indexed: true,
+            policy: 'cordon-hot-worker', source: 'rules/cordon-hot-worker.yaml:2', matched: true, indexed: true,
             conditions: [{ depth: 0, condition: 'all:' }, ...conditions('', 'heal-worker', true, true)],
           }],
         },

@@ -13,15 +13,6 @@ import { adminToken } from './status.js';
 import { OutboundError, send } from '../../http/client.js';
 import type { OutboundResponse } from '../../http/client.js';
 
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 const TIMEOUT_MS = 60_000;
 
 export interface EngineFlags {
@@ -43,17 +34,29 @@ async function ask(flags: EngineFlags, io: Io, path: string, init: { method: 'GE
   const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}) };
   let response: OutboundResponse;
   try {
-    // The operator names the engine, usually on loopback: that host is allowed.
-    response = await send({ url: url.href, method: init.method, headers, ...(init.body ? { body: JSON.stringify(init.body) } : {}), timeoutMs: TIMEOUT_MS, allowHosts: [url.hostname], secrets: token ? [token] : [] });
+    // The operator names the engine's address, usually a loopback one: that host is allowed.
+    response = await send({
+      url: url.href, method: init.method, headers, ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+      timeoutMs: TIMEOUT_MS, allowHosts: [url.hostname], secrets: token ? [token] : [],
+    });
   } catch (error) {
     if (!(error instanceof OutboundError)) throw error;
     if (error.response === null) throw new UserError(`cannot reach the engine at ${flags.url} (${error.code ?? error.message}); is \`homeostat serve\` running there? (--url)`);
     response = error.response;
   }
-  const body = parseObject(response.body);
+  const body = parseBody(response.body);
   if (response.status === 401) throw new UserError(`${url.href}: 401 unauthorized; give the engine's admin token with --admin-token-file or HOMEOSTAT_ADMIN_TOKEN`);
-  if (response.status < 200 || response.status >= 300) throw new UserError(`${url.pathname}: the engine answered ${response.status}${typeof body.error === 'string' ? `: ${body.error}` : ''}`, response.status === 404 || response.status === 400 ? EXIT.problems : EXIT.usage);
+  if (response.status < 200 || response.status > 299) throw new UserError(`${url.pathname}: the engine answered ${response.status}${typeof body.error === 'string' ? `: ${body.error}` : ''}`, response.status === 404 || response.status === 400 ? EXIT.problems : EXIT.usage);
   return body;
+}
+
+function parseBody(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 function runLine(r: RunView): string {

@@ -1,8 +1,9 @@
 import type { Io } from '../io.js';
-import { loadDirectory, parseNow, readPayloadFile, requirePolicySet } from '../load.js';
+import { loadDirectory, parseNow, readAlertsFile, requirePolicySet } from '../load.js';
 import { EXIT, UserError } from '../errors.js';
 import { cliEnrichment } from '../prometheus.js';
 import { line } from '../format/terminal.js';
+import { cell } from '../format/markdown.js';
 import { isExecuted } from '../../actions/registry.js';
 import { simulate } from '../../pipeline/simulate.js';
 import type { Simulation } from '../../pipeline/simulate.js';
@@ -31,7 +32,7 @@ export const NOT_EXECUTED = 'not executed by this version of homeostat';
 export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): Promise<Simulation & { cluster?: Map<Decision, ClusterCheck> }> {
   const { result } = await loadDirectory(dir, io.cwd, flags.rev);
   const set = requirePolicySet(dir, result);
-  const payloads = flags.alerts.map((file) => readPayloadFile(file, io.cwd));
+  const payloads = flags.alerts.flatMap((file) => readAlertsFile(file, io.cwd));
   const simulation = await simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false, enrichment: cliEnrichment(set, flags.prometheusUrl) });
   if (flags.kubeconfig === undefined && flags.kubeContext === undefined) return simulation;
   try {
@@ -93,7 +94,6 @@ function detail(d: Decision): string {
   return why ? `${why}; ${NOT_EXECUTED}` : NOT_EXECUTED;
 }
 
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export async function simulateCommand(dir: string, flags: SimulateFlags, format: string, io: Io): Promise<number> {
   const s = await runSimulation(dir, flags, io);
@@ -106,7 +106,9 @@ export async function simulateCommand(dir: string, flags: SimulateFlags, format:
     if (s.decisions.length) {
       io.stdout('| alert | status | policy | action | target | verdict | reason |\n|---|---|---|---|---|---|---|\n');
       for (const d of s.decisions) {
-        io.stdout(line`| ${cell(d.alert.alertname)} \`${d.alert.fingerprint}\` | ${d.alert.status} | ${cell(d.policy)} | ${cell(d.action)} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell([detail(d), ...notifyOf(d).map((n) => `notify ${n.action} (${n.type}) ${n.when}`)].filter(Boolean).join('; '))} |\n`);
+        // Label text (alertname, target, reasons) is a code span: never a link or markup in a PR comment.
+        const why = [detail(d), ...notifyOf(d).map((n) => `notify ${n.action} (${n.type}) ${n.when}`)].filter(Boolean).join('; ');
+        io.stdout(`| ${cell(d.alert.alertname)} ${cell(d.alert.fingerprint)} | ${d.alert.status} | ${d.policy} | ${d.action} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell(why)} |\n`);
       }
     }
     return EXIT.ok;

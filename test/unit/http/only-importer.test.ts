@@ -9,10 +9,11 @@ function sources(dir: string): string[] {
 }
 
 describe('outbound HTTP', () => {
-  it('goes through engine/http alone: nothing else imports undici or calls fetch', () => {
+  it("goes through engine/http alone (engine/kube for the cluster's API): nothing else imports undici or calls fetch", () => {
     const root = join(import.meta.dirname, '../../..');
     const offenders = sources(join(root, 'engine'))
-      // engine/kube is the Kubernetes API client (its own TLS and credentials from a kubeconfig).
+      // engine/kube is the one Kubernetes client: its requests go to the cluster's API server
+      // named by the kubeconfig or the service account, never to a URL from a policy or label.
       .filter((file) => !relative(root, file).startsWith('engine/http/') && !relative(root, file).startsWith('engine/kube/'))
       .filter((file) => /^import (?!type ).*from ['"](undici|node:https?)['"]|(?<![.\w])(?<!async )fetch\(/m.test(readFileSync(file, 'utf8')))
       .map((file) => relative(root, file));

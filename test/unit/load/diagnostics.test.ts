@@ -157,6 +157,19 @@ spec:
     rateLimit: { max: 5, per: 1h }
 `;
 
+/** A test of stop-cpu-hog with these expectation lines. */
+function policyTest(expectations: string): string {
+  return `apiVersion: homeostat/v1
+kind: PolicyTest
+metadata: { name: stop-cpu-hog }
+spec:
+  cases:
+    - name: a CPU hog is stopped
+      alerts: [{ labels: { alertname: HighCPUUsage, heal: 'true', instance: 'web-1:9100' } }]
+      expect:
+${expectations}`;
+}
+
 const SETTINGS = `apiVersion: homeostat/v1
 kind: Settings
 spec:
@@ -234,6 +247,46 @@ describe('all problems of one file at once', () => {
   });
 });
 
+describe('every problem at once, across documents and files', () => {
+  const SYNTAX = VALID_POLICY.replace("target: '{{ labels.instance | host }}'", "target: '{{ labels.instance | host }}");
+  const DUPLICATE_KEY_AND_REGEX = VALID_POLICY.replace('    heal: \'true\'\n', "    heal: 'true'\n    instance: { regex: '(a)\\1' }\n").replace('    cooldown: 30m\n', '    cooldown: 30m\n    cooldown: 5m\n');
+
+  const brokenFirst = expected([
+    { file: 'rules/a-broken.yaml', code: 'HST_YAML_SYNTAX', line: 11, col: 40, pointer: '' },
+    { file: 'rules/b-valid.yaml', code: 'HST_POLICY_DUPLICATE', line: 4, col: 9, pointer: '/metadata/name' },
+  ]);
+  it('a name taken by a document with a YAML syntax error is still a duplicate name', () => {
+    const result = load([{ path: 'rules/a-broken.yaml', text: SYNTAX }, { path: 'rules/b-valid.yaml', text: VALID_POLICY }]);
+    expectDiagnostics(result, brokenFirst);
+    expect(result.diagnostics[1]!.message).toBe("policy name 'stop-cpu-hog' is already used at rules/a-broken.yaml:4");
+  });
+
+  const brokenSecond = expected([
+    { file: 'rules/b-broken.yaml', code: 'HST_POLICY_DUPLICATE', line: 4, col: 9, pointer: '/metadata/name' },
+    { file: 'rules/b-broken.yaml', code: 'HST_YAML_SYNTAX', line: 11, col: 40, pointer: '' },
+  ]);
+  it('the document with the syntax error is reported twice when it comes second: its syntax and its name', () => {
+    expectDiagnostics(load([{ path: 'rules/a-valid.yaml', text: VALID_POLICY }, { path: 'rules/b-broken.yaml', text: SYNTAX }]), brokenSecond);
+  });
+
+  const keyAndRegex = expected([
+    { file: 'rules/b.yaml', code: 'HST_POLICY_DUPLICATE', line: 4, col: 9, pointer: '/metadata/name' },
+    { file: 'rules/b.yaml', code: 'HST_REGEX_UNSAFE', line: 11, col: 24, pointer: '/spec/match/instance/regex' },
+    { file: 'rules/b.yaml', code: 'HST_YAML_DUPLICATE_KEY', line: 23, col: 5, pointer: '' },
+  ]);
+  it("a duplicate key hides neither the document's other problems nor its name", () => {
+    const result = load([{ path: 'rules/a.yaml', text: VALID_POLICY }, { path: 'rules/b.yaml', text: DUPLICATE_KEY_AND_REGEX }]);
+    expectDiagnostics(result, keyAndRegex);
+  });
+
+  it('a test naming a policy whose YAML is broken gets no second diagnostic for it', () => {
+    const test = policyTest('        - { policy: stop-cpu-hog, action: stop-hog }\n');
+    const result = load([{ path: 'rules/stop-cpu-hog.yaml', text: SYNTAX }, { path: 'rules/stop-cpu-hog.test.yaml', text: test }]);
+    expect(placed(errors(result.diagnostics)).map((d) => d.code)).toEqual(['HST_YAML_SYNTAX']);
+    expect(result.policies).toEqual([]);
+  });
+});
+
 describe('tests and settings', () => {
   const TEST_FILE = 'rules/stop-cpu-hog.test.yaml';
 
@@ -258,17 +311,7 @@ spec:
     { file: TEST_FILE, code: 'HST_TEST_UNKNOWN_POLICY', line: 10, col: 43, pointer: '/spec/cases/0/expect/1/action' },
   ]);
   it('HST_TEST_UNKNOWN_POLICY: an expectation naming a policy, or an action, that does not exist', () => {
-    const test = `apiVersion: homeostat/v1
-kind: PolicyTest
-metadata: { name: stop-cpu-hog }
-spec:
-  cases:
-    - name: a CPU hog is stopped
-      alerts: [{ labels: { alertname: HighCPUUsage, heal: 'true', instance: 'web-1:9100' } }]
-      expect:
-        - { policy: stop-cpu-hogs, action: stop-hog }
-        - { policy: stop-cpu-hog, action: stop }
-`;
+    const test = policyTest('        - { policy: stop-cpu-hogs, action: stop-hog }\n        - { policy: stop-cpu-hog, action: stop }\n');
     const result = load([{ path: 'rules/stop-cpu-hog.yaml', text: VALID_POLICY }, { path: TEST_FILE, text: test }]);
     expectDiagnostics(result, unknownPolicy);
     expect(result.diagnostics[0]!.message).toContain('stop-cpu-hogs');
