@@ -173,16 +173,16 @@ describe('simulate --format markdown', () => {
       [
         `### homeostat simulate @ \`${revision}\``,
         '',
-        '2 alerts, 6 decisions: 1 awaiting-approval, 4 run, 1 refused (4 not executed by this version of homeostat)',
+        '2 alerts, 6 decisions: 1 awaiting-approval, 4 run, 1 refused',
         '',
         '| alert | status | policy | action | target | verdict | reason |',
         '|---|---|---|---|---|---|---|',
         '| `NodeDown` `62bf957d7b6668be` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **awaiting-approval** | `approval required` |',
-        '| `NodeDown` `62bf957d7b6668be` | firing | notify-critical | slack (slack) | `62bf957d7b6668be` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9998: Node is down: 127.0.0.1:9998 (not sent); not executed by this version of homeostat` |',
-        '| `NodeDown` `62bf957d7b6668be` | firing | notify-critical | page (pagerduty) | `62bf957d7b6668be` | **run** | `PagerDuty trigger (critical): NodeDown: Node is down: 127.0.0.1:9998 (not sent); not executed by this version of homeostat` |',
+        '| `NodeDown` `62bf957d7b6668be` | firing | notify-critical | slack (slack) | `62bf957d7b6668be` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9998: Node is down: 127.0.0.1:9998` |',
+        '| `NodeDown` `62bf957d7b6668be` | firing | notify-critical | page (pagerduty) | `62bf957d7b6668be` | **run** | `PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9998` |',
         '| `NodeDown` `5da2f060dcf25751` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **refused** | `cooldown: reboot-unresponsive-node decided an action for 127.0.0.1 just now (cooldown 1h)` |',
-        '| `NodeDown` `5da2f060dcf25751` | firing | notify-critical | slack (slack) | `5da2f060dcf25751` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9999: Node is down: 127.0.0.1:9999 (not sent); not executed by this version of homeostat` |',
-        '| `NodeDown` `5da2f060dcf25751` | firing | notify-critical | page (pagerduty) | `5da2f060dcf25751` | **run** | `PagerDuty trigger (critical): NodeDown: Node is down: 127.0.0.1:9999 (not sent); not executed by this version of homeostat` |',
+        '| `NodeDown` `5da2f060dcf25751` | firing | notify-critical | slack (slack) | `5da2f060dcf25751` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9999: Node is down: 127.0.0.1:9999` |',
+        '| `NodeDown` `5da2f060dcf25751` | firing | notify-critical | page (pagerduty) | `5da2f060dcf25751` | **run** | `PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9999` |',
         '',
       ].join('\n'),
     );
@@ -341,25 +341,20 @@ describe('a sequence of payloads in one simulate call (guards keep state across 
 describe('action types this version does not execute (notifications)', () => {
   const file = `${AM}/node-high-cpu-worker-and-control-plane.json`;
 
-  it('simulate says "not executed by this version" on each such decision, and JSON says executes: false', () => {
+  it('with every action type executed, no decision says "not executed by this version", and JSON says executes: true', () => {
     const all = simulateJson([`${AM}/high-memory-usage-pod.json`]);
     expect(all.decisions.map((d) => [d.type, (d as SimulatedDecision & { executes: boolean }).executes])).toEqual([
       ['kubernetes', true],
-      ['slack', false],
-      ['pagerduty', false],
+      ['slack', true],
+      ['pagerduty', true],
     ]);
     const r = runCli(['simulate', '.', '--now', NOW, '--alerts', `${AM}/high-memory-usage-pod.json`, `${AM}/high-cpu-usage.json`]);
     const details = r.stdout.trimEnd().split('\n').slice(1).filter((_, i) => i % 2 === 1);
     expect(details).toHaveLength(7);
-    // Every decision to act but stop-hog (ansible) is of a type this version does not execute;
-    // announce-high-load is refused (no Prometheus to ask), which says why instead.
-    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([true, true, true, false, false, true, true]);
+    // announce-high-load is refused (no Prometheus to ask), which says why.
+    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([false, false, false, false, false, false, false]);
     expect(details[3]).toMatch(/^ +enrichment load: no Prometheus to query: set prometheus\.url in homeostat\.yaml or give --prometheus-url; no action \(fails closed\)/);
-    expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 7 decisions: 6 run, 1 refused \(5 not executed by this version of homeostat\)$/);
-    expect(details).toHaveLength(6);
-    // Every decision but delete-pod (kubernetes) and stop-hog (ansible) is of a type this version does not execute.
-    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([false, true, true, false, true, true]);
-    expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 6 decisions: 6 run \(4 not executed by this version of homeostat\)$/);
+    expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 7 decisions: 6 run, 1 refused$/);
   });
 
   it('the README shows what simulate prints for the cordon example, word for word', () => {
