@@ -65,7 +65,7 @@ function payload(alerts: Array<Record<string, string>>): object {
 }
 
 const bundled = (dir: string) => {
-  for (const part of ['rules', 'playbooks', 'homeostat.yaml']) cpSync(join(ROOT, part), join(dir, part), { recursive: true, filter: (p) => !p.endsWith('.test.yaml') });
+  for (const part of ['rules', 'playbooks', 'inventory', 'homeostat.yaml']) cpSync(join(ROOT, part), join(dir, part), { recursive: true, filter: (p) => !p.endsWith('.test.yaml') });
 };
 
 describe('the bundled Kubernetes policies, live', () => {

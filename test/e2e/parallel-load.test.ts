@@ -38,6 +38,6 @@ it('lints a large repository on threads exactly as on one thread', () => {
   const threaded = JSON.parse(cli.stdout);
   const single = loadRepository(readRepository(repo));
   expect(single.diagnostics.length).toBeGreaterThanOrEqual(3);
-  expect(threaded).toEqual({ ok: false, files: count + 4, policies: count + 3, problems: single.diagnostics });
+  expect(threaded).toEqual({ ok: false, files: count + 4, policies: count + 3, schedules: 0, problems: single.diagnostics });
   expect(cli.status).toBe(1);
 });
