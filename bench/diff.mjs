@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alertnamePool, writeRepository } from './generate.mjs';
+import { alertnamePool, prng, writeRepository } from './generate.mjs';
 import { childrenCpuSeconds } from './cold-load.mjs';
 import { fmt, line, loadText, machineBusy, median } from './stats.mjs';
 
@@ -51,18 +51,6 @@ function changeHead(dir) {
     }
   }
   return changed;
-}
-
-/** mulberry32, as generate.mjs: the same alerts every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** ALERTS/2 alerts over a week, each firing then resolved: the payloads replay writes, as a timeline. */

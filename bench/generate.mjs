@@ -21,7 +21,7 @@ const ALERTNAME_POOL_SIZE = 300;
 const CATCH_ALL_SHARE = 0.01;
 
 /** mulberry32: small, fast, seeded. */
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
