@@ -55,17 +55,47 @@ export type AuditEntry = {
   reason?: string | null;
   guards?: Guards1;
   /**
-   * Who approved or denied, when an approval was required.
+   * How an action that needed an approval (verdict awaiting-approval, guards.approval.required) was answered: approved (the entry then carries verdict run or dry-run and goes on to its outcome), denied, expired (no answer within the policy's ttl) or cancelled (its alert resolved first). Null while it waits, and for actions that needed none.
    */
   approval?: {
+    /**
+     * approved, denied: the name of the admin token that answered (serve's admin-tokens; 'admin' for the single admin token); expired, cancelled: 'homeostat'.
+     */
     by: string;
     at: string;
-    answer: "approved" | "denied";
+    answer: "approved" | "denied" | "expired" | "cancelled";
+    /**
+     * Why: the reason the approver gave, or why it expired or was cancelled.
+     */
+    reason?: string;
+    /**
+     * When the approval was asked for (the decision).
+     */
+    requestedAt?: string;
+    /**
+     * When it would have expired unanswered (requestedAt + the policy's approval ttl).
+     */
+    expiresAt?: string;
+    /**
+     * approved: the policy revision active when it was approved, whose guards were checked again then and whose files the action ran from.
+     */
+    revision?: string;
   } | null;
   /**
-   * null while the action is pending or running; refused and failed decisions carry their verdict as outcome at once.
+   * null while the action is pending or running, or awaits its approval; refused and failed decisions carry their verdict as outcome at once; an approval answered no ends its action denied, expired or cancelled (see approval).
    */
-  outcome?: null | "succeeded" | "failed" | "timed_out" | "interrupted" | "refused" | "denied" | "skipped" | "missed";
+  outcome?:
+    | null
+    | "succeeded"
+    | "failed"
+    | "timed_out"
+    | "interrupted"
+    | "refused"
+    | "denied"
+    | "expired"
+    | "cancelled"
+    | "skipped"
+    | "missed";
   execution?: Execution;
   /**
    * A notify action's entry: the id of the entry of the action whose outcome it reports.

@@ -15,6 +15,7 @@ import { scopeOf } from '../policy/evaluate.js';
 import type { CompiledAction, CompiledNotify, CompiledPolicy, PolicySet } from '../policy/types.js';
 import { renderTemplate, TemplateRenderError } from '../template/template.js';
 import { ANSWER_GUARDS, checkGuards, GUARDS } from './guards.js';
+import type { RuntimePause } from './guards.js';
 import type { GuardLedger } from './ledger.js';
 import { renderParams } from './render.js';
 
@@ -51,6 +52,8 @@ export interface DecideOptions {
   /** Every action in dry-run, whatever the policies say (simulate, `serve --dry-run`). */
   dryRun: boolean;
   ledger: GuardLedger;
+  /** The pause thrown through the engine's API, if any (the paused guard). */
+  pause?: RuntimePause | null;
 }
 
 /** A policy phase decided for an alert: a re-send is a duplicate. */
@@ -150,7 +153,7 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
   const runnable = planned.filter((d) => d.verdict === 'run');
   if (runnable.length === 0) return decided(planned);
   const disruptive = actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
-  const context = { policy, phase, target, disruptive, settings: set.settings, ledger: options.ledger, now: options.now };
+  const context = { policy, phase, target, disruptive, settings: set.settings, ledger: options.ledger, now: options.now, pause: options.pause ?? null };
   const refusal = checkGuards(context, answers ? ANSWER_GUARDS : GUARDS);
   if (refusal) {
     // Not decided: the alert is decided again if Alertmanager re-sends it, which it never does for a resolution.
@@ -158,15 +161,18 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
     for (const d of runnable) Object.assign(d, { verdict: 'refused', refusedBy: refusal.guard, reason });
     return planned;
   }
+  if (policy.guards.approval.required) {
+    // Held, not decided to run: nothing is counted against the guards until a human approves,
+    // when they are checked again and the action counted (engine/approvals/). A dry run (serve
+    // --dry-run) is held too, so that the approval is rehearsed; approved, it runs dry.
+    for (const d of runnable) Object.assign(d, { verdict: 'awaiting-approval', reason: 'approval required' });
+    return decided(planned);
+  }
   options.ledger.record({ policy: policy.name, phase, target, disruptive, at: options.now });
   if (phase === 'actions') markOnce(options.ledger, ranKey(alert, policy.name));
   for (const d of runnable) {
     const action = actions.find((a) => a.name === d.action)!;
     if (dryRunOf(action)) d.verdict = 'dry-run';
-    else if (policy.guards.approval.required) {
-      d.verdict = 'awaiting-approval';
-      d.reason = 'approval required';
-    }
   }
   return decided(planned);
 }

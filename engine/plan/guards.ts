@@ -27,6 +27,15 @@ export interface GuardRefusal {
   reason: string;
 }
 
+/** The kill switch thrown through the API (engine/approvals/pause.ts): who, why, since and until when. */
+export interface RuntimePause {
+  by: string;
+  reason: string;
+  /** ISO times; until null: until resumed. */
+  at: string;
+  until: string | null;
+}
+
 export interface GuardContext {
   /** A policy, or a routine job (kind Schedule): guards read only its name and guards. */
   policy: Pick<CompiledPolicy, 'name' | 'guards'>;
@@ -36,11 +45,17 @@ export interface GuardContext {
   settings: ResolvedSettings;
   ledger: GuardLedger;
   now: number;
+  /** The pause in force through the API, if any (homeostat.yaml's `paused` is checked first). */
+  pause?: RuntimePause | null;
 }
 
 /** Each guard's check: the reason it refuses, or null. */
 const CHECKS: Record<Guard, (c: GuardContext) => string | null> = {
-  paused: ({ settings }) => (settings.paused ? 'paused: homeostat.yaml sets paused: true' : null),
+  paused: ({ settings, pause, now }) => {
+    if (settings.paused) return 'paused: homeostat.yaml sets paused: true';
+    if (!pause || (pause.until !== null && Date.parse(pause.until) <= now)) return null;
+    return `paused by ${pause.by} at ${pause.at}${pause.until ? ` until ${pause.until}` : ' until resumed'}: ${pause.reason}`;
+  },
   maintenance: ({ settings, now }) => {
     const open = settings.maintenanceWindows.find((w) => now >= w.start && now < w.end);
     return open ? `maintenance window open until ${new Date(open.end).toISOString()}${open.reason ? `: ${open.reason}` : ''}` : null;

@@ -22,8 +22,8 @@ export interface Appended {
   release: () => void;
 }
 
-/** Appends an entry record per entry, then `last` (the guard record) if any, in that order. */
-export async function appendInParts(journal: Journal, auditor: Pick<Auditor, 'expect'>, entries: readonly AuditEntry[], last: string | null): Promise<Appended> {
+/** Appends an entry record per entry, then `last` (the state and guard records) if any, in that order. */
+export async function appendInParts(journal: Journal, auditor: Pick<Auditor, 'expect'>, entries: readonly AuditEntry[], last: string | null | readonly string[]): Promise<Appended> {
   const seqs: number[] = [];
   const durables: Promise<void>[] = [];
   let release = (): void => undefined;
@@ -51,7 +51,8 @@ export async function appendInParts(journal: Journal, auditor: Pick<Auditor, 'ex
     release();
     throw error;
   }
-  if (last !== null) texts.push(last);
+  if (typeof last === 'string') texts.push(last);
+  else if (last !== null) texts.push(...last);
   if (texts.length > 0 || durables.length === 0) append();
   return { seqs: seqs.slice(0, entries.length), durable: Promise.all(durables).then(() => undefined), release };
 }

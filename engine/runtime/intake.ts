@@ -19,6 +19,7 @@ import { decide } from '../plan/decide.js';
 import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
 import type { Match } from '../policy/evaluate.js';
 import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
+import type { RuntimePause } from '../plan/guards.js';
 import { notificationsOf } from './notify.js';
 import type { CompiledAction, CompiledPolicy, OutboundSettings, PolicySet } from '../policy/types.js';
 
@@ -64,6 +65,14 @@ export interface Intake {
   jobs: Job[];
   /** What the decisions taught the guards, for the journal. */
   guard: { seen: string[]; ledger: LedgerEntry[] };
+  /** Entries awaiting approval, with their alert and the policy's approval ttl (engine/approvals/). */
+  held: Held[];
+}
+
+export interface Held {
+  entry: AuditEntry;
+  alert: Alert;
+  ttlMs: number;
 }
 
 export interface IntakeOptions {
@@ -73,6 +82,8 @@ export interface IntakeOptions {
   secrets: readonly string[];
   /** `serve --external-url`, for the links notify actions carry. */
   externalUrl?: string | null;
+  /** The pause thrown through the engine's API, if any. */
+  pause?: RuntimePause | null;
   /** Called with every decision as it is made (the intake itself keeps only what it audits). */
   onDecision?(decision: Decision): void;
 }
@@ -106,12 +117,12 @@ type Refusal = NonNullable<AuditEntry['refusals']>[number];
  */
 export async function decidePayload(set: PolicySet, payload: SplitPayload, matches: readonly Match[][], options: IntakeOptions): Promise<Intake> {
   const recorder = new RecordingLedger(options.ledger);
-  const result: Intake = { alerts: payload.alerts.length, decisions: 0, verdicts: new Map(), entries: [], jobs: [], guard: recorder.taught };
+  const result: Intake = { alerts: payload.alerts.length, decisions: 0, verdicts: new Map(), entries: [], jobs: [], guard: recorder.taught, held: [] };
   const at = new Date(options.now).toISOString();
   const refused = new Map<string, RefusedGroup>();
   for (const [i, alert] of payload.alerts.entries()) {
     if (i > 0 && i % DECIDE_SLICE === 0) await nextTurn();
-    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder });
+    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder, pause: options.pause ?? null });
     // The audit's copy of the alert, shared by the refusals of its actions.
     let about: NonNullable<AuditEntry['alert']> | null = null;
     for (const decision of decisions) {
@@ -135,6 +146,8 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       result.entries.push(entry);
       if (decision.verdict === 'run' || decision.verdict === 'dry-run') {
         result.jobs.push({ entry, alert, action: actionOf(set, decision), outbound: set.settings.outbound, settings: set.settings });
+      } else if (decision.verdict === 'awaiting-approval') {
+        result.held.push({ entry, alert, ttlMs: policyOf(set, decision.policy).guards.approval.ttlMs });
       } else notifyNow(set, decision, entry, alert, options, result);
     }
   }
@@ -269,10 +282,14 @@ function redactParams(params: Record<string, unknown> | null, secrets: readonly 
 
 const byName = new WeakMap<PolicySet, Map<string, CompiledPolicy>>();
 
-function actionOf(set: PolicySet, decision: Decision): CompiledAction {
+function policyOf(set: PolicySet, name: string): CompiledPolicy {
   let names = byName.get(set);
   if (!names) byName.set(set, (names = new Map(set.policies.map((p) => [p.name, p]))));
-  const policy = names.get(decision.policy)!;
+  return names.get(name)!;
+}
+
+function actionOf(set: PolicySet, decision: Decision): CompiledAction {
+  const policy = policyOf(set, decision.policy);
   const actions = decision.phase === 'actions' ? policy.actions : policy.onResolved;
   return actions.find((a) => a.name === decision.action)!;
 }

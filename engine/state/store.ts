@@ -26,10 +26,18 @@ export interface StateStore {
    * together with the audit entries that record them: resolves once both are on disk.
    */
   commit(changes: readonly StateChange[], entries?: readonly AuditEntry[]): Promise<void>;
+  /**
+   * Applies the changes at once and returns the journal record that makes them durable, for a
+   * caller that appends it in one write with records of its own (a payload's decisions and the
+   * approvals they hold); null when there is nothing to change.
+   */
+  stage(changes: readonly StateChange[]): StateRecord | null;
 }
 
+export type StateRecord = { t: 'state'; at: number; changes: StateChange[] };
+
 /** Writes the entries and then the state record, as one append; resolves when durable. */
-export type AppendState = (entries: readonly AuditEntry[], record: { t: 'state'; at: number; changes: StateChange[] } | null) => Promise<void>;
+export type AppendState = (entries: readonly AuditEntry[], record: StateRecord | null) => Promise<void>;
 
 export class EmbeddedStateStore implements StateStore {
   constructor(
@@ -56,8 +64,12 @@ export class EmbeddedStateStore implements StateStore {
   }
 
   commit(changes: readonly StateChange[], entries: readonly AuditEntry[] = []): Promise<void> {
+    return this.append(entries, this.stage(changes));
+  }
+
+  stage(changes: readonly StateChange[]): StateRecord | null {
     applyChanges(this.kv, changes);
-    return this.append(entries, changes.length ? { t: 'state', at: this.clock(), changes: [...changes] } : null);
+    return changes.length ? { t: 'state', at: this.clock(), changes: [...changes] } : null;
   }
 
   /** The state as a compaction keeps it. */

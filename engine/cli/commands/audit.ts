@@ -20,7 +20,7 @@ import type { Io } from '../io.js';
  * What `audit log --outcome` takes: every outcome of the schema, and 'pending' for none yet. A
  * map, so that an outcome added to the schema does not compile until it is offered here.
  */
-const OUTCOME_FILTER: Record<Outcome | 'pending', true> = { succeeded: true, failed: true, timed_out: true, interrupted: true, refused: true, denied: true, skipped: true, missed: true, pending: true };
+const OUTCOME_FILTER: Record<Outcome | 'pending', true> = { succeeded: true, failed: true, timed_out: true, interrupted: true, refused: true, denied: true, expired: true, cancelled: true, skipped: true, missed: true, pending: true };
 export const OUTCOME_FILTERS: readonly string[] = Object.keys(OUTCOME_FILTER);
 
 export interface AuditOptions {
