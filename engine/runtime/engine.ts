@@ -38,7 +38,10 @@ import { lastDue } from '../schedule/keys.js';
 import { ScheduleService } from '../schedule/service.js';
 import type { ScheduleHost } from '../schedule/service.js';
 import { EmbeddedStateStore } from '../state/store.js';
-import type { AppendState, StateStore } from '../state/store.js';
+import type { AppendState, StateChange, StateStore } from '../state/store.js';
+import { ApprovalService } from '../approvals/service.js';
+import type { ApprovalHost } from '../approvals/host.js';
+import { KillSwitch } from '../approvals/pause.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
@@ -117,6 +120,10 @@ export class Engine {
   schedules!: ScheduleService;
   /** Durable state: the guards' memory and keyed state (approvals, pause, breaker); see engine/state/. */
   state!: StateStore;
+  /** Pending approvals (engine/approvals/). */
+  approvals!: ApprovalService;
+  /** The pause thrown through the API (engine/approvals/pause.ts). */
+  killSwitch!: KillSwitch;
   /** Ends the recovery metrics' sweep timer. */
   private stopSweeping: () => void = () => undefined;
 
@@ -188,6 +195,9 @@ export class Engine {
     engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock, remediation);
     engine.state = new EmbeddedStateStore(state.kv, () => engine!.ledger, (entries, record) => engine!.record(entries, record), clock);
     engine.schedules = new ScheduleService(engine.scheduleHost(workRoot), lastDue(state.seen));
+    const approvalHost = engine.approvalHost();
+    engine.killSwitch = new KillSwitch(approvalHost);
+    engine.approvals = new ApprovalService(approvalHost);
     metrics.setReadiness(() => engine!.notReady().length === 0);
     metrics.setRemediationSweep(() => remediation.sweep());
     engine.stopSweeping = sweepEvery(remediation, config.remediationWindowMs);
@@ -207,7 +217,23 @@ export class Engine {
     await engine.compact();
 
     await policies.start();
+    engine.approvals.start();
+    engine.killSwitch.start();
     return engine;
+  }
+
+  /** What the approvals and the kill switch are given of the engine (engine/approvals/host.ts). */
+  private approvalHost(): ApprovalHost {
+    return {
+      clock: this.clock,
+      log: this.deps.log,
+      state: this.state,
+      dryRun: this.deps.config.dryRun,
+      active: () => this.policies.active,
+      pause: () => this.killSwitch.current(),
+      decide: (task) => this.decideRun(task),
+      submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
+    };
   }
 
   /** What the routine jobs are given of the engine (engine/schedule/service.ts). */
@@ -221,13 +247,17 @@ export class Engine {
       workRoot,
       secrets: this.secrets,
       active: () => this.policies.active,
+      pause: () => this.killSwitch.current(),
       decide: (decide) => this.decideRun(decide),
       submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
     };
   }
 
-  /** A routine job's decision, in a turn of its own like a payload's: durable before its jobs are queued. */
-  private async decideRun(decide: Parameters<ScheduleHost['decide']>[0]): Promise<Map<string, Promise<void>>> {
+  /**
+   * A routine job's decision (or an approval's answer), in a turn of its own like a payload's:
+   * durable, with the state it changes, before its jobs are queued.
+   */
+  private async decideRun(decide: (ledger: RecordingLedger, now: number) => { entries: AuditEntry[]; seen: string[]; changes?: StateChange[] }): Promise<Map<string, Promise<void>>> {
     const { entries, seqs, durable, release } = await this.turns.run(async () => {
       this.admit();
       const now = this.clock();
@@ -236,7 +266,9 @@ export class Engine {
       for (const key of decided.seen) recorder.markSeen(key);
       const { taught } = recorder;
       const guard = taught.seen.length || taught.ledger.length ? JSON.stringify({ t: 'guard', at: now, ...taught } satisfies NewRecord) : null;
-      return { entries: decided.entries, ...(await appendInParts(this.journal, this.auditor, decided.entries, guard)) };
+      const state = this.state.stage(decided.changes ?? []);
+      const last = [state && JSON.stringify(state), guard].filter((line): line is string => line !== null);
+      return { entries: decided.entries, ...(await appendInParts(this.journal, this.auditor, decided.entries, last)) };
     });
     const committed = new Map<string, Promise<void>>();
     try {
@@ -329,18 +361,22 @@ export class Engine {
     const now = this.clock();
     const { metrics } = this.deps;
     const intake = await decidePayload(active.set, payload, held.matches!, {
-      now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null,
+      now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null, pause: this.killSwitch.current(now),
       onDecision: (d) => d.refusedBy === 'enrichment' && metrics.enrichmentRefused.inc(),
     });
     held.matches = null;
     const truncation = this.truncation(payload.group);
-    const entries = truncation ? [...intake.entries, truncation] : intake.entries;
+    // Held approvals are kept, and those of alerts that resolved cancelled, in the same write.
+    const cancelled = this.approvals.cancelResolved(payload.alerts, now);
+    const state = this.state.stage([...this.approvals.hold(intake.held, now), ...cancelled.changes]);
+    const entries = [...intake.entries, ...cancelled.entries, ...(truncation ? [truncation] : [])];
     // Last: a write torn by a crash must not keep dedup keys whose intents it lost (the
     // re-sent alert would be taken for a duplicate and never decided); intents whose keys it
     // lost are recorded interrupted at start-up, and the re-sent alert is decided anew.
     const taught = intake.guard.seen.length || intake.guard.ledger.length;
     const guard = taught ? JSON.stringify({ t: 'guard', at: now, ...intake.guard } satisfies NewRecord) : null;
-    return { intake, entries, ...(await appendInParts(this.journal, this.auditor, entries, guard)) };
+    const last = [state && JSON.stringify(state), guard].filter((line): line is string => line !== null);
+    return { intake, entries, ...(await appendInParts(this.journal, this.auditor, entries, last)) };
   }
 
   /**
@@ -407,6 +443,8 @@ export class Engine {
         paused: active?.set.settings.paused ?? false,
         lastLoad: this.policies.lastLoad,
       },
+      pause: this.killSwitch.status(),
+      approvals: { pending: this.approvals.pending },
       queue: { waiting: this.executor.depth, running: this.executor.active },
       schedules: this.schedules.list(),
       audit: { backlog: this.auditor.backlog, error: this.auditor.error, lastPush: this.auditor.push, remote: this.deps.config.audit.remote },
@@ -484,6 +522,8 @@ export class Engine {
     this.stopping = true;
     const deadline = this.clock() + this.deps.config.shutdownTimeoutMs;
     this.schedules.stop();
+    this.approvals.stop();
+    this.killSwitch.stop();
     this.deps.log.info({ running: this.executor.active, waiting: this.executor.depth, deadlineMs: this.deps.config.shutdownTimeoutMs }, 'stopping: no new alerts; running actions may finish');
     await this.policies.close();
     this.stopSweeping();

@@ -10,6 +10,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
 import { checkGuards, GUARDS } from '../plan/guards.js';
+import type { RuntimePause } from '../plan/guards.js';
 import type { GuardLedger } from '../plan/ledger.js';
 import { renderParams } from '../plan/render.js';
 import type { CompiledAction, CompiledSchedule, ResolvedSettings } from '../policy/types.js';
@@ -39,6 +40,8 @@ export interface PlannedJob {
 export interface PlanOptions {
   now: number;
   settings: ResolvedSettings;
+  /** The pause thrown through the engine's API, if any. */
+  pause?: RuntimePause | null;
   /** Every action in dry-run (`serve --dry-run`). */
   dryRun: boolean;
   ledger: GuardLedger;
@@ -78,7 +81,7 @@ export function planRun(request: RunRequest, options: PlanOptions): { entries: A
       continue;
     }
     const disruptive = schedule.actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
-    const refusal = targetCooldown(schedule, target, options) ?? checkGuards({ policy: schedule, phase: PHASE, target, disruptive, settings: options.settings, ledger: options.ledger, now: options.now });
+    const refusal = targetCooldown(schedule, target, options) ?? checkGuards({ policy: schedule, phase: PHASE, target, disruptive, settings: options.settings, ledger: options.ledger, now: options.now, pause: options.pause ?? null });
     if (refusal) {
       for (const p of runnable) Object.assign(p.entry, { verdict: 'refused', reason: refusal.reason, outcome: 'refused', guards: guardsUpTo(refusal.guard) });
       entries.push(...planned.map((p) => p.entry));

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AuditEntry } from '../audit/entry.js';
 import type { GuardLedger } from '../plan/ledger.js';
+import type { RuntimePause } from '../plan/guards.js';
 import type { CompiledSchedule, PolicySet } from '../policy/types.js';
 import { missedEntries, planRun } from './plan.js';
 import type { PlannedJob, RunRequest } from './plan.js';
@@ -30,6 +31,8 @@ export interface ScheduleHost {
   secrets(): readonly string[];
   /** The active revision and where its files are; null when none is. */
   active(): { set: PolicySet; root: string } | null;
+  /** The pause thrown through the engine's API, if any: the paused guard holds runs too. */
+  pause?(): RuntimePause | null;
   /**
    * Runs `decide` in the engine's turn with the guards' ledger, journals the entries it returns
    * with what it taught the ledger and the `seen` keys, and resolves once that is durable, with
@@ -138,7 +141,7 @@ export class ScheduleService {
     const jobs: PlannedJob[] = [];
     const entries: AuditEntry[] = [...(cron?.entries ?? [])];
     const committed = await this.host.decide((ledger, now) => {
-      const options = { now, settings: active.set.settings, dryRun: this.host.dryRun, ledger, secrets: this.host.secrets(), busy: (s: string, t: string) => this.inFlight.has(`${s}\0${t}`) };
+      const options = { now, settings: active.set.settings, pause: this.host.pause?.() ?? null, dryRun: this.host.dryRun, ledger, secrets: this.host.secrets(), busy: (s: string, t: string) => this.inFlight.has(`${s}\0${t}`) };
       for (const request of requests) {
         const plan = planRun(request, options);
         jobs.push(...plan.jobs);
