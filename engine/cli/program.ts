@@ -1,5 +1,5 @@
 /**
- * The command line: lint, test, simulate, explain, serve, status, run, runs, audit. `run()` is the one error boundary: a user
+ * The command line: lint, test, simulate, explain, serve, status, run, runs, approvals, approve, deny, pause, resume, audit. `run()` is the one error boundary: a user
  * error is one line and exit 1 or 2; anything else is a bug, printed with its stack.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -26,6 +26,8 @@ import { SERVE_DEFAULTS as D } from '../config/serve-config.js';
 import { statusCommand } from './commands/status.js';
 import type { StatusFlags } from './commands/status.js';
 import { runCommand, runsCommand } from './commands/runs.js';
+import { answerCommand, approvalsCommand } from './commands/approvals.js';
+import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { auditLogCommand, auditShowCommand, auditVerifyCommand, OUTCOME_FILTERS } from './commands/audit.js';
 import { escapeControl, escapeLines } from './format/terminal.js';
 
@@ -170,7 +172,8 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--kubeconfig <file>', 'the kubeconfig of the cluster the kubernetes actions act on (default: in-cluster service account, then $KUBECONFIG, then ~/.kube/config)')
     .option('--kube-context <context>', 'the kubeconfig context to use (default: its current-context)')
     .option('--webhook-token-file <file>', 'token the webhook requires (or HOMEOSTAT_WEBHOOK_TOKEN), as bearer or basic-auth password')
-    .option('--admin-token-file <file>', 'token the status and actions endpoints require (or HOMEOSTAT_ADMIN_TOKEN)')
+    .option('--admin-token-file <file>', 'token the admin endpoints require: status, actions, runs, approvals, pause (or HOMEOSTAT_ADMIN_TOKEN)')
+    .option('--admin-token-name <name>', "that token's name in the audit when it approves, denies, pauses or resumes (default: admin)")
     .option('--request-timeout <duration>', `how long a request may take to arrive, headers and body; a slower one gets 408 (default: ${D['request-timeout']})`)
     .option('--max-body <size>', `largest webhook body (default: ${D['max-body']}); bigger groups: set max_alerts in Alertmanager`)
     .option('--concurrency <n>', `actions running at once, one per target at most (default: ${D.concurrency})`)
@@ -178,7 +181,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--remediation-window <duration>', `an alert that resolves within this after a policy's action succeeded counts as healed in homeostat_remediation_effective_total (default: ${D['remediation-window']})`)
     .option('--log-level <level>', `fatal, error, warn, info, debug or trace (default: ${D['log-level']})`)
     .option('--prometheus-url <url>', "where enrichment queries go, over homeostat.yaml's prometheus.url (its auth and timeout still apply)")
-    .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, GET /api/v1/actions/:id, GET /api/v1/runs, POST /api/v1/schedules/:name/run, /healthz, /readyz, /metrics.\nSee docs/serve.md and docs/schedules.md.')
+    .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, GET /api/v1/actions/:id, GET /api/v1/runs, POST /api/v1/schedules/:name/run,\nGET /api/v1/approvals, POST /api/v1/approvals/:id/approve, POST /api/v1/approvals/:id/deny, POST /api/v1/pause,\nPOST /api/v1/resume, /healthz, /readyz, /metrics. More admin tokens, each named (who approved or paused, in the audit):\nadmin-tokens: [{ name, file }] in --config. See docs/serve.md, docs/approvals.md and docs/schedules.md.')
     .action(async (o: Record<string, unknown>) => setExit(await serveCommand(o, io)));
 
   program
@@ -202,6 +205,22 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--since <time>', 'only runs decided at or after this time (ISO 8601)')
     .option('--limit <n>', 'at most this many', '100')
     .action(async (name: string | undefined, o) => setExit(await runsCommand(name, o, io)));
+
+  engineOptions(program.command('approvals').description("a running engine's pending approvals: held actions of policies with approval.required, oldest first, with when each expires"))
+    .option('--all', 'also the answered ones of the last 7 days (approved, denied, expired, cancelled)')
+    .action(async (o) => setExit(await approvalsCommand(o, io)));
+  for (const [what, does] of [['approve', 'run a held action now, once, if the guards checked again at this moment let it (exit 1 if refused, already answered or expired)'], ['deny', 'refuse a held action: it never runs (exit 1 if already answered or expired)']] as const) {
+    engineOptions(program.command(what).description(`${does}; audited with the admin token's name, the time and the reason`).argument('<id>', 'the approval id (homeostat approvals)'))
+      .requiredOption('--reason <text>', 'why, for the audit')
+      .action(async (id: string, o) => setExit(await answerCommand(what, id, o, io)));
+  }
+  engineOptions(program.command('pause').description('the kill switch, without a commit: a running engine refuses every new action until resumed or --until (audited; survives a restart)'))
+    .requiredOption('--reason <text>', 'why, for the audit and homeostat status')
+    .option('--until <time>', 'lift the pause by itself then: a time (ISO 8601) or a duration from now (30m, 2h)')
+    .action(async (o) => setExit(await pauseCommand(o, io)));
+  engineOptions(program.command('resume').description("lift the pause thrown with homeostat pause (homeostat.yaml's paused: true stays: only a commit undoes it)"))
+    .option('--reason <text>', 'why, for the audit', 'resumed')
+    .action(async (o) => setExit(await resumeCommand(o, io)));
 
   const audit = program.command('audit').description('read and verify the audit trail of an engine (its --data-dir)');
   const auditCommon = (command: Command) =>

@@ -14,7 +14,7 @@ import { parseDuration } from '../util/duration.js';
 export const SERVE_KEYS = [
   'policies', 'branch', 'path', 'sync-interval', 'verify-signatures', 'allow-rewrite', 'sync-token-file',
   'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run', 'external-url', 'kubeconfig', 'kube-context',
-  'webhook-token-file', 'admin-token-file', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
+  'webhook-token-file', 'admin-token-file', 'admin-token-name', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
   'prometheus-url',
   'remediation-window',
 ] as const satisfies readonly (keyof ServeConfig)[];
@@ -54,6 +54,10 @@ export interface EngineConfig {
   kube?: { kubeconfig: string | null; context: string | null };
   webhookToken: string | null;
   adminToken: string | null;
+  /** The single admin token's name in the audit (default `admin`). */
+  adminTokenName?: string;
+  /** More admin tokens from the config file's admin-tokens, each named; `file` absolute. */
+  adminTokens?: NamedTokenFile[];
   /** The push webhook's secret (X-Hub-Signature-256), also a bearer token for POST /api/v1/sync. */
   syncToken: string | null;
   maxBodyBytes: number;
@@ -64,6 +68,12 @@ export interface EngineConfig {
   prometheusUrl?: string | null;
   /** How long after a successful action its alert may resolve to count as healed (recovery metrics). */
   remediationWindowMs: number;
+}
+
+export interface NamedTokenFile {
+  name: string;
+  value: string;
+  file: string;
 }
 
 /** The token files in use, absolute paths; null where the token came from the environment or is not set. */
@@ -173,6 +183,8 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
   const webhook = token('webhook', { ...tokenSources, file: c['webhook-token-file'] });
   const admin = token('admin', { ...tokenSources, file: c['admin-token-file'] });
   const sync = token('sync', { ...tokenSources, file: c['sync-token-file'] });
+  const adminName = c['admin-token-name'] ?? 'admin';
+  const adminTokens = namedTokens(c['admin-tokens'] ?? [], base, configFile ?? '', admin.value === null ? [] : [adminName]);
   return {
     policies: source.kind === 'git' ? source.url : source.dir,
     source,
@@ -184,6 +196,8 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
     kube: { kubeconfig: c.kubeconfig === undefined ? null : resolve(against('kubeconfig'), c.kubeconfig), context: c['kube-context'] ?? null },
     webhookToken: webhook.value,
     adminToken: admin.value,
+    adminTokenName: adminName,
+    adminTokens,
     syncToken: sync.value,
     maxBodyBytes: parseSize(c['max-body']),
     concurrency: c.concurrency,
@@ -279,6 +293,18 @@ function token(what: 'webhook' | 'admin' | 'sync', s: TokenSources): { value: st
     return { value: envToken, file: null };
   }
   return { value: null, file: null };
+}
+
+/** The config file's admin-tokens, read: names unique (also against the single admin token's), files readable. */
+function namedTokens(list: readonly { name: string; file: string }[], base: string, configFile: string, taken: readonly string[]): NamedTokenFile[] {
+  const names = new Set(taken);
+  return list.map(({ name, file }, i) => {
+    const where = `${configFile}: admin-tokens[${i}]`;
+    if (names.has(name)) throw new ConfigError(`${where}: the name ${name} is taken${taken.includes(name) ? ' by the admin token of admin-token-file or HOMEOSTAT_ADMIN_TOKEN (admin-token-name renames it)' : ''}; give each admin token its own name`);
+    names.add(name);
+    const path = resolve(base, file);
+    return { name, value: readTokenFile(path, `${where} ${file}`), file: path };
+  });
 }
 
 const MIN_TOKEN_LENGTH = 16;

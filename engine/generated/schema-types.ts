@@ -953,9 +953,26 @@ export interface ServeConfig {
    */
   "webhook-token-file"?: string;
   /**
-   * File holding the token GET /api/v1/status and /api/v1/actions require; or HOMEOSTAT_ADMIN_TOKEN.
+   * File holding the admin token, which the admin endpoints require (status, actions, runs, approvals, pause); or HOMEOSTAT_ADMIN_TOKEN.
    */
   "admin-token-file"?: string;
+  /**
+   * The name the audit gives the admin token of admin-token-file or HOMEOSTAT_ADMIN_TOKEN when it approves, denies, pauses or resumes (default: admin).
+   */
+  "admin-token-name"?: string;
+  /**
+   * More admin tokens, each with a name (this file only, not a flag): any of them opens the admin endpoints, and its name is who approved, denied, paused or resumed in the audit. Each file is read again when it changes, as admin-token-file is.
+   */
+  "admin-tokens"?: {
+    /**
+     * A person or a tool, as the audit names it.
+     */
+    name: string;
+    /**
+     * File holding the token (at least 16 characters), relative to this file's folder.
+     */
+    file: string;
+  }[];
   /**
    * A duration such as 30s, 5m, 1h30m or 2d.
    */

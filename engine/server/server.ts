@@ -21,14 +21,21 @@ import { currentToken } from './tokens.js';
 import type { Token } from './tokens.js';
 import { parseWebhookBody } from './webhook-body.js';
 import { scheduleRoutes } from './schedules.js';
+import { adminAuth } from './admins.js';
+import type { NamedToken } from './admins.js';
+import { approvalRoutes } from './approvals.js';
 
 export interface ServerDeps {
-  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'> & Partial<Pick<Engine, 'schedules'>>;
+  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'> & Partial<Pick<Engine, 'schedules' | 'approvals' | 'killSwitch'>>;
   metrics: Metrics;
   log: Logger;
   /** A token read from a file is checked as it is now: a rotated one is refused. */
   webhookToken: Token;
   adminToken: Token;
+  /** The single admin token's name in the audit (default `admin`). */
+  adminTokenName?: string;
+  /** More admin tokens, each named (serve's admin-tokens): who answered an approval or paused. */
+  adminTokens?: readonly NamedToken[];
   /** The policy repository's push webhook secret, also a bearer token for POST /api/v1/sync. */
   syncToken?: Token;
   maxBodyBytes: number;
@@ -137,7 +144,8 @@ export function buildServer(deps: ServerDeps) {
     });
   });
 
-  const admin = { onRequest: requireToken(deps.adminToken, 'admin') };
+  const admins = adminAuth([{ name: deps.adminTokenName ?? 'admin', token: deps.adminToken }, ...(deps.adminTokens ?? [])]);
+  const admin = { onRequest: admins.check };
   app.get('/api/v1/status', admin, async () => engine.status());
   app.get<{ Querystring: { policy?: string; target?: string; outcome?: string; limit?: string } }>('/api/v1/actions', admin, async (request) => {
     const { policy, target, outcome, limit } = request.query;
@@ -151,6 +159,7 @@ export function buildServer(deps: ServerDeps) {
     return entry;
   });
   if (engine.schedules) void app.register(scheduleRoutes({ recent: engine.recent, schedules: engine.schedules }, admin.onRequest));
+  if (engine.approvals && engine.killSwitch) void app.register(approvalRoutes({ approvals: engine.approvals, killSwitch: engine.killSwitch }, admins));
 
   // POST /api/v1/sync: fetch the policy remote now. Accepted with the admin or the sync token
   // as bearer, or as a GitHub push webhook signed with the sync token (X-Hub-Signature-256),
@@ -158,8 +167,9 @@ export function buildServer(deps: ServerDeps) {
   void app.register(async (sync) => {
     sync.removeAllContentTypeParsers();
     sync.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: SYNC_BODY_LIMIT }, (_request, body, done) => done(null, body));
-    const tokens = () => ({ admin: currentToken(deps.adminToken), sync: currentToken(deps.syncToken ?? null) });
-    const byToken = (request: FastifyRequest) => Object.values(tokens()).some((t) => t !== null && tokenMatches(presentedToken(request.headers.authorization), t));
+    const tokens = () => ({ admin: admins.configured() ? 'configured' : null, sync: currentToken(deps.syncToken ?? null) });
+    const bySync = (request: FastifyRequest, t: string | null) => t !== null && tokenMatches(presentedToken(request.headers.authorization), t);
+    const byToken = (request: FastifyRequest) => admins.nameOf(request) !== null || bySync(request, tokens().sync);
     const refuse = (request: FastifyRequest, reply: FastifyReply) => {
       request.log.warn({ ip: request.ip, signed: request.headers['x-hub-signature-256'] !== undefined }, 'sync refused: no valid token or push signature');
       return reply.code(401).send({ error: 'unauthorized: sign the push webhook with the sync token (X-Hub-Signature-256), or give the admin or sync token as Authorization: Bearer TOKEN' });

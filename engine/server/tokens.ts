@@ -11,7 +11,7 @@ import type { FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { readTokenFile } from '../config/serve-config.js';
-import type { TokenFiles } from '../config/serve-config.js';
+import type { NamedTokenFile, TokenFiles } from '../config/serve-config.js';
 
 /** A token as the server checks it: absent, fixed (from the environment), or read from a file that may be rotated. */
 export type Token = string | null | LiveToken;
@@ -33,7 +33,8 @@ class FileToken implements LiveToken {
   private problem: string | null = null;
 
   constructor(
-    readonly name: TokenName,
+    /** For the logs: webhook, admin, sync, or an admin token's name. */
+    readonly name: string,
     readonly file: string,
     private value: string,
     private readonly log: Logger,
@@ -71,6 +72,8 @@ export interface ServerTokens {
   webhook: Token;
   admin: Token;
   sync: Token;
+  /** The config file's named admin tokens (admin-tokens). */
+  named: { name: string; token: Token }[];
   /** Every token value in force since start-up, rotated-out ones included: what redaction masks. */
   secrets(): readonly string[];
   /** Reads every token file again now (SIGHUP). */
@@ -82,8 +85,8 @@ export interface ServerTokens {
  * The tokens of `serve`: those from files are watched by their folder (a rotation by rename,
  * or Kubernetes' swap of the `..data` link, is an event of the folder, not of the file).
  */
-export function watchTokens(values: Record<TokenName, string | null>, files: TokenFiles, log: Logger): ServerTokens {
-  const seen = new Set(Object.values(values).filter((v): v is string => v !== null));
+export function watchTokens(values: Record<TokenName, string | null>, files: TokenFiles, log: Logger, named: readonly NamedTokenFile[] = []): ServerTokens {
+  const seen = new Set([...Object.values(values), ...named.map((n) => n.value)].filter((v): v is string => v !== null));
   const live: FileToken[] = [];
   const token = (name: TokenName): Token => {
     const file = files[name];
@@ -94,6 +97,11 @@ export function watchTokens(values: Record<TokenName, string | null>, files: Tok
     return t;
   };
   const tokens = { webhook: token('webhook'), admin: token('admin'), sync: token('sync') };
+  const namedTokens = named.map(({ name, file, value }) => {
+    const t = new FileToken(`admin token ${name}`, file, value, log, (next) => seen.add(next));
+    live.push(t);
+    return { name, token: t };
+  });
   const watchers: FSWatcher[] = [];
   const timers = new Set<NodeJS.Timeout>();
   for (const dir of new Set(live.map((t) => dirname(t.file)))) {
@@ -118,6 +126,7 @@ export function watchTokens(values: Record<TokenName, string | null>, files: Tok
   }
   return {
     ...tokens,
+    named: namedTokens,
     secrets: () => [...seen],
     reload: (reason) => {
       for (const t of live) t.reload(reason);

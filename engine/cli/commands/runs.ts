@@ -23,7 +23,8 @@ export interface EngineFlags {
 
 type RunView = ReturnType<typeof runView>;
 
-async function ask(flags: EngineFlags, io: Io, path: string, init: { method: 'GET' | 'POST'; body?: unknown }, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+/** Asks a running engine's API with its admin token; a refusal is a UserError with the engine's words (exit 1 when it refused what was asked, 2 otherwise). */
+export async function ask(flags: EngineFlags, io: Io, path: string, init: { method: 'GET' | 'POST'; body?: unknown }, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
   const token = adminToken(flags, io, env);
   let url: URL;
   try {
@@ -46,7 +47,7 @@ async function ask(flags: EngineFlags, io: Io, path: string, init: { method: 'GE
   }
   const body = parseBody(response.body);
   if (response.status === 401) throw new UserError(`${url.href}: 401 unauthorized; give the engine's admin token with --admin-token-file or HOMEOSTAT_ADMIN_TOKEN`);
-  if (response.status < 200 || response.status > 299) throw new UserError(`${url.pathname}: the engine answered ${response.status}${typeof body.error === 'string' ? `: ${body.error}` : ''}`, response.status === 404 || response.status === 400 ? EXIT.problems : EXIT.usage);
+  if (response.status < 200 || response.status > 299) throw new UserError(`${url.pathname}: the engine answered ${response.status}${typeof body.error === 'string' ? `: ${body.error}` : ''}`, [400, 404, 409, 410].includes(response.status) ? EXIT.problems : EXIT.usage);
   return body;
 }
 

@@ -53,7 +53,7 @@ async function serve(flags: Record<string, unknown>, io: Io, hooks: ServeHooks, 
 
   boundHeapGrowth();
   const log = pino({ level: config.logLevel, base: { service: 'homeostat' } });
-  const tokens = watchTokens({ webhook: config.webhookToken, admin: config.adminToken, sync: config.syncToken }, config.tokenFiles, log);
+  const tokens = watchTokens({ webhook: config.webhookToken, admin: config.adminToken, sync: config.syncToken }, config.tokenFiles, log, config.adminTokens ?? []);
   useTokens(tokens);
   const metrics = createMetrics();
   const engine = await Engine.start({ config, log, metrics, secrets: () => tokens.secrets(), openAudit: (dir, c) => openAudit(dir, c, log) }).catch((error: Error) => {
@@ -67,6 +67,8 @@ async function serve(flags: Record<string, unknown>, io: Io, hooks: ServeHooks, 
     log,
     webhookToken: tokens.webhook,
     adminToken: tokens.admin,
+    adminTokenName: config.adminTokenName ?? 'admin',
+    adminTokens: tokens.named,
     syncToken: tokens.sync,
     maxBodyBytes: config.maxBodyBytes,
     requestTimeoutMs: config.requestTimeoutMs,

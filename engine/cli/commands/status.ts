@@ -83,6 +83,14 @@ function reportText(r: Report): string {
   return `${r.at} ${what}${commit}${r.error ? `: ${r.error}` : ''}${diagnostic}`;
 }
 
+/** Both switches: homeostat.yaml's (only a commit undoes it) and the API's (homeostat pause). */
+function pausedText(s: EngineStatus): string {
+  const api = s.pause?.api ?? null;
+  const byApi = api ? `by ${api.by} at ${api.at} ${api.until ? `until ${api.until}` : 'until resumed'}: ${api.reason}` : null;
+  if (s.policies.paused) return `yes: homeostat.yaml sets paused: true, no action runs (a resume does not undo it)${byApi ? `; also paused ${byApi}` : ''}`;
+  return byApi ? `yes, no action runs: paused ${byApi}` : 'no';
+}
+
 export function statusText(s: EngineStatus): string {
   const p = s.policies;
   const src = p.source;
@@ -90,8 +98,9 @@ export function statusText(s: EngineStatus): string {
     ['engine', s.ready ? `ready, since ${s.startedAt}${s.dryRun ? ' (dry-run)' : ''}` : `NOT READY: ${s.notReady.join('; ')}`],
     ['policies', src.kind === 'git' ? `git ${src.remote} branch ${src.branch ?? '(remote default)'} path ${src.path}${src.verifySignatures ? ', signatures verified' : ''}` : `directory ${src.dir}`],
     ['revision', p.revision ? `${short(p.revision)}: ${count(p.count, 'policy', 'policies')}, active since ${p.activatedAt}${src.kind === 'git' && src.servingCached ? ' (kept on disk; the remote has not answered since the start)' : ''}` : 'none active'],
-    ['paused', p.paused ? 'yes: homeostat.yaml sets paused: true, no action runs' : 'no'],
+    ['paused', pausedText(s)],
   ];
+  if (s.approvals) lines.push(['approvals', `${s.approvals.pending} pending${s.approvals.pending ? ' (homeostat approvals)' : ''}`]);
   if (src.kind === 'git') {
     lines.push(['last sync', src.lastSync ? reportText(src.lastSync) : 'not yet']);
     lines.push(['last failure', src.lastFailure ? reportText(src.lastFailure) : 'none']);
