@@ -75,7 +75,7 @@ export function answered(pending: PendingApproval, state: Answer, answer: Answer
 export function closedEntry(pending: PendingApproval, state: Exclude<Answer, 'approved'>, answer: AnsweredApproval['answer']): AuditEntry {
   return {
     ...pending.entry,
-    reason: `${state}: ${answer.reason}`,
+    reason: state === 'denied' ? `denied by ${answer.by}: ${answer.reason}` : `${state}: ${answer.reason}`,
     approval: { by: answer.by, at: answer.at, answer: state, reason: answer.reason, requestedAt: pending.requestedAt, expiresAt: pending.expiresAt },
     outcome: state,
   };

@@ -219,7 +219,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--until <time>', 'lift the pause by itself then: a time (ISO 8601) or a duration from now (30m, 2h)')
     .action(async (o) => setExit(await pauseCommand(o, io)));
   engineOptions(program.command('resume').description("lift the pause thrown with homeostat pause (homeostat.yaml's paused: true stays: only a commit undoes it)"))
-    .option('--reason <text>', 'why, for the audit', 'resumed')
+    .option('--reason <text>', 'why, for the audit')
     .action(async (o) => setExit(await resumeCommand(o, io)));
 
   const audit = program.command('audit').description('read and verify the audit trail of an engine (its --data-dir)');

@@ -44,7 +44,8 @@ function headline(entry: AuditEntry): string {
   switch (entry.outcome) {
     case null:
     case undefined:
-      return entry.verdict === 'awaiting-approval' ? 'awaiting approval:' : `intent${dry}:`;
+      if (entry.verdict === 'awaiting-approval') return 'awaiting approval:';
+      return entry.approval?.answer === 'approved' ? `approved by ${entry.approval.by}, intent${dry}:` : `intent${dry}:`;
     case 'timed_out':
       return `timed out${dry}:`;
     default:
@@ -52,10 +53,13 @@ function headline(entry: AuditEntry): string {
   }
 }
 
+/** An approval answered other than yes: its reason says by whom and why. */
+const ANSWERED_NO = new Set(['denied', 'expired', 'cancelled']);
+
 function tail(entry: AuditEntry): string {
   const run = entry.execution;
   const reason = entry.reason ? ` — ${entry.reason.replace(new RegExp(`^${entry.outcome ?? ''}:\\s*`), '')}` : '';
-  if (entry.outcome === 'refused' || (entry.outcome === 'failed' && !run)) return reason;
+  if (entry.outcome === 'refused' || (entry.outcome === 'failed' && !run) || ANSWERED_NO.has(entry.outcome ?? '')) return reason;
   if (!run || entry.outcome === null) return '';
   const ran = run.exitCode !== null || run.signal !== null || (run.durationMs ?? 0) > 0;
   const took = ran && run.durationMs !== null ? ` in ${formatDuration(run.durationMs)}` : '';

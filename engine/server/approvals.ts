@@ -63,7 +63,7 @@ export function approvalRoutes(engine: Pick<Engine, 'approvals' | 'killSwitch'>,
       });
 
       scoped.post('/api/v1/resume', person, async (request, reply) => {
-        const asked = answerable(request, reply, admin, 'resumed');
+        const asked = answerable(request, reply, admin, 'no reason given');
         if (!asked) return reply;
         const status = await engine.killSwitch.resume(asked.by, asked.reason);
         if (status === null) {
