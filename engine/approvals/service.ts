@@ -31,6 +31,8 @@ export class ApprovalService {
   /** Pending approval ids by their alert (fingerprint|startsAt): what a resolution cancels. */
   private readonly byAlert = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | null = null;
+  /** When the timer fires. */
+  private armedAt = Infinity;
   private stopped = false;
 
   constructor(private readonly host: ApprovalHost) {}
@@ -66,14 +68,17 @@ export class ApprovalService {
    */
   hold(held: readonly Held[], now: number): StateChange[] {
     const changes: StateChange[] = [];
+    let soonest = Infinity;
     for (const { entry, alert, ttlMs } of held) {
+      soonest = Math.min(soonest, now + ttlMs);
       const expiresAt = new Date(now + ttlMs).toISOString();
       entry.reason = `approval required: expires at ${expiresAt} unless approved (homeostat approve ${entry.id} --reason TEXT) or denied`;
       const value: PendingApproval = { state: 'pending', entry, alert, requestedAt: new Date(now).toISOString(), expiresAt };
       changes.push([approvalKey(entry.id), value]);
       this.index(value);
     }
-    if (changes.length) this.schedule();
+    // Not schedule(): the engine stages these changes only once they are returned.
+    if (soonest < this.armedAt) this.arm(soonest - this.host.clock());
     return changes;
   }
 
@@ -154,6 +159,7 @@ export class ApprovalService {
   /** Expires what is due and forgets answers past their retention, in one turn of the engine. */
   private async sweep(): Promise<void> {
     this.timer = null;
+    this.armedAt = Infinity;
     if (this.stopped) return;
     try {
       await this.host.decide((_ledger, now) => {
@@ -187,8 +193,11 @@ export class ApprovalService {
   }
 
   private arm(delayMs: number): void {
+    if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.sweep(), Math.min(MAX_TIMER_MS, Math.max(0, delayMs)));
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, delayMs));
+    this.armedAt = this.host.clock() + delay;
+    this.timer = setTimeout(() => void this.sweep(), delay);
     this.timer.unref();
   }
 
