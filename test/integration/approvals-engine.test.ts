@@ -1,0 +1,139 @@
+/**
+ * Approvals in the engine, through the real journal, audit repository and executor, with the
+ * engine's clock in the test's hands: the guards are checked again when an approval is
+ * answered (the hold counted for nothing, the approved run for its cooldown), an approval
+ * answered past its ttl is expired at that moment, `serve --dry-run` keeps the hold and runs
+ * the approved action dry, and homeostat.yaml's `paused: true` wins over a resume.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeTestEngine, payload, startTestEngine, waitFor } from '../helpers/engine.js';
+import type { TestEngine } from '../helpers/engine.js';
+
+const ADMIN = 'integration-admin-token-0123456789';
+const T0 = Date.parse('2026-11-21T10:00:00Z');
+
+let t: TestEngine | undefined;
+/** Where the script leaves a file per run (ran-INSTANCE). */
+let marks = '';
+beforeEach(() => {
+  marks = mkdtempSync(join(tmpdir(), 'homeostat-approval-marks-'));
+});
+afterEach(async () => {
+  t = await closeTestEngine(t);
+  rmSync(marks, { recursive: true, force: true });
+});
+
+function ran(instance: string): boolean {
+  return existsSync(join(marks, `ran-${instance}`));
+}
+
+function files(guards: string, settings = ''): Record<string, string> {
+  return {
+    'rules/reboot.yaml': `apiVersion: homeostat/v1
+kind: Policy
+metadata: { name: reboot }
+spec:
+  match: { alertname: NodeDown }
+  target: '{{ labels.host }}'
+  actions:
+    - name: mark
+      script: { path: scripts/mark.sh, args: ['{{ labels.instance }}'] }
+  guards: { approval: { required: true, ttl: 30m }${guards} }
+`,
+    'scripts/mark.sh': `#!/bin/sh\ntouch '${marks}/ran-'"$1"\n`,
+    ...(settings ? { 'homeostat.yaml': `apiVersion: homeostat/v1\nkind: Settings\nspec:\n${settings}` } : {}),
+  };
+}
+
+async function start(fileSet: Record<string, string>, options: { dryRun?: boolean; clock?: () => number } = {}): Promise<TestEngine> {
+  return startTestEngine({ files: fileSet, config: { adminToken: ADMIN, dryRun: options.dryRun ?? false }, ...(options.clock ? { clock: options.clock } : {}) });
+}
+
+async function answer(engine: TestEngine, id: string, what: 'approve' | 'deny' | 'pause' | 'resume', reason = 'checked') {
+  const url = what === 'pause' || what === 'resume' ? `/api/v1/${what}` : `/api/v1/approvals/${id}/${what}`;
+  const response = await engine.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, payload: JSON.stringify({ reason }) });
+  return { status: response.statusCode, body: response.json() as Record<string, unknown> };
+}
+
+async function pending(engine: TestEngine): Promise<{ id: string; target: string }[]> {
+  const response = await engine.app.inject({ method: 'GET', url: '/api/v1/approvals', headers: { authorization: `Bearer ${ADMIN}` } });
+  return (response.json() as { approvals: { id: string; target: string }[] }).approvals;
+}
+
+describe('approvals in the engine', () => {
+  it('checks the guards again when approved: the hold counts for nothing, the approved run holds the next one by its cooldown', async () => {
+    let now = T0;
+    t = await start(files(', cooldown: 1h'), { clock: () => now });
+    // Two alerts on one target: both held (a hold is not a decided action), not one refused.
+    expect((await t.post(payload({ alertname: 'NodeDown', host: 'web-1', instance: 'a' }))).statusCode).toBe(202);
+    expect((await t.post(payload({ alertname: 'NodeDown', host: 'web-1', instance: 'b' }))).statusCode).toBe(202);
+    const [first, second] = await pending(t);
+    expect([first!.target, second!.target]).toEqual(['web-1', 'web-1']);
+
+    now += 60_000;
+    const approved = await answer(t, first!.id, 'approve');
+    expect(approved).toMatchObject({ status: 202, body: { entry: { id: first!.id, verdict: 'run' } } });
+    await waitFor(() => ran('a'), 'the approved action to run');
+
+    const refused = await answer(t, second!.id, 'approve');
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ guard: 'cooldown', error: `refused by the cooldown guard: cooldown: reboot decided an action for web-1 just now (cooldown 1h); not run, and still pending until ${new Date(T0 + 30 * 60_000).toISOString()}` });
+    expect((await pending(t)).map((a) => a.id)).toEqual([second!.id]);
+    expect(ran('b')).toBe(false);
+  });
+
+  it('expires an approval answered past its ttl at that moment, before its timer does', async () => {
+    let now = T0;
+    t = await start(files(''), { clock: () => now });
+    await t.post(payload({ alertname: 'NodeDown', host: 'web-2', instance: 'c' }));
+    const [held] = await pending(t);
+    now += 30 * 60_000; // the ttl: the timer, armed on real time for 30 minutes, has not fired
+    const late = await answer(t, held!.id, 'approve');
+    expect(late).toMatchObject({ status: 410, body: { error: `approval ${held!.id} expired at ${new Date(now).toISOString()} (the policy's approval ttl); not run` } });
+    const entry = await waitFor(() => {
+      const e = t!.engine.recent.get(held!.id);
+      return e?.outcome === 'expired' && e;
+    }, 'the expired entry');
+    expect(entry.approval).toMatchObject({ by: 'homeostat', answer: 'expired' });
+    expect((await answer(t, held!.id, 'deny')).status).toBe(410);
+    expect(ran('c')).toBe(false);
+  });
+
+  it('serve --dry-run keeps the hold; approved, the action runs in dry-run', async () => {
+    t = await start(files(''), { dryRun: true });
+    const response = await t.post(payload({ alertname: 'NodeDown', host: 'web-3', instance: 'd' }));
+    expect(response.json()).toMatchObject({ decisions: 1, actions: 0 });
+    const [held] = await pending(t);
+    const approved = await answer(t, held!.id, 'approve', 'rehearsal');
+    expect(approved).toMatchObject({ status: 202, body: { entry: { verdict: 'dry-run' } } });
+    const entry = await waitFor(() => {
+      const e = t!.engine.recent.get(held!.id);
+      return e?.outcome !== null && e?.outcome !== undefined && e;
+    }, 'the dry run to end');
+    expect(entry).toMatchObject({ verdict: 'dry-run', execution: { dryRun: true }, approval: { by: 'admin', answer: 'approved', reason: 'rehearsal' } });
+    expect(ran('d')).toBe(false);
+  });
+
+  it("homeostat.yaml's paused: true wins: a resume does not undo it, and the status says so", async () => {
+    t = await start(files('', '  paused: true\n'));
+    expect(await answer(t, '', 'resume')).toMatchObject({ status: 409, body: { error: 'not paused through the API: nothing to resume; homeostat.yaml sets paused: true, which only a commit undoes' } });
+    const paused = await answer(t, '', 'pause', 'belt and braces');
+    expect(paused.body.pause).toMatchObject({ paused: true, settings: true, api: { by: 'admin', reason: 'belt and braces' } });
+    const resumed = await answer(t, '', 'resume', 'api side done');
+    expect(resumed).toMatchObject({ status: 200, body: { pause: { paused: true, settings: true, api: null }, note: expect.stringContaining('homeostat.yaml sets paused: true') } });
+    await t.post(payload({ alertname: 'NodeDown', host: 'web-4', instance: 'e' }));
+    expect(await pending(t)).toEqual([]);
+  });
+
+  it('refuses to answer in nobody\'s name: no admin token configured is 403', async () => {
+    t = await startTestEngine({ files: files('') });
+    await t.post(payload({ alertname: 'NodeDown', host: 'web-5', instance: 'f' }));
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/approvals' });
+    const [held] = (list.json() as { approvals: { id: string }[] }).approvals;
+    const response = await t.app.inject({ method: 'POST', url: `/api/v1/approvals/${held!.id}/approve`, headers: { 'content-type': 'application/json' }, payload: '{"reason":"anyone"}' });
+    expect(response.statusCode).toBe(403);
+  });
+});
