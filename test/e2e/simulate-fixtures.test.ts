@@ -63,14 +63,14 @@ const EXPECTED: Record<string, Projection[]> = {
     { fingerprint: '16524211944f55ab', status: 'resolved', policy: 'announce-network-device', action: 'up', type: 'slack', target: 'sw-1/eth0', verdict: 'run', refusedBy: null },
     { fingerprint: 'cf2ed593de00943a', status: 'firing', policy: 'announce-network-device', action: 'down', type: 'slack', target: 'sw-1/eth1', verdict: 'run', refusedBy: null },
   ],
-  // reboot-unresponsive-node: both instances are on host 127.0.0.1 (target = host). The first
-  // waits for approval (approval.required); the second is the same target within the 1h
-  // cooldown. Both alerts are critical: each is told and paged (target = its fingerprint).
+  // reboot-unresponsive-node: both instances are on host 127.0.0.1 (target = host). Both wait
+  // for approval (approval.required): a hold is not a decided action, and the 1h cooldown is
+  // checked when one is approved. Both alerts are critical: each is told and paged (target = its fingerprint).
   'node-down-two-instances.json': [
     { fingerprint: '62bf957d7b6668be', status: 'firing', policy: 'reboot-unresponsive-node', action: 'reboot', type: 'ansible', target: '127.0.0.1', verdict: 'awaiting-approval', refusedBy: null },
     { fingerprint: '62bf957d7b6668be', status: 'firing', policy: 'notify-critical', action: 'slack', type: 'slack', target: '62bf957d7b6668be', verdict: 'run', refusedBy: null },
     { fingerprint: '62bf957d7b6668be', status: 'firing', policy: 'notify-critical', action: 'page', type: 'pagerduty', target: '62bf957d7b6668be', verdict: 'run', refusedBy: null },
-    { fingerprint: '5da2f060dcf25751', status: 'firing', policy: 'reboot-unresponsive-node', action: 'reboot', type: 'ansible', target: '127.0.0.1', verdict: 'refused', refusedBy: 'cooldown' },
+    { fingerprint: '5da2f060dcf25751', status: 'firing', policy: 'reboot-unresponsive-node', action: 'reboot', type: 'ansible', target: '127.0.0.1', verdict: 'awaiting-approval', refusedBy: null },
     { fingerprint: '5da2f060dcf25751', status: 'firing', policy: 'notify-critical', action: 'slack', type: 'slack', target: '5da2f060dcf25751', verdict: 'run', refusedBy: null },
     { fingerprint: '5da2f060dcf25751', status: 'firing', policy: 'notify-critical', action: 'page', type: 'pagerduty', target: '5da2f060dcf25751', verdict: 'run', refusedBy: null },
   ],
@@ -124,10 +124,10 @@ describe('simulate . --format json on every real Alertmanager payload', () => {
     });
   }
 
-  it('node-down-two-instances.json: says why the second reboot is refused, and that the first waits for a human', () => {
+  it('node-down-two-instances.json: both reboots wait for a human (the cooldown is checked when one is approved)', () => {
     const s = simulateJson([`${AM}/node-down-two-instances.json`]);
     const reboots = s.decisions.filter((d) => d.policy === 'reboot-unresponsive-node');
-    expect(reboots.map((d) => d.reason)).toEqual(['approval required', expect.stringMatching(/^cooldown: reboot-unresponsive-node .*127\.0\.0\.1.*\(cooldown 1h\)$/)]);
+    expect(reboots.map((d) => d.reason)).toEqual(['approval required', 'approval required']);
     expect(reboots[0]!.params).toEqual({ playbook: 'playbooks/reboot_node.yml', limit: '127.0.0.1', extraVars: { target_host: '127.0.0.1', reboot_timeout: 600 } });
   });
 
@@ -149,13 +149,13 @@ describe('simulate . --format json on every real Alertmanager payload', () => {
     expect(markdown.stdout).toContain('3 more alerts were truncated by Alertmanager (max_alerts) and not seen');
   });
 
-  it('--dry-run turns every runnable action into dry-run, and leaves refusals as they are', () => {
+  it('--dry-run turns every runnable action into dry-run, and keeps the approval hold as serve --dry-run does', () => {
     const s = simulateJson([`${AM}/node-down-two-instances.json`], '.', ['--dry-run']);
     expect(s.decisions.map((d) => [d.policy, d.action, d.verdict, d.refusedBy])).toEqual([
-      ['reboot-unresponsive-node', 'reboot', 'dry-run', null],
+      ['reboot-unresponsive-node', 'reboot', 'awaiting-approval', null],
       ['notify-critical', 'slack', 'dry-run', null],
       ['notify-critical', 'page', 'dry-run', null],
-      ['reboot-unresponsive-node', 'reboot', 'refused', 'cooldown'],
+      ['reboot-unresponsive-node', 'reboot', 'awaiting-approval', null],
       ['notify-critical', 'slack', 'dry-run', null],
       ['notify-critical', 'page', 'dry-run', null],
     ]);
@@ -173,14 +173,14 @@ describe('simulate --format markdown', () => {
       [
         `### homeostat simulate @ \`${revision}\``,
         '',
-        '2 alerts, 6 decisions: 1 awaiting-approval, 4 run, 1 refused',
+        '2 alerts, 6 decisions: 2 awaiting-approval, 4 run',
         '',
         '| alert | status | policy | action | target | verdict | reason |',
         '|---|---|---|---|---|---|---|',
         '| `NodeDown` `62bf957d7b6668be` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **awaiting-approval** | `approval required` |',
         '| `NodeDown` `62bf957d7b6668be` | firing | notify-critical | slack (slack) | `62bf957d7b6668be` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9998: Node is down: 127.0.0.1:9998` |',
         '| `NodeDown` `62bf957d7b6668be` | firing | notify-critical | page (pagerduty) | `62bf957d7b6668be` | **run** | `PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9998` |',
-        '| `NodeDown` `5da2f060dcf25751` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **refused** | `cooldown: reboot-unresponsive-node decided an action for 127.0.0.1 just now (cooldown 1h)` |',
+        '| `NodeDown` `5da2f060dcf25751` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **awaiting-approval** | `approval required` |',
         '| `NodeDown` `5da2f060dcf25751` | firing | notify-critical | slack (slack) | `5da2f060dcf25751` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9999: Node is down: 127.0.0.1:9999` |',
         '| `NodeDown` `5da2f060dcf25751` | firing | notify-critical | page (pagerduty) | `5da2f060dcf25751` | **run** | `PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9999` |',
         '',

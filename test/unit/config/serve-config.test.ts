@@ -7,7 +7,7 @@ import type { ServeSettings } from '../../../engine/config/serve-config.js';
 
 const TOKEN = '0123456789abcdef0123';
 const KNOWN =
-  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, kubeconfig, kube-context, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level, prometheus-url, remediation-window';
+  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, kubeconfig, kube-context, webhook-token-file, admin-token-file, admin-token-name, admin-tokens, request-timeout, max-body, concurrency, shutdown-timeout, log-level, prometheus-url, remediation-window';
 
 let cwd: string;
 
@@ -56,6 +56,8 @@ describe('resolveServeConfig: defaults', () => {
       kube: { kubeconfig: null, context: null },
       webhookToken: null,
       adminToken: null,
+      adminTokenName: 'admin',
+      adminTokens: [],
       syncToken: null,
       maxBodyBytes: 33_554_432,
       concurrency: 4,
@@ -133,6 +135,7 @@ describe('resolveServeConfig: precedence', () => {
       externalUrl: 'https://homeostat.example/',
       webhookTokenFile: 'hook.token',
       adminTokenFile: 'admin.token',
+      adminTokenName: 'ops-lead',
       maxBody: '1KiB',
       concurrency: '16',
       shutdownTimeout: '1m30s',
@@ -155,6 +158,8 @@ describe('resolveServeConfig: precedence', () => {
       kube: { kubeconfig: join(cwd, 'cluster.kubeconfig'), context: 'prod' },
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
+      adminTokenName: 'ops-lead',
+      adminTokens: [],
       syncToken: `${TOKEN}-sync`,
       maxBodyBytes: 1024,
       concurrency: 16,
@@ -187,6 +192,7 @@ describe('resolveServeConfig: precedence', () => {
         HOMEOSTAT_KUBE_CONTEXT: 'staging',
         HOMEOSTAT_WEBHOOK_TOKEN: TOKEN,
         HOMEOSTAT_ADMIN_TOKEN: `${TOKEN}-admin`,
+        HOMEOSTAT_ADMIN_TOKEN_NAME: 'oncall',
         HOMEOSTAT_MAX_BODY: '2GiB',
         HOMEOSTAT_CONCURRENCY: '2',
         HOMEOSTAT_SHUTDOWN_TIMEOUT: '2m',
@@ -207,6 +213,8 @@ describe('resolveServeConfig: precedence', () => {
       kube: { kubeconfig: '/dev/null', context: 'staging' },
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
+      adminTokenName: 'oncall',
+      adminTokens: [],
       syncToken: `${TOKEN}-sync`,
       maxBodyBytes: 2 * 1024 ** 3,
       concurrency: 2,
@@ -359,6 +367,26 @@ describe('resolveServeConfig: errors name where the value came from', () => {
     expect(failure({}, { HOMEOSTAT_LOG_LEVEL: 'verbose' })).toBe(
       'HOMEOSTAT_LOG_LEVEL: log-level is "verbose", not one of "fatal", "error", "warn", "info", "debug", "trace" (use one of fatal, error, warn, info, debug, trace)',
     );
+  });
+
+  it("admin-tokens: each named token read from a file beside the config file; a name used twice, or the single admin token's, is refused", () => {
+    write('conf/alice.token', `${TOKEN}-alice\n`);
+    write('conf/bob.token', `${TOKEN}-bob\n`);
+    write('conf/serve.yaml', 'admin-tokens:\n  - { name: alice, file: alice.token }\n  - { name: bob@ops, file: bob.token }\n');
+    expect(resolveWith({ config: 'conf/serve.yaml' }).adminTokens).toEqual([
+      { name: 'alice', value: `${TOKEN}-alice`, file: join(cwd, 'conf/alice.token') },
+      { name: 'bob@ops', value: `${TOKEN}-bob`, file: join(cwd, 'conf/bob.token') },
+    ]);
+    write('conf/twice.yaml', 'admin-tokens:\n  - { name: alice, file: alice.token }\n  - { name: alice, file: bob.token }\n');
+    expect(failure({ config: 'conf/twice.yaml' })).toBe('conf/twice.yaml: admin-tokens[1]: the name alice is taken; give each admin token its own name');
+    write('conf/admin.yaml', 'admin-tokens:\n  - { name: admin, file: alice.token }\n');
+    expect(failure({ config: 'conf/admin.yaml' }, { HOMEOSTAT_ADMIN_TOKEN: `${TOKEN}-admin` })).toBe(
+      'conf/admin.yaml: admin-tokens[0]: the name admin is taken by the admin token of admin-token-file or HOMEOSTAT_ADMIN_TOKEN (admin-token-name renames it); give each admin token its own name',
+    );
+    write('conf/missing.yaml', 'admin-tokens:\n  - { name: carol, file: carol.token }\n');
+    expect(failure({ config: 'conf/missing.yaml' })).toBe('conf/missing.yaml: admin-tokens[0] carol.token: cannot read the token file (ENOENT)');
+    write('conf/bad-name.yaml', "admin-tokens:\n  - { name: 'carol smith', file: alice.token }\n");
+    expect(failure({ config: 'conf/bad-name.yaml' })).toMatch(/^conf\/bad-name\.yaml: admin-tokens: /);
   });
 
   it('a token file that is missing', () => {

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import type { Alert } from '../../../engine/alerts/payload.js';
 import type { InlineAlert } from '../../../engine/generated/schema-types.js';
 import { simulate } from '../../../engine/pipeline/simulate.js';
-import { decide } from '../../../engine/plan/decide.js';
+import { decide, ranKey } from '../../../engine/plan/decide.js';
 import type { Decision } from '../../../engine/plan/decide.js';
 import { IndexedLedger } from '../../../engine/plan/ledger.js';
 import { Evaluator } from '../../../engine/policy/evaluate.js';
@@ -501,7 +501,7 @@ describe('decide: guards', () => {
     });
   });
 
-  it('approval: a policy that needs one waits, and its target is held meanwhile', async () => {
+  it('approval: a policy that needs one waits, and the hold counts for nothing until approved (engine/approvals/ checks the guards again then)', async () => {
     const set = policySet(policyYaml('reboot', `
       match: { alertname: NodeDown }
       target: '{{ labels.instance | host }}'
@@ -510,12 +510,21 @@ describe('decide: guards', () => {
           ansible: { playbook: playbooks/reboot_node.yml, limit: '{{ target }}' }
       guards: { approval: { required: true, ttl: 30m }, cooldown: 1h }
     `));
-    const decisions = await plan(set, fixturePayload('node-down-two-instances.json').alerts);
+    const ledger = new IndexedLedger();
+    const alerts = fixturePayload('node-down-two-instances.json').alerts;
+    const decisions = await plan(set, alerts, { ledger });
     expect(decisions.map((d) => [d.alert.fingerprint, d.target, d.verdict, d.refusedBy, d.reason])).toEqual([
       ['62bf957d7b6668be', '127.0.0.1', 'awaiting-approval', null, 'approval required'],
-      ['5da2f060dcf25751', '127.0.0.1', 'refused', 'cooldown', 'cooldown: reboot decided an action for 127.0.0.1 just now (cooldown 1h)'],
+      ['5da2f060dcf25751', '127.0.0.1', 'awaiting-approval', null, 'approval required'],
     ]);
     expect(decisions[0]!.params).toEqual({ playbook: 'playbooks/reboot_node.yml', limit: '127.0.0.1' });
+    // Nothing decided to run: no cooldown, no rate window, no onResolved to answer; a re-send is a duplicate.
+    expect([ledger.lastStart('reboot', 'actions', '127.0.0.1'), ledger.countPolicy('reboot', 'actions', 0), ledger.seen(ranKey(alerts[0]!, 'reboot'))]).toEqual([undefined, 0, false]);
+    expect((await plan(set, [alerts[0]!], { ledger })).map((d) => d.refusedBy)).toEqual(['duplicate']);
+    // Once one is approved and counted, the guards refuse the other by its cooldown.
+    ledger.record({ policy: 'reboot', phase: 'actions', target: '127.0.0.1', disruptive: true, at: NOW });
+    const later = { ...alerts[1]!, startsAt: '2026-11-21T07:59:00Z' };
+    expect((await plan(set, [later], { ledger })).map((d) => d.refusedBy)).toEqual(['cooldown']);
   });
 
   it('checks paused first, then maintenance, window, cooldown', async () => {
@@ -579,9 +588,11 @@ describe('decide: dry-run', () => {
     ]);
   });
 
-  it('asks for no approval in a dry run', async () => {
+  it('holds an action for approval in a dry run too (serve --dry-run rehearses the approval; approved, it runs dry)', async () => {
     const set = policySet(yaml('guards: { approval: { required: true } }'));
-    expect(verdicts(await plan(set, [down()], { dryRun: true }))).toEqual([['restart', 'dry-run', null], ['say', 'dry-run', null]]);
+    const dry = await plan(set, [down()], { dryRun: true });
+    expect(verdicts(dry)).toEqual([['restart', 'awaiting-approval', 'approval required'], ['say', 'awaiting-approval', 'approval required']]);
+    expect(dry[1]!.description).toBe('post to Slack: restarting web-1 (dry run: not sent)');
     expect(verdicts(await plan(set, [down()]))).toEqual([['restart', 'awaiting-approval', 'approval required'], ['say', 'awaiting-approval', 'approval required']]);
   });
 });
