@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../runtime/engine.js';
+import { acceptSmallJson } from './small-json.js';
 import { NotReadyError } from '../runtime/engine.js';
 import type { AdminAuth } from './admins.js';
 
@@ -26,14 +27,7 @@ export function approvalRoutes(engine: Pick<Engine, 'approvals' | 'killSwitch'>,
     });
 
     await app.register(async (scoped) => {
-      scoped.removeAllContentTypeParsers();
-      scoped.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
-        try {
-          done(null, body === '' ? {} : JSON.parse(body as string));
-        } catch {
-          done(Object.assign(new Error('the body is not JSON'), { statusCode: 400 }), undefined);
-        }
-      });
+      acceptSmallJson(scoped, BODY_LIMIT);
       const person = { onRequest: admin.check };
 
       for (const what of ['approve', 'deny'] as const) {

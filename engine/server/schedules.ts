@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEntry } from '../audit/entry.js';
 import type { Engine } from '../runtime/engine.js';
+import { acceptSmallJson } from './small-json.js';
 import { NotReadyError } from '../runtime/engine.js';
 import { RunRefused } from '../schedule/service.js';
 
@@ -53,14 +54,7 @@ export function scheduleRoutes(engine: Pick<Engine, 'recent' | 'schedules'>, adm
     });
 
     await app.register(async (scoped) => {
-      scoped.removeAllContentTypeParsers();
-      scoped.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: RUN_BODY_LIMIT }, (_request, body, done) => {
-        try {
-          done(null, body === '' ? {} : JSON.parse(body as string));
-        } catch {
-          done(Object.assign(new Error('the body is not JSON'), { statusCode: 400 }), undefined);
-        }
-      });
+      acceptSmallJson(scoped, RUN_BODY_LIMIT);
       scoped.post<{ Params: { name: string } }>('/api/v1/schedules/:name/run', { onRequest: admin }, async (request, reply) => {
         const body = (request.body ?? {}) as { target?: unknown; by?: unknown };
         if (typeof body !== 'object' || Array.isArray(body)) return reply.code(400).send({ error: 'the body is a JSON object: {"target": "HOST", "by": "WHO"}, both optional' });
