@@ -7,6 +7,7 @@ import { freePort, requireCommand, spawnLogged } from './processes.js';
 import type { Spawned } from './processes.js';
 import { waitFor } from './wait.js';
 import { connect } from 'node:net';
+import { Redis } from 'ioredis';
 
 export interface TestRedis {
   url: string;
@@ -53,4 +54,22 @@ function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * Clients as a replica holds them: no queue while Redis is away (a command fails at once),
+ * reconnecting. `close()` ends every client it made.
+ */
+export function redisClients(url: () => string): { client(): Promise<Redis>; close(): void } {
+  const made: Redis[] = [];
+  return {
+    async client() {
+      const redis = new Redis(url(), { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 50 });
+      redis.on('error', () => undefined);
+      made.push(redis);
+      await redis.connect();
+      return redis;
+    },
+    close: () => made.splice(0).forEach((redis) => redis.disconnect()),
+  };
 }

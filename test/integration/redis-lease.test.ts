@@ -1,31 +1,23 @@
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Leadership } from '../../engine/state/leadership.js';
 import { RedisLease } from '../../engine/state/redis-lease.js';
-import { startRedis } from '../helpers/redis.js';
+import { redisClients, startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
 let server: TestRedis;
-const clients: Redis[] = [];
+const clients = redisClients(() => server.url);
+const client = () => clients.client();
 const log = pino({ level: 'silent' });
 
-/** A client as a replica holds one: no queue while Redis is away (a command fails at once), reconnecting. */
-async function client(): Promise<Redis> {
-  const redis = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 50 });
-  redis.on('error', () => undefined);
-  clients.push(redis);
-  await redis.connect();
-  return redis;
-}
 
 beforeAll(async () => {
   server = await startRedis();
 });
 
 afterAll(async () => {
-  for (const redis of clients) redis.disconnect();
+  clients.close();
   await server?.stop();
 });
 

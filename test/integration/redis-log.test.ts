@@ -1,20 +1,13 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLease } from '../../engine/state/redis-lease.js';
 import { LeaseLostError, RedisLog } from '../../engine/state/redis-log.js';
-import { startRedis } from '../helpers/redis.js';
+import { redisClients, startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 
 let server: TestRedis;
-const clients: Redis[] = [];
+const clients = redisClients(() => server.url);
+const client = () => clients.client();
 
-async function client(): Promise<Redis> {
-  const redis = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on('error', () => undefined);
-  clients.push(redis);
-  await redis.connect();
-  return redis;
-}
 
 /** A replica's view: its lease on the decision key and its reading of the log. */
 async function replica(name: string, log: string) {
@@ -42,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const redis of clients) redis.disconnect();
+  clients.close();
   await server?.stop();
 });
 
