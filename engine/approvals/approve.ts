@@ -12,8 +12,8 @@ import { ANSWER_GUARDS, checkGuards, GUARDS } from '../plan/guards.js';
 import type { RuntimePause } from '../plan/guards.js';
 import type { GuardLedger } from '../plan/ledger.js';
 import type { PolicySet } from '../policy/types.js';
-import type { Job } from '../runtime/intake.js';
 import type { PendingApproval } from './approval.js';
+import type { ApprovedJob } from './host.js';
 
 export interface ApproveContext {
   set: PolicySet;
@@ -27,7 +27,7 @@ export interface ApproveContext {
 }
 
 export type Approved =
-  | { ok: true; entry: AuditEntry; job: Job }
+  | { ok: true; entry: AuditEntry; job: ApprovedJob }
   | { ok: false; error: string; guard?: string };
 
 export function approve(pending: PendingApproval, c: ApproveContext): Approved {

@@ -5,12 +5,29 @@
  * before it resolves — and of running an action (audit commit first).
  */
 import type { Logger } from 'pino';
+import type { Alert } from '../alerts/payload.js';
 import type { AuditEntry } from '../audit/entry.js';
 import type { RuntimePause } from '../plan/guards.js';
 import type { GuardLedger } from '../plan/ledger.js';
-import type { ActiveSet } from '../runtime/activation.js';
-import type { Job } from '../runtime/intake.js';
+import type { CompiledAction, OutboundSettings, PolicySet, ResolvedSettings } from '../policy/types.js';
 import type { StateChange, StateStore } from '../state/store.js';
+
+/** An action a payload's decision held for approval (runtime/intake.ts collects them). */
+export interface Held {
+  entry: AuditEntry;
+  alert: Alert;
+  /** The policy's approval ttl. */
+  ttlMs: number;
+}
+
+/** An approved action, as the engine's executor runs it (a runtime Job). */
+export interface ApprovedJob {
+  entry: AuditEntry;
+  alert: Alert;
+  action: CompiledAction;
+  outbound: OutboundSettings;
+  settings: ResolvedSettings;
+}
 
 export interface Decided {
   entries: AuditEntry[];
@@ -26,7 +43,7 @@ export interface ApprovalHost {
   state: StateStore;
   /** `serve --dry-run`: an approved action runs in dry-run. */
   dryRun: boolean;
-  active(): ActiveSet | null;
+  active(): { set: PolicySet; root: string } | null;
   /** The pause in force through the API (pause.ts), read when an approval is answered. */
   pause(): RuntimePause | null;
   /**
@@ -36,7 +53,7 @@ export interface ApprovalHost {
    */
   decide(task: (ledger: GuardLedger, now: number) => Decided): Promise<Map<string, Promise<void>>>;
   /** Queues a job whose intent is journaled; it starts once `committed` (its intent in git). */
-  submit(job: Job, committed: Promise<void>, repoDir: string): void;
+  submit(job: ApprovedJob, committed: Promise<void>, repoDir: string): void;
 }
 
 /** An engine event entry (kind event) at `now`. */

@@ -8,12 +8,11 @@
 import type { Alert } from '../alerts/payload.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { isEntryId } from '../audit/entry.js';
-import type { Held, Job } from '../runtime/intake.js';
 import type { StateChange } from '../state/store.js';
 import { alertKey, ANSWERED_RETENTION_MS, answered, APPROVAL_PREFIX, approvalKey, approvalView, closedEntry, ENGINE } from './approval.js';
 import type { ApprovalView, PendingApproval, StoredApproval } from './approval.js';
 import { approve } from './approve.js';
-import type { ApprovalHost } from './host.js';
+import type { ApprovalHost, ApprovedJob, Held } from './host.js';
 
 /** Node's timers hold at most 2^31-1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -110,7 +109,7 @@ export class ApprovalService {
   async answer(id: string, what: 'approve' | 'deny', by: string, reason: string): Promise<AnswerResult> {
     if (!isEntryId(id)) return { status: 404, body: { error: `${id}: not an approval id (they read like 20261121T101500123Z-1a2b3c4d); list them with homeostat approvals` } };
     let result: AnswerResult = { status: 404, body: { error: `no approval ${id}: list the pending ones with homeostat approvals` } };
-    let run: { job: Job; root: string } | null = null;
+    let run: { job: ApprovedJob; root: string } | null = null;
     const committed = await this.host.decide((ledger, now) => {
       const key = approvalKey(id);
       const stored = this.host.state.get<StoredApproval>(key);
@@ -144,7 +143,7 @@ export class ApprovalService {
       result = { status: 202, body: { approval: approvalView(value), entry: { id, verdict: approved.entry.verdict, description: approved.entry.description } } };
       return { entries: [approved.entry], seen: [], changes: [[key, value]] };
     });
-    const queued = run as { job: Job; root: string } | null;
+    const queued = run as { job: ApprovedJob; root: string } | null;
     if (queued) this.host.submit(queued.job, committed.get(id)!, queued.root);
     this.host.log.info({ id, answer: what, by, status: result.status }, 'approval answered');
     this.schedule();

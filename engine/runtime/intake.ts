@@ -20,6 +20,7 @@ import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
 import type { Match } from '../policy/evaluate.js';
 import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
 import type { RuntimePause } from '../plan/guards.js';
+import type { Held } from '../approvals/host.js';
 import { notificationsOf } from './notify.js';
 import type { CompiledAction, CompiledPolicy, OutboundSettings, PolicySet } from '../policy/types.js';
 
@@ -67,12 +68,6 @@ export interface Intake {
   guard: { seen: string[]; ledger: LedgerEntry[] };
   /** Entries awaiting approval, with their alert and the policy's approval ttl (engine/approvals/). */
   held: Held[];
-}
-
-export interface Held {
-  entry: AuditEntry;
-  alert: Alert;
-  ttlMs: number;
 }
 
 export interface IntakeOptions {
