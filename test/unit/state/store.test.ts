@@ -45,6 +45,22 @@ describe('EmbeddedStateStore', () => {
     await second.journal.close();
   });
 
+  it('stages changes for a caller that journals them with its own records: seen at once, durable with that write', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-state-'));
+    dirs.push(dir);
+    const first = openStore(dir);
+    const record = first.store.stage([['approval/a4', { policy: 's' }]]);
+    expect(record).toEqual({ t: 'state', at: NOW, changes: [['approval/a4', { policy: 's' }]] });
+    expect(first.store.get('approval/a4')).toEqual({ policy: 's' });
+    expect(first.store.stage([])).toBeNull();
+    await first.journal.append([record!]).durable;
+    await first.journal.close();
+
+    const second = openStore(dir);
+    expect(second.store.get('approval/a4')).toEqual({ policy: 's' });
+    await second.journal.close();
+  });
+
   it('keeps the state through a compaction of the journal', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hs-state-'));
     dirs.push(dir);
