@@ -42,6 +42,7 @@ import type { AppendState, StateChange, StateStore } from '../state/store.js';
 import { ApprovalService } from '../approvals/service.js';
 import type { ApprovalHost } from '../approvals/host.js';
 import { KillSwitch } from '../approvals/pause.js';
+import { approvalMetrics } from '../approvals/metrics.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
@@ -198,6 +199,7 @@ export class Engine {
     const approvalHost = engine.approvalHost();
     engine.killSwitch = new KillSwitch(approvalHost);
     engine.approvals = new ApprovalService(approvalHost);
+    approvalMetrics(metrics.registry, { pending: () => engine!.approvals.pending, paused: () => engine!.killSwitch.status().paused });
     metrics.setReadiness(() => engine!.notReady().length === 0);
     metrics.setRemediationSweep(() => remediation.sweep());
     engine.stopSweeping = sweepEvery(remediation, config.remediationWindowMs);

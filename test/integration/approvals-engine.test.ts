@@ -63,15 +63,22 @@ async function pending(engine: TestEngine): Promise<{ id: string; target: string
   return (response.json() as { approvals: { id: string; target: string }[] }).approvals;
 }
 
+async function metric(engine: TestEngine, name: string): Promise<number> {
+  const text = (await engine.app.inject({ method: 'GET', url: '/metrics' })).body;
+  return Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
+}
+
 describe('approvals in the engine', () => {
   it('checks the guards again when approved: the hold counts for nothing, the approved run holds the next one by its cooldown', async () => {
     let now = T0;
     t = await start(files(', cooldown: 1h'), { clock: () => now });
     // Two alerts on one target: both held (a hold is not a decided action), not one refused.
     expect((await t.post(payload({ alertname: 'NodeDown', host: 'web-1', instance: 'a' }))).statusCode).toBe(202);
+    now += 1_000;
     expect((await t.post(payload({ alertname: 'NodeDown', host: 'web-1', instance: 'b' }))).statusCode).toBe(202);
     const [first, second] = await pending(t);
     expect([first!.target, second!.target]).toEqual(['web-1', 'web-1']);
+    expect(await metric(t, 'homeostat_approvals_pending')).toBe(2);
 
     now += 60_000;
     const approved = await answer(t, first!.id, 'approve');
@@ -80,7 +87,7 @@ describe('approvals in the engine', () => {
 
     const refused = await answer(t, second!.id, 'approve');
     expect(refused.status).toBe(409);
-    expect(refused.body).toMatchObject({ guard: 'cooldown', error: `refused by the cooldown guard: cooldown: reboot decided an action for web-1 just now (cooldown 1h); not run, and still pending until ${new Date(T0 + 30 * 60_000).toISOString()}` });
+    expect(refused.body).toMatchObject({ guard: 'cooldown', error: `refused by the cooldown guard: cooldown: reboot decided an action for web-1 just now (cooldown 1h); not run, and still pending until ${new Date(T0 + 1_000 + 30 * 60_000).toISOString()}` });
     expect((await pending(t)).map((a) => a.id)).toEqual([second!.id]);
     expect(ran('b')).toBe(false);
   });
@@ -122,6 +129,7 @@ describe('approvals in the engine', () => {
     expect(await answer(t, '', 'resume')).toMatchObject({ status: 409, body: { error: 'not paused through the API: nothing to resume; homeostat.yaml sets paused: true, which only a commit undoes' } });
     const paused = await answer(t, '', 'pause', 'belt and braces');
     expect(paused.body.pause).toMatchObject({ paused: true, settings: true, api: { by: 'admin', reason: 'belt and braces' } });
+    expect(await metric(t, 'homeostat_paused')).toBe(1);
     const resumed = await answer(t, '', 'resume', 'api side done');
     expect(resumed).toMatchObject({ status: 200, body: { pause: { paused: true, settings: true, api: null }, note: expect.stringContaining('homeostat.yaml sets paused: true') } });
     await t.post(payload({ alertname: 'NodeDown', host: 'web-4', instance: 'e' }));
