@@ -87,7 +87,7 @@ export interface OutboundContext {
 
 /** How an action ended, as its notify sub-actions see it (`outcome` in their templates). */
 export interface ParentOutcome {
-  status: 'succeeded' | 'failed' | 'timed_out' | 'refused';
+  status: 'succeeded' | 'failed' | 'timed_out' | 'refused' | 'awaiting-approval';
   action: string;
   type: string;
   exitCode: number | null;

@@ -48,6 +48,11 @@ export const ANSWERED_RETENTION_MS = 7 * 24 * 3600_000;
 /** Who answers for the engine itself (expired, cancelled). */
 export const ENGINE = 'homeostat';
 
+/** What a held action's entry says, and its notify actions see as `outcome.reason`. */
+export function heldReason(id: string, expiresAt: string): string {
+  return `approval required: expires at ${expiresAt} unless approved (homeostat approve ${id} --reason TEXT) or denied`;
+}
+
 export function approvalKey(id: string): string {
   return `${APPROVAL_PREFIX}${id}`;
 }

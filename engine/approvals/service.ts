@@ -61,17 +61,13 @@ export class ApprovalService {
       .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt) || a.id.localeCompare(b.id));
   }
 
-  /**
-   * A payload's held decisions as state changes, for the engine to journal with its entries;
-   * each entry's reason says until when and how to answer.
-   */
+  /** A payload's held decisions as state changes, for the engine to journal with its entries. */
   hold(held: readonly Held[], now: number): StateChange[] {
     const changes: StateChange[] = [];
     let soonest = Infinity;
     for (const { entry, alert, ttlMs } of held) {
       soonest = Math.min(soonest, now + ttlMs);
       const expiresAt = new Date(now + ttlMs).toISOString();
-      entry.reason = `approval required: expires at ${expiresAt} unless approved (homeostat approve ${entry.id} --reason TEXT) or denied`;
       const value: PendingApproval = { state: 'pending', entry, alert, requestedAt: new Date(now).toISOString(), expiresAt };
       changes.push([approvalKey(entry.id), value]);
       this.index(value);

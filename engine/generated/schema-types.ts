@@ -257,11 +257,14 @@ export interface Action {
    */
   notify?: Action[];
   /**
-   * A notify action only: the outcomes of its parent it runs after (default: succeeded, failed, timed_out).
+   * A notify action only: the outcomes of its parent it runs after (default: succeeded, failed, timed_out); awaiting-approval: when its parent is held for an approval (outcome.reason says until when and how to answer, outcome.auditId is the approval's id).
    *
    * @minItems 1
    */
-  on?: ["succeeded" | "failed" | "timed_out" | "refused", ...("succeeded" | "failed" | "timed_out" | "refused")[]];
+  on?: [
+    "succeeded" | "failed" | "timed_out" | "refused" | "awaiting-approval",
+    ...("succeeded" | "failed" | "timed_out" | "refused" | "awaiting-approval")[]
+  ];
   ansible?: AnsibleAction;
   script?: ScriptAction;
   kubernetes?: KubernetesAction;

@@ -40,10 +40,13 @@ export function planNotifies(action: CompiledAction, outcome: ParentOutcome, sco
   });
 }
 
-/** How an audited action ended, as its notify actions see it; null when no notify follows (interrupted, denied). */
+/**
+ * How an audited action ended, as its notify actions see it — or that it is held for an
+ * approval; null when no notify follows (interrupted, denied).
+ */
 export function outcomeOfEntry(entry: AuditEntry, link: string): ParentOutcome | null {
-  const status = entry.outcome;
-  if (status !== 'succeeded' && status !== 'failed' && status !== 'timed_out' && status !== 'refused') return null;
+  const status = entry.outcome ?? (entry.verdict === 'awaiting-approval' ? 'awaiting-approval' : null);
+  if (status !== 'succeeded' && status !== 'failed' && status !== 'timed_out' && status !== 'refused' && status !== 'awaiting-approval') return null;
   const execution = entry.execution ?? null;
   const durationMs = execution?.durationMs ?? null;
   const output = execution?.output ?? '';

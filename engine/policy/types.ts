@@ -23,7 +23,7 @@ export interface CompiledAction {
 }
 
 /** The outcomes of its parent a notify action runs after. */
-export type NotifyOn = 'succeeded' | 'failed' | 'timed_out' | 'refused';
+export type NotifyOn = 'succeeded' | 'failed' | 'timed_out' | 'refused' | 'awaiting-approval';
 
 export interface CompiledNotify extends CompiledAction {
   on: readonly NotifyOn[];

@@ -21,6 +21,7 @@ import type { Match } from '../policy/evaluate.js';
 import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
 import type { RuntimePause } from '../plan/guards.js';
 import type { Held } from '../approvals/host.js';
+import { heldReason } from '../approvals/approval.js';
 import { notificationsOf } from './notify.js';
 import type { CompiledAction, CompiledPolicy, OutboundSettings, PolicySet } from '../policy/types.js';
 
@@ -142,7 +143,13 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       if (decision.verdict === 'run' || decision.verdict === 'dry-run') {
         result.jobs.push({ entry, alert, action: actionOf(set, decision), outbound: set.settings.outbound, settings: set.settings });
       } else if (decision.verdict === 'awaiting-approval') {
-        result.held.push({ entry, alert, ttlMs: policyOf(set, decision.policy).guards.approval.ttlMs });
+        const policy = policyOf(set, decision.policy);
+        const ttlMs = policy.guards.approval.ttlMs;
+        entry.reason = heldReason(entry.id, new Date(options.now + ttlMs).toISOString());
+        result.held.push({ entry, alert, ttlMs });
+        // Its notify actions with on: [awaiting-approval] tell someone to answer; dry when it would run dry.
+        const action = actionOf(set, decision);
+        notifyNow(set, decision, entry, alert, { ...options, dryRun: options.dryRun || set.settings.dryRun || policy.dryRun || action.dryRun }, result);
       } else notifyNow(set, decision, entry, alert, options, result);
     }
   }
@@ -161,14 +168,16 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
 
 /**
  * A decision refused or failed before it ran has its outcome already: its notify actions
- * (those with `on: [refused]` or `[failed]`) are decided with it. Refusals a storm puts in
+ * (those with `on: [refused]` or `[failed]`) are decided with it; so are those with `on:
+ * [awaiting-approval]` of an action held for approval. Refusals a storm puts in
  * 'refusals' entries are not notified one by one.
  */
 function notifyNow(set: PolicySet, decision: Decision, entry: AuditEntry, alert: Alert, options: IntakeOptions, result: Intake): void {
-  if (entry.outcome !== 'refused' && entry.outcome !== 'failed') return;
+  if (entry.outcome !== 'refused' && entry.outcome !== 'failed' && entry.verdict !== 'awaiting-approval') return;
   const action = actionOf(set, decision);
   if (action.notify.length === 0) return;
-  const notified = notificationsOf(entry, action, alert, { now: options.now, secrets: options.secrets, externalUrl: options.externalUrl ?? null, outbound: set.settings.outbound });
+  const held = entry.verdict === 'awaiting-approval' ? { dryRun: options.dryRun } : {};
+  const notified = notificationsOf(entry, action, alert, { now: options.now, secrets: options.secrets, externalUrl: options.externalUrl ?? null, outbound: set.settings.outbound, ...held });
   result.entries.push(...notified.entries);
   result.jobs.push(...notified.jobs);
 }

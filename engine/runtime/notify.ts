@@ -20,6 +20,8 @@ export interface NotifyOptions {
   secrets: readonly string[];
   externalUrl: string | null;
   outbound?: OutboundSettings;
+  /** The parent would run in dry-run (a held action under serve --dry-run): its notify actions send nothing either. */
+  dryRun?: boolean;
 }
 
 export interface Notifications {
@@ -37,7 +39,7 @@ export function notificationsOf(parent: AuditEntry, action: CompiledAction, aler
   const link = options.externalUrl ? auditLink(options.externalUrl, parent.id) : '';
   const outcome = outcomeOfEntry(parent, link);
   if (outcome === null) return NONE;
-  const dryRun = parent.verdict === 'dry-run' || parent.execution?.dryRun === true;
+  const dryRun = options.dryRun === true || parent.verdict === 'dry-run' || parent.execution?.dryRun === true;
   const plans = planNotifies(action, outcome, scopeOf(alert), parent.target ?? alert.fingerprint, dryRun);
   if (plans.length === 0) return NONE;
   const at = new Date(options.now).toISOString();

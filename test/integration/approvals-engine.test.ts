@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeTestEngine, payload, startTestEngine, waitFor } from '../helpers/engine.js';
 import type { TestEngine } from '../helpers/engine.js';
+import { startReceiver } from '../helpers/receiver.js';
+import type { Receiver } from '../helpers/receiver.js';
 
 const ADMIN = 'integration-admin-token-0123456789';
 const T0 = Date.parse('2026-11-21T10:00:00Z');
@@ -21,8 +23,11 @@ let marks = '';
 beforeEach(() => {
   marks = mkdtempSync(join(tmpdir(), 'homeostat-approval-marks-'));
 });
+let hook: Receiver | undefined;
 afterEach(async () => {
   t = await closeTestEngine(t);
+  await hook?.close();
+  hook = undefined;
   rmSync(marks, { recursive: true, force: true });
 });
 
@@ -30,7 +35,7 @@ function ran(instance: string): boolean {
   return existsSync(join(marks, `ran-${instance}`));
 }
 
-function files(guards: string, settings = ''): Record<string, string> {
+function files(guards: string, settings = '', notify = ''): Record<string, string> {
   return {
     'rules/reboot.yaml': `apiVersion: homeostat/v1
 kind: Policy
@@ -40,7 +45,7 @@ spec:
   target: '{{ labels.host }}'
   actions:
     - name: mark
-      script: { path: scripts/mark.sh, args: ['{{ labels.instance }}'] }
+      script: { path: scripts/mark.sh, args: ['{{ labels.instance }}'] }${notify}
   guards: { approval: { required: true, ttl: 30m }${guards} }
 `,
     'scripts/mark.sh': `#!/bin/sh\ntouch '${marks}/ran-'"$1"\n`,
@@ -134,6 +139,28 @@ describe('approvals in the engine', () => {
     expect(resumed).toMatchObject({ status: 200, body: { pause: { paused: true, settings: true, api: null }, note: expect.stringContaining('homeostat.yaml sets paused: true') } });
     await t.post(payload({ alertname: 'NodeDown', host: 'web-4', instance: 'e' }));
     expect(await pending(t)).toEqual([]);
+  });
+
+  it('tells someone to answer: a notify with on: [awaiting-approval] is sent when the action is held (and not under --dry-run)', async () => {
+    hook = await startReceiver('127.0.0.1');
+    const ask = `
+      notify:
+        - name: ask
+          on: [awaiting-approval]
+          http: { url: ${hook.url}/ask, body: { status: '{{ outcome.status }}', id: '{{ outcome.auditId }}', reason: '{{ outcome.reason }}' } }`;
+    const fileSet = files('', '  outbound: { allowHosts: [127.0.0.1] }\n', ask);
+    t = await start(fileSet);
+    await t.post(payload({ alertname: 'NodeDown', host: 'web-6', instance: 'g' }));
+    await waitFor(() => hook!.requests.length === 1, 'the approval notification');
+    const [held] = await pending(t);
+    const sent = JSON.parse(hook.requests[0]!.body) as Record<string, string>;
+    expect(sent).toEqual({ status: 'awaiting-approval', id: held!.id, reason: expect.stringMatching(new RegExp(`^approval required: expires at \\S+ unless approved \\(homeostat approve ${held!.id} --reason TEXT\\) or denied$`)) });
+    t = await closeTestEngine(t);
+    t = await start(fileSet, { dryRun: true });
+    await t.post(payload({ alertname: 'NodeDown', host: 'web-7', instance: 'h' }));
+    const notice = await waitFor(() => t!.engine.recent.list({ policy: 'reboot' }).find((e) => e.action === 'ask' && e.outcome !== null), 'the dry-run notification');
+    expect(notice).toMatchObject({ verdict: 'dry-run', outcome: 'succeeded', execution: { dryRun: true } });
+    expect(hook.requests).toHaveLength(1);
   });
 
   it('refuses to answer in nobody\'s name: no admin token configured is 403', async () => {

@@ -68,7 +68,13 @@ function notifyOf(d: Decision): { action: string; type: string; on: readonly str
   return d.notify
     .filter((n) => settled === null || n.on.includes(settled))
     .filter(() => d.refusedBy !== 'duplicate')
-    .map((n) => ({ action: n.name, type: n.type, on: n.on, when: settled === null ? `after the outcome, if ${n.on.join(', ')}` : `now: the action ${settled === 'refused' ? 'was refused' : 'failed'}` }));
+    .map((n) => ({ action: n.name, type: n.type, on: n.on, when: whenNotified(n.on, settled, d.verdict === 'awaiting-approval') }));
+}
+
+function whenNotified(on: readonly string[], settled: string | null, held: boolean): string {
+  if (settled !== null) return `now: the action ${settled === 'refused' ? 'was refused' : 'failed'}`;
+  if (held && on.includes('awaiting-approval')) return 'now: the action is held for approval';
+  return `after the outcome, if ${on.join(', ')}`;
 }
 
 /** A decision to act (now, in dry-run or once approved) that nothing would carry out. */
