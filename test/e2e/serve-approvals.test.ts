@@ -1,7 +1,7 @@
 /**
  * Approvals and the kill switch against the built `homeostat serve`, answered with the built
  * CLI (approvals, approve, deny, pause, resume, status) as an operator would: a held action
- * survives a restart and, approved, runs once (the marker file its script writes); a second
+ * survives a kill -9 and a restart and, approved, runs once (the marker file its script writes); a second
  * approve is 409; an approval past its ttl cannot be approved; its alert resolving cancels it;
  * neither the webhook token nor no token may approve; a pause refuses new actions, survives a
  * restart, and ends at its `until`. The audit names the admin token that answered.
@@ -52,6 +52,13 @@ async function start(): Promise<void> {
 async function stop(): Promise<void> {
   engine!.child.kill('SIGTERM');
   expect((await engine!.exited).code).toBe(0);
+  engine = null;
+}
+
+/** kill -9: what the engine answered before is on disk (journal before answer), nothing else is. */
+async function crash(): Promise<void> {
+  engine!.child.kill('SIGKILL');
+  await engine!.exited;
   engine = null;
 }
 
@@ -126,7 +133,7 @@ afterAll(async () => {
 });
 
 describe('approvals on a running engine', () => {
-  it('keeps a held action across a restart; approved, it runs once; a second approve is 409; a viewer cannot approve', async () => {
+  it('keeps a held action across a kill -9 and restart; approved, it runs once; a second approve is 409; a viewer cannot approve', async () => {
     await post(payload({ alertname: 'NodeDown', host: 'web-1' }));
     const [held] = approvals();
     expect(held).toMatchObject({ state: 'pending', policy: 'reboot', target: 'web-1', answer: null });
@@ -134,7 +141,7 @@ describe('approvals on a running engine', () => {
     expect(listed.stdout).toContain(`${held!.id}  pending   reboot/mark (script) on web-1  NodeDown`);
     expect(await committed(held!.id, null)).toMatchObject({ verdict: 'awaiting-approval', outcome: null, approval: null });
 
-    await stop();
+    await crash();
     await start();
     expect(approvals().map((a) => [a.id, a.state])).toEqual([[held!.id, 'pending']]);
     expect(marks()).toEqual([]);
