@@ -61,6 +61,8 @@ export function webPage(deps: WebDeps) {
       if (!asset) return errorPage(reply, assets, 404, 'No such file.');
       return reply.type(asset.type).header('cache-control', 'public, max-age=31536000, immutable').send(asset.body);
     });
+    // Browsers ask for it on every page; no icon rather than a 404 in their console.
+    app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
     sessionRoutes(app, { auth, assets, clock });
     pageRoutes(app, { auth, assets, clock, engine: deps.engine });
   };

@@ -31,7 +31,7 @@ export function page(title: string, assets: Assets, body: Html, session: Session
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="htmx-config" content="${HTMX_CONFIG}">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${title}</title>
 <link rel="stylesheet" href="${assets.style.path}">
 <script src="${assets.htmx.path}" defer></script>

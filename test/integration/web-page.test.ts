@@ -36,11 +36,17 @@ let app: ReturnType<typeof Fastify>;
 let admin = ADMIN;
 const adminToken: LiveToken = { current: () => admin };
 
+/** The page on its own fastify, as the server registers it (each has its own sessions and login limit). */
+async function pageApp() {
+  const page = Fastify();
+  await page.register(webPage({ engine: t!.engine, adminToken, viewerToken: VIEWER, externalUrl: 'https://homeostat.example' }));
+  return page;
+}
+
 beforeAll(async () => {
   t = await startTestEngine({ files: { ...ECHO_REPO, 'rules/nightly.yaml': SCHEDULE } });
   await waitFor(() => t!.engine.schedules.list().length === 1, 'the schedule to be active');
-  app = Fastify();
-  await app.register(webPage({ engine: t.engine, adminToken, viewerToken: VIEWER, externalUrl: null }));
+  app = await pageApp();
 });
 afterAll(async () => {
   await app?.close();
@@ -52,10 +58,10 @@ function cookiesOf(response: LightMyRequestResponse): Record<string, string> {
 }
 
 /** Logs in through the form as a browser would; the session cookie. */
-async function login(token: string, headers: Record<string, string> = SAME): Promise<{ response: LightMyRequestResponse; session?: string }> {
-  const form = await app.inject({ method: 'GET', url: '/login' });
+async function login(token: string, headers: Record<string, string> = SAME, on = app): Promise<{ response: LightMyRequestResponse; session?: string }> {
+  const form = await on.inject({ method: 'GET', url: '/login' });
   const nonce = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
-  const response = await app.inject({
+  const response = await on.inject({
     method: 'POST',
     url: '/login',
     headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
@@ -64,6 +70,8 @@ async function login(token: string, headers: Record<string, string> = SAME): Pro
   });
   return { response, session: cookiesOf(response).homeostat_session };
 }
+
+const loginOn = login;
 
 async function overview(session: string) {
   return app.inject({ method: 'GET', url: '/', cookies: { homeostat_session: session } });
@@ -93,6 +101,7 @@ describe('the web page', () => {
     expect(form.statusCode).toBe(200);
     expect(form.headers['content-security-policy']).toBe("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     expect(form.headers['x-frame-options']).toBe('DENY');
+    expect(form.headers['referrer-policy']).toBe('same-origin');
     expect(form.headers['cache-control']).toBe('no-store');
     expect(form.body).not.toMatch(/<script>|<style|style=| on[a-z]+=/);
   });
@@ -114,12 +123,14 @@ describe('the web page', () => {
   });
 
   it('refuses a wrong token, a form without its nonce, a login from another site, and limits attempts', async () => {
+    const own = await pageApp();
+    const login = (token: string, headers: Record<string, string> = SAME) => loginOn(token, headers, own);
     const wrong = await login('not-the-token-at-all-000000');
     expect([wrong.response.statusCode, wrong.session]).toEqual([401, undefined]);
     expect(wrong.response.body).toContain('That is not a token of this engine.');
     const crossSite = await login(ADMIN, { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' });
     expect([crossSite.response.statusCode, crossSite.session]).toEqual([403, undefined]);
-    const noNonce = await app.inject({ method: 'POST', url: '/login', headers: { ...SAME, 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${ADMIN}` });
+    const noNonce = await own.inject({ method: 'POST', url: '/login', headers: { ...SAME, 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${ADMIN}` });
     expect(noNonce.statusCode).toBe(403);
     const fails = [];
     for (let i = 0; i < 10; i++) fails.push((await login('wrong-token-0000000000000000', { ...SAME, 'x-forwarded-for': 'ignored' })).response.statusCode);
@@ -128,5 +139,85 @@ describe('the web page', () => {
     const limited = await login(ADMIN);
     expect([limited.response.statusCode, limited.session]).toEqual([429, undefined]);
     expect(Number(limited.response.headers['retry-after'])).toBeGreaterThan(0);
+    await own.close();
+  });
+});
+
+describe('buttons and what they may do', () => {
+  it('runs a schedule for an admin session from the page, and shows the run', async () => {
+    const { session } = await login(ADMIN);
+    const csrf = csrfOf((await overview(session!)).body);
+    const asked = await runNow(session!, csrf);
+    expect(asked.statusCode).toBe(202);
+    expect(asked.headers['hx-trigger']).toBe('refresh-schedules');
+    expect(asked.body).toBe('nightly-echo: run asked for on 1 target (web-1); its outcome follows below.');
+    const run = await waitFor(() => t!.engine.recent.list({ kind: 'run' }).find((e) => e.outcome === 'succeeded'), 'the run to succeed');
+    expect(run.schedule).toMatchObject({ name: 'nightly-echo', trigger: 'manual', by: 'web page (admin session from 127.0.0.1)' });
+    const section = await app.inject({ method: 'GET', url: '/ui/sections/schedules', cookies: { homeostat_session: session! } });
+    expect(section.body).toContain(`href="/actions/${run.id}"`);
+    expect(section.body).toMatch(/<span class="badge ok">succeeded<\/span>/);
+    const details = await app.inject({ method: 'GET', url: `/actions/${run.id}`, cookies: { homeostat_session: session! } });
+    expect(details.body).toContain('<pre>hello web-1\n</pre>');
+  });
+
+  it('refuses a run to a viewer session, to a form without the CSRF token, and to another site', async () => {
+    const viewer = (await login(VIEWER)).session!;
+    const viewerPage = (await overview(viewer)).body;
+    expect(viewerPage).toContain('Logged in as <strong>viewer</strong> (read only)');
+    expect(viewerPage).not.toContain('Run now');
+    const runs = () => t!.engine.recent.list({ kind: 'run' }).length;
+    const before = runs();
+    const byViewer = await runNow(viewer, csrfOf(viewerPage));
+    expect([byViewer.statusCode, byViewer.body]).toEqual([403, 'Refused: logged in with the viewer token, this page is read-only.']);
+
+    const session = (await login(ADMIN)).session!;
+    const csrf = csrfOf((await overview(session)).body);
+    expect((await runNow(session, 'a-guessed-token')).statusCode).toBe(403);
+    expect((await runNow(session, csrfOf(viewerPage))).statusCode).toBe(403);
+    const crossSite = await runNow(session, csrf, { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' });
+    expect(crossSite.statusCode).toBe(403);
+    expect(crossSite.body).toContain('Sec-Fetch-Site is cross-site, not same-origin');
+    // An older browser sends no Sec-Fetch-Site: its Origin decides.
+    expect((await runNow(session, csrf, { origin: 'http://evil.example' })).body).toContain('Origin is another site');
+    expect((await runNow(session, csrf, {})).statusCode).toBe(403);
+    // --external-url names the page's origin behind a proxy.
+    expect((await runNow(session, csrf, { origin: 'https://homeostat.example' })).statusCode).toBe(202);
+    await waitFor(() => t!.engine.recent.list({ kind: 'run' }).every((e) => e.outcome !== null), 'the run to end');
+    expect(runs()).toBe(before + 1);
+  });
+
+  it('shows a hostile label as text, in the list and in the details', async () => {
+    const hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">';
+    expect((await t!.post(payload({ alertname: 'Echo', host: 'web-9', note: hostile }))).statusCode).toBe(202);
+    const entry = await waitFor(() => t!.engine.recent.list().find((e) => e.alert?.labels.note === hostile && e.outcome), 'the hostile alert to be decided');
+    const session = (await login(ADMIN)).session!;
+    const details = await app.inject({ method: 'GET', url: `/actions/${entry.id}`, cookies: { homeostat_session: session } });
+    expect(details.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(2)&quot;&gt;');
+    expect(details.body).not.toContain('<script>alert');
+    expect(details.body).not.toContain('<img');
+  });
+});
+
+describe('the end of a session', () => {
+  it('ends at logout: the cookie opens nothing after', async () => {
+    const session = (await login(ADMIN)).session!;
+    const csrf = csrfOf((await overview(session)).body);
+    const out = await app.inject({ method: 'POST', url: '/logout', headers: { ...SAME, 'content-type': 'application/x-www-form-urlencoded' }, cookies: { homeostat_session: session }, payload: `_csrf=${csrf}` });
+    expect([out.statusCode, out.headers.location]).toEqual([303, '/login']);
+    expect(cookiesOf(out).homeostat_session).toBe('');
+    expect((await overview(session)).statusCode).toBe(303);
+  });
+
+  it('ends when the token it was opened with is rotated', async () => {
+    const session = (await login(ADMIN)).session!;
+    expect((await overview(session)).statusCode).toBe(200);
+    admin = 'admin-token-rotated-0123456789';
+    try {
+      expect((await overview(session)).statusCode).toBe(303);
+      expect((await login(ADMIN)).response.statusCode).toBe(401);
+      expect((await login(admin)).response.statusCode).toBe(303);
+    } finally {
+      admin = ADMIN;
+    }
   });
 });

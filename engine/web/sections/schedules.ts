@@ -17,9 +17,9 @@ const RUN_ROWS = 20;
 function runNowForm(name: string, view: View): Html {
   if (view.session.role !== 'admin') return html``;
   const path = `/ui/schedules/${encodeURIComponent(name)}/run`;
-  return html`<form method="post" action="${path}" hx-post="${path}" hx-target="#msg-schedules" hx-swap="innerHTML" hx-disabled-elt="find button" class="inline">
+  return html`<form method="post" action="${path}" hx-post="${path}" hx-target="#msg-schedules" hx-swap="innerHTML" class="inline">
 <input type="hidden" name="_csrf" value="${view.session.csrf}">
-<button type="submit" id="run-${name}" aria-label="Run ${name} now">Run now</button>
+<button type="submit" id="run-${name}">Run now<span class="visually-hidden"> ${name}</span></button>
 </form>`;
 }
 
