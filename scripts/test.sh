@@ -15,6 +15,7 @@ REQUIRED=(
   promtool:prometheus
   kubectl:kubectl
   flock:util-linux
+  chromium:chromium
 )
 DEBIAN_PACKAGES=()
 missing=()

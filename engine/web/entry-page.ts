@@ -34,7 +34,7 @@ ${fact('Name', e.alert.alertname)}${fact('Status', e.alert.status)}${fact('Finge
 </dl>
 <table class="cards"><caption class="visually-hidden">Labels of the alert</caption>
 <thead><tr><th scope="col">Label</th><th scope="col">Value</th></tr></thead>
-<tbody>${labels.map(([k, v]) => html`<tr><td data-label="Label"><code>${k}</code></td><td data-label="Value">${v}</td></tr>`)}</tbody>
+<tbody>${labels.map(([k, v]) => html`<tr><td data-label="Label"><code>${k}</code></td><td class="text" data-label="Value">${v}</td></tr>`)}</tbody>
 </table>`;
 }
 
@@ -68,7 +68,7 @@ function refusalsPart(e: AuditEntry): Html {
   return html`<h2>Refused actions</h2>
 <p class="note">${e.count} refused by ${e.guard}${e.refusals.length > shown.length ? `; the first ${shown.length} shown, every one in the audit file` : ''}.</p>
 <table class="cards"><thead><tr><th scope="col">Policy / action</th><th scope="col">Target</th><th scope="col">Reason</th></tr></thead>
-<tbody>${shown.map((r) => html`<tr><td data-label="Policy">${r.policy} / ${r.action}</td><td data-label="Target">${r.target ?? '—'}</td><td data-label="Reason">${r.reason}</td></tr>`)}</tbody></table>`;
+<tbody>${shown.map((r) => html`<tr><td class="text" data-label="Policy">${r.policy} / ${r.action}</td><td class="text" data-label="Target">${r.target ?? '—'}</td><td class="text" data-label="Reason">${r.reason}</td></tr>`)}</tbody></table>`;
 }
 
 /** The details of an entry: what GET /ui/entries/ID returns and the entry page shows. */

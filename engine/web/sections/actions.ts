@@ -20,9 +20,9 @@ function row(e: AuditEntry): Html {
   if (e.kind === 'refusals') {
     return html`<tr>
 <td data-label="Decided">${time(e.at)}</td>
-<td data-label="Alert">${e.count} alerts</td>
-<td data-label="Policy">${e.refusals?.length ? `${e.refusals[0]!.policy} and others` : '—'}</td>
-<td data-label="Target">—</td>
+<td class="text" data-label="Alert">${e.count} alerts</td>
+<td class="text" data-label="Policy">${e.refusals?.length ? `${e.refusals[0]!.policy} and others` : '—'}</td>
+<td class="text" data-label="Target">—</td>
 <td data-label="Outcome">${outcomeBadge('refused')} by ${e.guard}</td>
 <td data-label="Duration">—</td>
 <td data-label="Entry">${entryLink(e)}</td>
@@ -30,9 +30,9 @@ function row(e: AuditEntry): Html {
   }
   return html`<tr>
 <td data-label="Decided">${time(e.at)}</td>
-<td data-label="Alert">${e.alert ? html`${e.alert.alertname} <span class="note">${e.alert.status}</span>` : '—'}</td>
-<td data-label="Policy">${e.policy ?? '—'} / ${e.action ?? '—'} <span class="note">${e.type ?? ''}</span></td>
-<td data-label="Target">${e.target ?? '—'}</td>
+<td class="text" data-label="Alert">${e.alert ? html`${e.alert.alertname} <span class="note">${e.alert.status}</span>` : '—'}</td>
+<td class="text" data-label="Policy">${e.policy ?? '—'} / ${e.action ?? '—'} <span class="note">${e.type ?? ''}</span></td>
+<td class="text" data-label="Target">${e.target ?? '—'}</td>
 <td data-label="Outcome">${outcomeBadge(outcomeOf(e))}${e.execution?.dryRun ? html` <span class="badge info">dry run</span>` : ''}${e.outcome === 'refused' && e.guards?.refusedBy ? html` by ${e.guards.refusedBy}` : ''}</td>
 <td data-label="Duration">${duration(e.execution?.durationMs)}</td>
 <td data-label="Entry">${entryLink(e)}</td>

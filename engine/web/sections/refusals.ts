@@ -37,7 +37,7 @@ export const refusalsSection: Section = {
     return html`${note}<table class="cards">
 <thead><tr><th scope="col">Guard</th><th scope="col">Refused</th><th scope="col">Last</th></tr></thead>
 <tbody>
-${rows.map((r) => html`<tr><td data-label="Guard">${r.guard}</td><td data-label="Refused">${r.count}</td><td data-label="Last">${time(r.last)}</td></tr>`)}
+${rows.map((r) => html`<tr><td class="text" data-label="Guard">${r.guard}</td><td data-label="Refused">${r.count}</td><td data-label="Last">${time(r.last)}</td></tr>`)}
 </tbody>
 </table>`;
   },

@@ -32,8 +32,8 @@ function runRow(e: AuditEntry): Html {
   const s = e.schedule!;
   return html`<tr>
 <td data-label="Due">${time(s.due)}</td>
-<td data-label="Schedule">${s.name} <span class="note">${s.trigger}${s.by ? ` by ${s.by}` : ''}</span></td>
-<td data-label="Target">${e.target ?? '—'}</td>
+<td class="text" data-label="Schedule">${s.name} <span class="note">${s.trigger}${s.by ? ` by ${s.by}` : ''}</span></td>
+<td class="text" data-label="Target">${e.target ?? '—'}</td>
 <td data-label="Outcome">${outcomeBadge(outcomeOf(e))}</td>
 <td data-label="Duration">${duration(e.execution?.durationMs)}</td>
 <td data-label="Entry">${entryLink(e)}</td>
@@ -51,10 +51,10 @@ export const schedulesSection: Section = {
 <thead><tr><th scope="col">Schedule</th><th scope="col">Cron</th><th scope="col">Next run</th><th scope="col">Last run</th>${view.session.role === 'admin' ? html`<th scope="col"><span class="visually-hidden">Run now</span></th>` : ''}</tr></thead>
 <tbody>
 ${schedules.map((s) => html`<tr>
-<td data-label="Schedule">${s.name}</td>
+<td class="text" data-label="Schedule">${s.name}</td>
 <td data-label="Cron"><code>${s.cron}</code> <span class="note">${s.timezone}</span></td>
 <td data-label="Next run">${time(s.next)}</td>
-<td data-label="Last run">${lastRun(runs.find((r) => r.schedule?.name === s.name))}</td>
+<td class="text" data-label="Last run">${lastRun(runs.find((r) => r.schedule?.name === s.name))}</td>
 ${view.session.role === 'admin' ? html`<td data-label="">${runNowForm(s.name, view)}</td>` : ''}
 </tr>`)}
 </tbody>

@@ -7,7 +7,7 @@ import type { ServeSettings } from '../../../engine/config/serve-config.js';
 
 const TOKEN = '0123456789abcdef0123';
 const KNOWN =
-  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, kubeconfig, kube-context, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level, prometheus-url, remediation-window';
+  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, kubeconfig, kube-context, webhook-token-file, admin-token-file, viewer-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level, prometheus-url, remediation-window';
 
 let cwd: string;
 
