@@ -208,6 +208,7 @@ describe('the web page in Chromium', () => {
       await page.waitForSelector('main .message.error');
       expect(await text(page, 'main')).toContain('Refused: this request did not come from this engine\'s page (Sec-Fetch-Site is same-site, not same-origin).');
       expect(await runCount()).toBe(before);
+      expect(await seriousViolations(page)).toEqual([]);
     } finally {
       await new Promise((done) => server.close(done));
     }
@@ -220,6 +221,12 @@ describe('the web page in Chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/login');
     await page.goto(`${served.url}/`);
     expect(new URL(page.url()).pathname).toBe('/login');
+    // An entry no longer kept: a page that says where it is, as accessible as the others.
+    await logIn(page, ADMIN);
+    const gone = await page.goto(`${served.url}/actions/20200101T000000000Z-00000000`);
+    expect(gone?.status()).toBe(404);
+    expect(await text(page, 'main')).toContain('No recent entry 20200101T000000000Z-00000000: older entries are in the audit repository (homeostat audit show ID).');
+    expect(await seriousViolations(page)).toEqual([]);
   });
 });
 
