@@ -1,15 +1,17 @@
 /**
- * The web page's routes on a real engine (one process, real journal, git audit and scripts),
+ * The web page's routes on a real engine (one process, real journal, git audit and scripts) and
+ * the server `serve` builds around it,
  * driven through inject(): login with the admin or viewer token for a session cookie, the
  * cookie's attributes, CSRF and origin checks on every state-changing request, attempts
  * limited, a viewer refused a run, sessions ended by logout and by a rotated token, hostile
  * labels escaped, the headers every answer carries.
  */
-import Fastify from 'fastify';
 import type { LightMyRequestResponse } from 'fastify';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveToken } from '../../engine/server/tokens.js';
-import { webPage } from '../../engine/web/index.js';
+import { createMetrics } from '../../engine/runtime/metrics.js';
+import { buildServer } from '../../engine/server/server.js';
 import { ECHO_REPO } from '../helpers/echo-policy.js';
 import { closeTestEngine, payload, startTestEngine, waitFor } from '../helpers/engine.js';
 import type { TestEngine } from '../helpers/engine.js';
@@ -32,21 +34,25 @@ spec:
 `;
 
 let t: TestEngine | undefined;
-let app: ReturnType<typeof Fastify>;
+let app: ReturnType<typeof buildServer>;
 let admin = ADMIN;
 const adminToken: LiveToken = { current: () => admin };
 
-/** The page on its own fastify, as the server registers it (each has its own sessions and login limit). */
-async function pageApp() {
-  const page = Fastify();
-  await page.register(webPage({ engine: t!.engine, adminToken, viewerToken: VIEWER, externalUrl: 'https://homeostat.example' }));
-  return page;
+/** The engine's HTTP server with the page, as `serve` builds it (each has its own sessions and login limit). */
+/** (Wrapped: a fastify instance is thenable, and an async function would unwrap it.) */
+async function pageApp(): Promise<{ server: ReturnType<typeof buildServer> }> {
+  const server = buildServer({
+    engine: t!.engine, metrics: createMetrics({ defaults: false }), log: pino({ level: 'silent' }),
+    webhookToken: null, adminToken, viewerToken: VIEWER, externalUrl: 'https://homeostat.example', maxBodyBytes: 1024 * 1024,
+  });
+  await server.ready();
+  return { server };
 }
 
 beforeAll(async () => {
   t = await startTestEngine({ files: { ...ECHO_REPO, 'rules/nightly.yaml': SCHEDULE } });
   await waitFor(() => t!.engine.schedules.list().length === 1, 'the schedule to be active');
-  app = await pageApp();
+  app = (await pageApp()).server;
 });
 afterAll(async () => {
   await app?.close();
@@ -117,13 +123,16 @@ describe('the web page', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Logged in as <strong>admin</strong>');
     expect(page.body).toContain('id="run-nightly-echo"');
+    // The JSON API keeps its bearer token: the session cookie opens none of it.
+    const api = await app.inject({ method: 'GET', url: '/api/v1/status', cookies: { homeostat_session: session! } });
+    expect(api.statusCode).toBe(401);
     // A cookie with a forged signature opens nothing.
     const forged = await overview(`${session!.split('.')[0]}.AAAA`);
     expect(forged.statusCode).toBe(303);
   });
 
   it('refuses a wrong token, a form without its nonce, a login from another site, and limits attempts', async () => {
-    const own = await pageApp();
+    const { server: own } = await pageApp();
     const login = (token: string, headers: Record<string, string> = SAME) => loginOn(token, headers, own);
     const wrong = await login('not-the-token-at-all-000000');
     expect([wrong.response.statusCode, wrong.session]).toEqual([401, undefined]);
