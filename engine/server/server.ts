@@ -195,7 +195,7 @@ export function buildServer(deps: ServerDeps) {
   });
 
   // The web page at GET / (engine/web/): its own sessions, cookies and form bodies, in its own scope.
-  void app.register(webPage({ engine, adminToken: deps.adminToken, viewerToken: deps.viewerToken ?? null, externalUrl: deps.externalUrl ?? null }));
+  void app.register(webPage({ engine, admins: [{ name: 'admin', token: deps.adminToken }], viewerToken: deps.viewerToken ?? null, externalUrl: deps.externalUrl ?? null }));
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_request, reply) => {

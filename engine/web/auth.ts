@@ -7,22 +7,55 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { currentToken } from '../server/tokens.js';
 import type { Token } from '../server/tokens.js';
-import { SESSION_TTL_MS, Sessions } from './sessions.js';
+import { tokenMatches } from '../server/auth.js';
+import { ROLES, SESSION_TTL_MS, Sessions } from './sessions.js';
 import type { Role, Session } from './sessions.js';
 
 export const SESSION_COOKIE = 'homeostat_session';
 export const LOGIN_COOKIE = 'homeostat_login';
 const LOGIN_TTL_S = 3_600;
 
+/** An admin token and the name an admin's answers are given in (the audit's `by`). */
+export interface NamedToken {
+  name: string;
+  token: Token;
+}
+
 export interface WebAuth {
   sessions: Sessions;
-  adminToken: Token;
+  admins: readonly NamedToken[];
   viewerToken: Token;
   externalUrl: string | null;
 }
 
-export function tokenOf(auth: WebAuth, role: Role): string | null {
-  return currentToken(role === 'admin' ? auth.adminToken : auth.viewerToken);
+export const VIEWER_NAME = 'viewer';
+
+/** The value now in force of the token a session was opened with; null when it is gone. */
+export function tokenOf(auth: WebAuth, role: Role, name: string): string | null {
+  if (role === ROLES.viewer) return currentToken(auth.viewerToken);
+  const admin = auth.admins.find((a) => a.name === name);
+  return admin ? currentToken(admin.token) : null;
+}
+
+/** Whether any token can log in now. */
+export function anyToken(auth: WebAuth): boolean {
+  return currentToken(auth.viewerToken) !== null || auth.admins.some((a) => currentToken(a.token) !== null);
+}
+
+/**
+ * The session a presented token opens: an admin token's (by its name) or the viewer's. Every
+ * configured token is compared, each in constant time, so the time taken says nothing of which
+ * one matched.
+ */
+export function whoPresents(auth: WebAuth, presented: string): { role: Role; name: string; token: string } | null {
+  let found: { role: Role; name: string; token: string } | null = null;
+  for (const admin of auth.admins) {
+    const value = currentToken(admin.token);
+    if (value !== null && tokenMatches(presented, value) && found === null) found = { role: ROLES.admin, name: admin.name, token: value };
+  }
+  const viewer = currentToken(auth.viewerToken);
+  if (viewer !== null && tokenMatches(presented, viewer) && found === null) found = { role: ROLES.viewer, name: VIEWER_NAME, token: viewer };
+  return found;
 }
 
 /** The request's session, or null (none, expired, ended, or its token rotated). */
@@ -31,7 +64,7 @@ export function sessionOf(auth: WebAuth, request: FastifyRequest): Session | nul
   if (!raw) return null;
   const unsigned = request.unsignCookie(raw);
   if (!unsigned.valid || unsigned.value === null) return null;
-  return auth.sessions.find(unsigned.value, (role) => tokenOf(auth, role));
+  return auth.sessions.find(unsigned.value, (session) => tokenOf(auth, session.role, session.name));
 }
 
 function cookieOptions(auth: WebAuth, request: FastifyRequest, maxAge: number) {

@@ -12,7 +12,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Token } from '../server/tokens.js';
 import { loadAssets } from './assets.js';
-import type { WebAuth } from './auth.js';
+import type { NamedToken, WebAuth } from './auth.js';
 import { pageRoutes } from './page-routes.js';
 import { securityHeaders } from './request-checks.js';
 import { sessionRoutes } from './session-routes.js';
@@ -21,10 +21,12 @@ import { errorPage } from './error-page.js';
 import type { WebEngine } from './view.js';
 
 export type { WebEngine } from './view.js';
+export type { NamedToken } from './auth.js';
 
 export interface WebDeps {
   engine: WebEngine;
-  adminToken: Token;
+  /** The admin tokens, each with the name its answers are given in. */
+  admins: readonly NamedToken[];
   viewerToken: Token;
   /** The engine's address as browsers reach it (--external-url): its origin is the page's own. */
   externalUrl: string | null;
@@ -39,7 +41,7 @@ export function webPage(deps: WebDeps) {
   return async (app: FastifyInstance): Promise<void> => {
     const clock = deps.clock ?? Date.now;
     const assets = loadAssets();
-    const auth: WebAuth = { sessions: new Sessions(clock), adminToken: deps.adminToken, viewerToken: deps.viewerToken, externalUrl: deps.externalUrl };
+    const auth: WebAuth = { sessions: new Sessions(clock), admins: deps.admins, viewerToken: deps.viewerToken, externalUrl: deps.externalUrl };
     // Signs the session cookie: a cookie not made here is refused before its session is looked up.
     await app.register(fastifyCookie, { secret: randomBytes(32).toString('base64') });
     app.removeAllContentTypeParsers();

@@ -41,7 +41,7 @@ export function page(title: string, assets: Assets, body: Html, session: Session
 <a class="skip" href="#main">Skip to the content</a>
 <header class="top">
 <a class="brand" href="/">homeostat</a>
-${session ? html`<span>Logged in as <strong>${session.role}</strong>${session.role === 'viewer' ? ' (read only)' : ''}; times in <span data-time-zone>UTC</span></span>
+${session ? html`<span>Logged in as <strong>${session.name}</strong>${session.role === 'viewer' ? ' (read only)' : session.name === 'admin' ? '' : ' (admin)'}; times in <span data-time-zone>UTC</span></span>
 <form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${session.csrf}"><button type="submit" class="secondary">Log out</button></form>` : ''}
 </header>
 <main id="main">

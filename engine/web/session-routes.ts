@@ -5,16 +5,15 @@
  * token.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { tokenMatches } from '../server/auth.js';
 import type { Assets } from './assets.js';
-import { endSession, loginNonce, loginNonceMatches, sessionOf, startSession, tokenOf } from './auth.js';
+import { anyToken, endSession, loginNonce, loginNonceMatches, sessionOf, startSession, whoPresents } from './auth.js';
 import type { WebAuth } from './auth.js';
 import { errorPage } from './error-page.js';
 import { page } from './layout.js';
 import { LoginLimit } from './login-limit.js';
 import { loginPage } from './login.js';
 import { crossSiteReason } from './request-checks.js';
-import { csrfMatches, ROLES } from './sessions.js';
+import { csrfMatches } from './sessions.js';
 
 export interface SessionRouteDeps {
   auth: WebAuth;
@@ -37,7 +36,7 @@ export function sameOriginOnly(externalUrl: string | null, assets: Assets) {
 export function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): void {
   const { auth, assets } = deps;
   const limit = new LoginLimit(deps.clock);
-  const noToken = () => tokenOf(auth, ROLES.admin) === null && tokenOf(auth, ROLES.viewer) === null;
+  const noToken = () => !anyToken(auth);
   const form = (request: FastifyRequest, reply: FastifyReply, status: number, error?: string) =>
     reply.code(status).type('text/html; charset=utf-8').send(page('Log in: homeostat', assets, loginPage({ nonce: loginNonce(auth, request, reply), noToken: noToken(), ...(error ? { error } : {}) })).text);
 
@@ -56,18 +55,15 @@ export function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): voi
       return form(request, reply, 429, `Too many failed attempts: try again in ${Math.ceil(wait / 60_000)} minute(s).`);
     }
     const presented = typeof body?.token === 'string' ? body.token.trim() : '';
-    const role = ([ROLES.admin, ROLES.viewer] as const).find((r) => {
-      const token = tokenOf(auth, r);
-      return token !== null && tokenMatches(presented, token);
-    });
-    if (!role) {
+    const who = whoPresents(auth, presented);
+    if (!who) {
       limit.failed(request.ip);
       request.log.warn({ ip: request.ip }, 'web login failed: not the admin or the viewer token');
       return form(request, reply, 401, noToken() ? 'Nobody can log in: this engine has no admin or viewer token.' : 'That is not a token of this engine.');
     }
-    const session = auth.sessions.create(role, tokenOf(auth, role)!);
+    const session = auth.sessions.create(who.role, who.name, who.token);
     startSession(auth, request, reply, session);
-    request.log.info({ ip: request.ip, role }, 'web login');
+    request.log.info({ ip: request.ip, role: who.role, name: who.name }, 'web login');
     return reply.redirect('/', 303);
   });
 
@@ -75,7 +71,7 @@ export function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): voi
     const session = sessionOf(auth, request);
     if (session && !csrfMatches(session, (request.body as Form)?._csrf)) return errorPage(reply, assets, 403, 'Refused: the form was not from this session; reload the page and log out again.');
     endSession(auth, reply, session);
-    if (session) request.log.info({ ip: request.ip, role: session.role }, 'web logout');
+    if (session) request.log.info({ ip: request.ip, role: session.role, name: session.name }, 'web logout');
     return reply.redirect('/login', 303);
   });
 }

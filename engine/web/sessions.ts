@@ -18,6 +18,8 @@ const MAX_SESSIONS = 1_000;
 export interface Session {
   id: string;
   role: Role;
+  /** The name of the token logged in with (an admin token's name; 'viewer'): who acts, in the audit. */
+  name: string;
   /** The per-session token every state-changing form carries (CSRF). */
   csrf: string;
   expiresAt: number;
@@ -34,23 +36,23 @@ export class Sessions {
 
   constructor(private readonly clock: () => number = Date.now) {}
 
-  create(role: Role, token: string): Session {
+  create(role: Role, name: string, token: string): Session {
     this.prune();
     while (this.open.size >= MAX_SESSIONS) this.open.delete(this.open.keys().next().value!);
-    const session: Session = { id: randomBytes(32).toString('base64url'), role, csrf: randomBytes(32).toString('base64url'), expiresAt: this.clock() + SESSION_TTL_MS, tokenDigest: digestToken(token) };
+    const session: Session = { id: randomBytes(32).toString('base64url'), role, name, csrf: randomBytes(32).toString('base64url'), expiresAt: this.clock() + SESSION_TTL_MS, tokenDigest: digestToken(token) };
     this.open.set(session.id, session);
     return session;
   }
 
   /**
-   * The session of this id if it is open and its role's token is still the one it was opened
-   * with (`current`: the role's token now in force, null when none is configured).
+   * The session of this id if it is open and its token is still the one it was opened with
+   * (`current`: the value now in force of the token the session names, null when none is).
    */
-  find(id: string | undefined, current: (role: Role) => string | null): Session | null {
+  find(id: string | undefined, current: (session: Session) => string | null): Session | null {
     if (!id) return null;
     const session = this.open.get(id);
     if (!session) return null;
-    const token = current(session.role);
+    const token = current(session);
     if (session.expiresAt <= this.clock() || token === null || !timingSafeEqual(digestToken(token), session.tokenDigest)) {
       this.open.delete(id);
       return null;

@@ -171,7 +171,7 @@ describe('the web page in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.waitForFunction(`document.querySelector('#msg-schedules').innerText.includes('run asked for')`, { timeout: 30_000 });
     expect(await text(page, '#msg-schedules')).toBe('check-dns-nightly: run asked for on 1 target (dns-1); its outcome follows below.');
-    await page.waitForFunction(`document.querySelector('#schedules').innerText.match(/check-dns-nightly manual by web page[^\\n]*\\s+dns-1\\s+succeeded/)`, { timeout: 30_000 });
+    await page.waitForFunction(`document.querySelector('#schedules').innerText.match(/check-dns-nightly manual by admin \\(web page[^\\n]*\\s+dns-1\\s+succeeded/)`, { timeout: 30_000 });
     expect(await runCount()).toBe(before + 1);
     // The button keeps the keyboard focus across the section's refreshes.
     expect(await page.evaluate('document.activeElement.id')).toBe('run-check-dns-nightly');

@@ -6,12 +6,14 @@
  * limited, a viewer refused a run, sessions ended by logout and by a rotated token, hostile
  * labels escaped, the headers every answer carries.
  */
+import Fastify from 'fastify';
 import type { LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveToken } from '../../engine/server/tokens.js';
 import { createMetrics } from '../../engine/runtime/metrics.js';
 import { buildServer } from '../../engine/server/server.js';
+import { webPage } from '../../engine/web/index.js';
 import { ECHO_REPO } from '../helpers/echo-policy.js';
 import { closeTestEngine, payload, startTestEngine, waitFor } from '../helpers/engine.js';
 import type { TestEngine } from '../helpers/engine.js';
@@ -64,7 +66,7 @@ function cookiesOf(response: LightMyRequestResponse): Record<string, string> {
 }
 
 /** Logs in through the form as a browser would; the session cookie. */
-async function login(token: string, headers: Record<string, string> = SAME, on = app): Promise<{ response: LightMyRequestResponse; session?: string }> {
+async function login(token: string, headers: Record<string, string> = SAME, on: Pick<typeof app, 'inject'> = app): Promise<{ response: LightMyRequestResponse; session?: string }> {
   const form = await on.inject({ method: 'GET', url: '/login' });
   const nonce = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
   const response = await on.inject({
@@ -161,7 +163,7 @@ describe('buttons and what they may do', () => {
     expect(asked.headers['hx-trigger']).toBe('refresh-schedules');
     expect(asked.body).toBe('nightly-echo: run asked for on 1 target (web-1); its outcome follows below.');
     const run = await waitFor(() => t!.engine.recent.list({ kind: 'run' }).find((e) => e.outcome === 'succeeded'), 'the run to succeed');
-    expect(run.schedule).toMatchObject({ name: 'nightly-echo', trigger: 'manual', by: 'web page (admin session from 127.0.0.1)' });
+    expect(run.schedule).toMatchObject({ name: 'nightly-echo', trigger: 'manual', by: 'admin (web page, from 127.0.0.1)' });
     const section = await app.inject({ method: 'GET', url: '/ui/sections/schedules', cookies: { homeostat_session: session! } });
     expect(section.body).toContain(`href="/actions/${run.id}"`);
     expect(section.body).toMatch(/<span class="badge ok">succeeded<\/span>/);
@@ -227,6 +229,28 @@ describe('the end of a session', () => {
       expect((await login(admin)).response.statusCode).toBe(303);
     } finally {
       admin = ADMIN;
+    }
+  });
+});
+
+describe('several admin tokens', () => {
+  it('opens a session in the name of the admin token given, and runs in that name', async () => {
+    const page = Fastify();
+    await page.register(webPage({ engine: t!.engine, admins: [{ name: 'alice', token: 'alice-token-0123456789abcdef' }, { name: 'bob', token: 'bob-token-0123456789abcdef' }], viewerToken: null, externalUrl: null }));
+    try {
+      const { session } = await login('bob-token-0123456789abcdef', SAME, page);
+      const body = (await page.inject({ method: 'GET', url: '/', cookies: { homeostat_session: session! } })).body;
+      expect(body).toContain('Logged in as <strong>bob</strong> (admin)');
+      const asked = await page.inject({
+        method: 'POST', url: '/ui/schedules/nightly-echo/run', cookies: { homeostat_session: session! },
+        headers: { ...SAME, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' }, payload: `_csrf=${encodeURIComponent(csrfOf(body))}`,
+      });
+      expect(asked.statusCode).toBe(202);
+      const run = await waitFor(() => t!.engine.recent.list({ kind: 'run' }).find((e) => e.schedule?.by?.startsWith('bob')), "bob's run");
+      expect(run.schedule?.by).toBe('bob (web page, from 127.0.0.1)');
+      await waitFor(() => t!.engine.recent.list({ kind: 'run' }).every((e) => e.outcome !== null), 'the run to end');
+    } finally {
+      await page.close();
     }
   });
 });

@@ -72,7 +72,7 @@ ${runs.slice(0, RUN_ROWS).map(runRow)}
       const service = view.engine.schedules;
       if (!service) return { status: 503, text: 'this engine runs no schedules' };
       try {
-        const entries = await service.runNow(params.name!, { by: `web page (admin session from ${ip})` });
+        const entries = await service.runNow(params.name!, { by: `${view.session.name} (web page, from ${ip})` });
         return { status: 202, text: `${params.name}: run asked for on ${entries.length} ${entries.length === 1 ? 'target' : 'targets'} (${entries.map((e) => e.target).join(', ')}); its outcome follows below.` };
       } catch (error) {
         if (error instanceof RunRefused) return { status: error.status, text: `${params.name}: not run: ${error.message}` };

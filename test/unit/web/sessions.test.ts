@@ -8,7 +8,7 @@ describe('Sessions', () => {
   it('finds an open session until it expires, and not after', () => {
     let now = 1_000_000;
     const sessions = new Sessions(() => now);
-    const s = sessions.create('admin', ADMIN);
+    const s = sessions.create('admin', 'admin', ADMIN);
     const current = () => ADMIN;
     expect(sessions.find(s.id, current)?.role).toBe('admin');
     now += SESSION_TTL_MS - 1;
@@ -20,8 +20,8 @@ describe('Sessions', () => {
 
   it('ends a session whose token is no longer in force, or no longer configured', () => {
     const sessions = new Sessions();
-    const a = sessions.create('admin', ADMIN);
-    const v = sessions.create('viewer', 'viewer-token-0123456789');
+    const a = sessions.create('admin', 'admin', ADMIN);
+    const v = sessions.create('viewer', 'viewer', 'viewer-token-0123456789');
     expect(sessions.find(a.id, () => 'admin-token-rotated-000000')).toBeNull();
     expect(sessions.find(v.id, () => null)).toBeNull();
     expect(sessions.find('no-such-id', () => ADMIN)).toBeNull();
@@ -30,8 +30,8 @@ describe('Sessions', () => {
 
   it('ends a session at logout, and gives each its own CSRF token', () => {
     const sessions = new Sessions();
-    const a = sessions.create('admin', ADMIN);
-    const b = sessions.create('admin', ADMIN);
+    const a = sessions.create('admin', 'admin', ADMIN);
+    const b = sessions.create('admin', 'admin', ADMIN);
     expect(a.csrf).not.toBe(b.csrf);
     expect([csrfMatches(a, a.csrf), csrfMatches(a, b.csrf), csrfMatches(a, undefined), csrfMatches(a, '')]).toEqual([true, false, false, false]);
     sessions.end(a.id);
@@ -41,8 +41,8 @@ describe('Sessions', () => {
 
   it('keeps at most 1,000 sessions, ending the oldest', () => {
     const sessions = new Sessions();
-    const first = sessions.create('viewer', ADMIN);
-    for (let i = 0; i < 1_000; i++) sessions.create('viewer', ADMIN);
+    const first = sessions.create('viewer', 'viewer', ADMIN);
+    for (let i = 0; i < 1_000; i++) sessions.create('viewer', 'viewer', ADMIN);
     expect(sessions.size).toBe(1_000);
     expect(sessions.find(first.id, () => ADMIN)).toBeNull();
   });
