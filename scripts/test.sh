@@ -15,6 +15,7 @@ REQUIRED=(
   promtool:prometheus
   kubectl:kubectl
   flock:util-linux
+  redis-server:redis-server
   chromium:chromium
 )
 DEBIAN_PACKAGES=()
