@@ -43,7 +43,8 @@ export const actionsSection: Section = {
   id: 'actions',
   title: 'Recent actions',
   render(view) {
-    const entries = view.engine.recent.list({ limit: ACTION_ROWS });
+    // Recent keeps the last changed first (an outcome moves its entry up); the table reads by decision time, and ids sort by it.
+    const entries = view.engine.recent.list({ limit: ACTION_ROWS }).sort((a, b) => b.id.localeCompare(a.id));
     if (!entries.length) return html`<p class="note">No action decided since the engine started.</p>`;
     return html`<p class="note">The ${entries.length} newest, newest first; older ones in the audit repository (<code>homeostat audit log</code>).</p>
 <table class="cards">
