@@ -4,7 +4,6 @@ import { EXIT, UserError } from '../errors.js';
 import { cliEnrichment } from '../prometheus.js';
 import { line } from '../format/terminal.js';
 import { cell } from '../format/markdown.js';
-import { isExecuted } from '../../actions/registry.js';
 import { simulate } from '../../pipeline/simulate.js';
 import type { Simulation } from '../../pipeline/simulate.js';
 import type { Decision } from '../../plan/decide.js';
@@ -25,9 +24,6 @@ export interface SimulateFlags {
   kubeconfig?: string;
   kubeContext?: string;
 }
-
-/** Said of every decision to act whose type this version does not carry out (kubernetes, notifications). */
-export const NOT_EXECUTED = 'not executed by this version of homeostat';
 
 export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): Promise<Simulation & { cluster?: Map<Decision, ClusterCheck> }> {
   const { result } = await loadDirectory(dir, io.cwd, flags.rev);
@@ -52,7 +48,6 @@ export function jsonSimulation(s: Simulation & { cluster?: Map<Decision, Cluster
       alert: d.alert, policy: d.policy, action: d.action, type: d.type, phase: d.phase, target: d.target,
       params: d.params, verdict: d.verdict, reason: d.reason, refusedBy: d.refusedBy, description: d.description,
       ...(d.enrichment ? { enrichment: d.enrichment } : {}),
-      executes: isExecuted(d.type),
       notify: notifyOf(d),
       ...(s.cluster?.has(d) ? { cluster: s.cluster.get(d) } : {}),
     })),
@@ -71,27 +66,19 @@ function notifyOf(d: Decision): { action: string; type: string; on: readonly str
     .map((n) => ({ action: n.name, type: n.type, on: n.on, when: settled === null ? `after the outcome, if ${n.on.join(', ')}` : `now: the action ${settled === 'refused' ? 'was refused' : 'failed'}` }));
 }
 
-/** A decision to act (now, in dry-run or once approved) that nothing would carry out. */
-function unexecuted(d: Decision): boolean {
-  return (d.verdict === 'run' || d.verdict === 'dry-run' || d.verdict === 'awaiting-approval') && !isExecuted(d.type);
-}
-
 function summary(s: Simulation): string {
   const by = new Map<string, number>();
   for (const d of s.decisions) by.set(d.verdict, (by.get(d.verdict) ?? 0) + 1);
   const verdicts = [...by].map(([v, n]) => `${n} ${v}`).join(', ') || 'none';
-  const idle = s.decisions.filter(unexecuted).length;
   const n = s.truncatedAlerts;
   const truncated = n > 0 ? `; ${count(n, 'more alert')} ${n === 1 ? 'was' : 'were'} truncated by Alertmanager (max_alerts) and not seen` : '';
-  return `${count(s.alerts, 'alert')}, ${count(s.decisions.length, 'decision')}: ${verdicts}${idle ? ` (${idle} ${NOT_EXECUTED})` : ''}${truncated}`;
+  return `${count(s.alerts, 'alert')}, ${count(s.decisions.length, 'decision')}: ${verdicts}${truncated}`;
 }
 
 /** The line under a decision: why it was refused or failed, or what it does. */
 function detail(d: Decision): string {
   const values = d.enrichment?.filter((r) => r.error === undefined).map((r) => `${r.name ?? r.query}=${r.value === null ? 'no series' : String(r.value)}`) ?? [];
-  const why = [d.reason ?? d.description ?? '', values.length ? `enrichment: ${values.join(', ')}` : ''].filter(Boolean).join('; ');
-  if (!unexecuted(d)) return why;
-  return why ? `${why}; ${NOT_EXECUTED}` : NOT_EXECUTED;
+  return [d.reason ?? d.description ?? '', values.length ? `enrichment: ${values.join(', ')}` : ''].filter(Boolean).join('; ');
 }
 
 
@@ -118,7 +105,7 @@ export async function simulateCommand(dir: string, flags: SimulateFlags, format:
     io.stdout(line`${d.verdict.padEnd(17)} ${d.policy}/${d.action} (${d.type}) target=${d.target ?? '-'} alert=${d.alert.alertname}[${d.alert.fingerprint}] ${d.alert.status}\n`);
     const why = detail(d);
     if (why) io.stdout(line`${' '.repeat(18)}${why}\n`);
-    for (const n of notifyOf(d)) io.stdout(line`${' '.repeat(18)}notify ${n.action} (${n.type}) ${n.when}${isExecuted(n.type) ? '' : `; ${NOT_EXECUTED}`}${d.verdict === 'dry-run' ? ' (dry run: not sent)' : ''}\n`);
+    for (const n of notifyOf(d)) io.stdout(line`${' '.repeat(18)}notify ${n.action} (${n.type}) ${n.when}${d.verdict === 'dry-run' ? ' (dry run: not sent)' : ''}\n`);
     const check = s.cluster?.get(d);
     if (check) io.stdout(line`${' '.repeat(18)}cluster (dryRun=All): ${check.outcome}${check.reason ? `: ${check.reason}` : ''}\n`);
   }
