@@ -1,5 +1,7 @@
 import type { Io } from '../io.js';
-import { loadDirectory, parseNow, readAlertsFile, requirePolicySet } from '../load.js';
+import { loadDirectory, requirePolicySet } from '../load.js';
+import { readTimedAlerts } from '../timing.js';
+import type { TimingFlags } from '../timing.js';
 import { EXIT, UserError } from '../errors.js';
 import { cliEnrichment } from '../prometheus.js';
 import { line } from '../format/terminal.js';
@@ -12,9 +14,8 @@ import { KubeConfigError } from '../../kube/index.js';
 import { checkOnCluster } from './simulate-cluster.js';
 import type { ClusterCheck } from './simulate-cluster.js';
 
-export interface SimulateFlags {
+export interface SimulateFlags extends TimingFlags {
   alerts: string[];
-  now?: string;
   dryRun?: boolean;
   /** Load the policies as they were at this git revision. */
   rev?: string;
@@ -28,8 +29,8 @@ export interface SimulateFlags {
 export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): Promise<Simulation & { cluster?: Map<Decision, ClusterCheck> }> {
   const { result } = await loadDirectory(dir, io.cwd, flags.rev);
   const set = requirePolicySet(dir, result);
-  const payloads = flags.alerts.flatMap((file) => readAlertsFile(file, io.cwd));
-  const simulation = await simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false, enrichment: cliEnrichment(set, flags.prometheusUrl) });
+  const payloads = readTimedAlerts(flags.alerts, flags, io.cwd);
+  const simulation = await simulate(set, payloads, { now: Date.now(), dryRun: flags.dryRun ?? false, enrichment: cliEnrichment(set, flags.prometheusUrl) });
   if (flags.kubeconfig === undefined && flags.kubeContext === undefined) return simulation;
   try {
     return { ...simulation, cluster: await checkOnCluster(set, simulation.decisions, { kubeconfig: flags.kubeconfig ?? null, context: flags.kubeContext ?? null, cwd: io.cwd }) };
@@ -44,7 +45,8 @@ export function jsonSimulation(s: Simulation & { cluster?: Map<Decision, Cluster
     revision: s.revision,
     alerts: s.alerts,
     truncatedAlerts: s.truncatedAlerts,
-    decisions: s.decisions.map((d) => ({
+    decisions: s.decisions.map((d, i) => ({
+      at: new Date(s.times[i]!).toISOString(),
       alert: d.alert, policy: d.policy, action: d.action, type: d.type, phase: d.phase, target: d.target,
       params: d.params, verdict: d.verdict, reason: d.reason, refusedBy: d.refusedBy, description: d.description,
       ...(d.enrichment ? { enrichment: d.enrichment } : {}),
@@ -81,6 +83,11 @@ function detail(d: Decision): string {
   return [d.reason ?? d.description ?? '', values.length ? `enrichment: ${values.join(', ')}` : ''].filter(Boolean).join('; ');
 }
 
+/** An instant as ISO 8601 in UTC, its milliseconds only when it has some. */
+function timeText(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+}
 
 export async function simulateCommand(dir: string, flags: SimulateFlags, format: string, io: Io): Promise<number> {
   const s = await runSimulation(dir, flags, io);
@@ -91,17 +98,19 @@ export async function simulateCommand(dir: string, flags: SimulateFlags, format:
   if (format === 'markdown') {
     io.stdout(line`### homeostat simulate @ \`${s.revision}\`\n\n${summary(s)}\n\n`);
     if (s.decisions.length) {
-      io.stdout('| alert | status | policy | action | target | verdict | reason |\n|---|---|---|---|---|---|---|\n');
-      for (const d of s.decisions) {
+      io.stdout('| at | alert | status | policy | action | target | verdict | reason |\n|---|---|---|---|---|---|---|---|\n');
+      for (const [i, d] of s.decisions.entries()) {
         // Label text (alertname, target, reasons) is a code span: never a link or markup in a PR comment.
         const why = [detail(d), ...notifyOf(d).map((n) => `notify ${n.action} (${n.type}) ${n.when}`)].filter(Boolean).join('; ');
-        io.stdout(`| ${cell(d.alert.alertname)} ${cell(d.alert.fingerprint)} | ${d.alert.status} | ${d.policy} | ${d.action} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell(why)} |\n`);
+        io.stdout(`| ${timeText(s.times[i]!)} | ${cell(d.alert.alertname)} ${cell(d.alert.fingerprint)} | ${d.alert.status} | ${d.policy} | ${d.action} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell(why)} |\n`);
       }
     }
     return EXIT.ok;
   }
   io.stdout(line`revision ${s.revision}: ${summary(s)}\n`);
-  for (const d of s.decisions) {
+  for (const [i, d] of s.decisions.entries()) {
+    // A line for each time the clock moved to: the decisions under it were made then.
+    if (i === 0 || s.times[i] !== s.times[i - 1]) io.stdout(`at ${timeText(s.times[i]!)}\n`);
     io.stdout(line`${d.verdict.padEnd(17)} ${d.policy}/${d.action} (${d.type}) target=${d.target ?? '-'} alert=${d.alert.alertname}[${d.alert.fingerprint}] ${d.alert.status}\n`);
     const why = detail(d);
     if (why) io.stdout(line`${' '.repeat(18)}${why}\n`);
