@@ -4,7 +4,7 @@
  * payload, through the guard code and ledger the engine decides with (plan/decide.ts,
  * guards.ts, ledger.ts). Nothing here runs an action. A guard belongs in plan/, where both
  * reach it: one the engine alone applied would make simulate say what serve does not do
- * (test/integration/simulate-engine.test.ts compares the two on one sequence).
+ * (test/e2e/simulate-timeline.test.ts compares the two on one sequence).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
