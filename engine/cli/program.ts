@@ -73,15 +73,15 @@ function build(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('simulate')
-    .description('show what the policies would decide for Alertmanager webhook payloads: matches, actions, guards; or, with --schedules, the runs the schedules would make in a range (nothing runs)')
+    .description('show what the policies would decide for Alertmanager webhook payloads, each at its time: matches, actions, guards; or, with --schedules, the runs the schedules would make in a range (nothing runs)')
     .argument('[dir]', DIR_HELP, '.')
     .option('--alerts <files...>', 'webhook payload files (JSON) or timelines (homeostat replay), decided in order, each at its time (--now, --at, --every)')
+    .option('--now <time>', NOW_HELP)
     .option('--at <times...>', AT_HELP)
     .option('--every <duration>', EVERY_HELP)
     .option('--schedules', 'list the runs of the schedules (kind Schedule) from --from to --to, with the guards\' verdicts and local times')
     .option('--from <time>', 'with --schedules: the start of the range (ISO 8601; default: now)')
     .option('--to <time>', 'with --schedules: the end of the range (ISO 8601; default: a week after --from)')
-    .option('--now <time>', NOW_HELP)
     .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
     .option('--rev <rev>', REV_HELP)
     .option('--prometheus-url <url>', "ask this Prometheus the policies' enrichment queries (homeostat.yaml's prometheus auth and timeout apply); without it, enriching policies take no action and say so")

@@ -338,7 +338,7 @@ describe('--help and --version', () => {
   const options: Record<string, string[]> = {
     lint: ['--format <format> output format (choices: "text", "json", "github", default: "text")'],
     test: ['--format <format> output format (choices: "text", "json", "github", default: "text")'],
-    simulate: ['--alerts <files...>', '--now <time>', '--dry-run', '--format <format> output format (choices: "text", "json", "markdown", default: "text")'],
+    simulate: ['--alerts <files...>', '--now <time>', '--at <times...>', '--every <duration>', '--dry-run', '--format <format> output format (choices: "text", "json", "markdown", default: "text")'],
     explain: ['--alerts <file>', '--policy <name>', '--format <format> output format (choices: "text", "json", default: "text")'],
   };
   for (const [command, expected] of Object.entries(options)) {
