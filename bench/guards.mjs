@@ -113,8 +113,9 @@ function trackedLedger(set) {
 
 /**
  * The scenarios, each decided on a fresh ledger per round: `setup` makes the state the
- * decisions meet (a ledger, and what a later dimension needs), `verdict` the one every
- * decision must reach.
+ * decisions meet, `verdict` is the one every decision must reach. The state is `{ ledger }`,
+ * and for a dimension decide() reads more of (say, 1,000 pending approvals): `options`, added
+ * to decide()'s, or `decideWith`, a function with decide()'s signature that replaces it.
  */
 const SCENARIOS = [
   { name: 'baseline: no guards, ledger empty', policy: UNGUARDED, setup: () => ({ ledger: new IndexedLedger(() => T0) }), verdict: 'run' },
@@ -127,8 +128,10 @@ const SCENARIOS = [
 function decideAll(set, list, state, expected) {
   const matches = [{ policy: set.policies[0], phases: ['actions'] }];
   const t0 = process.hrtime.bigint();
+  const decideOne = state.decideWith ?? decide;
+  const extra = state.options ?? {};
   let last;
-  for (let i = 0; i < list.length; i++) last = decide(set, list[i], matches, { now: T0 + i, dryRun: false, ledger: state.ledger });
+  for (let i = 0; i < list.length; i++) last = decideOne(set, list[i], matches, { ...extra, now: T0 + i, dryRun: false, ledger: state.ledger });
   const ns = Number(process.hrtime.bigint() - t0) / list.length;
   if (last[0].verdict !== expected) throw new Error(`expected ${expected}, the last decision is ${last[0].verdict}: ${last[0].reason}`);
   return ns;
