@@ -1,10 +1,10 @@
 /**
  * The newest entries of one kind (the runs of the routine jobs, say), read day directory by day
  * directory from the newest back, so that a reader who wants the last hundred, or those since
- * a date, opens only the days it needs: the days are listed a level at a time (years, months,
- * days: a few `ls-tree` of small trees), `git grep` picks the files of that kind in a batch of
- * days (git reads the blobs, not this process), and only those are read (`cat-file --batch`),
- * newest first, a chunk at a time. The reader stops when it has enough.
+ * a date, opens only the days it needs: the day directories are listed (`ls-tree -d`, trees
+ * only), `git grep` picks the files of that kind in a batch of days (git reads the blobs, not
+ * this process), and only those are read (`cat-file --batch`), newest first, a chunk at a time.
+ * The reader stops when it has enough.
  */
 import { grepFiles, listTree, readBlobs, resolveCommit } from '../git/git.js';
 import type { Git } from '../git/git.js';
@@ -20,9 +20,10 @@ export interface NewestQuery {
   through?: string;
 }
 
-/** Days grepped together at most: a batch grows from one day (most readers want today's). */
+/** Days grepped together at most: a batch doubles from two days. */
 const MAX_DAYS_PER_GREP = 32;
 const READ_CHUNK = 200;
+const DAY = /^\d{4}\/\d{2}\/\d{2}$/;
 
 /** The top-level `kind` line of an entry file (serializeEntry indents by two). */
 function kindLine(kind: string): string {
@@ -37,8 +38,8 @@ export async function* newestOfKind(git: Git, ref: string, query: NewestQuery): 
   const to = query.through ? dayOf(query.through.slice(0, 8)) : null;
   const since = query.since ? idStamp(query.since) : null;
   let batch: string[] = [];
-  let size = 1;
-  for await (const day of daysNewestFirst(git, commit, from, to)) {
+  let size = 2; // today's and yesterday's first: most readers want the latest runs
+  for (const day of await daysNewestFirst(git, commit, from, to)) {
     batch.push(day);
     if (batch.length < size) continue;
     yield* readBatch(git, commit, batch, query, since);
@@ -49,14 +50,20 @@ export async function* newestOfKind(git: Git, ref: string, query: NewestQuery): 
 }
 
 async function* readBatch(git: Git, commit: string, days: readonly string[], query: NewestQuery, since: string | null): AsyncGenerator<AuditEntry> {
-  const paths = (await grepFiles(git, commit, kindLine(query.kind), days.map((d) => `${ACTIONS_DIR}/${d}`)))
-    .filter((path) => path.endsWith('.json'))
-    .map((path) => ({ path, id: path.slice(path.lastIndexOf('/') + 1, -'.json'.length) }))
+  const dirs = days.map((d) => `${ACTIONS_DIR}/${d}`);
+  const matched = await grepFiles(git, commit, kindLine(query.kind), dirs);
+  if (matched.length === 0) return;
+  // Read by blob id: a `commit:path` spec makes cat-file walk the day's tree (thousands of
+  // entries) once per file, which cost 7 times the reading itself.
+  const blobOf = new Map((await listTree(git, commit, dirs)).map((e) => [e.path, e.sha]));
+  const paths = matched
+    .filter((path) => path.endsWith('.json') && blobOf.has(path))
+    .map((path) => ({ blob: blobOf.get(path)!, id: path.slice(path.lastIndexOf('/') + 1, -'.json'.length) }))
     .filter(({ id }) => (since === null || id >= since) && (query.through === undefined || id <= query.through))
     .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   for (let at = 0; at < paths.length; at += READ_CHUNK) {
     const chunk = paths.slice(at, at + READ_CHUNK);
-    const blobs = await readBlobs(git, chunk.map((p) => `${commit}:${p.path}`));
+    const blobs = await readBlobs(git, chunk.map((p) => p.blob));
     for (const blob of blobs) {
       const entry = parse(blob);
       if (entry?.kind === query.kind) yield entry;
@@ -64,27 +71,12 @@ async function* readBatch(git: Git, commit: string, days: readonly string[], que
   }
 }
 
-/** The day directories ("YYYY/MM/DD") between `from` and `to` (either open), newest first. */
-async function* daysNewestFirst(git: Git, commit: string, from: string | null, to: string | null): AsyncGenerator<string> {
-  const within = (key: string) => (from === null || key >= from.slice(0, key.length)) && (to === null || key <= to.slice(0, key.length));
-  for (const year of await subdirs(git, commit, ACTIONS_DIR, /^\d{4}$/)) {
-    if (!within(year)) continue;
-    for (const month of await subdirs(git, commit, `${ACTIONS_DIR}/${year}`, /^\d{2}$/)) {
-      if (!within(`${year}/${month}`)) continue;
-      for (const day of await subdirs(git, commit, `${ACTIONS_DIR}/${year}/${month}`, /^\d{2}$/)) {
-        if (within(`${year}/${month}/${day}`)) yield `${year}/${month}/${day}`;
-      }
-    }
-  }
-}
-
-/** The directory names under `dir` that match `pattern`, in reverse order. */
-async function subdirs(git: Git, commit: string, dir: string, pattern: RegExp): Promise<string[]> {
-  const entries = await listTree(git, commit, dir, { recursive: false });
-  return entries
-    .filter((e) => e.type === 'tree')
-    .map((e) => e.path.slice(dir.length + 1))
-    .filter((name) => pattern.test(name))
+/** The day directories ("YYYY/MM/DD") between `from` and `to` (either open), newest first: one `ls-tree -d`. */
+async function daysNewestFirst(git: Git, commit: string, from: string | null, to: string | null): Promise<string[]> {
+  const prefix = `${ACTIONS_DIR}/`;
+  return (await listTree(git, commit, ACTIONS_DIR, { treesOnly: true }))
+    .map((e) => e.path.slice(prefix.length))
+    .filter((day) => DAY.test(day) && (from === null || day >= from) && (to === null || day <= to))
     .sort()
     .reverse();
 }

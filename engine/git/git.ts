@@ -127,12 +127,12 @@ export async function deleteRef(git: Git, ref: string): Promise<void> {
   await git.client.raw(['update-ref', '--no-deref', '-d', ref]);
 }
 
-/** Every blob under `path` at `rev` ('' for the whole tree), recursively, in path order. */
-export async function listTree(git: Git, rev: string, path: string, options: { recursive?: boolean } = {}): Promise<TreeEntry[]> {
+/** Every blob under each `path` at `rev` ('' for the whole tree), recursively, in path order; with treesOnly, every directory instead. */
+export async function listTree(git: Git, rev: string, path: string | readonly string[], options: { treesOnly?: boolean } = {}): Promise<TreeEntry[]> {
   // After --end-of-options every argument is the tree or a path: a '--' would be a path too.
-  // Not recursive: the entries of the directory `path` itself (its trees unopened).
-  const where = options.recursive === false ? [`${path}/`] : path ? [path] : [];
-  const out = await git.client.raw(['ls-tree', ...(options.recursive === false ? [] : ['-r']), '-z', '--full-tree', '--end-of-options', rev, ...where]);
+  const paths = (typeof path === 'string' ? [path] : path).filter(Boolean);
+  // treesOnly: the directories alone (-d), at every depth.
+  const out = await git.client.raw(['ls-tree', '-r', ...(options.treesOnly ? ['-d'] : []), '-z', '--full-tree', '--end-of-options', rev, ...paths]);
   const entries: TreeEntry[] = [];
   for (const record of out.split('\0')) {
     if (!record) continue;
