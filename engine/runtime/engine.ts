@@ -40,6 +40,8 @@ import { RunHistory } from '../schedule/history.js';
 import { AuditRepo } from '../audit/repo.js';
 import { idStamp } from '../audit/filter.js';
 import type { ScheduleHost } from '../schedule/service.js';
+import { EmbeddedStateStore } from '../state/store.js';
+import type { AppendState, StateStore } from '../state/store.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
@@ -120,6 +122,8 @@ export class Engine {
   private readonly evaluators: Evaluators;
   /** The routine jobs (engine/schedule/): their runs share this engine's turn, ledger, journal, audit and executor. */
   schedules!: ScheduleService;
+  /** Durable state: the guards' memory and keyed state (approvals, pause, breaker); see engine/state/. */
+  state!: StateStore;
   /** Ends the recovery metrics' sweep timer. */
   private stopSweeping: () => void = () => undefined;
 
@@ -193,6 +197,7 @@ export class Engine {
         ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies'), inUse: () => executor.repoDirsInUse() }, log, onLoad)
         : new LocalPolicySource(source.dir, log, onLoad);
     engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock, remediation);
+    engine.state = new EmbeddedStateStore(state.kv, () => engine!.ledger, (entries, record) => engine!.record(entries, record), clock);
     engine.schedules = new ScheduleService(engine.scheduleHost(workRoot), lastDue(state.seen));
     metrics.setReadiness(() => engine!.notReady().length === 0);
     metrics.setRemediationSweep(() => remediation.sweep());
@@ -419,9 +424,14 @@ export class Engine {
     };
   }
 
-  /** Journals entries (fsynced) and queues them for the audit repository. */
-  private async record(entries: AuditEntry[]): Promise<void> {
-    const { seqs, durable } = this.journal.append(entries.map((entry) => ({ t: 'entry' as const, entry })));
+  /**
+   * Journals entries (fsynced), then the state change they record if any, and queues the
+   * entries for the audit repository.
+   */
+  private async record(entries: readonly AuditEntry[], state: Parameters<AppendState>[1] = null): Promise<void> {
+    const records: NewRecord[] = entries.map((entry) => ({ t: 'entry' as const, entry }));
+    if (state) records.push(state);
+    const { seqs, durable } = this.journal.append(records);
     await durable;
     entries.forEach((entry, i) => {
       void this.auditor.enqueue(seqs[i]!, entry);
