@@ -85,6 +85,8 @@ describe('the run history beyond memory', () => {
     } while (before);
     expect(pages.map((p) => p.length)).toEqual([3, 3, 2]);
     expect(pages.flat().map((r) => r.id)).toEqual(ids);
+    const badCursor = await t.app.inject({ method: 'GET', url: '/api/v1/runs?before=../x', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect([badCursor.statusCode, badCursor.json()]).toEqual([400, { error: 'before: not a run id; give the next of the previous page' }]);
     expect((await get(t, 'outcome=failed&limit=500')).runs).toEqual([]);
     expect((await get(t, 'target=web-2&limit=500')).runs.map((r) => r.id)).toEqual(all.runs.filter((r) => r.target === 'web-2').map((r) => r.id));
 
