@@ -203,9 +203,10 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--target <host>', 'only this one of its targets')
     .option('--by <who>', 'who asks, for the audit (default: your user name)')
     .action(async (name: string, o) => setExit(await runCommand(name, o, io)));
-  engineOptions(program.command('runs').description("a running engine's recent routine job runs, newest first: outcome, due time, duration").argument('[schedule]', 'only this schedule'))
+  engineOptions(program.command('runs').description("a running engine's routine job runs, newest first: outcome, due time, duration (the older ones read from its audit repository, a page at a time)").argument('[schedule]', 'only this schedule'))
     .option('--since <time>', 'only runs decided at or after this time (ISO 8601)')
-    .option('--limit <n>', 'at most this many', '100')
+    .option('--before <id>', 'only runs decided before this one: the next page, as the previous one says (more: ... --before ID)')
+    .option('--limit <n>', 'at most this many (500 at most)', '100')
     .action(async (name: string | undefined, o) => setExit(await runsCommand(name, o, io)));
 
   const audit = program.command('audit').description('read and verify the audit trail of an engine (its --data-dir)');
