@@ -60,6 +60,7 @@ ${view.session.role === 'admin' ? html`<td data-label="">${runNowForm(s.name, vi
 </tbody>
 </table>
 <h3>Latest runs</h3>
+<p class="note">Since the engine started; older ones: <code>homeostat runs</code>.</p>
 ${runs.length ? html`<table class="cards">
 <thead><tr><th scope="col">Due</th><th scope="col">Schedule</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Duration</th><th scope="col">Entry</th></tr></thead>
 <tbody>
