@@ -14,7 +14,7 @@ import { parseDuration } from '../util/duration.js';
 export const SERVE_KEYS = [
   'policies', 'branch', 'path', 'sync-interval', 'verify-signatures', 'allow-rewrite', 'sync-token-file',
   'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run', 'external-url', 'kubeconfig', 'kube-context',
-  'webhook-token-file', 'admin-token-file', 'admin-token-name', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
+  'webhook-token-file', 'admin-token-file', 'admin-token-name', 'viewer-token-file', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
   'prometheus-url',
   'remediation-window',
 ] as const satisfies readonly (keyof ServeConfig)[];
@@ -58,6 +58,8 @@ export interface EngineConfig {
   adminTokenName?: string;
   /** More admin tokens from the config file's admin-tokens, each named; `file` absolute. */
   adminTokens?: NamedTokenFile[];
+  /** The web page's read-only token (GET / shows, never changes); null: only the admin token logs in. */
+  viewerToken?: string | null;
   /** The push webhook's secret (X-Hub-Signature-256), also a bearer token for POST /api/v1/sync. */
   syncToken: string | null;
   maxBodyBytes: number;
@@ -81,6 +83,7 @@ export interface TokenFiles {
   webhook: string | null;
   admin: string | null;
   sync: string | null;
+  viewer: string | null;
 }
 
 /** What `serve` needs beyond the engine: how the HTTP server guards itself. */
@@ -183,6 +186,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
   const webhook = token('webhook', { ...tokenSources, file: c['webhook-token-file'] });
   const admin = token('admin', { ...tokenSources, file: c['admin-token-file'] });
   const sync = token('sync', { ...tokenSources, file: c['sync-token-file'] });
+  const viewer = token('viewer', { ...tokenSources, file: c['viewer-token-file'] });
   const adminName = c['admin-token-name'] ?? 'admin';
   const adminTokens = namedTokens(c['admin-tokens'] ?? [], base, configFile ?? '', admin.value === null ? [] : [adminName]);
   return {
@@ -199,6 +203,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
     adminTokenName: adminName,
     adminTokens,
     syncToken: sync.value,
+    viewerToken: viewer.value,
     maxBodyBytes: parseSize(c['max-body']),
     concurrency: c.concurrency,
     shutdownTimeoutMs: parseDuration(c['shutdown-timeout'])!,
@@ -206,7 +211,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
     prometheusUrl: c['prometheus-url'] ?? null,
     remediationWindowMs,
     requestTimeoutMs,
-    tokenFiles: { webhook: webhook.file, admin: admin.file, sync: sync.file },
+    tokenFiles: { webhook: webhook.file, admin: admin.file, sync: sync.file, viewer: viewer.file },
   };
 }
 
@@ -279,7 +284,7 @@ interface TokenSources {
  * environment, then file, as for every other setting. `file` is the absolute path of the
  * token file when the token came from one, so that `serve` can read it again when it changes.
  */
-function token(what: 'webhook' | 'admin' | 'sync', s: TokenSources): { value: string | null; file: string | null } {
+function token(what: 'webhook' | 'admin' | 'sync' | 'viewer', s: TokenSources): { value: string | null; file: string | null } {
   const key = `${what}-token-file`;
   const envToken = s.env[`HOMEOSTAT_${what.toUpperCase()}_TOKEN`];
   const source = s.origin[key];

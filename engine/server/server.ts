@@ -24,9 +24,10 @@ import { scheduleRoutes } from './schedules.js';
 import { adminAuth } from './admins.js';
 import type { NamedToken } from './admins.js';
 import { approvalRoutes } from './approvals.js';
+import { webPage } from '../web/index.js';
 
 export interface ServerDeps {
-  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'> & Partial<Pick<Engine, 'schedules' | 'approvals' | 'killSwitch'>>;
+  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'> & Partial<Pick<Engine, 'schedules' | 'runHistory' | 'approvals' | 'killSwitch'>>;
   metrics: Metrics;
   log: Logger;
   /** A token read from a file is checked as it is now: a rotated one is refused. */
@@ -36,6 +37,10 @@ export interface ServerDeps {
   adminTokenName?: string;
   /** More admin tokens, each named (serve's admin-tokens): who answered an approval or paused. */
   adminTokens?: readonly NamedToken[];
+  /** The web page's read-only token (the admin token logs in with every right). */
+  viewerToken?: Token;
+  /** The engine's address as browsers reach it: the web page's own origin besides the Host asked for. */
+  externalUrl?: string | null;
   /** The policy repository's push webhook secret, also a bearer token for POST /api/v1/sync. */
   syncToken?: Token;
   maxBodyBytes: number;
@@ -144,7 +149,8 @@ export function buildServer(deps: ServerDeps) {
     });
   });
 
-  const admins = adminAuth([{ name: deps.adminTokenName ?? 'admin', token: deps.adminToken }, ...(deps.adminTokens ?? [])]);
+  const adminTokens: NamedToken[] = [{ name: deps.adminTokenName ?? 'admin', token: deps.adminToken }, ...(deps.adminTokens ?? [])];
+  const admins = adminAuth(adminTokens);
   const admin = { onRequest: admins.check };
   app.get('/api/v1/status', admin, async () => engine.status());
   app.get<{ Querystring: { policy?: string; target?: string; outcome?: string; limit?: string } }>('/api/v1/actions', admin, async (request) => {
@@ -158,7 +164,7 @@ export function buildServer(deps: ServerDeps) {
     if (!entry) return reply.code(404).send({ error: `no recent entry ${request.params.id}: older entries are in the audit repository (homeostat audit show ID)` });
     return entry;
   });
-  if (engine.schedules) void app.register(scheduleRoutes({ recent: engine.recent, schedules: engine.schedules }, admin.onRequest));
+  if (engine.schedules && engine.runHistory) void app.register(scheduleRoutes({ runHistory: engine.runHistory, schedules: engine.schedules }, admin.onRequest));
   if (engine.approvals && engine.killSwitch) void app.register(approvalRoutes({ approvals: engine.approvals, killSwitch: engine.killSwitch }, admins));
 
   // POST /api/v1/sync: fetch the policy remote now. Accepted with the admin or the sync token
@@ -198,6 +204,9 @@ export function buildServer(deps: ServerDeps) {
       return reply.code(200).send({ ok: report.ok, revision: status.revision, lastLoad: report, source: status.source });
     });
   });
+
+  // The web page at GET / (engine/web/): its own sessions, cookies and form bodies, in its own scope.
+  void app.register(webPage({ engine, admins: adminTokens, viewerToken: deps.viewerToken ?? null, externalUrl: deps.externalUrl ?? null }));
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_request, reply) => {

@@ -72,6 +72,8 @@ export interface ServerTokens {
   webhook: Token;
   admin: Token;
   sync: Token;
+  /** The web page's read-only token. */
+  viewer: Token;
   /** The config file's named admin tokens (admin-tokens). */
   named: { name: string; token: Token }[];
   /** Every token value in force since start-up, rotated-out ones included: what redaction masks. */
@@ -96,7 +98,7 @@ export function watchTokens(values: Record<TokenName, string | null>, files: Tok
     live.push(t);
     return t;
   };
-  const tokens = { webhook: token('webhook'), admin: token('admin'), sync: token('sync') };
+  const tokens = { webhook: token('webhook'), admin: token('admin'), sync: token('sync'), viewer: token('viewer') };
   const namedTokens = named.map(({ name, file, value }) => {
     const t = new FileToken(`admin token ${name}`, file, value, log, (next) => seen.add(next));
     live.push(t);
