@@ -3,7 +3,7 @@
  * CLI (approvals, approve, deny, pause, resume, status) as an operator would: a held action
  * survives a kill -9 and a restart and, approved, runs once (the marker file its script writes); a second
  * approve is 409; an approval past its ttl cannot be approved; its alert resolving cancels it;
- * neither the webhook token nor no token may approve; a pause refuses new actions, survives a
+ * neither the web page's viewer token, the webhook token nor no token may approve; a pause refuses new actions, survives a
  * restart, and ends at its `until`. The audit names the admin token that answered.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { runCli } from './run-cli.js';
 const WEBHOOK = 'approvals-webhook-token-0123456789';
 const ADMIN = 'approvals-admin-token-0123456789ab';
 const ALICE = 'approvals-alice-token-0123456789ab';
+const VIEWER = 'approvals-viewer-token-0123456789';
 
 function policy(name: string, alertname: string, guards: string): string {
   return `apiVersion: homeostat/v1
@@ -122,8 +123,8 @@ beforeAll(async () => {
   });
   writeFileSync(join(root, 'admin.token'), `${ADMIN}\n`);
   writeFileSync(join(root, 'alice.token'), `${ALICE}\n`);
-  writeFileSync(join(root, 'webhook.token'), `${WEBHOOK}\n`);
-  writeFileSync(join(root, 'serve.yaml'), `policies: repo\ndata-dir: data\nadmin-token-file: admin.token\nadmin-tokens:\n  - { name: alice, file: alice.token }\n`);
+  writeFileSync(join(root, 'viewer.token'), `${VIEWER}\n`);
+  writeFileSync(join(root, 'serve.yaml'), `policies: repo\ndata-dir: data\nadmin-token-file: admin.token\nviewer-token-file: viewer.token\nadmin-tokens:\n  - { name: alice, file: alice.token }\n`);
   await start();
 }, 60_000);
 
@@ -146,12 +147,12 @@ describe('approvals on a running engine', () => {
     expect(approvals().map((a) => [a.id, a.state])).toEqual([[held!.id, 'pending']]);
     expect(marks()).toEqual([]);
 
-    // The webhook's token, or none, may read nothing and answer nothing.
-    for (const headers of [{ authorization: `Bearer ${WEBHOOK}` }, {}] as Record<string, string>[]) {
+    // The web page's viewer token, the webhook's, or none, may read nothing here and answer nothing.
+    for (const headers of [{ authorization: `Bearer ${VIEWER}` }, { authorization: `Bearer ${WEBHOOK}` }, {}] as Record<string, string>[]) {
       const response = await fetch(`${url}/api/v1/approvals/${held!.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"reason":"let me"}' });
       expect(response.status).toBe(401);
     }
-    const viewer = cli(['approve', held!.id, '--reason', 'let me'], join(root, 'webhook.token'));
+    const viewer = cli(['approve', held!.id, '--reason', 'let me'], join(root, 'viewer.token'));
     expect([viewer.status, viewer.stderr]).toEqual([2, expect.stringContaining('401 unauthorized')]);
     const noReason = await fetch(`${url}/api/v1/approvals/${held!.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ALICE}` }, body: '{}' });
     expect(noReason.status).toBe(400);
