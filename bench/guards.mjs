@@ -11,6 +11,10 @@
  * - the same with 10,000 targets tracked in the ledger (an action on each some 2 hours ago, and
  *   the dedup keys of their alerts), every decision passing the guards and recorded;
  * - the same ledger, every decision refused by the cooldown (nothing recorded);
+ * - the same ledger with 1,000 approvals pending (engine/approvals/): a hold counts for nothing
+ *   in the guards, so decide() reads nothing of them; what the engine adds per alert is the
+ *   look-up of the approvals its resolution would cancel (ApprovalService.cancelResolved), timed
+ *   here with each decision for the alert's resolved twin (none of them pending: a miss);
  * and checkGuards alone, with the 10,000-target ledger and with an empty one.
  *
  * Each figure is the median of ROUNDS rounds, each on a ledger built afresh (not timed);
@@ -30,8 +34,11 @@ const { decide, dedupKey } = await dist('plan/decide.js');
 const { checkGuards, GUARDS } = await dist('plan/guards.js');
 const { IndexedLedger } = await dist('plan/ledger.js');
 const { payloadFromInline, splitPayload } = await dist('alerts/payload.js');
+const { ApprovalService } = await dist('approvals/service.js');
+const { EmbeddedStateStore } = await dist('state/store.js');
 
 const TARGETS = 10_000;
+const PENDING = 1_000;
 const DECISIONS = 20_000;
 const WARM_UP = 5_000;
 const ROUNDS = Number(process.env.HOMEOSTAT_BENCH_RUNS ?? 5);
@@ -117,11 +124,49 @@ function trackedLedger(set) {
  * and for a dimension decide() reads more of (say, 1,000 pending approvals): `options`, added
  * to decide()'s, or `decideWith`, a function with decide()'s signature that replaces it.
  */
+/** An ApprovalService holding PENDING approvals of other alerts, on a store in memory (nothing journaled). */
+function pendingApprovals(ledger) {
+  const state = new EmbeddedStateStore(new Map(), () => ledger, async () => undefined, () => T0);
+  const quiet = { info() {}, warn() {} };
+  const host = { clock: () => T0, log: quiet, state, dryRun: false, active: () => null, pause: () => null, decide: async () => new Map(), submit() {} };
+  const service = new ApprovalService(host);
+  const held = Array.from({ length: PENDING }, (_, i) => {
+    const alert = { fingerprint: `pending${String(i).padStart(9, '0')}`, startsAt: new Date(T0 - HOUR).toISOString(), alertname: 'NodeDown', status: 'firing' };
+    return { entry: { id: `20261125T090000000Z-${i.toString(16).padStart(8, '0')}`, alert }, alert, ttlMs: HOUR };
+  });
+  state.stage(service.hold(held, T0));
+  service.stop();
+  if (service.pending !== PENDING) throw new Error(`expected ${PENDING} pending approvals, found ${service.pending}`);
+  return service;
+}
+
+const resolvedTwin = new WeakMap();
+
+/** decide(), then the approvals' look-up for the alert's resolution, as the engine makes it per payload. */
+function withApprovals(service) {
+  return (set, alert, matches, options) => {
+    const decisions = decide(set, alert, matches, options);
+    let twin = resolvedTwin.get(alert);
+    if (!twin) resolvedTwin.set(alert, (twin = [{ ...alert, status: 'resolved' }]));
+    if (service.cancelResolved(twin, options.now).entries.length) throw new Error('a pending approval was cancelled: the bench alerts must not be among them');
+    return decisions;
+  };
+}
+
 const SCENARIOS = [
   { name: 'baseline: no guards, ledger empty', policy: UNGUARDED, setup: () => ({ ledger: new IndexedLedger(() => T0) }), verdict: 'run' },
   { name: 'every guard, ledger empty', policy: GUARDED, setup: () => ({ ledger: new IndexedLedger(() => T0) }), verdict: 'run' },
   { name: `every guard, ${fmt(TARGETS)} targets tracked`, policy: GUARDED, setup: (set) => ({ ledger: trackedLedger(set) }), verdict: 'run' },
   { name: `every guard, ${fmt(TARGETS)} targets, refused by cooldown`, policy: COOLING, setup: (set) => ({ ledger: trackedLedger(set) }), verdict: 'refused' },
+  {
+    name: `every guard, ${fmt(TARGETS)} targets, ${fmt(PENDING)} approvals pending`,
+    policy: GUARDED,
+    setup: (set) => {
+      const ledger = trackedLedger(set);
+      return { ledger, decideWith: withApprovals(pendingApprovals(ledger)) };
+    },
+    verdict: 'run',
+  },
 ];
 
 /** Nanoseconds per decision over `list`, the clock moving 1 ms a decision (a target comes back every 10 s). */
