@@ -13,6 +13,7 @@ import { Evaluator } from '../policy/evaluate.js';
 import type { Match } from '../policy/evaluate.js';
 import type { EnrichmentSource } from '../policy/enrichment.js';
 import type { PolicySet } from '../policy/types.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 
 const EVALUATION_SLICE = 32;
 /**
@@ -28,6 +29,8 @@ export interface SimulationOptions {
   dryRun?: boolean;
   ledger?: GuardLedger;
   enrichment?: EnrichmentSource | null;
+  /** Reads what the node guards need for these matches (engine/health/); without it they know nothing and say so. */
+  facts?: (matches: readonly Match[][]) => Promise<GuardFacts>;
 }
 
 export interface Simulation {
@@ -69,7 +72,8 @@ export async function simulate(set: PolicySet, payloads: readonly SimulatedPaylo
   const alerts = sent.flatMap((p) => p.payload.alerts);
   const clock = sent.flatMap((p) => p.payload.alerts.map(() => p.at ?? options.now));
   const matches = await evaluateAll(evaluator, alerts);
-  const decisionsByAlert = alerts.map((alert, i) => decide(set, alert, matches[i]!, { now: clock[i]!, dryRun: options.dryRun ?? false, ledger }));
+  const facts = options.facts ? await options.facts(matches) : undefined;
+  const decisionsByAlert = alerts.map((alert, i) => decide(set, alert, matches[i]!, { now: clock[i]!, dryRun: options.dryRun ?? false, ledger, facts }));
   return {
     revision: set.revision,
     alerts: alerts.length,

@@ -8,9 +8,11 @@ import type { CompiledPolicy, ResolvedSettings } from '../policy/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { GuardLedger } from './ledger.js';
 import { count } from '../util/count.js';
+import { minHealthyRefusal, protectedRefusal } from './node-guards.js';
+import type { NodeGuardContext } from './node-guards.js';
 
 /** The guards in the order checkGuards checks them. */
-export const GUARDS = ['paused', 'maintenance', 'window', 'cooldown', 'rate-limit', 'blast-radius'] as const;
+export const GUARDS = ['paused', 'maintenance', 'protected', 'window', 'cooldown', 'rate-limit', 'blast-radius', 'min-healthy'] as const;
 export type Guard = (typeof GUARDS)[number];
 
 /**
@@ -27,7 +29,7 @@ export interface GuardRefusal {
   reason: string;
 }
 
-export interface GuardContext {
+export interface GuardContext extends NodeGuardContext {
   /** A policy, or a routine job (kind Schedule): guards read only its name and guards. */
   policy: Pick<CompiledPolicy, 'name' | 'guards'>;
   phase: string;
@@ -45,6 +47,7 @@ const CHECKS: Record<Guard, (c: GuardContext) => string | null> = {
     const open = settings.maintenanceWindows.find((w) => now >= w.start && now < w.end);
     return open ? `maintenance window open until ${new Date(open.end).toISOString()}${open.reason ? `: ${open.reason}` : ''}` : null;
   },
+  protected: protectedRefusal,
   window: ({ policy, now }) => {
     const w = policy.guards.window;
     return w && !inWindow(now, w) ? `outside the policy window (${w.days.join(',')} ${fmtBetween(w.between)} ${w.timezone})` : null;
@@ -65,6 +68,7 @@ const CHECKS: Record<Guard, (c: GuardContext) => string | null> = {
     if (!disruptive || ledger.countDisruptive(now - perMs) < max) return null;
     return `blast radius: ${count(max, 'disruptive action')} in ${formatDuration(perMs)} across all policies`;
   },
+  'min-healthy': minHealthyRefusal,
 };
 
 /** Checks `guards` (all of them unless told), in order; the first refusal, or null. */

@@ -11,6 +11,10 @@ export interface LedgerEntry {
   phase: string;
   target: string;
   disruptive: boolean;
+  /** It takes its node out of service (engine/plan/node-guards.ts): minHealthy counts it. Absent in older journals. */
+  node?: true;
+  /** A node-disruptive entry's other names for its node (a kubernetes node address, an ansible limit), when it has any. */
+  touches?: string[];
   at: number;
 }
 
@@ -22,6 +26,8 @@ export interface GuardLedger {
   lastOnTarget?(target: string): number | undefined;
   countPolicy(policy: string, phase: string, since: number): number;
   countDisruptive(since: number): number;
+  /** The node-disruptive entries decided at `since` or later, oldest first (minHealthy's holders). */
+  nodeDisruptions?(since: number): readonly LedgerEntry[];
   record(entry: LedgerEntry): void;
 }
 
@@ -36,6 +42,9 @@ export class IndexedLedger implements GuardLedger {
   private readonly lastTarget = new Map<string, number>();
   private readonly perPolicy = new Map<string, number[]>();
   private readonly disruptive: number[] = [];
+  /** Node-disruptive entries and their times, both in time order. */
+  private readonly nodeTimes: number[] = [];
+  private readonly nodeEntries: LedgerEntry[] = [];
   private readonly entries: LedgerEntry[] = [];
 
   constructor(private readonly clock: () => number = Date.now) {}
@@ -72,8 +81,16 @@ export class IndexedLedger implements GuardLedger {
     return this.disruptive.length - lowerBound(this.disruptive, since);
   }
 
+  nodeDisruptions(since: number): readonly LedgerEntry[] {
+    return this.nodeEntries.slice(lowerBound(this.nodeTimes, since));
+  }
+
   record(entry: LedgerEntry): void {
     this.entries.push(entry);
+    if (entry.node) {
+      const at = insertSorted(this.nodeTimes, entry.at);
+      this.nodeEntries.splice(at, 0, entry);
+    }
     const key = `${entry.policy}\0${entry.phase}\0${entry.target}`;
     this.last.set(key, Math.max(this.last.get(key) ?? -Infinity, entry.at));
     this.lastTarget.set(entry.target, Math.max(this.lastTarget.get(entry.target) ?? -Infinity, entry.at));
@@ -113,11 +130,13 @@ function lowerBound(sorted: readonly number[], value: number): number {
   return lo;
 }
 
-/** Times arrive nearly in order, so this is an append almost always. */
-function insertSorted(sorted: number[], value: number): void {
+/** Times arrive nearly in order, so this is an append almost always. Returns where it went. */
+function insertSorted(sorted: number[], value: number): number {
   if (sorted.length === 0 || sorted[sorted.length - 1]! <= value) {
     sorted.push(value);
-    return;
+    return sorted.length - 1;
   }
-  sorted.splice(lowerBound(sorted, value + Number.MIN_VALUE), 0, value);
+  const at = lowerBound(sorted, value + Number.MIN_VALUE);
+  sorted.splice(at, 0, value);
+  return at;
 }

@@ -16,6 +16,7 @@ import type { AlertStatus, CompiledAction, CompiledNotify, CompiledPolicy, Label
 import { parseBetween } from './window.js';
 import type { CompiledEnrichment } from './enrichment.js';
 import { compilePromql } from '../template/promql.js';
+import { resolveMinHealthy, resolveProtected } from './node-settings.js';
 
 export const DEFAULT_PRIORITY = 50;
 export const DEFAULT_ACTION_TIMEOUT_MS = 10 * 60_000;
@@ -43,6 +44,8 @@ export function resolveSettings(spec: SettingsSpec | undefined): ResolvedSetting
       : null,
     outbound: { allowHosts: Object.freeze([...(spec?.outbound?.allowHosts ?? [])]), pagerdutyEventsUrl: spec?.pagerduty?.eventsUrl ?? null },
     kubernetes: { allowControlPlane: spec?.kubernetes?.allowControlPlane ?? false, namespaces: spec?.kubernetes?.namespaces ?? null },
+    minHealthy: resolveMinHealthy(spec?.minHealthy),
+    protected: resolveProtected(spec?.protected),
   };
 }
 
@@ -143,6 +146,7 @@ export function compileAction(action: Action, settings: SettingsSpec | undefined
     templates,
     timeoutMs: action.timeout ? ms(action.timeout) : DEFAULT_ACTION_TIMEOUT_MS,
     dryRun: action.dryRun ?? false,
+    disruptsNode: action.disruptsNode ?? (type === 'kubernetes' && ('cordon' in written || 'drain' in written)),
     notify: action.notify?.length ? action.notify.map((n) => ({ ...compileAction(n, settings), on: n.on ?? DEFAULT_NOTIFY_ON })) : NO_NOTIFY,
   };
 }

@@ -20,6 +20,7 @@ import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
 import type { Match } from '../policy/evaluate.js';
 import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
 import { notificationsOf } from './notify.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 import type { CompiledAction, CompiledPolicy, OutboundSettings, PolicySet } from '../policy/types.js';
 
 /** The checks of an alert before the guards, in the order decide makes them. */
@@ -73,6 +74,8 @@ export interface IntakeOptions {
   secrets: readonly string[];
   /** `serve --external-url`, for the links notify actions carry. */
   externalUrl?: string | null;
+  /** What the node guards know of the nodes (engine/health/), read before deciding. */
+  facts?: GuardFacts;
   /** Called with every decision as it is made (the intake itself keeps only what it audits). */
   onDecision?(decision: Decision): void;
 }
@@ -111,7 +114,7 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
   const refused = new Map<string, RefusedGroup>();
   for (const [i, alert] of payload.alerts.entries()) {
     if (i > 0 && i % DECIDE_SLICE === 0) await nextTurn();
-    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder });
+    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder, facts: options.facts });
     // The audit's copy of the alert, shared by the refusals of its actions.
     let about: NonNullable<AuditEntry['alert']> | null = null;
     for (const decision of decisions) {
@@ -306,6 +309,10 @@ export class RecordingLedger implements GuardLedger {
 
   countDisruptive(since: number): number {
     return this.inner.countDisruptive(since);
+  }
+
+  nodeDisruptions(since: number): readonly LedgerEntry[] {
+    return this.inner.nodeDisruptions?.(since) ?? [];
   }
 
   record(entry: LedgerEntry): void {
