@@ -9,10 +9,19 @@
 import { ACTION_TYPES } from '../actions/registry.js';
 import { checkGuards } from '../plan/guards.js';
 import { IndexedLedger } from '../plan/ledger.js';
+import { nodeMark } from '../plan/node-guards.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 import type { CompiledSchedule, PolicySet } from '../policy/types.js';
 import { formatDuration } from '../util/duration.js';
 import { cronTimes, dueBetween } from './cron.js';
 import { PHASE } from './plan.js';
+
+/**
+ * What the node guards are told: a run's due time lies ahead, when neither the nodes' health
+ * nor the cluster's protected nodes can be known; a guard that needs them says so rather than
+ * pass. Protected target patterns need nothing and are checked.
+ */
+const LOOKING_AHEAD: GuardFacts = { health: { ok: false, reason: "simulate --schedules looks ahead: the nodes' health at a run's due time is not known" } };
 
 /** Due times shown per schedule at most. */
 export const SIMULATED_PER_SCHEDULE = 1_000;
@@ -70,13 +79,14 @@ export function simulateSchedules(set: PolicySet, from: number, to: number, opti
     const window = schedule.guards.window;
     const windowLocal = window && window.timezone !== schedule.timezone ? { local: localTime(at, window.timezone), timezone: window.timezone } : null;
     const disruptive = schedule.actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
+    const nodeDisruptive = schedule.actions.some((a) => a.disruptsNode);
     for (const target of targetsOf(schedule)) {
       const last = ledger.lastOnTarget(target);
       const cooled = schedule.guards.cooldownMs > 0 && last !== undefined && at - last < schedule.guards.cooldownMs;
       const refusal = cooled
         ? { guard: 'cooldown', reason: `cooldown: an action was decided for ${target} ${formatDuration(at - last!)} before (cooldown of ${schedule.name}: ${formatDuration(schedule.guards.cooldownMs)})` }
-        : checkGuards({ policy: schedule, phase: PHASE, target, disruptive, settings: set.settings, ledger, now: at });
-      if (!refusal) ledger.record({ policy: schedule.name, phase: PHASE, target, disruptive, at });
+        : checkGuards({ policy: schedule, phase: PHASE, target, disruptive, nodeDisruptive, facts: LOOKING_AHEAD, settings: set.settings, ledger, now: at });
+      if (!refusal) ledger.record({ policy: schedule.name, phase: PHASE, target, disruptive, ...nodeMark(nodeDisruptive, []), at });
       for (const action of schedule.actions) {
         const dryRun = options.dryRun || set.settings.dryRun || schedule.dryRun || action.dryRun;
         runs.push({
