@@ -26,9 +26,18 @@ export interface GuardLedger {
   lastOnTarget?(target: string): number | undefined;
   countPolicy(policy: string, phase: string, since: number): number;
   countDisruptive(since: number): number;
-  /** The node-disruptive entries decided at `since` or later, oldest first (minHealthy's holders). */
-  nodeDisruptions?(since: number): readonly LedgerEntry[];
+  /**
+   * The node-disruptive entries in time order, and the index of the first decided at `since` or
+   * later (minHealthy's holders): the list itself, not a copy, so that a storm's decisions do
+   * not copy it each; read it, never change it.
+   */
+  nodeDisruptions?(since: number): NodeDisruptions;
   record(entry: LedgerEntry): void;
+}
+
+export interface NodeDisruptions {
+  entries: readonly LedgerEntry[];
+  from: number;
 }
 
 /** Dedup keys are kept this long: Alertmanager re-sends a firing alert for as long as it fires. */
@@ -81,8 +90,8 @@ export class IndexedLedger implements GuardLedger {
     return this.disruptive.length - lowerBound(this.disruptive, since);
   }
 
-  nodeDisruptions(since: number): readonly LedgerEntry[] {
-    return this.nodeEntries.slice(lowerBound(this.nodeTimes, since));
+  nodeDisruptions(since: number): NodeDisruptions {
+    return { entries: this.nodeEntries, from: lowerBound(this.nodeTimes, since) };
   }
 
   record(entry: LedgerEntry): void {

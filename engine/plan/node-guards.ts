@@ -12,7 +12,7 @@ import type { CompiledAction, ResolvedSettings } from '../policy/types.js';
 import { requiredNodes } from '../policy/node-settings.js';
 import { matchingPattern } from '../policy/target-pattern.js';
 import { formatDuration } from '../util/duration.js';
-import type { GuardLedger, LedgerEntry } from './ledger.js';
+import type { GuardLedger, LedgerEntry, NodeDisruptions } from './ledger.js';
 
 /** A node as a source reports it; `aliases` are every name a target may give it (its name, addresses, host without port). */
 export interface HealthNode {
@@ -129,43 +129,87 @@ export function minHealthyRefusal(c: NodeGuardContext): string | null {
   if (!reading) return 'min-healthy: node health was not read for this decision; node-disruptive actions are refused (fails closed)';
   if (!reading.ok) return `min-healthy: ${reading.reason}; node-disruptive actions are refused until it can be read (fails closed)`;
   const health = reading.value;
-  const healthy = health.nodes.filter((n) => n.healthy).length;
+  const healthy = healthyCount(health);
   const needed = requiredNodes(settings, health.nodes.length);
-  // Each distinct node under action that the source still counts healthy (or does not know: a
-  // target it cannot place is taken for one) leaves the budget once.
-  const taken = new Map<string, string>();
-  const take = (names: readonly string[], holder: string | null) => {
-    const node = names.map((n) => health.byAlias.get(n)).find((n) => n !== undefined);
-    if (node && !node.healthy) return;
-    const key = node ? node.name : `\0${names[0]}`;
-    if (!taken.has(key)) taken.set(key, holder ?? '');
-  };
-  const holders = holdersOf(c, settings.windowMs);
-  for (const h of holders) take(h.names, h.label);
-  take([c.target, ...(c.touches ?? [])], null);
-  const stay = healthy - taken.size;
+  const under = c.facts!.underAction ?? [];
+  const decided = c.ledger.nodeDisruptions?.(c.now - settings.windowMs) ?? { entries: [], from: 0 };
+  // Were every holder a node of its own, still healthy, the budget would hold: no need to look closer.
+  if (healthy - under.length - (decided.entries.length - decided.from) - 1 >= needed) return null;
+  const taken = budgetOf(c.facts!, health, under, decided);
+  const own = nodeKey(health, c.target, c.touches);
+  const stay = healthy - taken.size - (own === null || taken.has(own) ? 0 : 1);
   if (stay >= needed) return null;
-  const held = [...taken.values()].filter((label) => label !== '');
-  const list = held.length === 0 ? 'no other action' : `${held.slice(0, HOLDERS_LISTED).join(', ')}${held.length > HOLDERS_LISTED ? ` and ${held.length - HOLDERS_LISTED} more` : ''}`;
+  const held = [...taken.values()];
+  const named = held.slice(0, HOLDERS_LISTED).map((h) => holderLabel(h, c.now)).join(', ');
+  const list = held.length === 0 ? 'no other action' : `${named}${held.length > HOLDERS_LISTED ? ` and ${held.length - HOLDERS_LISTED} more` : ''}`;
   return `min-healthy: ${healthy} of ${health.nodes.length} nodes healthy (${health.source}), ${needed} must stay healthy (minHealthy ${settings.written}); with ${c.policy.name} on ${c.target} only ${stay} would stay healthy; the budget is held by ${list}`;
 }
 
-interface Holder {
-  names: readonly string[];
-  label: string;
+/**
+ * The node a target (or the other names of its node) is, as a key: its name, or the target
+ * itself when the source does not know it (taken for one healthy node, the safe guess); null
+ * when the source counts it unhealthy already, so that acting on it takes nothing more.
+ */
+function nodeKey(health: NodeHealth, target: string, touches: readonly string[] | undefined): string | null {
+  let node = health.byAlias.get(target);
+  for (let i = 0; node === undefined && touches && i < touches.length; i++) node = health.byAlias.get(touches[i]!);
+  if (node && !node.healthy) return null;
+  return node ? node.name : `\0${target}`;
 }
 
-/** The node-disruptive actions queued or running, then those decided within the window, newest first. */
-function holdersOf(c: NodeGuardContext, windowMs: number): Holder[] {
-  const holders: Holder[] = [];
-  for (const u of c.facts?.underAction ?? []) holders.push({ names: [u.target, ...(u.touches ?? [])], label: `${u.policy}/${u.action} on ${u.target} (${u.state})` });
-  const decided: readonly LedgerEntry[] = c.ledger.nodeDisruptions?.(c.now - windowMs) ?? [];
-  for (let i = decided.length - 1; i >= 0; i--) {
-    const e = decided[i]!;
-    const ago = c.now - e.at;
-    holders.push({ names: [e.target, ...(e.touches ?? [])], label: `${e.policy} on ${e.target} (decided ${ago <= 0 ? 'just now' : `${formatDuration(ago)} ago`})` });
+/** The nodes held out of the budget, by key, with the first action holding each. */
+interface Budget {
+  health: NodeHealth;
+  entries: readonly LedgerEntry[];
+  from: number;
+  /** How many entries are counted, and the last of them (an entry put before it invalidates the count). */
+  to: number;
+  last: LedgerEntry | undefined;
+  taken: Map<string, Holder>;
+}
+
+/**
+ * One budget per reading of the facts (the engine gives each payload its own): the decisions
+ * of a storm add what they decide to it instead of going over every holder again, so a
+ * refusal costs a lookup, not a pass over the fleet.
+ */
+const budgets = new WeakMap<GuardFacts, Budget>();
+
+function budgetOf(facts: GuardFacts, health: NodeHealth, under: readonly UnderAction[], decided: NodeDisruptions): Map<string, Holder> {
+  let budget = budgets.get(facts);
+  const valid = budget && budget.health === health && budget.entries === decided.entries && budget.from === decided.from && budget.to <= decided.entries.length && decided.entries[budget.to - 1] === budget.last;
+  if (!valid) {
+    budget = { health, entries: decided.entries, from: decided.from, to: decided.from, last: undefined, taken: new Map() };
+    for (const u of under) take(budget, u.target, u.touches, u);
+    budgets.set(facts, budget);
   }
-  return holders;
+  for (let i = budget!.to; i < decided.entries.length; i++) take(budget!, decided.entries[i]!.target, decided.entries[i]!.touches, decided.entries[i]!);
+  budget!.to = decided.entries.length;
+  budget!.last = decided.entries[decided.entries.length - 1];
+  return budget!.taken;
+}
+
+function take(budget: Budget, target: string, touches: readonly string[] | undefined, holder: Holder): void {
+  const key = nodeKey(budget.health, target, touches);
+  if (key !== null && !budget.taken.has(key)) budget.taken.set(key, holder);
+}
+
+const counted = new WeakMap<NodeHealth, number>();
+
+/** A reading's healthy nodes, counted once: every decision of a storm reads the same reading. */
+function healthyCount(health: NodeHealth): number {
+  let n = counted.get(health);
+  if (n === undefined) counted.set(health, (n = health.nodes.filter((node) => node.healthy).length));
+  return n;
+}
+
+/** An action holding a node out of the budget: queued or running (the executor's), or decided within the window (the ledger's). */
+type Holder = UnderAction | LedgerEntry;
+
+function holderLabel(h: Holder, now: number): string {
+  if ('state' in h) return `${h.policy}/${h.action} on ${h.target} (${h.state})`;
+  const ago = now - h.at;
+  return `${h.policy} on ${h.target} (decided ${ago <= 0 ? 'just now' : `${formatDuration(ago)} ago`})`;
 }
 
 /**

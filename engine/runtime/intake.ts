@@ -16,7 +16,7 @@ import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
 import type { Decision } from '../plan/decide.js';
 import { decide } from '../plan/decide.js';
-import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
+import type { GuardLedger, LedgerEntry, NodeDisruptions } from '../plan/ledger.js';
 import type { Match } from '../policy/evaluate.js';
 import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
 import { notificationsOf } from './notify.js';
@@ -311,8 +311,8 @@ export class RecordingLedger implements GuardLedger {
     return this.inner.countDisruptive(since);
   }
 
-  nodeDisruptions(since: number): readonly LedgerEntry[] {
-    return this.inner.nodeDisruptions?.(since) ?? [];
+  nodeDisruptions(since: number): NodeDisruptions {
+    return this.inner.nodeDisruptions?.(since) ?? { entries: [], from: 0 };
   }
 
   record(entry: LedgerEntry): void {

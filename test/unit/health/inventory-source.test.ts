@@ -55,7 +55,7 @@ describe('minHealthy from an inventory', () => {
       const s = await run(set, ['node-1', 'node-2', 'node-3', 'node-4']);
       expect(s.decisions.map((d) => `${d.target} ${d.verdict}`)).toEqual(['node-1 run', 'node-2 run', 'node-3 run', 'node-4 refused']);
       const inventory = source.includes('cloud') ? 'inventory inventory/cloud.py' : 'inventory inventory/hosts.ini group workers';
-      expect(s.decisions[3]!.reason).toBe(`min-healthy: 10 of 10 nodes healthy (${inventory}), 7 must stay healthy (minHealthy 70%); with reboot-node on node-4 only 6 would stay healthy; the budget is held by reboot-node on node-3 (decided just now), reboot-node on node-2 (decided just now), reboot-node on node-1 (decided just now)`);
+      expect(s.decisions[3]!.reason).toBe(`min-healthy: 10 of 10 nodes healthy (${inventory}), 7 must stay healthy (minHealthy 70%); with reboot-node on node-4 only 6 would stay healthy; the budget is held by reboot-node on node-1 (decided just now), reboot-node on node-2 (decided just now), reboot-node on node-3 (decided just now)`);
     });
   }
 

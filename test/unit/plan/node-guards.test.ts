@@ -3,6 +3,8 @@
  * (healthy, needed, which actions hold the budget), and protected targets (patterns, nodes
  * the cluster protects), each with the reason a user reads in the audit and in simulate.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../engine/alerts/payload.js';
 import { decide } from '../../../engine/plan/decide.js';
@@ -13,20 +15,14 @@ import { byAlias } from '../../../engine/plan/node-guards.js';
 import { Evaluator } from '../../../engine/policy/evaluate.js';
 import type { PolicySet } from '../../../engine/policy/types.js';
 import { inlineAlert } from '../../helpers/alerts.js';
+import { packageRoot } from '../../../engine/util/package-root.js';
 import { loadInline, policySet, policyYaml, settingsYaml } from '../../helpers/policies.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
+const FIXTURES = join(packageRoot(), 'test', 'fixtures');
 const MINUTE = 60_000;
 
-const reboot = policyYaml('reboot-node', `
-  match: { alertname: NodeHung }
-  target: '{{ labels.node }}'
-  actions:
-    - name: reboot
-      disruptsNode: true
-      script: { path: scripts/reboot.sh, args: ['{{ target }}'] }
-  guards: { cooldown: 0s }
-`);
+const reboot = readFileSync(join(FIXTURES, 'node-guards', 'reboot-node.yaml'), 'utf8');
 
 function health(healthy: number, unhealthy: string[] = []): GuardFacts['health'] {
   const nodes: HealthNode[] = [];
@@ -52,7 +48,7 @@ describe('min-healthy', () => {
     expect(decisions.map((d) => d.verdict)).toEqual(['run', 'run', 'run', 'refused']);
     expect(decisions[3]).toMatchObject({
       refusedBy: 'min-healthy',
-      reason: 'min-healthy: 10 of 10 nodes healthy (a test), 7 must stay healthy (minHealthy 70%); with reboot-node on node-4 only 6 would stay healthy; the budget is held by reboot-node on node-3 (decided just now), reboot-node on node-2 (decided just now), reboot-node on node-1 (decided just now)',
+      reason: 'min-healthy: 10 of 10 nodes healthy (a test), 7 must stay healthy (minHealthy 70%); with reboot-node on node-4 only 6 would stay healthy; the budget is held by reboot-node on node-1 (decided just now), reboot-node on node-2 (decided just now), reboot-node on node-3 (decided just now)',
     });
   });
 
