@@ -38,6 +38,8 @@ export interface FactsSources {
   workRoot: string;
   secrets(): readonly string[];
   clock?: () => number;
+  /** Told of each fresh reading that failed (not of the cached ones), for the engine's log. */
+  onFailure?(what: 'health' | 'protected nodes', reason: string): void;
 }
 
 /** What a decision needs read. */
@@ -72,6 +74,10 @@ export class GuardFactsReader {
     const wanted = { health: needs.health || (cached?.needs.health ?? false), protection: needs.protection || (cached?.needs.protection ?? false) };
     const facts = this.readNow(set, root, wanted);
     this.cache.set(set, { at: now, facts, needs: wanted });
+    void facts.then((f) => {
+      if (f.health && !f.health.ok) this.sources.onFailure?.('health', f.health.reason);
+      if (f.protectedNodes && !f.protectedNodes.ok) this.sources.onFailure?.('protected nodes', f.protectedNodes.reason);
+    });
     return facts;
   }
 

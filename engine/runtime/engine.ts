@@ -190,7 +190,7 @@ export class Engine {
         : new LocalPolicySource(source.dir, log, onLoad);
     engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock, remediation);
     engine.schedules = new ScheduleService(engine.scheduleHost(workRoot), lastDue(state.seen));
-    engine.guardFacts = guardFactsReader(config, kube, workRoot, secrets, clock);
+    engine.guardFacts = guardFactsReader(config, kube, workRoot, secrets, clock, log);
     metrics.setReadiness(() => engine!.notReady().length === 0);
     metrics.setRemediationSweep(() => remediation.sweep());
     engine.stopSweeping = sweepEvery(remediation, config.remediationWindowMs);

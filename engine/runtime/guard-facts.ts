@@ -3,13 +3,15 @@
  * kubernetes actions act on, the Prometheus the enrichment asks (its url replaced by
  * `serve --prometheus-url`), the inventories of the active revision.
  */
+import type { Logger } from 'pino';
 import type { EngineConfig } from '../config/serve-config.js';
 import { GuardFactsReader } from '../health/index.js';
 import type { KubeClient } from '../kube/index.js';
 import { prometheusSettings } from './enrichment.js';
 
-export function guardFactsReader(config: EngineConfig, kube: () => KubeClient, workRoot: string, secrets: () => readonly string[], clock: () => number): GuardFactsReader {
+export function guardFactsReader(config: EngineConfig, kube: () => KubeClient, workRoot: string, secrets: () => readonly string[], clock: () => number, log: Logger): GuardFactsReader {
   return new GuardFactsReader({
+    onFailure: (what, reason) => log.warn({ what, reason }, 'node guard reading failed'),
     kube,
     prometheus: (set) => prometheusSettings(set.settings.prometheus, config.prometheusUrl ?? null),
     missing: {

@@ -261,5 +261,9 @@ spec:
     }, 'a refusal for want of Prometheus', 30_000);
     expect(refused).toMatchObject({ verdict: 'refused', guards: { refusedBy: 'min-healthy' } });
     expect(refused.reason).toMatch(/^min-healthy: cannot read node health: Prometheus .*; node-disruptive actions are refused until it can be read \(fails closed\)$/);
+    // and the operator reads it in the engine's log, once per reading rather than per alert
+    const logged = s.engine.output().split('\n').filter((l) => l.includes('"msg":"node guard reading failed"'));
+    expect(logged.length).toBeGreaterThanOrEqual(1);
+    expect(logged[0]).toContain('"what":"health"');
   }, 60_000);
 });
