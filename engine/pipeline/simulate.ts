@@ -29,8 +29,8 @@ export interface SimulationOptions {
   dryRun?: boolean;
   ledger?: GuardLedger;
   enrichment?: EnrichmentSource | null;
-  /** Reads what the node guards need for these matches (engine/health/); without it they know nothing and say so. */
-  facts?: (matches: readonly Match[][]) => Promise<GuardFacts>;
+  /** What the node guards know, or how to read it for these matches (engine/health/); without it they know nothing and say so. */
+  facts?: GuardFacts | ((matches: readonly Match[][]) => Promise<GuardFacts>);
 }
 
 export interface Simulation {
@@ -72,7 +72,7 @@ export async function simulate(set: PolicySet, payloads: readonly SimulatedPaylo
   const alerts = sent.flatMap((p) => p.payload.alerts);
   const clock = sent.flatMap((p) => p.payload.alerts.map(() => p.at ?? options.now));
   const matches = await evaluateAll(evaluator, alerts);
-  const facts = options.facts ? await options.facts(matches) : undefined;
+  const facts = typeof options.facts === 'function' ? await options.facts(matches) : options.facts;
   const decisionsByAlert = alerts.map((alert, i) => decide(set, alert, matches[i]!, { now: clock[i]!, dryRun: options.dryRun ?? false, ledger, facts }));
   return {
     revision: set.revision,

@@ -54,6 +54,12 @@ export interface GuardFacts {
   /** Absent: no cluster to ask (none configured, or simulate without --kubeconfig). */
   protectedNodes?: Reading<ReadonlyMap<string, ProtectedNode>>;
   underAction?: readonly UnderAction[];
+  /**
+   * Policy tests (`homeostat test`, and the tests a revision must pass to be activated): there
+   * is no fleet to read, and the guards that need one pass, as every node healthy and none
+   * protected by the cluster would; protected target patterns are still checked.
+   */
+  offline?: true;
 }
 
 /** What the node guards read of a decision (a part of plan/guards.ts's GuardContext). */
@@ -109,6 +115,7 @@ export function protectedRefusal(c: NodeGuardContext): string | null {
   }
   const reading = c.facts?.protectedNodes;
   const selector = c.settings.protected.selector;
+  if (!reading && c.facts?.offline) return null;
   if (!reading || !reading.ok) {
     // The control-plane default is also enforced by the kubernetes action when it runs; a
     // selector the operator wrote is only enforced here, so it fails closed.
@@ -126,6 +133,7 @@ export function minHealthyRefusal(c: NodeGuardContext): string | null {
   const settings = c.settings.minHealthy;
   if (!settings || !c.nodeDisruptive) return null;
   const reading = c.facts?.health;
+  if (!reading && c.facts?.offline) return null;
   if (!reading) return 'min-healthy: node health was not read for this decision; node-disruptive actions are refused (fails closed)';
   if (!reading.ok) return `min-healthy: ${reading.reason}; node-disruptive actions are refused until it can be read (fails closed)`;
   const health = reading.value;

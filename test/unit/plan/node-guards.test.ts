@@ -15,6 +15,7 @@ import { byAlias } from '../../../engine/plan/node-guards.js';
 import { Evaluator } from '../../../engine/policy/evaluate.js';
 import type { PolicySet } from '../../../engine/policy/types.js';
 import { inlineAlert } from '../../helpers/alerts.js';
+import { runTests } from '../../../engine/testing/run-tests.js';
 import { packageRoot } from '../../../engine/util/package-root.js';
 import { loadInline, policySet, policyYaml, settingsYaml } from '../../helpers/policies.js';
 
@@ -163,6 +164,27 @@ describe('protected', () => {
     `), { settings: settingsYaml("protected: { selector: 'role in (db,etcd)' }") });
     const [d] = await decideAll(selected, ['web-1'], { protectedNodes: { ok: false, reason: 'simulate reads the nodes of a cluster only with --kubeconfig' } });
     expect(d).toMatchObject({ refusedBy: 'protected', reason: "protected: the nodes of protected.selector 'role in (db,etcd)' cannot be known: simulate reads the nodes of a cluster only with --kubeconfig; actions that change a system are refused (fails closed)" });
+  });
+});
+
+describe('policy tests (homeostat test, and the tests a revision must pass to be activated)', () => {
+  it('read no fleet: minHealthy and a protected.selector pass, protected patterns still refuse', async () => {
+    const test = `apiVersion: homeostat/v1
+kind: PolicyTest
+metadata: { name: reboots }
+spec:
+  cases:
+    - name: a hung node is rebooted
+      alerts: [{ labels: { alertname: NodeHung, node: node-1 } }]
+      expect: [{ policy: reboot-node, action: reboot, target: node-1, verdict: run }]
+    - name: a database is not
+      alerts: [{ labels: { alertname: NodeHung, node: db-1 } }]
+      expect: [{ policy: reboot-node, action: reboot, target: db-1, verdict: refused, reason: "matches protected target 'db-*'" }]
+`;
+    const result = loadInline([reboot, test], { settings: settingsYaml("minHealthy: { nodes: 100% }\nprotected: { selector: 'role=db', targets: ['db-*'] }") });
+    expect(result.diagnostics).toEqual([]);
+    const results = await runTests(result.policySet!, result.tests, () => '');
+    expect(results.map((r) => [r.name, r.passed, r.unexpected.map((d) => d.reason)])).toEqual([['a hung node is rebooted', true, []], ['a database is not', true, []]]);
   });
 });
 
