@@ -10,6 +10,7 @@ import type { GuardLedger } from './ledger.js';
 import { count } from '../util/count.js';
 import { minHealthyRefusal, protectedRefusal } from './node-guards.js';
 import type { NodeGuardContext } from './node-guards.js';
+import { runCooldown } from './run-cooldown.js';
 
 /** The guards in the order checkGuards checks them. */
 export const GUARDS = ['paused', 'maintenance', 'protected', 'window', 'cooldown', 'rate-limit', 'blast-radius', 'min-healthy'] as const;
@@ -54,7 +55,7 @@ const CHECKS: Record<Guard, (c: GuardContext) => string | null> = {
   },
   cooldown: ({ policy, phase, target, ledger, now }) => {
     const last = ledger.lastStart(policy.name, phase, target);
-    if (last === undefined || now - last >= policy.guards.cooldownMs) return null;
+    if (last === undefined || now - last >= policy.guards.cooldownMs) return runCooldown({ policy, target, ledger, now });
     const when = now === last ? 'just now' : `${formatDuration(now - last)} ago`;
     return `cooldown: ${policy.name} decided an action for ${target} ${when} (cooldown ${formatDuration(policy.guards.cooldownMs)})`;
   },

@@ -12,9 +12,8 @@ import { IndexedLedger } from '../plan/ledger.js';
 import { nodeMark } from '../plan/node-guards.js';
 import type { GuardFacts } from '../plan/node-guards.js';
 import type { CompiledSchedule, PolicySet } from '../policy/types.js';
-import { formatDuration } from '../util/duration.js';
 import { cronTimes, dueBetween } from './cron.js';
-import { PHASE } from './plan.js';
+import { PHASE, runLedgerEntry, targetCooldown } from './plan.js';
 
 /**
  * What the node guards are told: a run's due time lies ahead, when neither the nodes' health
@@ -81,12 +80,8 @@ export function simulateSchedules(set: PolicySet, from: number, to: number, opti
     const disruptive = schedule.actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
     const nodeDisruptive = schedule.actions.some((a) => a.disruptsNode);
     for (const target of targetsOf(schedule)) {
-      const last = ledger.lastOnTarget(target);
-      const cooled = schedule.guards.cooldownMs > 0 && last !== undefined && at - last < schedule.guards.cooldownMs;
-      const refusal = cooled
-        ? { guard: 'cooldown', reason: `cooldown: an action was decided for ${target} ${formatDuration(at - last!)} before (cooldown of ${schedule.name}: ${formatDuration(schedule.guards.cooldownMs)})` }
-        : checkGuards({ policy: schedule, phase: PHASE, target, disruptive, nodeDisruptive, facts: LOOKING_AHEAD, settings: set.settings, ledger, now: at });
-      if (!refusal) ledger.record({ policy: schedule.name, phase: PHASE, target, disruptive, ...nodeMark(nodeDisruptive, []), at });
+      const refusal = targetCooldown(schedule, target, ledger, at, 'before') ?? checkGuards({ policy: schedule, phase: PHASE, target, disruptive, nodeDisruptive, facts: LOOKING_AHEAD, settings: set.settings, ledger, now: at });
+      if (!refusal) ledger.record({ ...runLedgerEntry(schedule, target, disruptive, at), ...nodeMark(nodeDisruptive, []) });
       for (const action of schedule.actions) {
         const dryRun = options.dryRun || set.settings.dryRun || schedule.dryRun || action.dryRun;
         runs.push({
