@@ -3,6 +3,7 @@ import type { CompiledTemplate } from '../template/template.js';
 import type { RuleProperties } from 'json-rules-engine';
 import type { Matcher } from '../generated/schema-types.js';
 import type { CompiledEnrichment } from './enrichment.js';
+import type { ConditionTest } from './conditions.js';
 
 export type AlertStatus = 'firing' | 'resolved';
 
@@ -55,6 +56,11 @@ export interface CompiledPolicy {
    * `ruleOf` gives the whole rule (status + match + when) that `explain` runs.
    */
   whenRule: RuleProperties | null;
+  /**
+   * The same `when` compiled to a synchronous function (conditions.ts), which decides alerts;
+   * null without a `when`, or when it could not be compiled alike (whenRule decides then).
+   */
+  whenTest: ConditionTest | null;
   /**
    * Its Prometheus queries: the `enrich:` entries, then the `prometheus` conditions' own
    * queries (name null); asked for each alert that passes `match`, before `when`.
