@@ -12,9 +12,10 @@
  *   like the left-hand side.
  * json-rules-engine evaluates every condition of a tree (it runs siblings with Promise.all),
  * so one that throws rejects the run whatever the others say. A tree with a condition that can
- * throw (a numeric or regex operator on what may be a label map, which has no toString; `in`
- * over what may have no indexOf) is compiled without short-circuit, so that it throws where
- * json-rules-engine does; any other tree stops at the first deciding condition.
+ * throw (a numeric comparison or a regex with what may be a label map, which converts to no
+ * string or number; `in` over what may have no indexOf) is compiled without short-circuit, so
+ * that it throws where json-rules-engine does; any other tree stops at the first deciding
+ * condition.
  *
  * A tree it cannot decide alike (an operator it does not know, a condition reference, a
  * priority) compiles to null, and that policy's `when` stays on json-rules-engine.
@@ -31,7 +32,8 @@ type Read = (scope: Scope, enrichment: EnrichmentResult | null) => unknown;
 const SCOPE_FACTS: ReadonlySet<string> = new Set(['labels', 'annotations', 'alert', 'group']);
 /** The group's fields that are label maps. */
 const GROUP_MAPS: ReadonlySet<string> = new Set(['groupLabels', 'commonLabels', 'commonAnnotations']);
-const NUMERIC_OR_TEXT = new Set(['lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'regex', 'notRegex']);
+const NUMERIC: ReadonlySet<string> = new Set(['lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive']);
+const NUMERIC_OR_TEXT: ReadonlySet<string> = new Set([...NUMERIC, 'regex', 'notRegex']);
 
 type Obj = Record<string, unknown>;
 
@@ -123,7 +125,8 @@ function compileLeaf(node: Obj): Compiled | null {
     if (!right) return null;
     const l = left.read;
     const r = right.read;
-    const mayThrow = name === 'in' || name === 'notIn' || (NUMERIC_OR_TEXT.has(name as string) && !left.primitive);
+    // A comparison converts both sides: a label map on the right throws too.
+    const mayThrow = name === 'in' || name === 'notIn' || (NUMERIC_OR_TEXT.has(name as string) && !left.primitive) || (NUMERIC.has(name as string) && !right.primitive);
     return { test: (scope, enrichment) => operator(l(scope, enrichment), r(scope, enrichment)), mayThrow };
   }
   // An array's indexOf takes any fact; a string's converts it (as String() does).

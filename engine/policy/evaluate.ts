@@ -43,7 +43,8 @@ export interface EvaluatorOptions {
   conditions?: 'compiled' | 'json-rules-engine';
 }
 
-function createEngine(rule: RuleProperties): Engine {
+/** The engine that runs one rule: what `explain` and the reference path run, and the differential test. */
+export function createEngine(rule: RuleProperties): Engine {
   const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: resolvePath as never });
   for (const [name, fn] of Object.entries(CUSTOM)) engine.addOperator(name, fn);
   engine.addRule(new Rule(rule));
@@ -202,13 +203,17 @@ export class Evaluator {
     }
     const engine = pool.pop() ?? createEngine(rule);
     try {
-      const runFacts = enrichment ? { ...facts, prometheus: prometheusFact(enrichment) } : facts;
-      const { results, failureResults } = await engine.run(runFacts);
+      const { results, failureResults } = await engine.run(runFacts(facts, enrichment));
       return (results[0] ?? failureResults[0])!;
     } finally {
       pool.push(engine);
     }
   }
+}
+
+/** The facts json-rules-engine runs on: the alert's scope, and `prometheus` when the policy was enriched. */
+export function runFacts(facts: Record<string, unknown>, enrichment: EnrichmentResult | null): Record<string, unknown> {
+  return enrichment ? { ...facts, prometheus: prometheusFact(enrichment) } : facts;
 }
 
 /** The `prometheus` fact over values already fetched: params.name (an enrich entry) or params.query. */
