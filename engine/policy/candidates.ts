@@ -9,7 +9,6 @@
  * Pure: the same decisions as the policy's own matchers, only fewer of them run.
  */
 import type { LabelMap } from '../alerts/labels.js';
-import { equalitiesOf } from './set.js';
 import type { CompiledPolicy, LabelPredicate, PolicySet } from './types.js';
 
 export interface Candidate {
@@ -35,10 +34,11 @@ export class CandidateIndex {
   private readonly bits: ReadonlyMap<string, number>;
 
   constructor(set: PolicySet) {
-    this.bits = presenceBits(set.policies);
+    const needs = new Map(set.policies.map((p) => [p, neededLabels(p)]));
+    this.bits = presenceBits(needs.values());
     const keyed = new Map<CompiledPolicy, string>();
     for (const [label, byValue] of set.index) for (const list of byValue.values()) for (const p of list) keyed.set(p, label);
-    const entries = new Map(set.policies.map((p) => [p, this.entry(p, keyed.get(p) ?? null)]));
+    const entries = new Map(set.policies.map((p) => [p, this.entry(p, needs.get(p)!, keyed.get(p) ?? null)]));
     this.keyed = [...set.index].map(([label, byValue]) => ({
       label,
       byValue: new Map([...byValue].map(([value, list]) => [value, list.map((p) => entries.get(p)!)])),
@@ -56,23 +56,24 @@ export class CandidateIndex {
     return present;
   }
 
-  private entry(policy: CompiledPolicy, key: string | null): Candidate {
+  private entry(policy: CompiledPolicy, needed: readonly string[], key: string | null): Candidate {
     let required = 0;
-    for (const [label, test] of policy.matchers) {
-      const bit = this.bits.get(label);
-      if (bit !== undefined && !test('')) required |= bit;
-    }
-    // The key's matcher is one of values (equals, one of, in): the list looked up is one of them.
-    const keyIsEquality = key !== null && equalitiesOf(policy).some(([label]) => label === key);
-    const tests = keyIsEquality ? policy.matchers.filter(([label]) => label !== key) : policy.matchers;
+    for (const label of needed) required |= this.bits.get(label) ?? 0;
+    // The index keys a policy on an equality (equals, one of, in): the list looked up is one of its values.
+    const tests = key === null ? policy.matchers : policy.matchers.filter(([label]) => label !== key);
     return { policy, required, tests };
   }
 }
 
+/** The labels whose absence (read as '') fails one of the policy's matchers. */
+function neededLabels(policy: CompiledPolicy): string[] {
+  return policy.matchers.filter(([, test]) => !test('')).map(([label]) => label);
+}
+
 /** The labels that most policies cannot match without, one bit each. */
-function presenceBits(policies: readonly CompiledPolicy[]): Map<string, number> {
-  const needed = new Map<string, number>();
-  for (const p of policies) for (const [label, test] of p.matchers) if (!test('')) needed.set(label, (needed.get(label) ?? 0) + 1);
-  const top = [...needed].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_BITS);
+function presenceBits(needs: Iterable<readonly string[]>): Map<string, number> {
+  const count = new Map<string, number>();
+  for (const labels of needs) for (const label of labels) count.set(label, (count.get(label) ?? 0) + 1);
+  const top = [...count].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_BITS);
   return new Map(top.map(([label], i) => [label, 1 << i]));
 }
