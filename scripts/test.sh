@@ -15,6 +15,8 @@ REQUIRED=(
   promtool:prometheus
   kubectl:kubectl
   flock:util-linux
+  redis-server:redis-server
+  chromium:chromium
 )
 DEBIAN_PACKAGES=()
 missing=()

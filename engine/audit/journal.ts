@@ -32,13 +32,23 @@ export type JournalRecord =
   | { t: 'started'; seq: number; id: string; pgid: number; leaderStart: string | null }
   /** Every entry record up to `upTo` is committed to the audit repository. */
   | { t: 'committed'; seq: number; upTo: number }
+  /**
+   * Durable state beyond the guards' history (engine/state/): each change sets a key to a
+   * value, or deletes it (null). The last change of a key wins.
+   */
+  | { t: 'state'; seq: number; at: number; changes: StateChange[] }
   /** A compacted past: what the records before it established (see compact()). */
   | { t: 'snapshot'; seq: number; state: JournalSnapshot };
+
+/** A key of the durable state and its new value; null deletes it. */
+export type StateChange = [key: string, value: unknown];
 
 export interface JournalSnapshot {
   committedUpTo: number;
   seen: [string, number][];
   ledger: LedgerEntry[];
+  /** The durable state's keys and values (absent in journals written before it existed). */
+  kv?: [string, unknown][];
   /** Entry records not yet committed, or whose action has not ended: kept as they were. */
   open: Extract<JournalRecord, { t: 'entry' | 'started' }>[];
 }

@@ -43,6 +43,9 @@ import type { AuditWrite, EntryTrailers } from './commit-message.js';
 import { listEntries, readEntries } from './entries.js';
 import type { AuditRecord, ListedEntry, ReadOptions } from './entries.js';
 import { entryPath } from './entry.js';
+import type { AuditEntry } from './entry.js';
+import { newestOfKind } from './newest.js';
+import type { NewestQuery } from './newest.js';
 import type { EntryFilter } from './filter.js';
 import { batchStream, bulkStream, entryPlace, PER_WRITE_MAX } from './layout.js';
 import { DayTrees } from './day-trees.js';
@@ -57,6 +60,7 @@ export type { AuditWrite, EntryTrailers, WriteKind } from './commit-message.js';
 export { writeKind } from './commit-message.js';
 export type { AuditRecord, ListedEntry, ReadOptions } from './entries.js';
 export type { EntryFilter } from './filter.js';
+export type { NewestQuery } from './newest.js';
 export type { PushResult } from './push.js';
 
 export interface AuditRepoOptions {
@@ -188,6 +192,11 @@ export class AuditRepo {
     yield* readEntries(this.git, await this.list(options.rev), filter, options);
   }
 
+  /** The entries of one kind at the head, newest first, reading only the days in range (newest.ts). */
+  newestOfKind(query: NewestQuery): AsyncGenerator<AuditEntry> {
+    return newestOfKind(this.git, this.branchRef, query);
+  }
+
   /** Commits, newest first, with the entries each one wrote. */
   async log(query: LogQuery = {}): Promise<AuditCommit[]> {
     const byTrailers = query.trailers && Object.keys(query.trailers).length > 0;
@@ -218,10 +227,17 @@ export class AuditRepo {
     return run;
   }
 
-  /** Ends the fast-import process and waits for the background repack, if one runs. */
+  /**
+   * Ends the fast-import process and waits for the background repack, if one runs; then rolls
+   * up the packs written since the last one (a roll-up skipped while another ran would
+   * otherwise leave them to the next start), so a stopped repository holds a geometric row.
+   */
   async close(): Promise<void> {
     await this.exclusive(() => Promise.all([this.importer.close(), this.lookup.close(), this.maker.close()]));
     await this.repacking;
+    if (this.commitsSinceRepack === 0) return;
+    this.commitsSinceRepack = 0;
+    await this.rollUp();
   }
 
   /** Commits the remote is not known to have (0 without a remote). */
@@ -297,9 +313,15 @@ export class AuditRepo {
     if (++this.commitsSinceRepack < (this.options.repackEvery ?? REPACK_EVERY) || this.repacking) return;
     this.commitsSinceRepack = 0;
     await this.importer.close();
-    this.repacking = repackSmall(this.git)
-      .catch((error: unknown) => this.options.log?.warn({ err: error, dir: this.dir }, 'git repack failed in the audit repository'))
-      .finally(() => (this.repacking = null));
+    this.repacking = this.rollUp().finally(() => (this.repacking = null));
+  }
+
+  /** A geometric repack of the small packs; a failure is logged, never thrown (the next one retries). */
+  private rollUp(): Promise<void> {
+    return repackSmall(this.git).then(
+      () => undefined,
+      (error: unknown) => this.options.log?.warn({ err: error, dir: this.dir }, 'git repack failed in the audit repository'),
+    );
   }
 
   private trackingRef(): string {

@@ -720,7 +720,7 @@ export interface ScheduleTargets {
   hosts?: [string, ...string[]];
 }
 /**
- * The Policy guards a schedule uses (no approval); cooldown is per schedule and target, and also holds a run off a target any action was decided for within it.
+ * The Policy guards a schedule uses (no approval). A cooldown makes the schedule share its targets' cooldown with the policies, both ways: a run is held off a target that an alert's action (or another such schedule's run) was decided for within it, and its runs hold a policy's action off the target for that policy's cooldown. Without one (a read-only check) the schedule neither waits for nor holds back anything.
  */
 export interface ScheduleGuards {
   /**
@@ -923,9 +923,13 @@ export interface ServeConfig {
    */
   "webhook-token-file"?: string;
   /**
-   * File holding the token GET /api/v1/status and /api/v1/actions require; or HOMEOSTAT_ADMIN_TOKEN.
+   * File holding the token the admin endpoints (GET /api/v1/status, /api/v1/actions, /api/v1/runs, POST /api/v1/schedules/:name/run) require, and that logs in to the web page (GET /) with every right; at least 16 characters; or HOMEOSTAT_ADMIN_TOKEN.
    */
   "admin-token-file"?: string;
+  /**
+   * File holding a read-only token for the web page (GET /): it logs in to see, never to change; at least 16 characters; or HOMEOSTAT_VIEWER_TOKEN.
+   */
+  "viewer-token-file"?: string;
   /**
    * A duration such as 30s, 5m, 1h30m or 2d.
    */

@@ -36,7 +36,12 @@ import { count } from '../util/count.js';
 import { Evaluators } from './enrichment.js';
 import { lastDue } from '../schedule/keys.js';
 import { ScheduleService } from '../schedule/service.js';
+import { RunHistory } from '../schedule/history.js';
+import { AuditRepo } from '../audit/repo.js';
+import { idStamp } from '../audit/filter.js';
 import type { ScheduleHost } from '../schedule/service.js';
+import { EmbeddedStateStore } from '../state/store.js';
+import type { AppendState, StateStore } from '../state/store.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
@@ -78,6 +83,8 @@ export interface EngineDeps {
    * start on the same directory, and a crash is what the journal already recovers from.
    */
   onLockLost?(why: string): void;
+  /** How many actions memory keeps for GET /api/v1/actions and /runs (default 2,000; tests make it small). */
+  recentActions?: number;
 }
 
 export interface ReceiveResult {
@@ -105,7 +112,9 @@ export class Engine {
   private readonly turns = new Turns();
   /** A storm keeps most of the journal open: compact again only once it has doubled. */
   private compactAt = COMPACT_BYTES;
-  readonly recent = new RecentActions(RECENT_ACTIONS);
+  readonly recent: RecentActions;
+  /** The routine jobs' runs: memory's, then the audit repository's (schedule/history.ts). */
+  readonly runHistory: RunHistory;
   /** The truncated count last audited, by group key (the newest TRUNCATED_GROUPS groups). */
   private readonly truncatedGroups = new Map<string, number>();
   readonly startedAt = new Date().toISOString();
@@ -113,6 +122,8 @@ export class Engine {
   private readonly evaluators: Evaluators;
   /** The routine jobs (engine/schedule/): their runs share this engine's turn, ledger, journal, audit and executor. */
   schedules!: ScheduleService;
+  /** Durable state: the guards' memory and keyed state (approvals, pause, breaker); see engine/state/. */
+  state!: StateStore;
   /** Ends the recovery metrics' sweep timer. */
   private stopSweeping: () => void = () => undefined;
 
@@ -130,6 +141,10 @@ export class Engine {
     private readonly remediation: RemediationTracker,
   ) {
     this.evaluators = new Evaluators(deps.config.prometheusUrl ?? null, deps.metrics, deps.log);
+    this.recent = new RecentActions(deps.recentActions ?? RECENT_ACTIONS, idStamp(new Date(clock())));
+    const { dataDir, audit } = deps.config;
+    // Read only, beside the engine's own commits (as `homeostat audit log` reads it).
+    this.runHistory = new RunHistory(this.recent, () => AuditRepo.openReadOnly({ dir: join(dataDir, 'audit'), branch: audit.branch }));
   }
 
   /** Takes the data directory (data-lock.ts: one engine per directory), then starts in it. */
@@ -182,6 +197,7 @@ export class Engine {
         ? new GitPolicySource({ ...source, cacheDir: join(config.dataDir, 'policies'), inUse: () => executor.repoDirsInUse() }, log, onLoad)
         : new LocalPolicySource(source.dir, log, onLoad);
     engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock, remediation);
+    engine.state = new EmbeddedStateStore(state.kv, () => engine!.ledger, (entries, record) => engine!.record(entries, record), clock);
     engine.schedules = new ScheduleService(engine.scheduleHost(workRoot), lastDue(state.seen));
     metrics.setReadiness(() => engine!.notReady().length === 0);
     metrics.setRemediationSweep(() => remediation.sweep());
@@ -408,9 +424,14 @@ export class Engine {
     };
   }
 
-  /** Journals entries (fsynced) and queues them for the audit repository. */
-  private async record(entries: AuditEntry[]): Promise<void> {
-    const { seqs, durable } = this.journal.append(entries.map((entry) => ({ t: 'entry' as const, entry })));
+  /**
+   * Journals entries (fsynced), then the state change they record if any, and queues the
+   * entries for the audit repository.
+   */
+  private async record(entries: readonly AuditEntry[], state: Parameters<AppendState>[1] = null): Promise<void> {
+    const records: NewRecord[] = entries.map((entry) => ({ t: 'entry' as const, entry }));
+    if (state) records.push(state);
+    const { seqs, durable } = this.journal.append(records);
     await durable;
     entries.forEach((entry, i) => {
       void this.auditor.enqueue(seqs[i]!, entry);

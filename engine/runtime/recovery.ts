@@ -9,6 +9,7 @@ import { endProcessGroup } from '../exec/exec.js';
 import type { LedgerEntry } from '../plan/ledger.js';
 import { interrupted } from './executor.js';
 import { retained } from '../plan/ledger.js';
+import { applyChanges } from '../state/store.js';
 
 type EntryRecord = Extract<JournalRecord, { t: 'entry' }>;
 type StartedRecord = Extract<JournalRecord, { t: 'started' }>;
@@ -22,10 +23,12 @@ export interface JournalState {
   started: Map<string, StartedRecord>;
   /** Entry records not yet committed, in journal order. */
   uncommitted: EntryRecord[];
+  /** The durable state (engine/state/): the last value of each key not deleted. */
+  kv: Map<string, unknown>;
 }
 
 export function replay(records: readonly JournalRecord[]): JournalState {
-  const state: JournalState = { committedUpTo: 0, seen: new Map(), ledger: [], latest: new Map(), started: new Map(), uncommitted: [] };
+  const state: JournalState = { committedUpTo: 0, seen: new Map(), ledger: [], latest: new Map(), started: new Map(), uncommitted: [], kv: new Map() };
   const entries: EntryRecord[] = [];
   const apply = (record: JournalRecord) => {
     switch (record.t) {
@@ -40,6 +43,9 @@ export function replay(records: readonly JournalRecord[]): JournalState {
         for (const key of record.seen) state.seen.set(key, record.at);
         state.ledger.push(...record.ledger);
         break;
+      case 'state':
+        applyChanges(state.kv, record.changes);
+        break;
       case 'committed':
         state.committedUpTo = Math.max(state.committedUpTo, record.upTo);
         break;
@@ -47,6 +53,7 @@ export function replay(records: readonly JournalRecord[]): JournalState {
         state.committedUpTo = Math.max(state.committedUpTo, record.state.committedUpTo);
         for (const [key, at] of record.state.seen) state.seen.set(key, at);
         state.ledger.push(...record.state.ledger);
+        applyChanges(state.kv, record.state.kv ?? []);
         for (const open of record.state.open) apply(open);
         break;
     }
@@ -94,6 +101,7 @@ export function snapshotOf(state: JournalState, now: number): JournalSnapshot {
   return {
     committedUpTo: state.committedUpTo,
     ...retained([...state.seen], state.ledger, now),
+    kv: [...state.kv],
     open,
   };
 }

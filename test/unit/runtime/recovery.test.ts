@@ -111,7 +111,7 @@ describe('test entries are valid audit entries', () => {
 describe('replay', () => {
   it('gives an empty state for no records', () => {
     const state = replay([]);
-    expect(state).toEqual({ committedUpTo: 0, seen: new Map(), ledger: [], latest: new Map(), started: new Map(), uncommitted: [] });
+    expect(state).toEqual({ committedUpTo: 0, seen: new Map(), ledger: [], latest: new Map(), started: new Map(), uncommitted: [], kv: new Map() });
     expect(unfinished(state)).toEqual([]);
   });
 
@@ -257,6 +257,7 @@ describe('snapshotOf', () => {
         ['new', NOW],
       ],
       ledger: [ledgerEntry(NOW - LEDGER_RETENTION_MS), ledgerEntry(NOW)],
+      kv: [],
       open: [
         rec(4, intent(1)),
         rec(6, intent(4, { verdict: 'awaiting-approval' })),
@@ -296,6 +297,6 @@ describe('snapshotOf', () => {
   it('drops everything of an entry that is committed and ended', () => {
     const a = intent(1);
     const state = replay([rec(1, a), startedRec(2, 1), rec(3, ended(a)), { t: 'committed', seq: 4, upTo: 3 }]);
-    expect(snapshotOf(state, NOW)).toEqual({ committedUpTo: 3, seen: [], ledger: [], open: [] });
+    expect(snapshotOf(state, NOW)).toEqual({ committedUpTo: 3, seen: [], ledger: [], kv: [], open: [] });
   });
 });
