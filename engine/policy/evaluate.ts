@@ -113,7 +113,7 @@ export class Evaluator {
   /**
    * The policies that match, best first, decided now: null when a candidate queries
    * Prometheus or has a `when` that runs on json-rules-engine (then `evaluate` decides it).
-   * The index lists are each filtered in place, and only what passes is put in order.
+   * Each index list is filtered on its own, and only what passes is put in order.
    */
   matchNow(alert: Alert): Match[] | null {
     const { index } = this;
