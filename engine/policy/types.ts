@@ -5,6 +5,7 @@ import type { Matcher } from '../generated/schema-types.js';
 import type { CompiledEnrichment } from './enrichment.js';
 import type { LabelSelector } from './label-selector.js';
 import type { TargetPattern } from './target-pattern.js';
+import type { ConditionTest } from './conditions.js';
 
 export type AlertStatus = 'firing' | 'resolved';
 
@@ -59,6 +60,11 @@ export interface CompiledPolicy {
    * `ruleOf` gives the whole rule (status + match + when) that `explain` runs.
    */
   whenRule: RuleProperties | null;
+  /**
+   * The same `when` compiled to a synchronous function (conditions.ts), which decides alerts;
+   * null without a `when`, or when it could not be compiled alike (whenRule decides then).
+   */
+  whenTest: ConditionTest | null;
   /**
    * Its Prometheus queries: the `enrich:` entries, then the `prometheus` conditions' own
    * queries (name null); asked for each alert that passes `match`, before `when`.
