@@ -8,10 +8,12 @@ import type { CompiledPolicy, ResolvedSettings } from '../policy/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { GuardLedger } from './ledger.js';
 import { count } from '../util/count.js';
+import { minHealthyRefusal, protectedRefusal } from './node-guards.js';
+import type { NodeGuardContext } from './node-guards.js';
 import { runCooldown } from './run-cooldown.js';
 
 /** The guards in the order checkGuards checks them. */
-export const GUARDS = ['paused', 'maintenance', 'window', 'cooldown', 'rate-limit', 'blast-radius'] as const;
+export const GUARDS = ['paused', 'maintenance', 'protected', 'window', 'cooldown', 'rate-limit', 'blast-radius', 'min-healthy'] as const;
 export type Guard = (typeof GUARDS)[number];
 
 /**
@@ -37,7 +39,7 @@ export interface RuntimePause {
   until: string | null;
 }
 
-export interface GuardContext {
+export interface GuardContext extends NodeGuardContext {
   /** A policy, or a routine job (kind Schedule): guards read only its name and guards. */
   policy: Pick<CompiledPolicy, 'name' | 'guards'>;
   phase: string;
@@ -61,6 +63,7 @@ const CHECKS: Record<Guard, (c: GuardContext) => string | null> = {
     const open = settings.maintenanceWindows.find((w) => now >= w.start && now < w.end);
     return open ? `maintenance window open until ${new Date(open.end).toISOString()}${open.reason ? `: ${open.reason}` : ''}` : null;
   },
+  protected: protectedRefusal,
   window: ({ policy, now }) => {
     const w = policy.guards.window;
     return w && !inWindow(now, w) ? `outside the policy window (${w.days.join(',')} ${fmtBetween(w.between)} ${w.timezone})` : null;
@@ -81,6 +84,7 @@ const CHECKS: Record<Guard, (c: GuardContext) => string | null> = {
     if (!disruptive || ledger.countDisruptive(now - perMs) < max) return null;
     return `blast radius: ${count(max, 'disruptive action')} in ${formatDuration(perMs)} across all policies`;
   },
+  'min-healthy': minHealthyRefusal,
 };
 
 /** Checks `guards` (all of them unless told), in order; the first refusal, or null. */

@@ -16,13 +16,14 @@ import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
 import type { Decision } from '../plan/decide.js';
 import { decide } from '../plan/decide.js';
-import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
+import type { GuardLedger, LedgerEntry, NodeDisruptions } from '../plan/ledger.js';
 import type { Match } from '../policy/evaluate.js';
 import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
 import type { RuntimePause } from '../plan/guards.js';
 import type { Held } from '../approvals/host.js';
 import { heldReason } from '../approvals/approval.js';
 import { notificationsOf } from './notify.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 import type { CompiledAction, CompiledPolicy, OutboundSettings, PolicySet } from '../policy/types.js';
 
 /** The checks of an alert before the guards, in the order decide makes them. */
@@ -80,6 +81,8 @@ export interface IntakeOptions {
   externalUrl?: string | null;
   /** The pause thrown through the engine's API, if any. */
   pause?: RuntimePause | null;
+  /** What the node guards know of the nodes (engine/health/), read before deciding. */
+  facts?: GuardFacts;
   /** Called with every decision as it is made (the intake itself keeps only what it audits). */
   onDecision?(decision: Decision): void;
 }
@@ -118,7 +121,7 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
   const refused = new Map<string, RefusedGroup>();
   for (const [i, alert] of payload.alerts.entries()) {
     if (i > 0 && i % DECIDE_SLICE === 0) await nextTurn();
-    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder, pause: options.pause ?? null });
+    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder, facts: options.facts, pause: options.pause ?? null });
     // The audit's copy of the alert, shared by the refusals of its actions.
     let about: NonNullable<AuditEntry['alert']> | null = null;
     for (const decision of decisions) {
@@ -331,6 +334,10 @@ export class RecordingLedger implements GuardLedger {
 
   countDisruptive(since: number): number {
     return this.inner.countDisruptive(since);
+  }
+
+  nodeDisruptions(since: number): NodeDisruptions {
+    return this.inner.nodeDisruptions?.(since) ?? { entries: [], from: 0 };
   }
 
   record(entry: LedgerEntry): void {

@@ -23,6 +23,7 @@ const RANK: Record<string, number> = {
   schedule: 50,
   state: 45,
   audit: 40,
+  health: 42,
   plan: 40,
   enrichment: 35,
   policy: 30,
