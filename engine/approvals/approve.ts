@@ -11,6 +11,8 @@ import { ranKey } from '../plan/decide.js';
 import { ANSWER_GUARDS, checkGuards, GUARDS } from '../plan/guards.js';
 import type { RuntimePause } from '../plan/guards.js';
 import type { GuardLedger } from '../plan/ledger.js';
+import { nodeMark, touchedNames } from '../plan/node-guards.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 import type { PolicySet } from '../policy/types.js';
 import type { PendingApproval } from './approval.js';
 import type { ApprovedJob } from './host.js';
@@ -20,6 +22,8 @@ export interface ApproveContext {
   ledger: GuardLedger;
   now: number;
   pause: RuntimePause | null;
+  /** What the node guards know of the nodes now (read before the engine's turn). */
+  facts?: GuardFacts;
   /** `serve --dry-run`. */
   dryRun: boolean;
   by: string;
@@ -43,14 +47,17 @@ export function approve(pending: PendingApproval, c: ApproveContext): Approved {
   const answers = phase === 'onResolved' && c.ledger.seen(ranKey(pending.alert, policy.name));
   const guards = answers ? ANSWER_GUARDS : GUARDS;
   const disruptive = actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
-  const refusal = checkGuards({ policy, phase, target, disruptive, settings: c.set.settings, ledger: c.ledger, now: c.now, pause: c.pause }, guards);
+  const nodeDisruptive = actions.some((a) => a.disruptsNode);
+  const params = (held.params ?? {}) as Record<string, unknown>;
+  const touches = touchedNames(action.type, params);
+  const context = { policy, phase, target, disruptive, nodeDisruptive, touches, ...(c.facts ? { facts: c.facts } : {}), settings: c.set.settings, ledger: c.ledger, now: c.now, pause: c.pause };
+  const refusal = checkGuards(context, guards);
   if (refusal) {
     return { ok: false, guard: refusal.guard, error: `refused by the ${refusal.guard} guard: ${refusal.reason}; not run, and still pending until ${pending.expiresAt}` };
   }
-  c.ledger.record({ policy: policy.name, phase, target, disruptive, at: c.now });
+  c.ledger.record({ policy: policy.name, phase, target, disruptive, ...nodeMark(nodeDisruptive, touches), at: c.now });
   if (phase === 'actions' && !c.ledger.seen(ranKey(pending.alert, policy.name))) c.ledger.markSeen(ranKey(pending.alert, policy.name));
   const dryRun = c.dryRun || c.set.settings.dryRun || policy.dryRun || action.dryRun;
-  const params = (held.params ?? {}) as Record<string, unknown>;
   const at = new Date(c.now).toISOString();
   const entry: AuditEntry = {
     ...held,

@@ -9,6 +9,7 @@ import type { Alert } from '../alerts/payload.js';
 import type { AuditEntry } from '../audit/entry.js';
 import type { RuntimePause } from '../plan/guards.js';
 import type { GuardLedger } from '../plan/ledger.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 import type { CompiledAction, OutboundSettings, PolicySet, ResolvedSettings } from '../policy/types.js';
 import type { StateChange, StateStore } from '../state/store.js';
 
@@ -52,6 +53,11 @@ export interface ApprovalHost {
    * commit to the audit repository. Throws NotReadyError when nothing can be decided durably.
    */
   decide(task: (ledger: GuardLedger, now: number) => Decided): Promise<Map<string, Promise<void>>>;
+  /**
+   * What the node guards (minHealthy, protected) need to know to check these actions of the
+   * active revision now, read before the turn as a payload's are; absent: nothing is read.
+   */
+  facts?(actions: readonly CompiledAction[]): Promise<GuardFacts>;
   /** Queues a job whose intent is journaled; it starts once `committed` (its intent in git). */
   submit(job: ApprovedJob, committed: Promise<void>, repoDir: string): void;
 }

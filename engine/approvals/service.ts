@@ -105,6 +105,7 @@ export class ApprovalService {
   async answer(id: string, what: 'approve' | 'deny', by: string, reason: string): Promise<AnswerResult> {
     if (!isEntryId(id)) return { status: 404, body: { error: `${id}: not an approval id (they read like 20261121T101500123Z-1a2b3c4d); list them with homeostat approvals` } };
     let result: AnswerResult = { status: 404, body: { error: `no approval ${id}: list the pending ones with homeostat approvals` } };
+    const facts = what === 'approve' ? await this.factsFor(id) : undefined;
     let run: { job: ApprovedJob; root: string } | null = null;
     const committed = await this.host.decide((ledger, now) => {
       const key = approvalKey(id);
@@ -128,7 +129,7 @@ export class ApprovalService {
         return { entries: [closed.entry], seen: [], changes: [[key, closed.value]] };
       }
       const active = this.host.active()!;
-      const approved = approve(stored, { set: active.set, ledger, now, pause: this.host.pause(), dryRun: this.host.dryRun, by, reason });
+      const approved = approve(stored, { set: active.set, ledger, now, pause: this.host.pause(), ...(facts ? { facts } : {}), dryRun: this.host.dryRun, by, reason });
       if (!approved.ok) {
         result = { status: 409, body: { error: approved.error, ...(approved.guard ? { guard: approved.guard } : {}), approval: approvalView(stored) } };
         return { entries: [], seen: [] };
@@ -144,6 +145,14 @@ export class ApprovalService {
     this.host.log.info({ id, answer: what, by, status: result.status }, 'approval answered');
     this.schedule();
     return result;
+  }
+
+  /** The node guards' facts for a pending approval's policy phase in the active revision (none to read: undefined). */
+  private async factsFor(id: string) {
+    const stored = this.host.state.get<StoredApproval>(approvalKey(id));
+    const policy = stored?.state === 'pending' ? this.host.active()?.set.policies.find((p) => p.name === stored.entry.policy) : undefined;
+    if (!stored || stored.state !== 'pending' || !policy || !this.host.facts) return undefined;
+    return this.host.facts(stored.entry.phase === 'onResolved' ? policy.onResolved : policy.actions);
   }
 
   private close(pending: PendingApproval, state: 'denied' | 'expired', answer: { by: string; at: string; reason: string }) {

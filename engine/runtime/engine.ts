@@ -254,6 +254,10 @@ export class Engine {
       pause: () => this.killSwitch.current(),
       decide: (task) => this.decideRun(task),
       submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
+      facts: async (actions) => {
+        const active = this.policies.active!;
+        return { ...(await this.guardFacts.read(active.set, active.root, scheduleFactsNeeded(active.set.settings, [{ actions }]))), underAction: this.executor.underAction() };
+      },
     };
   }
 
