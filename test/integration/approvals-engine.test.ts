@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeTestEngine, payload, startTestEngine, waitFor } from '../helpers/engine.js';
+import { closeTestEngine, payload, startTestEngine, waitFor, writeRepo } from '../helpers/engine.js';
 import type { TestEngine } from '../helpers/engine.js';
 import { startReceiver } from '../helpers/receiver.js';
 import type { Receiver } from '../helpers/receiver.js';
@@ -95,6 +95,19 @@ describe('approvals in the engine', () => {
     expect(refused.body).toMatchObject({ guard: 'cooldown', error: `refused by the cooldown guard: cooldown: reboot decided an action for web-1 just now (cooldown 1h); not run, and still pending until ${new Date(T0 + 1_000 + 30 * 60_000).toISOString()}` });
     expect((await pending(t)).map((a) => a.id)).toEqual([second!.id]);
     expect(ran('b')).toBe(false);
+  });
+
+  it('checks the node guards again too: a target protected since the hold is refused when approved', async () => {
+    t = await start(files(''));
+    await t.post(payload({ alertname: 'NodeDown', host: 'db-1', instance: 'p' }));
+    const [held] = await pending(t);
+    const revision = t.engine.status().policies.revision;
+    writeRepo(t.repoDir, { 'homeostat.yaml': 'apiVersion: homeostat/v1\nkind: Settings\nspec:\n  protected: { targets: [db-*] }\n' });
+    await waitFor(() => t!.engine.status().policies.revision !== revision, 'the revision protecting db-*');
+    const refused = await answer(t, held!.id, 'approve');
+    expect(refused).toMatchObject({ status: 409, body: { guard: 'protected' } });
+    expect(ran('p')).toBe(false);
+    expect((await pending(t)).map((a) => a.id)).toEqual([held!.id]);
   });
 
   it('expires an approval answered past its ttl at that moment, before its timer does', async () => {
