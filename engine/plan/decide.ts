@@ -15,6 +15,7 @@ import { scopeOf } from '../policy/evaluate.js';
 import type { CompiledAction, CompiledNotify, CompiledPolicy, PolicySet } from '../policy/types.js';
 import { renderTemplate, TemplateRenderError } from '../template/template.js';
 import { ANSWER_GUARDS, checkGuards, GUARDS } from './guards.js';
+import type { StormWatch } from '../breaker/breaker.js';
 import type { GuardLedger } from './ledger.js';
 import { renderParams } from './render.js';
 
@@ -30,6 +31,8 @@ export interface Decision {
   params: Record<string, unknown> | null;
   verdict: Verdict;
   reason: string | null;
+  /** A guard's refusal: when that guard stops refusing, as far as is known (ISO 8601); null otherwise. */
+  until: string | null;
   /** The guard that refused, or 'duplicate', 'resolved', 'enrichment', 'params' or 'template'; null when none did. */
   refusedBy: string | null;
   /** The policy's Prometheus queries for this alert, with their values or errors; null when it has none. */
@@ -51,6 +54,8 @@ export interface DecideOptions {
   /** Every action in dry-run, whatever the policies say (simulate, `serve --dry-run`). */
   dryRun: boolean;
   ledger: GuardLedger;
+  /** The storm breaker, told each target decided for and asked whether it is open; absent: none. */
+  storm?: StormWatch | null;
 }
 
 /** A policy phase decided for an alert: a re-send is a duplicate. */
@@ -94,6 +99,7 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
     params: rest.params ?? null,
     verdict: rest.verdict,
     reason: rest.reason ?? null,
+    until: rest.until ?? null,
     refusedBy: rest.refusedBy ?? null,
     enrichment: enrichment?.records ?? null,
     answers,
@@ -110,6 +116,8 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
   } catch (error) {
     targetError = `target: ${reasonOf(error)}`;
   }
+  // A storm is counted in what arrives, re-sends included, whether or not it is then decided.
+  if (target !== null && phase === 'actions' && alert.status === 'firing') options.storm?.target(target);
 
   const key = dedupKey(alert, policy.name, phase);
   if (options.ledger.seen(key)) {
@@ -150,12 +158,13 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
   const runnable = planned.filter((d) => d.verdict === 'run');
   if (runnable.length === 0) return decided(planned);
   const disruptive = actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
-  const context = { policy, phase, target, disruptive, settings: set.settings, ledger: options.ledger, now: options.now };
+  const context = { policy, phase, target, disruptive, settings: set.settings, ledger: options.ledger, now: options.now, storm: options.storm?.view() ?? null };
   const refusal = checkGuards(context, answers ? ANSWER_GUARDS : GUARDS);
   if (refusal) {
     // Not decided: the alert is decided again if Alertmanager re-sends it, which it never does for a resolution.
     const reason = answers ? `${refusal.reason}; this onResolved answers actions that ran and a resolved alert is not re-sent: do it by hand` : refusal.reason;
-    for (const d of runnable) Object.assign(d, { verdict: 'refused', refusedBy: refusal.guard, reason });
+    const until = refusal.until === null ? null : new Date(refusal.until).toISOString();
+    for (const d of runnable) Object.assign(d, { verdict: 'refused', refusedBy: refusal.guard, reason, until });
     return planned;
   }
   options.ledger.record({ policy: policy.name, phase, target, disruptive, at: options.now });

@@ -22,6 +22,10 @@ export interface GuardLedger {
   lastOnTarget?(target: string): number | undefined;
   countPolicy(policy: string, phase: string, since: number): number;
   countDisruptive(since: number): number;
+  /** When the n-th latest action of the policy phase was decided (1: the latest); undefined when fewer. */
+  nthLatestPolicy(policy: string, phase: string, n: number): number | undefined;
+  /** When the n-th latest disruptive action was decided (1: the latest); undefined when fewer. */
+  nthLatestDisruptive(n: number): number | undefined;
   record(entry: LedgerEntry): void;
 }
 
@@ -70,6 +74,15 @@ export class IndexedLedger implements GuardLedger {
 
   countDisruptive(since: number): number {
     return this.disruptive.length - lowerBound(this.disruptive, since);
+  }
+
+  nthLatestPolicy(policy: string, phase: string, n: number): number | undefined {
+    const times = this.perPolicy.get(`${policy}\0${phase}`);
+    return times?.[times.length - n];
+  }
+
+  nthLatestDisruptive(n: number): number | undefined {
+    return this.disruptive[this.disruptive.length - n];
   }
 
   record(entry: LedgerEntry): void {

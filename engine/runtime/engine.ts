@@ -38,6 +38,8 @@ import { lastDue } from '../schedule/keys.js';
 import { ScheduleService } from '../schedule/service.js';
 import type { ScheduleHost } from '../schedule/service.js';
 import { EmbeddedStateStore } from '../state/store.js';
+import { BREAKER_KEY, BreakerService } from '../breaker/service.js';
+import type { BreakerState } from '../breaker/breaker.js';
 import type { AppendState, StateStore } from '../state/store.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
@@ -117,6 +119,10 @@ export class Engine {
   schedules!: ScheduleService;
   /** Durable state: the guards' memory and keyed state (approvals, pause, breaker); see engine/state/. */
   state!: StateStore;
+  /** The storm breaker (engine/breaker/): told every payload's alerts, it can stop disruptive actions. */
+  breaker!: BreakerService;
+  /** Each entry journaled by record(): when it is committed to git (a job waits for its intent). */
+  private readonly committedOf = new WeakMap<AuditEntry, Promise<void>>();
   /** Ends the recovery metrics' sweep timer. */
   private stopSweeping: () => void = () => undefined;
 
@@ -188,6 +194,7 @@ export class Engine {
     engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock, remediation);
     engine.state = new EmbeddedStateStore(state.kv, () => engine!.ledger, (entries, record) => engine!.record(entries, record), clock);
     engine.schedules = new ScheduleService(engine.scheduleHost(workRoot), lastDue(state.seen));
+    engine.breaker = new BreakerService(engine.breakerHost(), engine.state.get<BreakerState>(BREAKER_KEY) ?? null);
     metrics.setReadiness(() => engine!.notReady().length === 0);
     metrics.setRemediationSweep(() => remediation.sweep());
     engine.stopSweeping = sweepEvery(remediation, config.remediationWindowMs);
@@ -222,6 +229,23 @@ export class Engine {
       secrets: this.secrets,
       active: () => this.policies.active,
       decide: (decide) => this.decideRun(decide),
+      submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
+    };
+  }
+
+  /** What the storm breaker is given of the engine (engine/breaker/service.ts). */
+  private breakerHost(): ConstructorParameters<typeof BreakerService>[0] {
+    const { config, log, metrics } = this.deps;
+    return {
+      clock: this.clock,
+      log,
+      registry: metrics.registry,
+      dryRun: config.dryRun,
+      secrets: this.secrets,
+      active: () => this.policies.active,
+      turn: (task) => this.turns.run(task),
+      commit: (changes, entries) => this.state.commit(changes, entries),
+      committed: (entry) => this.committedOf.get(entry) ?? this.auditor.queuedCommitted(),
       submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
     };
   }
@@ -283,7 +307,9 @@ export class Engine {
     const held: HeldMatches = { matches: await evaluateAll(this.evaluators.of(active.set), payload.alerts) };
     // Alerts that fire and match nothing neither read nor change what the guards remember
     // (decide.ts): such a payload is not held up behind a storm being decided.
-    const touches = payload.alerts.some((alert, i) => alert.status !== 'firing' || held.matches![i]!.length > 0);
+    // The storm breaker counts every alert that arrives; one that opens or closes it is recorded in a turn.
+    const stormed = this.breaker.observe(payload.alerts, this.clock());
+    const touches = stormed || payload.alerts.some((alert, i) => alert.status !== 'firing' || held.matches![i]!.length > 0);
     const { intake, entries, seqs, durable, release } = await (touches ? this.turns.run(() => this.decideAndAppend(active, payload, held, true)) : this.decideAndAppend(active, payload, held, false));
     const committed = new Map<string, Promise<void>>();
     try {
@@ -303,7 +329,7 @@ export class Engine {
     }
     for (const alert of payload.alerts) if (alert.status === 'resolved') this.remediation.resolved(alert);
     for (const [verdict, n] of intake.verdicts) metrics.decisions.inc({ verdict }, n);
-    countRefusals(intake.entries, (guard, n) => metrics.refusals.inc({ guard }, n));
+    countRefusals(intake.entries, (guard, policy, n) => metrics.refusals.inc({ guard, policy }, n));
     this.compactWhenCommitted();
     const duplicates = intake.verdicts.get('duplicate') ?? 0;
     return { alerts: intake.alerts, decisions: intake.decisions, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
@@ -328,11 +354,15 @@ export class Engine {
     if (waited) this.admit();
     const now = this.clock();
     const { metrics } = this.deps;
+    // In a turn: the breaker's opening is durable before the decisions it refuses, and one a
+    // target of this payload opens is recorded right after them.
+    if (waited) await this.breaker.flush(now);
     const intake = await decidePayload(active.set, payload, held.matches!, {
-      now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null,
+      now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null, storm: this.breaker.watch(now),
       onDecision: (d) => d.refusedBy === 'enrichment' && metrics.enrichmentRefused.inc(),
     });
     held.matches = null;
+    if (waited) await this.breaker.flush(now);
     const truncation = this.truncation(payload.group);
     const entries = truncation ? [...intake.entries, truncation] : intake.entries;
     // Last: a write torn by a crash must not keep dedup keys whose intents it lost (the
@@ -409,6 +439,7 @@ export class Engine {
       },
       queue: { waiting: this.executor.depth, running: this.executor.active },
       schedules: this.schedules.list(),
+      stormBreaker: this.breaker.status(this.clock()),
       audit: { backlog: this.auditor.backlog, error: this.auditor.error, lastPush: this.auditor.push, remote: this.deps.config.audit.remote },
     };
   }
@@ -423,7 +454,7 @@ export class Engine {
     const { seqs, durable } = this.journal.append(records);
     await durable;
     entries.forEach((entry, i) => {
-      void this.auditor.enqueue(seqs[i]!, entry);
+      this.committedOf.set(entry, this.auditor.enqueue(seqs[i]!, entry));
       this.recent.put(entry);
     });
   }
@@ -457,6 +488,7 @@ export class Engine {
     metrics.policyActive.reset();
     metrics.policyActive.set({ revision: active.set.revision }, 1);
     metrics.policyCount.set(active.set.policies.length);
+    this.breaker.activated();
     this.schedules.activate(active.set.schedules).catch((error: Error) => log.error({ err: error, revision: active.set.revision }, 'schedules of the revision not taken; the previous ones stay'));
     log.info({ revision: active.set.revision, policies: active.set.policies.length, previous: previous?.set.revision ?? null, paused: active.set.settings.paused }, 'policies activated');
     void this.record([this.event('policies-activated', `${active.set.revision} activated: ${count(active.set.policies.length, 'policy', 'policies')}${active.set.settings.paused ? ' (paused)' : ''}`, { previous: previous?.set.revision ?? null, paused: active.set.settings.paused })]).catch(() => undefined);
@@ -484,6 +516,7 @@ export class Engine {
     this.stopping = true;
     const deadline = this.clock() + this.deps.config.shutdownTimeoutMs;
     this.schedules.stop();
+    this.breaker.stop();
     this.deps.log.info({ running: this.executor.active, waiting: this.executor.depth, deadlineMs: this.deps.config.shutdownTimeoutMs }, 'stopping: no new alerts; running actions may finish');
     await this.policies.close();
     this.stopSweeping();
@@ -509,14 +542,19 @@ function sweepEvery(remediation: RemediationTracker, windowMs: number): () => vo
   return () => clearInterval(timer);
 }
 
-/** Refused actions by the guard or check that refused them: an action's entry, or a storm's 'refusals' entry. */
-function countRefusals(entries: readonly AuditEntry[], add: (guard: string, count: number) => void): void {
-  const counts = new Map<string, number>();
+/** Refused actions by the guard or check that refused them and their policy: an action's entry, or a storm's 'refusals' entry. */
+function countRefusals(entries: readonly AuditEntry[], add: (guard: string, policy: string, count: number) => void): void {
+  const counts = new Map<string, { guard: string; policy: string; n: number }>();
   for (const entry of entries) {
     const guard = entry.kind === 'refusals' ? entry.guard : entry.outcome === 'refused' ? entry.guards?.refusedBy : null;
-    if (guard) counts.set(guard, (counts.get(guard) ?? 0) + (entry.kind === 'refusals' ? (entry.count ?? 0) : 1));
+    if (!guard) continue;
+    const policy = entry.policy ?? '';
+    const key = `${guard}\0${policy}`;
+    const counted = counts.get(key) ?? { guard, policy, n: 0 };
+    counted.n += entry.kind === 'refusals' ? (entry.count ?? 0) : 1;
+    counts.set(key, counted);
   }
-  for (const [guard, n] of counts) add(guard, n);
+  for (const { guard, policy, n } of counts.values()) add(guard, policy, n);
 }
 
 /** Calls `add(key, count)` once per distinct key: one metric update per label, not per item. */

@@ -10,7 +10,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
-import type { ActionSettings, ParentOutcome, ScheduleRunInfo } from '../actions/types.js';
+import type { ActionSettings, ParentOutcome, ScheduleRunInfo, StormNotice } from '../actions/types.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
@@ -20,6 +20,7 @@ import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
 import type { Match } from '../policy/evaluate.js';
 import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
 import { notificationsOf } from './notify.js';
+import type { StormWatch } from '../breaker/breaker.js';
 import type { CompiledAction, CompiledPolicy, OutboundSettings, PolicySet } from '../policy/types.js';
 
 /** The checks of an alert before the guards, in the order decide makes them. */
@@ -40,6 +41,8 @@ export interface Job {
   /** Null for a routine job's run, which carries `run` instead. */
   alert: Alert | null;
   run?: ScheduleRunInfo;
+  /** The storm breaker's summary notification: the storm it announces (alert is null). */
+  storm?: StormNotice;
   action: CompiledAction;
   /** homeostat.yaml's outbound settings of the revision that decided it. */
   outbound?: OutboundSettings;
@@ -73,6 +76,8 @@ export interface IntakeOptions {
   secrets: readonly string[];
   /** `serve --external-url`, for the links notify actions carry. */
   externalUrl?: string | null;
+  /** The storm breaker's watch for this payload (engine/breaker/); absent: none. */
+  storm?: StormWatch | null;
   /** Called with every decision as it is made (the intake itself keeps only what it audits). */
   onDecision?(decision: Decision): void;
 }
@@ -83,8 +88,10 @@ export interface IntakeOptions {
  */
 export const DECIDE_SLICE = 500;
 
-/** What a guard refused in a payload: the first few in full, then only what the audit lists. */
+/** What a guard refused of one policy in a payload: the first few in full, then only what the audit lists. */
 interface RefusedGroup {
+  guard: string;
+  policy: string;
   apart: { decision: Decision; alert: Alert }[];
   items: Refusal[];
   /** Each distinct reason, once (intern()). */
@@ -111,7 +118,7 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
   const refused = new Map<string, RefusedGroup>();
   for (const [i, alert] of payload.alerts.entries()) {
     if (i > 0 && i % DECIDE_SLICE === 0) await nextTurn();
-    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder });
+    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder, storm: options.storm ?? null });
     // The audit's copy of the alert, shared by the refusals of its actions.
     let about: NonNullable<AuditEntry['alert']> | null = null;
     for (const decision of decisions) {
@@ -121,8 +128,9 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       result.verdicts.set(verdict, (result.verdicts.get(verdict) ?? 0) + 1);
       if (decision.refusedBy === 'duplicate') continue;
       if (decision.verdict === 'refused' && decision.refusedBy !== null) {
-        let group = refused.get(decision.refusedBy);
-        if (!group) refused.set(decision.refusedBy, (group = { apart: [], items: [], reasons: new Map() }));
+        const key = `${decision.refusedBy}\0${decision.policy}`;
+        let group = refused.get(key);
+        if (!group) refused.set(key, (group = { guard: decision.refusedBy, policy: decision.policy, apart: [], items: [], reasons: new Map() }));
         // Past REFUSALS_APART_MAX the group becomes one 'refusals' entry: the decisions need not stay.
         if (group.apart.length <= REFUSALS_APART_MAX) group.apart.push({ decision, alert });
         // A guard gives each refusal its own copy of what is mostly one reason: keep one.
@@ -138,8 +146,8 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       } else notifyNow(set, decision, entry, alert, options, result);
     }
   }
-  for (const [guard, group] of refused) {
-    if (group.items.length > REFUSALS_APART_MAX) result.entries.push(...refusalsEntries(guard, group, set.revision, at, options.now));
+  for (const group of refused.values()) {
+    if (group.items.length > REFUSALS_APART_MAX) result.entries.push(...refusalsEntries(group, set.revision, at, options.now));
     else {
       for (const { decision, alert } of group.apart) {
         const entry = toEntry(decision, alert, at, options.now, options.secrets);
@@ -166,7 +174,7 @@ function notifyNow(set: PolicySet, decision: Decision, entry: AuditEntry, alert:
 }
 
 /**
- * Up to this many actions of one webhook refused by the same guard are audited one file each;
+ * Up to this many actions of one policy in one webhook refused by the same guard are audited one file each;
  * more (a storm against the blast radius) go into files of kind 'refusals' that list them,
  * each with its alert and reason: the audit keeps up with the storm, and the repository is not
  * left with thousands of files saying the same thing.
@@ -181,15 +189,15 @@ export const REFUSALS_APART_MAX = 8;
  */
 export const REFUSALS_PER_ENTRY = 5_000;
 
-function refusalsEntries(guard: string, group: RefusedGroup, revision: string, at: string, now: number): AuditEntry[] {
+function refusalsEntries(group: RefusedGroup, revision: string, at: string, now: number): AuditEntry[] {
   const entries: AuditEntry[] = [];
   for (let i = 0; i < group.items.length; i += REFUSALS_PER_ENTRY) {
-    entries.push(refusalsEntry(guard, group.items.slice(i, i + REFUSALS_PER_ENTRY), revision, at, now));
+    entries.push(refusalsEntry(group, group.items.slice(i, i + REFUSALS_PER_ENTRY), revision, at, now));
   }
   return entries;
 }
 
-function refusalsEntry(guard: string, items: Refusal[], revision: string, at: string, now: number): AuditEntry {
+function refusalsEntry({ guard, policy }: RefusedGroup, items: Refusal[], revision: string, at: string, now: number): AuditEntry {
   // Each file names its own reasons: a reader of one file sees what it lists.
   const reasons = new Set(items.map((item) => item.reason));
   const first = items[0]!.reason;
@@ -199,6 +207,7 @@ function refusalsEntry(guard: string, items: Refusal[], revision: string, at: st
     id: newEntryId(now),
     at,
     revision,
+    policy,
     guard,
     count: items.length,
     verdict: 'refused',
@@ -217,6 +226,7 @@ function refusalOf(decision: Decision, alert: NonNullable<AuditEntry['alert']>, 
     target: decision.target,
     reason,
     alert,
+    ...(decision.until === null ? {} : { until: decision.until }),
   };
 }
 
@@ -253,7 +263,7 @@ function toEntry(decision: Decision, alert: Alert, at: string, now: number, secr
     description: decision.description,
     verdict: decision.verdict,
     reason: decision.reason,
-    guards: { passed, refusedBy: decision.refusedBy },
+    guards: { passed, refusedBy: decision.refusedBy, ...(decision.until === null ? {} : { until: decision.until }) },
     approval: null,
     outcome,
     execution: null,
@@ -306,6 +316,14 @@ export class RecordingLedger implements GuardLedger {
 
   countDisruptive(since: number): number {
     return this.inner.countDisruptive(since);
+  }
+
+  nthLatestPolicy(policy: string, phase: string, n: number): number | undefined {
+    return this.inner.nthLatestPolicy(policy, phase, n);
+  }
+
+  nthLatestDisruptive(n: number): number | undefined {
+    return this.inner.nthLatestDisruptive(n);
   }
 
   record(entry: LedgerEntry): void {
