@@ -96,7 +96,7 @@ const CHECKS: Record<Guard, (c: GuardContext) => Refused | string | null> = {
   },
 };
 
-/** A count over [now - per, now] drops once its entry at `at` is older than that. */
+/** A count over [now - per, now] drops once its entry at `at` is older than that: a millisecond past at + per. */
 function endOfWindow(at: number | undefined, perMs: number): number | null {
   return at === undefined ? null : at + perMs + 1;
 }
