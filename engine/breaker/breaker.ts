@@ -151,11 +151,12 @@ export class StormBreaker {
     return { alerts: this.alerts.count(now), targets: this.targets.count(now) };
   }
 
-  /** Hands over the transitions since the last drain, and whether the open state moved (loudAt). */
+  /** Hands over the transitions since the last drain, or else the open state if it moved (loudAt). */
   drain(): { transitions: Transition[]; moved: BreakerState | null } {
     const transitions = this.pending.splice(0);
     const open = this.open;
-    const moved = open && open.loudAt !== this.persistedLoudAt ? open : null;
+    // A transition's state is saved with it; otherwise only a later loud moment is news.
+    const moved = transitions.length === 0 && open && open.loudAt !== this.persistedLoudAt ? open : null;
     this.persistedLoudAt = open?.loudAt ?? 0;
     return { transitions, moved };
   }

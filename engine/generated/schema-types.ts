@@ -524,7 +524,7 @@ export interface SettingsSpec {
     per: string;
   };
   /**
-   * The storm breaker: when more than `alerts` distinct alerts fire, or more than `targets` distinct targets are decided for, within `per`, new disruptive actions (ansible, script, kubernetes) stop (guard `storm`), one summary goes out through `notify`, and the breaker closes by itself once `quietFor` has passed without the storm going on. Opening and closing are audited; the open breaker survives a restart. Give `alerts`, `targets` or both.
+   * The storm breaker: when more than `alerts` distinct alerts fire, or more than `targets` distinct targets of disruptive actions are decided for, within `per`, new disruptive actions (ansible, script, kubernetes) stop (guard `storm`), one summary goes out through `notify`, and the breaker closes by itself once `quietFor` has passed without the storm going on. Opening and closing are audited; the open breaker survives a restart. Give `alerts`, `targets` or both.
    */
   stormBreaker?: {
     /**
@@ -532,7 +532,7 @@ export interface SettingsSpec {
      */
     alerts?: number;
     /**
-     * Opens when more than this many distinct targets (a policy's `target`) are decided for within `per`.
+     * Opens when more than this many distinct targets (a policy's `target`) of disruptive actions are decided for within `per`, re-sent alerts included.
      */
     targets?: number;
     /**

@@ -116,8 +116,10 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
   } catch (error) {
     targetError = `target: ${reasonOf(error)}`;
   }
-  // A storm is counted in what arrives, re-sends included, whether or not it is then decided.
-  if (target !== null && phase === 'actions' && alert.status === 'firing') options.storm?.target(target);
+  // The storm breaker counts the targets disruptive actions are decided for, re-sends included,
+  // whether or not they are then refused (a notification's target, often the fingerprint, is not counted).
+  const disruptive = actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
+  if (target !== null && disruptive && phase === 'actions' && alert.status === 'firing') options.storm?.target(target);
 
   const key = dedupKey(alert, policy.name, phase);
   if (options.ledger.seen(key)) {
@@ -157,7 +159,6 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
 
   const runnable = planned.filter((d) => d.verdict === 'run');
   if (runnable.length === 0) return decided(planned);
-  const disruptive = actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
   const context = { policy, phase, target, disruptive, settings: set.settings, ledger: options.ledger, now: options.now, storm: options.storm?.view() ?? null };
   const refusal = checkGuards(context, answers ? ANSWER_GUARDS : GUARDS);
   if (refusal) {

@@ -18,6 +18,7 @@ import { freePort, spawnServe, untilHttpOk } from '../helpers/processes.js';
 import type { Spawned } from '../helpers/processes.js';
 import { startReceiver } from '../helpers/receiver.js';
 import type { Receiver } from '../helpers/receiver.js';
+import { runCli } from './run-cli.js';
 
 const SHARED = join(packageRoot(), '..', 'shared', 'fixtures', 'alertmanager');
 const TOKEN = 'storm-webhook-token-0123456789ab';
@@ -143,6 +144,9 @@ describe('the storm breaker, live', () => {
     expect(open.window.alerts).toBe(500);
     expect(await metric('homeostat_storm_breaker_open')).toBe(1);
     expect(await metric('homeostat_refusals_total{guard="storm",policy="restart-node"}')).toBe(908);
+    const shown = runCli(['status', '--url', `http://127.0.0.1:${port}`]);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toMatch(/^storm breaker +OPEN since \S+Z: opened on 408 alerts, top InstanceDown \(408\); no new disruptive action; closes at \S+Z at the earliest \(500 alerts, 0 targets in the window\)$/m);
 
     // In the audit: the opening, the summary that succeeded, every alert refused by the storm guard with its reason.
     await waitFor(() => /^succeeded: homeostat\.yaml\/storm-summary \(http\)/m.test(git('log', '--format=%s', 'main')), 'the summary outcome in the audit');
