@@ -256,7 +256,7 @@ export class Engine {
       this.admit();
       const now = this.clock();
       const recorder = new RecordingLedger(this.ledger);
-      const decided = decide(recorder, now);
+      const decided = decide(recorder, now, this.breaker.watch(now)?.view() ?? null);
       for (const key of decided.seen) recorder.markSeen(key);
       const { taught } = recorder;
       const guard = taught.seen.length || taught.ledger.length ? JSON.stringify({ t: 'guard', at: now, ...taught } satisfies NewRecord) : null;

@@ -9,6 +9,7 @@ import type { ScheduleRunInfo } from '../actions/types.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
+import type { StormView } from '../breaker/breaker.js';
 import { checkGuards, GUARDS } from '../plan/guards.js';
 import type { GuardLedger } from '../plan/ledger.js';
 import { renderParams } from '../plan/render.js';
@@ -45,6 +46,8 @@ export interface PlanOptions {
   secrets: readonly string[];
   /** Whether a run of this schedule is queued or running on the target (concurrencyPolicy Forbid). */
   busy(schedule: string, target: string): boolean;
+  /** The storm breaker when it is open: it holds a routine job's disruptive actions too. */
+  storm?: StormView | null;
 }
 
 type Guards = NonNullable<AuditEntry['guards']>;
@@ -78,9 +81,10 @@ export function planRun(request: RunRequest, options: PlanOptions): { entries: A
       continue;
     }
     const disruptive = schedule.actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
-    const refusal = targetCooldown(schedule, target, options) ?? checkGuards({ policy: schedule, phase: PHASE, target, disruptive, settings: options.settings, ledger: options.ledger, now: options.now });
+    const refusal = targetCooldown(schedule, target, options) ?? checkGuards({ policy: schedule, phase: PHASE, target, disruptive, settings: options.settings, ledger: options.ledger, now: options.now, storm: options.storm ?? null });
     if (refusal) {
-      for (const p of runnable) Object.assign(p.entry, { verdict: 'refused', reason: refusal.reason, outcome: 'refused', guards: guardsUpTo(refusal.guard) });
+      const until = 'until' in refusal && refusal.until !== null ? { until: new Date(refusal.until).toISOString() } : {};
+      for (const p of runnable) Object.assign(p.entry, { verdict: 'refused', reason: refusal.reason, outcome: 'refused', guards: { ...guardsUpTo(refusal.guard), ...until } });
       entries.push(...planned.map((p) => p.entry));
       continue;
     }

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AuditEntry } from '../audit/entry.js';
+import type { StormView } from '../breaker/breaker.js';
 import type { GuardLedger } from '../plan/ledger.js';
 import type { CompiledSchedule, PolicySet } from '../policy/types.js';
 import { missedEntries, planRun } from './plan.js';
@@ -35,7 +36,7 @@ export interface ScheduleHost {
    * with what it taught the ledger and the `seen` keys, and resolves once that is durable, with
    * each entry's audit commit; rejects when nothing can be decided durably now.
    */
-  decide(decide: (ledger: GuardLedger, now: number) => { entries: AuditEntry[]; seen: string[] }): Promise<Map<string, Promise<void>>>;
+  decide(decide: (ledger: GuardLedger, now: number, storm: StormView | null) => { entries: AuditEntry[]; seen: string[] }): Promise<Map<string, Promise<void>>>;
   /** Queues a job on the executor, to start once `committed`. */
   submit(job: PlannedJob & { alert: null }, committed: Promise<void>, repoDir: string): void;
 }
@@ -137,8 +138,8 @@ export class ScheduleService {
     const active = this.requireActive();
     const jobs: PlannedJob[] = [];
     const entries: AuditEntry[] = [...(cron?.entries ?? [])];
-    const committed = await this.host.decide((ledger, now) => {
-      const options = { now, settings: active.set.settings, dryRun: this.host.dryRun, ledger, secrets: this.host.secrets(), busy: (s: string, t: string) => this.inFlight.has(`${s}\0${t}`) };
+    const committed = await this.host.decide((ledger, now, storm) => {
+      const options = { now, settings: active.set.settings, dryRun: this.host.dryRun, ledger, secrets: this.host.secrets(), busy: (s: string, t: string) => this.inFlight.has(`${s}\0${t}`), storm };
       for (const request of requests) {
         const plan = planRun(request, options);
         jobs.push(...plan.jobs);
