@@ -50,7 +50,7 @@ export function jsonSimulation(s: Simulation & { cluster?: Map<Decision, Cluster
     truncatedAlerts: s.truncatedAlerts,
     decisions: s.decisions.map((d) => ({
       alert: d.alert, policy: d.policy, action: d.action, type: d.type, phase: d.phase, target: d.target,
-      params: d.params, verdict: d.verdict, reason: d.reason, refusedBy: d.refusedBy, description: d.description,
+      params: d.params, verdict: d.verdict, reason: d.reason, refusedBy: d.refusedBy, until: d.until, description: d.description,
       ...(d.enrichment ? { enrichment: d.enrichment } : {}),
       executes: isExecuted(d.type),
       notify: notifyOf(d),
