@@ -77,11 +77,7 @@ function notificationEntry(storm: StormNotice, breaker: StormBreakerSettings, se
     failure = error instanceof TemplateRenderError ? error.message : String((error as Error).message);
   }
   return {
-    apiVersion: 'homeostat.dev/v1',
-    kind: 'action',
-    id: newEntryId(options.now),
-    at: new Date(options.now).toISOString(),
-    revision: options.revision,
+    ...head('action', options),
     storm: { id: storm.id, since: storm.since, alerts: storm.alerts, targets: storm.targets, alertnames: storm.alertnames, trigger: storm.trigger },
     policy: STORM_POLICY,
     action: action.name,
@@ -99,12 +95,9 @@ function notificationEntry(storm: StormNotice, breaker: StormBreakerSettings, se
 }
 
 function event(options: SummaryOptions, name: 'breaker-opened' | 'breaker-closed', message: string, details: object): AuditEntry {
-  return {
-    apiVersion: 'homeostat.dev/v1',
-    kind: 'event',
-    id: newEntryId(options.now),
-    at: new Date(options.now).toISOString(),
-    revision: options.revision,
-    event: { name, message, details: { ...details } },
-  };
+  return { ...head('event', options), event: { name, message, details: { ...details } } };
+}
+
+function head(kind: 'action' | 'event', options: SummaryOptions): Pick<AuditEntry, 'apiVersion' | 'kind' | 'id' | 'at' | 'revision'> {
+  return { apiVersion: 'homeostat.dev/v1', kind, id: newEntryId(options.now), at: new Date(options.now).toISOString(), revision: options.revision };
 }

@@ -217,17 +217,17 @@ export class Engine {
     return engine;
   }
 
+  /** What the engine's services (routine jobs, the storm breaker) are all given of it. */
+  private hostBase() {
+    const { config, log, metrics } = this.deps;
+    return { clock: this.clock, log, registry: metrics.registry, dryRun: config.dryRun, secrets: this.secrets, active: () => this.policies.active };
+  }
+
   /** What the routine jobs are given of the engine (engine/schedule/service.ts). */
   private scheduleHost(workRoot: string): ScheduleHost {
-    const { config, log, metrics } = this.deps;
     return {
-      clock: this.clock,
-      log,
-      registry: metrics.registry,
-      dryRun: config.dryRun,
+      ...this.hostBase(),
       workRoot,
-      secrets: this.secrets,
-      active: () => this.policies.active,
       decide: (decide) => this.decideRun(decide),
       submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
     };
@@ -235,14 +235,8 @@ export class Engine {
 
   /** What the storm breaker is given of the engine (engine/breaker/service.ts). */
   private breakerHost(): ConstructorParameters<typeof BreakerService>[0] {
-    const { config, log, metrics } = this.deps;
     return {
-      clock: this.clock,
-      log,
-      registry: metrics.registry,
-      dryRun: config.dryRun,
-      secrets: this.secrets,
-      active: () => this.policies.active,
+      ...this.hostBase(),
       turn: (task) => this.turns.run(task),
       commit: (changes, entries) => this.state.commit(changes, entries),
       committed: (entry) => this.committedOf.get(entry) ?? this.auditor.queuedCommitted(),

@@ -14,7 +14,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../engine/audit/entry.js';
 import { packageRoot } from '../../engine/util/package-root.js';
 import { payload, waitFor, writeRepo } from '../helpers/engine.js';
-import { freePort, spawnServe, untilHttpOk } from '../helpers/processes.js';
+import { freePort } from '../helpers/processes.js';
+import { serveReady } from '../helpers/serve.js';
 import type { Spawned } from '../helpers/processes.js';
 import { startReceiver } from '../helpers/receiver.js';
 import type { Receiver } from '../helpers/receiver.js';
@@ -71,12 +72,8 @@ function breaker(options: string): string {
 }
 
 async function serve(): Promise<Spawned> {
-  const engine = spawnServe(['--policies', join(root, 'repo'), '--data-dir', join(root, 'data'), '--listen', `127.0.0.1:${port}`, '--shutdown-timeout', '2s'], { HOMEOSTAT_WEBHOOK_TOKEN: TOKEN }, root);
-  running.push(engine);
-  await untilHttpOk(`http://127.0.0.1:${port}/readyz`, 'the engine to be ready').catch((error: Error) => {
-    throw new Error(`${error.message}\n${engine.output()}`);
-  });
-  return engine;
+  const args = ['--policies', join(root, 'repo'), '--data-dir', join(root, 'data'), '--shutdown-timeout', '2s'];
+  return (await serveReady(port, args, { HOMEOSTAT_WEBHOOK_TOKEN: TOKEN }, root, (engine) => running.push(engine))).engine;
 }
 
 async function post(body: string | object): Promise<Response> {
