@@ -161,6 +161,9 @@ describe('the storm breaker, live', () => {
     expect(refusals[0]!.refusals![0]!.until).toMatch(/Z$/);
     expect(acted()).toEqual([]);
     expect(receiver!.requests).toHaveLength(1);
+    const log = runCli(['audit', 'log', '--data-dir', join(root, 'data')]);
+    expect(log.stdout).toMatch(/ succeeded +homeostat\.yaml\/storm-summary storm breaker summary: 408 alerts, 0 targets since \S+Z$/m);
+    expect(log.stdout).toMatch(/ refused +\d+ actions by storm +storm breaker open since /m);
   }, 120_000);
 
   it('opens on distinct targets within the storm: no more actions run than the blast radius allows, the rest refused by blast radius, then by the breaker', async () => {
