@@ -6,6 +6,10 @@ import { decide } from '../../../engine/plan/decide.js';
 import { IndexedLedger } from '../../../engine/plan/ledger.js';
 import { Evaluator } from '../../../engine/policy/evaluate.js';
 import { nextOpening } from '../../../engine/policy/window.js';
+import { noticeOf } from '../../../engine/actions/notice.js';
+import { slackMessage } from '../../../engine/actions/slack/blocks.js';
+import { messageOf } from '../../../engine/actions/email/message.js';
+import type { RunContext } from '../../../engine/actions/types.js';
 import { validate } from '../../../engine/schema/validator.js';
 import { inlinePayload } from '../../helpers/alerts.js';
 import { policySet, policyYaml, settingsYaml } from '../../helpers/policies.js';
@@ -140,6 +144,22 @@ describe('the storm breaker', () => {
     expect(shut.job).toBeNull();
     expect(validate('AuditEntry', shut.entries[0])).toEqual([]);
     expect(shut.entries[0]!.event!.message).toBe('storm breaker closed: quiet for 2m: no alert arrived over the threshold since 2026-11-21T07:05:00.000Z; open since 2026-11-21T07:05:00.000Z');
+  });
+});
+
+describe("the storm summary's notice", () => {
+  it('says the storm, not an alert, to Slack and by e-mail, with the link to its audit entry', () => {
+    const b = breaker();
+    b.observe([...alerts(5), ...alerts(2, 'Node<Down>', 5)], BREAKER, NOW);
+    const [opened] = b.drain().transitions;
+    const { job } = transitionEntries(opened!, SET.settings, { now: NOW, revision: SET.revision, dryRun: false, secrets: [] });
+    const context = { storm: job!.storm, alert: null, target: '', entry: { id: job!.entry.id, policy: 'homeostat.yaml', action: 'storm-summary', revision: SET.revision }, outbound: { allowHosts: [], pagerdutyEventsUrl: null, externalUrl: 'https://homeostat.example' } } as unknown as RunContext;
+    const notice = noticeOf(context);
+    expect(notice).toMatchObject({ kind: 'storm', policy: 'homeostat.yaml', link: `https://homeostat.example/api/v1/actions/${job!.entry.id}`, storm: { alerts: 7, top: 'InstanceDown (5), Node<Down> (2)' } });
+    const line = '7 alerts in 1m (more than 5) since 2026-11-21T07:05:00.000Z; top: InstanceDown (5), Node<Down> (2); disruptive actions stop until quiet for 2m';
+    const slack = slackMessage('storm', notice) as { blocks: { fields?: { text: string }[] }[] };
+    expect(slack.blocks[1]!.fields!.map((f) => f.text)).toEqual([`Storm: ${line}`]);
+    expect(messageOf({ from: 'homeostat@example.com', to: ['ops@example.com'], subject: 'storm' }, notice).text).toBe(`Storm breaker open: ${line}\n\nAudit entry: https://homeostat.example/api/v1/actions/${job!.entry.id}\n`);
   });
 });
 
