@@ -15,6 +15,7 @@ REQUIRED=(
   promtool:prometheus
   kubectl:kubectl
   flock:util-linux
+  redis-server:redis-server
 )
 DEBIAN_PACKAGES=()
 missing=()

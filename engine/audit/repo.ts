@@ -218,10 +218,17 @@ export class AuditRepo {
     return run;
   }
 
-  /** Ends the fast-import process and waits for the background repack, if one runs. */
+  /**
+   * Ends the fast-import process and waits for the background repack, if one runs; then rolls
+   * up the packs written since the last one (a roll-up skipped while another ran would
+   * otherwise leave them to the next start), so a stopped repository holds a geometric row.
+   */
   async close(): Promise<void> {
     await this.exclusive(() => Promise.all([this.importer.close(), this.lookup.close(), this.maker.close()]));
     await this.repacking;
+    if (this.commitsSinceRepack === 0) return;
+    this.commitsSinceRepack = 0;
+    await this.rollUp();
   }
 
   /** Commits the remote is not known to have (0 without a remote). */
@@ -297,9 +304,15 @@ export class AuditRepo {
     if (++this.commitsSinceRepack < (this.options.repackEvery ?? REPACK_EVERY) || this.repacking) return;
     this.commitsSinceRepack = 0;
     await this.importer.close();
-    this.repacking = repackSmall(this.git)
-      .catch((error: unknown) => this.options.log?.warn({ err: error, dir: this.dir }, 'git repack failed in the audit repository'))
-      .finally(() => (this.repacking = null));
+    this.repacking = this.rollUp().finally(() => (this.repacking = null));
+  }
+
+  /** A geometric repack of the small packs; a failure is logged, never thrown (the next one retries). */
+  private rollUp(): Promise<void> {
+    return repackSmall(this.git).then(
+      () => undefined,
+      (error: unknown) => this.options.log?.warn({ err: error, dir: this.dir }, 'git repack failed in the audit repository'),
+    );
   }
 
   private trackingRef(): string {
