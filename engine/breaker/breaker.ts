@@ -10,6 +10,8 @@
  * survives a restart is the open state (BreakerState), not the window's counts.
  */
 import type { Alert } from '../alerts/payload.js';
+import type { StormWatch } from '../plan/decide.js';
+import type { StormView } from '../plan/guards.js';
 import type { StormBreakerSettings } from '../policy/types.js';
 import { SlidingSet } from './window.js';
 
@@ -25,28 +27,6 @@ export interface BreakerState {
   alerts: number;
   targets: number;
   alertnames: { alertname: string; count: number }[];
-}
-
-/** What the `storm` guard reads: the breaker is open. */
-export interface StormView {
-  openedAt: number;
-  alerts: number;
-  targets: number;
-  trigger: 'alerts' | 'targets';
-  /** The earliest it closes: quietForMs after the last loud moment. */
-  until: number;
-  quietForMs: number;
-  /** The threshold that was passed, and over what window (for the reason). */
-  threshold: number;
-  per: string;
-}
-
-/** What decide tells the breaker, and asks of it, for one payload (plan/decide.ts). */
-export interface StormWatch {
-  /** A decision for a firing alert has this target. */
-  target(target: string): void;
-  /** Open: what the guard says; null when closed. */
-  view(): StormView | null;
 }
 
 export type Transition =

@@ -12,17 +12,27 @@ import { Gauge } from 'prom-client';
 import type { Alert } from '../alerts/payload.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
-import type { PolicySet, StormBreakerSettings } from '../policy/types.js';
-import type { Job } from '../runtime/intake.js';
+import type { StormNotice } from '../actions/types.js';
+import type { CompiledAction, OutboundSettings, PolicySet, ResolvedSettings, StormBreakerSettings } from '../policy/types.js';
 import type { StateChange } from '../state/store.js';
 import { StormBreaker } from './breaker.js';
-import type { BreakerState, StormWatch } from './breaker.js';
+import type { BreakerState } from './breaker.js';
+import type { StormWatch } from '../plan/decide.js';
 import { transitionEntries } from './summary.js';
 
 /** The state store's key. */
 export const BREAKER_KEY = 'breaker';
 /** setTimeout's longest delay; a later close is re-armed when it fires. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** The summary notification to run: the executor's job, less the alert it does not have. */
+export interface SummaryJob {
+  entry: AuditEntry;
+  storm: StormNotice;
+  action: CompiledAction;
+  outbound: OutboundSettings;
+  settings: ResolvedSettings;
+}
 
 export interface BreakerHost {
   clock(): number;
@@ -39,7 +49,7 @@ export interface BreakerHost {
   commit(changes: readonly StateChange[], entries: readonly AuditEntry[]): Promise<void>;
   /** Resolves when a committed entry is in the audit repository (an intent before its run). */
   committed(entry: AuditEntry): Promise<void>;
-  submit(job: Job, committed: Promise<void>, repoDir: string): void;
+  submit(job: SummaryJob, committed: Promise<void>, repoDir: string): void;
 }
 
 export class BreakerService {
@@ -91,13 +101,13 @@ export class BreakerService {
     if (transitions.length === 0 && moved === null) return;
     const options = { now, revision: active.set.revision, dryRun: this.host.dryRun, secrets: this.host.secrets() };
     const entries: AuditEntry[] = [];
-    const jobs: Job[] = [];
+    const jobs: SummaryJob[] = [];
     for (const transition of transitions) {
       const made = transitionEntries(transition, active.set.settings, options);
       entries.push(...made.entries);
       if (transition.kind === 'opened' && made.job) {
         const { settings } = active.set;
-        jobs.push({ entry: made.job.entry, alert: null, storm: made.job.storm, action: transition.settings.notify, outbound: settings.outbound, settings });
+        jobs.push({ entry: made.job.entry, storm: made.job.storm, action: transition.settings.notify, outbound: settings.outbound, settings });
       }
       this.host.log.warn({ breaker: transition.kind, id: transition.state.id, alerts: transition.state.alerts, targets: transition.state.targets, trigger: transition.state.trigger }, transition.kind === 'opened' ? 'storm breaker opened' : 'storm breaker closed');
     }

@@ -15,7 +15,7 @@ import { scopeOf } from '../policy/evaluate.js';
 import type { CompiledAction, CompiledNotify, CompiledPolicy, PolicySet } from '../policy/types.js';
 import { renderTemplate, TemplateRenderError } from '../template/template.js';
 import { ANSWER_GUARDS, checkGuards, GUARDS } from './guards.js';
-import type { StormWatch } from '../breaker/breaker.js';
+import type { StormView } from './guards.js';
 import type { GuardLedger } from './ledger.js';
 import { renderParams } from './render.js';
 
@@ -47,6 +47,14 @@ export interface Decision {
   revision: string;
   /** The action's notify actions, decided when it ends (simulate lists them). */
   notify: readonly CompiledNotify[];
+}
+
+/** What decide tells the storm breaker (engine/breaker/), and asks of it, for one payload. */
+export interface StormWatch {
+  /** A decision for a firing alert has this target. */
+  target(target: string): void;
+  /** Open: what the guard says; null when closed. */
+  view(): StormView | null;
 }
 
 export interface DecideOptions {

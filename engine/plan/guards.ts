@@ -3,7 +3,6 @@
  * `concurrency` is not among them: a busy target makes an action wait for the executor's
  * per-target lock, it does not refuse it (an uncordon must not be lost behind its cordon).
  */
-import type { StormView } from '../breaker/breaker.js';
 import { inWindow, nextOpening } from '../policy/window.js';
 import type { CompiledPolicy, ResolvedSettings } from '../policy/types.js';
 import { formatDuration } from '../util/duration.js';
@@ -28,6 +27,20 @@ export interface GuardRefusal {
   reason: string;
   /** When the guard stops refusing, as far as is known now (epoch ms); null when a person decides (paused). */
   until: number | null;
+}
+
+/** What the `storm` guard reads of the storm breaker (engine/breaker/) while it is open. */
+export interface StormView {
+  openedAt: number;
+  alerts: number;
+  targets: number;
+  trigger: 'alerts' | 'targets';
+  /** The earliest it closes: quietForMs after the last loud moment. */
+  until: number;
+  quietForMs: number;
+  /** The threshold that was passed, and over what window (for the reason). */
+  threshold: number;
+  per: string;
 }
 
 /** A check's refusal: its reason, and until when if that is known. */

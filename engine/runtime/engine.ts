@@ -240,7 +240,7 @@ export class Engine {
       turn: (task) => this.turns.run(task),
       commit: (changes, entries) => this.state.commit(changes, entries),
       committed: (entry) => this.committedOf.get(entry) ?? this.auditor.queuedCommitted(),
-      submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
+      submit: (job, committed, repoDir) => this.executor.submit({ ...job, alert: null }, committed, repoDir),
     };
   }
 

@@ -20,7 +20,7 @@ import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
 import type { Match } from '../policy/evaluate.js';
 import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
 import { notificationsOf } from './notify.js';
-import type { StormWatch } from '../breaker/breaker.js';
+import type { StormWatch } from '../plan/decide.js';
 import type { CompiledAction, CompiledPolicy, OutboundSettings, PolicySet } from '../policy/types.js';
 
 /** The checks of an alert before the guards, in the order decide makes them. */

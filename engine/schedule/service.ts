@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AuditEntry } from '../audit/entry.js';
-import type { StormView } from '../breaker/breaker.js';
+import type { StormView } from '../plan/guards.js';
 import type { GuardLedger } from '../plan/ledger.js';
 import type { CompiledSchedule, PolicySet } from '../policy/types.js';
 import { missedEntries, planRun } from './plan.js';
