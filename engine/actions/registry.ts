@@ -18,8 +18,3 @@ export const ACTION_TYPES: ReadonlyMap<string, ActionType> = new Map(
 export function actionTypeOf(action: Record<string, unknown>): string[] {
   return Object.keys(action).filter((key) => ACTION_TYPES.has(key));
 }
-
-/** Whether this version carries out actions of a type; the others are planned, audited and described only. */
-export function isExecuted(type: string): boolean {
-  return ACTION_TYPES.get(type)?.run !== undefined;
-}

@@ -41,8 +41,8 @@ export interface ActionType {
   describe(rendered: Record<string, unknown>, target: string, dryRun: boolean): string;
   /** A parameter set that lints, for docs and the registry test. */
   example: Record<string, unknown>;
-  /** Carry the action out (through engine/exec). Types without it are not executed by this version. */
-  run?(context: RunContext): Promise<RunResult>;
+  /** Carry the action out (through engine/exec). */
+  run(context: RunContext): Promise<RunResult>;
 }
 
 export interface RunContext {

@@ -43,6 +43,9 @@ import type { AuditWrite, EntryTrailers } from './commit-message.js';
 import { listEntries, readEntries } from './entries.js';
 import type { AuditRecord, ListedEntry, ReadOptions } from './entries.js';
 import { entryPath } from './entry.js';
+import type { AuditEntry } from './entry.js';
+import { newestOfKind } from './newest.js';
+import type { NewestQuery } from './newest.js';
 import type { EntryFilter } from './filter.js';
 import { batchStream, bulkStream, entryPlace, PER_WRITE_MAX } from './layout.js';
 import { DayTrees } from './day-trees.js';
@@ -57,6 +60,7 @@ export type { AuditWrite, EntryTrailers, WriteKind } from './commit-message.js';
 export { writeKind } from './commit-message.js';
 export type { AuditRecord, ListedEntry, ReadOptions } from './entries.js';
 export type { EntryFilter } from './filter.js';
+export type { NewestQuery } from './newest.js';
 export type { PushResult } from './push.js';
 
 export interface AuditRepoOptions {
@@ -186,6 +190,11 @@ export class AuditRepo {
   /** The entry files at the head that match the filter, parsed, a chunk at a time. */
   async *entries(filter: EntryFilter = {}, options: ReadOptions & { rev?: string } = {}): AsyncGenerator<AuditRecord> {
     yield* readEntries(this.git, await this.list(options.rev), filter, options);
+  }
+
+  /** The entries of one kind at the head, newest first, reading only the days in range (newest.ts). */
+  newestOfKind(query: NewestQuery): AsyncGenerator<AuditEntry> {
+    return newestOfKind(this.git, this.branchRef, query);
   }
 
   /** Commits, newest first, with the entries each one wrote. */

@@ -21,6 +21,7 @@ import { initCommand } from './commands/init.js';
 import type { ReviewFlags } from './commands/review.js';
 import type { ReplayFlags } from './commands/replay.js';
 import type { DiffFlags } from './commands/diff.js';
+import { AT_HELP, EVERY_HELP, NOW_HELP } from './timing.js';
 import { serveCommand } from './commands/serve.js';
 import { SERVE_DEFAULTS as D } from '../config/serve-config.js';
 import { statusCommand } from './commands/status.js';
@@ -72,20 +73,22 @@ function build(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('simulate')
-    .description('show what the policies would decide for Alertmanager webhook payloads: matches, actions, guards; or, with --schedules, the runs the schedules would make in a range (nothing runs)')
+    .description('show what the policies would decide for Alertmanager webhook payloads, each at its time: matches, actions, guards; or, with --schedules, the runs the schedules would make in a range (nothing runs)')
     .argument('[dir]', DIR_HELP, '.')
-    .option('--alerts <files...>', 'webhook payload files (JSON), evaluated in order')
+    .option('--alerts <files...>', 'webhook payload files (JSON) or timelines (homeostat replay), decided in order, each at its time (--now, --at, --every)')
+    .option('--now <time>', NOW_HELP)
+    .option('--at <times...>', AT_HELP)
+    .option('--every <duration>', EVERY_HELP)
     .option('--schedules', 'list the runs of the schedules (kind Schedule) from --from to --to, with the guards\' verdicts and local times')
     .option('--from <time>', 'with --schedules: the start of the range (ISO 8601; default: now)')
     .option('--to <time>', 'with --schedules: the end of the range (ISO 8601; default: a week after --from)')
-    .option('--now <time>', 'the clock for windows, cooldowns and rate limits (ISO 8601; default: now)')
     .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
     .option('--rev <rev>', REV_HELP)
     .option('--prometheus-url <url>', "ask this Prometheus the policies' enrichment queries (homeostat.yaml's prometheus auth and timeout apply); without it, enriching policies take no action and say so")
     .option('--kubeconfig <file>', 'send each kubernetes decision to this cluster as a server-side dry run (dryRun=All): nothing changes')
     .option('--kube-context <context>', 'the kubeconfig context for --kubeconfig (default: its current-context)')
     .addOption(formatOption('simulate'))
-    .action(async (dir: string, o: { alerts?: string[]; schedules?: boolean; from?: string; to?: string; now?: string; dryRun?: boolean; rev?: string; prometheusUrl?: string; format: string; kubeconfig?: string; kubeContext?: string }) => {
+    .action(async (dir: string, o: { alerts?: string[]; at?: string[]; every?: string; schedules?: boolean; from?: string; to?: string; now?: string; dryRun?: boolean; rev?: string; prometheusUrl?: string; format: string; kubeconfig?: string; kubeContext?: string }) => {
       if (o.schedules) return setExit(await simulateSchedulesCommand(dir, o, o.format, io));
       if (!o.alerts) throw new UserError("simulate: give --alerts FILE... (webhook payloads), or --schedules (the schedules' runs from --from to --to)");
       setExit(await simulateCommand(dir, { ...o, alerts: o.alerts }, o.format, io));
@@ -107,8 +110,10 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .argument('[dir]', DIR_HELP, '.')
     .requiredOption('--base <rev>', 'the revision the change is made against (a branch, tag or commit of the git repository holding DIR)')
     .option('--head <rev>', 'the changed revision (default: the directory as it is, uncommitted edits included)')
-    .requiredOption('--alerts <files...>', 'webhook payload files or timelines (homeostat replay), evaluated in order')
-    .option('--now <time>', 'the clock for payloads without their own time (ISO 8601; default: now)')
+    .requiredOption('--alerts <files...>', 'webhook payload files or timelines (homeostat replay), decided in order, each at its time (--now, --at, --every)')
+    .option('--now <time>', NOW_HELP)
+    .option('--at <times...>', AT_HELP)
+    .option('--every <duration>', EVERY_HELP)
     .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
     .option('--fail-on-change', 'exit 1 when any decision changed (a gate); by default a change is no failure')
     .addOption(formatOption('diff'))
@@ -128,7 +133,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .requiredOption('--base <rev>', 'the revision the pull request is made against')
     .option('--head <rev>', 'the pull request\'s revision', 'HEAD')
     .option('--alerts <files...>', 'recorded webhook payloads or replay timelines for the decision diff')
-    .option('--now <time>', 'the clock for payloads without their own time (ISO 8601; default: now)')
+    .option('--now <time>', NOW_HELP)
     .option('--fail-on-change', 'exit 1 when any decision changed')
     .option('--comment-out <file>', 'also write the comment body here (without a pull request to post to, it is printed otherwise)')
     .option('--annotations-out <file>', 'also write the workflow annotations here')
@@ -198,9 +203,10 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--target <host>', 'only this one of its targets')
     .option('--by <who>', 'who asks, for the audit (default: your user name)')
     .action(async (name: string, o) => setExit(await runCommand(name, o, io)));
-  engineOptions(program.command('runs').description("a running engine's recent routine job runs, newest first: outcome, due time, duration").argument('[schedule]', 'only this schedule'))
+  engineOptions(program.command('runs').description("a running engine's routine job runs, newest first: outcome, due time, duration (the older ones read from its audit repository, a page at a time)").argument('[schedule]', 'only this schedule'))
     .option('--since <time>', 'only runs decided at or after this time (ISO 8601)')
-    .option('--limit <n>', 'at most this many', '100')
+    .option('--before <id>', 'only runs decided before this one: the next page, as the previous one says (more: ... --before ID)')
+    .option('--limit <n>', 'at most this many (500 at most)', '100')
     .action(async (name: string | undefined, o) => setExit(await runsCommand(name, o, io)));
 
   const audit = program.command('audit').description('read and verify the audit trail of an engine (its --data-dir)');

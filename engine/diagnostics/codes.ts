@@ -27,7 +27,6 @@ export const CODES = {
   HST_NOTIFY_MISPLACED: "A notify action has a notify list of its own, or 'on' stands on an action that is not a notify.",
   HST_NOTIFY_DISRUPTIVE: 'A notify action is of a type that changes a system (ansible, script, kubernetes).',
   HST_URL_PRIVATE: 'A warning: a URL or SMTP host written in a policy is a non-public address that homeostat.yaml does not allowlist.',
-  HST_ACTION_NOT_EXECUTED: 'A warning: actions of this type are planned and audited but not carried out by this version.',
   HST_FILE_MISSING: 'A playbook, inventory or script that a policy references is not in the repository.',
   HST_FILE_NOT_EXECUTABLE: 'A script, or an inventory script (#!), that a policy references is not executable.',
   HST_PATH_OUTSIDE_REPO: 'A referenced path leaves the repository.',

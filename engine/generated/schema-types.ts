@@ -759,7 +759,7 @@ export interface ScheduleTargets {
   hosts?: [string, ...string[]];
 }
 /**
- * The Policy guards a schedule uses (no approval); cooldown is per schedule and target, and also holds a run off a target any action was decided for within it.
+ * The Policy guards a schedule uses (no approval). A cooldown makes the schedule share its targets' cooldown with the policies, both ways: a run is held off a target that an alert's action (or another such schedule's run) was decided for within it, and its runs hold a policy's action off the target for that policy's cooldown. Without one (a read-only check) the schedule neither waits for nor holds back anything.
  */
 export interface ScheduleGuards {
   /**

@@ -127,10 +127,12 @@ export async function deleteRef(git: Git, ref: string): Promise<void> {
   await git.client.raw(['update-ref', '--no-deref', '-d', ref]);
 }
 
-/** Every blob under `path` at `rev` ('' for the whole tree), recursively, in path order. */
-export async function listTree(git: Git, rev: string, path: string): Promise<TreeEntry[]> {
+/** Every blob under each `path` at `rev` ('' for the whole tree), recursively, in path order; with treesOnly, every directory instead. */
+export async function listTree(git: Git, rev: string, path: string | readonly string[], options: { treesOnly?: boolean } = {}): Promise<TreeEntry[]> {
   // After --end-of-options every argument is the tree or a path: a '--' would be a path too.
-  const out = await git.client.raw(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', rev, ...(path ? [path] : [])]);
+  const paths = (typeof path === 'string' ? [path] : path).filter(Boolean);
+  // treesOnly: the directories alone (-d), at every depth.
+  const out = await git.client.raw(['ls-tree', '-r', ...(options.treesOnly ? ['-d'] : []), '-z', '--full-tree', '--end-of-options', rev, ...paths]);
   const entries: TreeEntry[] = [];
   for (const record of out.split('\0')) {
     if (!record) continue;
@@ -215,6 +217,26 @@ export async function readBlobs(git: Git, specs: readonly string[]): Promise<(Bu
   if (specs.length === 0) return [];
   const result = await runGit(git, ['cat-file', '--batch'], batchInput(specs), [], true);
   return parseBatch(result.outputBytes!, specs.length, true).map((r) => r.content);
+}
+
+/**
+ * The files under `paths` at `commit` (a commit id) with a line that matches `pattern` (an
+ * extended regular expression): `git grep -l`, which reads the blobs in git's own process.
+ */
+export async function grepFiles(git: Git, commit: string, pattern: string, paths: readonly string[]): Promise<string[]> {
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new GitCommandError(`git grep: not a commit id: ${commit}`);
+  if (paths.length === 0) return [];
+  const result = await runCommand({
+    file: 'git',
+    args: [...CONFIG.flatMap((c) => ['-c', c]), 'grep', '-l', '-z', '-E', '-e', pattern, commit, '--', ...paths],
+    cwd: git.dir, env: git.env, timeoutMs: STDIN_COMMAND_TIMEOUT_MS, outputCapBytes: STDIN_OUTPUT_CAP_BYTES, rawOutput: true,
+  });
+  if (result.spawnError) throw new GitCommandError(`git grep: ${result.spawnError}`);
+  if (result.timedOut) throw new GitCommandError(`git grep timed out after ${STDIN_COMMAND_TIMEOUT_MS / 1000} s`);
+  // 1: nothing matched.
+  if (result.exitCode === 1) return [];
+  if (result.exitCode !== 0) throw new GitCommandError(`git grep failed: ${errorText(result.output) || `exit code ${result.exitCode ?? result.signal}`}`);
+  return result.outputBytes!.toString('utf8').split('\0').filter(Boolean).map((name) => name.slice(commit.length + 1));
 }
 
 /** The object id of each spec, null for those that do not exist (`cat-file --batch-check`). */

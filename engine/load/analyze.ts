@@ -13,11 +13,10 @@
  */
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { Diagnostic, Problem } from '../diagnostics/diagnostic.js';
-import { checkPolicy, checkSettings, forEachAction } from '../policy/checks.js';
+import { checkPolicy, checkSettings } from '../policy/checks.js';
 import type { Reference } from '../policy/checks.js';
-import { ACTION_TYPES, actionTypeOf, isExecuted } from '../actions/registry.js';
+import { ACTION_TYPES } from '../actions/registry.js';
 import { privateUrls } from './private-urls.js';
-import { pointerOf } from '../diagnostics/diagnostic.js';
 import { validate } from '../schema/validator.js';
 import { checkSchedule } from '../schedule/checks.js';
 import { MAX_FILE_BYTES, parseYamlFile, placeProblem } from './yaml-source.js';
@@ -86,13 +85,12 @@ function place(source: SourceDoc, pointer: string, key = false): Place {
 }
 
 /**
- * Pointers the assembling step reports at: a policy's name and the type key of each action
- * this version does not execute, a test's cases and expectations.
+ * Pointers the assembling step reports at: a policy's name and its private receiver URLs, a
+ * test's cases and expectations.
  */
 function placesOf(kind: Kind, value: unknown, source: SourceDoc): Record<string, Place> {
   if (kind === 'Policy') {
     const places: Record<string, Place> = { '/metadata/name': place(source, '/metadata/name') };
-    for (const pointer of unexecutedActions(value)) places[pointer] = place(source, pointer, true);
     // Whether homeostat.yaml allowlists them is known once every file is read: all are placed.
     for (const { pointer } of privateUrls(value, [])) places[pointer] = place(source, pointer, true);
     return places;
@@ -191,12 +189,3 @@ function startLine(source: SourceDoc): number {
   return source.lines.linePos(source.doc.contents?.range?.[0] ?? 0).line;
 }
 
-/** The pointers of the type keys of a policy's actions that this version does not execute (`/spec/actions/0/kubernetes`). */
-export function unexecutedActions(policy: unknown): string[] {
-  const found: string[] = [];
-  forEachAction((policy as { spec?: unknown } | null)?.spec, (action, path) => {
-    const types = actionTypeOf(action);
-    if (types.length === 1 && !isExecuted(types[0]!)) found.push(pointerOf([...path, types[0]!]));
-  });
-  return found;
-}

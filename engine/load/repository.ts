@@ -13,8 +13,7 @@ import { compilePolicy, resolveSettings } from '../policy/compile.js';
 import { buildPolicySet } from '../policy/set.js';
 import { compileSchedule } from '../schedule/compile.js';
 import type { PolicySet } from '../policy/types.js';
-import { count } from '../util/count.js';
-import { analyzeExact, analyzeFile, unexecutedActions } from './analyze.js';
+import { analyzeExact, analyzeFile } from './analyze.js';
 import type { AnalyzedDoc, FileAnalysis, Place, RepoFile } from './analyze.js';
 import type { Reference } from '../policy/checks.js';
 import { privateUrls } from './private-urls.js';
@@ -93,7 +92,7 @@ export function assemble(input: RepositoryInput, analyses: readonly FileAnalysis
   }
   const { Policy: policies, PolicyTest: tests, Settings: settingsDocs, Schedule: schedules } = byKind;
   const settings = settingsDocs[0] ?? null;
-  diagnostics.push(...duplicatePolicies(named), ...duplicatePolicies(schedules, 'schedule'), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input, broken), ...unexecutedTypes(policies), ...privateUrlWarnings(policies, settings));
+  diagnostics.push(...duplicatePolicies(named), ...duplicatePolicies(schedules, 'schedule'), ...duplicateSettings(settingsDocs), ...testReferences(tests, policies, input, broken), ...privateUrlWarnings(policies, settings));
   diagnostics.push(...groupsWithoutInventory(schedules, settings));
   diagnostics.sort(compareDiagnostics);
   const errors = diagnostics.some((d) => d.severity === 'error');
@@ -178,32 +177,6 @@ function duplicateSettings(settings: LoadedDoc<Settings>[]): Diagnostic[] {
   return settings.slice(1).map((s) =>
     diagnostic(s, '', 'HST_SETTINGS_DUPLICATE', `a second Settings document (the first is at ${settings[0]!.file}:${settings[0]!.line})`, 'keep one Settings document, in homeostat.yaml'),
   );
-}
-
-/**
- * One warning per action type that this version plans and audits but does not carry out, at
- * its first use, counting the others: one per action would bury a repository's real problems.
- */
-function unexecutedTypes(policies: LoadedDoc<Policy>[]): Diagnostic[] {
-  const uses = new Map<string, { doc: LoadedDoc<Policy>; pointer: string; actions: number; policies: Set<string> }>();
-  for (const doc of policies) {
-    for (const pointer of unexecutedActions(doc.value)) {
-      const type = pointer.slice(pointer.lastIndexOf('/') + 1);
-      const use = uses.get(type) ?? { doc, pointer, actions: 0, policies: new Set<string>() };
-      use.actions++;
-      use.policies.add(String(doc.value?.metadata?.name));
-      uses.set(type, use);
-    }
-  }
-  return [...uses].map(([type, { doc, pointer, actions, policies: names }]) => {
-    const listed = [...names].slice(0, 5).join(', ') + (names.size > 5 ? ', …' : '');
-    return diagnostic(
-      doc, pointer, 'HST_ACTION_NOT_EXECUTED',
-      `${type} actions are not executed by this version of homeostat: ${count(actions, 'action')} in ${count(names.size, 'policy', 'policies')} (${listed}) are planned, guarded and audited, never carried out`,
-      `a live ${type} action is audited as failed, one in dry-run as what it would do; to act now, use an ansible or script action`,
-      'warning',
-    );
-  });
 }
 
 /** A receiver written as a private address: the engine would refuse it unless allowlisted. */

@@ -1,6 +1,10 @@
 /**
  * The one pipeline the CLI shares with the engine: split payloads into alerts, evaluate each
- * against a policy set, then plan and guard in arrival order. Nothing here runs an action.
+ * against a policy set, then plan and guard in arrival order, each alert at the time of its
+ * payload, through the guard code and ledger the engine decides with (plan/decide.ts,
+ * guards.ts, ledger.ts). Nothing here runs an action. A guard belongs in plan/, where both
+ * reach it: one the engine alone applied would make simulate say what serve does not do
+ * (test/e2e/simulate-timeline.test.ts compares the two on one sequence).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
@@ -23,7 +27,7 @@ const EVALUATION_SLICE = 32;
 const TURN_EVERY = 16 * EVALUATION_SLICE;
 
 export interface SimulationOptions {
-  /** The clock of every payload that carries no time of its own (a timeline's carry theirs). */
+  /** The clock of every payload that carries no time (`at`); the CLI gives every payload one. */
   now: number;
   dryRun?: boolean;
   ledger?: GuardLedger;
@@ -35,6 +39,8 @@ export interface Simulation {
   alerts: number;
   truncatedAlerts: number;
   decisions: Decision[];
+  /** When each of `decisions` was made (ms), in the same order: the time of its payload. */
+  times: number[];
   /** Per alert, in order: the names of the policies that matched it (diff compares these). */
   matched: string[][];
   /** Per alert, in order: its decisions (the same objects as `decisions`). */
@@ -75,6 +81,7 @@ export async function simulate(set: PolicySet, payloads: readonly SimulatedPaylo
     alerts: alerts.length,
     truncatedAlerts: sent.reduce((n, p) => n + p.payload.group.truncatedAlerts, 0),
     decisions: decisionsByAlert.flat(),
+    times: decisionsByAlert.flatMap((decisions, i) => decisions.map(() => clock[i]!)),
     matched: matches.map((m) => m.map((match) => match.policy.name)),
     decisionsByAlert,
   };

@@ -8,6 +8,7 @@ import type { CompiledPolicy, ResolvedSettings } from '../policy/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { GuardLedger } from './ledger.js';
 import { count } from '../util/count.js';
+import { runCooldown } from './run-cooldown.js';
 
 /** The guards in the order checkGuards checks them. */
 export const GUARDS = ['paused', 'maintenance', 'storm', 'window', 'cooldown', 'rate-limit', 'blast-radius'] as const;
@@ -89,7 +90,7 @@ const CHECKS: Record<Guard, (c: GuardContext) => Refused | string | null> = {
   },
   cooldown: ({ policy, phase, target, ledger, now }) => {
     const last = ledger.lastStart(policy.name, phase, target);
-    if (last === undefined || now - last >= policy.guards.cooldownMs) return null;
+    if (last === undefined || now - last >= policy.guards.cooldownMs) return runCooldown({ policy, target, ledger, now });
     const when = now === last ? 'just now' : `${formatDuration(now - last)} ago`;
     const until = last + policy.guards.cooldownMs;
     return { reason: `cooldown: ${policy.name} decided an action for ${target} ${when} (cooldown ${formatDuration(policy.guards.cooldownMs)}, until ${iso(until)})`, until };

@@ -12,6 +12,12 @@ export interface LedgerEntry {
   target: string;
   disruptive: boolean;
   at: number;
+  /**
+   * A routine job's run: 'target' when its schedule sets a cooldown, so that the run holds the
+   * target for every policy's cooldown; 'own' when it does not (a read-only check), so that it
+   * counts for its schedule alone. Absent: an alert's action.
+   */
+  holds?: 'target' | 'own';
 }
 
 export interface GuardLedger {
@@ -20,6 +26,8 @@ export interface GuardLedger {
   lastStart(policy: string, phase: string, target: string): number | undefined;
   /** When any action (of any policy or schedule) was last decided for a target. */
   lastOnTarget?(target: string): number | undefined;
+  /** The latest run of a schedule that holds its target (`holds: 'target'`), and which schedule. */
+  lastRunOnTarget?(target: string): { schedule: string; at: number } | undefined;
   countPolicy(policy: string, phase: string, since: number): number;
   countDisruptive(since: number): number;
   /** When the n-th latest action of the policy phase was decided (1: the latest); undefined when fewer. */
@@ -38,6 +46,7 @@ export class IndexedLedger implements GuardLedger {
   private readonly seenAt = new Map<string, number>();
   private readonly last = new Map<string, number>();
   private readonly lastTarget = new Map<string, number>();
+  private readonly lastRun = new Map<string, { schedule: string; at: number }>();
   private readonly perPolicy = new Map<string, number[]>();
   private readonly disruptive: number[] = [];
   private readonly entries: LedgerEntry[] = [];
@@ -67,6 +76,10 @@ export class IndexedLedger implements GuardLedger {
     return this.lastTarget.get(target);
   }
 
+  lastRunOnTarget(target: string): { schedule: string; at: number } | undefined {
+    return this.lastRun.get(target);
+  }
+
   countPolicy(policy: string, phase: string, since: number): number {
     const times = this.perPolicy.get(`${policy}\0${phase}`);
     return times ? times.length - lowerBound(times, since) : 0;
@@ -89,7 +102,9 @@ export class IndexedLedger implements GuardLedger {
     this.entries.push(entry);
     const key = `${entry.policy}\0${entry.phase}\0${entry.target}`;
     this.last.set(key, Math.max(this.last.get(key) ?? -Infinity, entry.at));
-    this.lastTarget.set(entry.target, Math.max(this.lastTarget.get(entry.target) ?? -Infinity, entry.at));
+    if (entry.holds !== 'own') this.lastTarget.set(entry.target, Math.max(this.lastTarget.get(entry.target) ?? -Infinity, entry.at));
+    const run = this.lastRun.get(entry.target);
+    if (entry.holds === 'target' && (!run || run.at <= entry.at)) this.lastRun.set(entry.target, { schedule: entry.policy, at: entry.at });
     const policyKey = `${entry.policy}\0${entry.phase}`;
     let times = this.perPolicy.get(policyKey);
     if (!times) this.perPolicy.set(policyKey, (times = []));

@@ -36,6 +36,9 @@ import { count } from '../util/count.js';
 import { Evaluators } from './enrichment.js';
 import { lastDue } from '../schedule/keys.js';
 import { ScheduleService } from '../schedule/service.js';
+import { RunHistory } from '../schedule/history.js';
+import { AuditRepo } from '../audit/repo.js';
+import { idStamp } from '../audit/filter.js';
 import type { ScheduleHost } from '../schedule/service.js';
 import { EmbeddedStateStore } from '../state/store.js';
 import { BREAKER_KEY, BreakerService } from '../breaker/service.js';
@@ -82,6 +85,8 @@ export interface EngineDeps {
    * start on the same directory, and a crash is what the journal already recovers from.
    */
   onLockLost?(why: string): void;
+  /** How many actions memory keeps for GET /api/v1/actions and /runs (default 2,000; tests make it small). */
+  recentActions?: number;
 }
 
 export interface ReceiveResult {
@@ -109,7 +114,9 @@ export class Engine {
   private readonly turns = new Turns();
   /** A storm keeps most of the journal open: compact again only once it has doubled. */
   private compactAt = COMPACT_BYTES;
-  readonly recent = new RecentActions(RECENT_ACTIONS);
+  readonly recent: RecentActions;
+  /** The routine jobs' runs: memory's, then the audit repository's (schedule/history.ts). */
+  readonly runHistory: RunHistory;
   /** The truncated count last audited, by group key (the newest TRUNCATED_GROUPS groups). */
   private readonly truncatedGroups = new Map<string, number>();
   readonly startedAt = new Date().toISOString();
@@ -140,6 +147,10 @@ export class Engine {
     private readonly remediation: RemediationTracker,
   ) {
     this.evaluators = new Evaluators(deps.config.prometheusUrl ?? null, deps.metrics, deps.log);
+    this.recent = new RecentActions(deps.recentActions ?? RECENT_ACTIONS, idStamp(new Date(clock())));
+    const { dataDir, audit } = deps.config;
+    // Read only, beside the engine's own commits (as `homeostat audit log` reads it).
+    this.runHistory = new RunHistory(this.recent, () => AuditRepo.openReadOnly({ dir: join(dataDir, 'audit'), branch: audit.branch }));
   }
 
   /** Takes the data directory (data-lock.ts: one engine per directory), then starts in it. */

@@ -170,7 +170,6 @@ export class Executor {
   private async run({ entry, alert, run, storm, action, outbound, parentOutcome, settings }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
     const { log, journal } = this.options;
     const type = ACTION_TYPES.get(entry.type!)!;
-    if (!type.run) return notExecuted(entry, dryRun);
     let workDir: string;
     try {
       workDir = mkdtempSync(join(this.options.workRoot, `${entry.id}-`));
@@ -304,10 +303,3 @@ export function interrupted(entry: AuditEntry, now: number, reason: string, pgid
   };
 }
 
-/** Types without an executor: audited failed, live or dry run; nothing is pretended. */
-function notExecuted(entry: AuditEntry, dryRun: boolean): RunResult {
-  // Not even a dry run: no server-side dry run was made and nothing was rendered for sending,
-  // so the audit must not say that anything succeeded.
-  const what = `the ${entry.type} action type is not executed by this version of homeostat`;
-  return notStarted(dryRun ? `${what}: nothing was checked or sent (dry run)` : `${what}: nothing was done`, []);
-}

@@ -310,6 +310,10 @@ export class RecordingLedger implements GuardLedger {
     return this.inner.lastOnTarget?.(target);
   }
 
+  lastRunOnTarget(target: string): { schedule: string; at: number } | undefined {
+    return this.inner.lastRunOnTarget?.(target);
+  }
+
   countPolicy(policy: string, phase: string, since: number): number {
     return this.inner.countPolicy(policy, phase, since);
   }

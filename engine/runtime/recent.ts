@@ -21,15 +21,34 @@ export class RecentActions {
   private readonly entries = new Map<string, AuditEntry>();
   private weight = 0;
 
-  /** `capacity`: how many actions are kept. */
-  constructor(private readonly capacity: number) {}
+  /**
+   * `capacity`: how many actions are kept. `horizon`: the id stamp of the engine's start;
+   * entries created before it were not put here (they are in the audit repository).
+   */
+  constructor(
+    private readonly capacity: number,
+    private horizon = '',
+  ) {}
+
+  /**
+   * Every entry put here whose id sorts after this one is still here: it is the newest id ever
+   * dropped (or the start's stamp), so an entry after it was never dropped. The entries up to
+   * it are read from the audit repository (schedule/history.ts).
+   */
+  get completeAfter(): string {
+    return this.horizon;
+  }
 
   put(entry: AuditEntry): void {
     this.remove(entry.id); // re-inserted: a changed entry counts as recent
     this.entries.set(entry.id, entry);
     this.weight += actionsOf(entry);
     // The newest entry stays, however heavy.
-    while (this.weight > this.capacity && this.entries.size > 1) this.remove(this.entries.keys().next().value!);
+    while (this.weight > this.capacity && this.entries.size > 1) {
+      const oldest = this.entries.keys().next().value!;
+      if (oldest > this.horizon) this.horizon = oldest;
+      this.remove(oldest);
+    }
   }
 
   private remove(id: string): void {

@@ -11,7 +11,7 @@ import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
 import { checkGuards, GUARDS } from '../plan/guards.js';
 import type { StormView } from '../plan/guards.js';
-import type { GuardLedger } from '../plan/ledger.js';
+import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
 import { renderParams } from '../plan/render.js';
 import type { CompiledAction, CompiledSchedule, ResolvedSettings } from '../policy/types.js';
 import { TemplateRenderError } from '../template/template.js';
@@ -81,14 +81,14 @@ export function planRun(request: RunRequest, options: PlanOptions): { entries: A
       continue;
     }
     const disruptive = schedule.actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
-    const refusal = targetCooldown(schedule, target, options) ?? checkGuards({ policy: schedule, phase: PHASE, target, disruptive, settings: options.settings, ledger: options.ledger, now: options.now, storm: options.storm ?? null });
+    const refusal = targetCooldown(schedule, target, options.ledger, options.now, 'ago') ?? checkGuards({ policy: schedule, phase: PHASE, target, disruptive, settings: options.settings, ledger: options.ledger, now: options.now, storm: options.storm ?? null });
     if (refusal) {
       const until = 'until' in refusal && refusal.until !== null ? { until: new Date(refusal.until).toISOString() } : {};
       for (const p of runnable) Object.assign(p.entry, { verdict: 'refused', reason: refusal.reason, outcome: 'refused', guards: { ...guardsUpTo(refusal.guard), ...until } });
       entries.push(...planned.map((p) => p.entry));
       continue;
     }
-    options.ledger.record({ policy: schedule.name, phase: PHASE, target, disruptive, at: options.now });
+    options.ledger.record(runLedgerEntry(schedule, target, disruptive, options.now));
     for (const p of planned) {
       entries.push(p.entry);
       if (runnable.includes(p)) jobs.push({ entry: p.entry, action: p.action, run });
@@ -97,29 +97,47 @@ export function planRun(request: RunRequest, options: PlanOptions): { entries: A
   return { entries, jobs };
 }
 
-/** The entries of due times missed beyond the starting deadline: one per action, for every target. */
-export function missedEntries(request: Omit<RunRequest, 'targets' | 'by'>, missed: Missed, now: number): AuditEntry[] {
-  const { schedule } = request;
+/**
+ * The entries of due times missed beyond the starting deadline: one per target and action, as
+ * a run's (one per action, without a target, when the targets could not be listed: why is in
+ * the reason).
+ */
+export function missedEntries(request: Omit<RunRequest, 'by'>, missed: Missed, now: number): AuditEntry[] {
+  const { schedule, targets } = request;
   const run: ScheduleRunInfo = { schedule: schedule.name, runId: runId(schedule.name, 'cron', missed.last), due: new Date(missed.last).toISOString(), trigger: 'cron' };
   const base = baseEntry({ ...request, by: null, due: missed.last }, run, now);
   const times = missed.count === 1 ? `the run due ${run.due}` : `${missed.more ? 'more than ' : ''}${missed.count} runs due from ${new Date(missed.first).toISOString()} to ${run.due}`;
-  const reason = `missed: ${times} (${schedule.timezone}) came due more than startingDeadline ${formatDuration(schedule.startingDeadlineMs)} before the engine could start ${missed.count === 1 ? 'it' : 'them'}; not run`;
+  const unlisted = Array.isArray(targets) ? '' : `; its targets could not be listed: ${(targets as { error: string }).error}`;
+  const reason = `missed: ${times} (${schedule.timezone}) came due more than startingDeadline ${formatDuration(schedule.startingDeadlineMs)} before the engine could start ${missed.count === 1 ? 'it' : 'them'}; not run${unlisted}`;
   const window = { count: missed.count, first: new Date(missed.first).toISOString(), last: run.due };
-  return schedule.actions.map((a) => {
-    const entry = base(a, null);
-    return { ...entry, schedule: { ...entry.schedule!, missed: window }, verdict: 'refused', reason, outcome: 'missed', guards: { passed: [], refusedBy: 'starting-deadline' } };
-  });
+  const hosts: (string | null)[] = Array.isArray(targets) ? targets : [null];
+  return hosts.flatMap((target) =>
+    schedule.actions.map((a) => {
+      const entry = base(a, target);
+      return { ...entry, schedule: { ...entry.schedule!, missed: window }, verdict: 'refused' as const, reason, outcome: 'missed' as const, guards: { passed: [], refusedBy: 'starting-deadline' } };
+    }),
+  );
 }
 
 /**
- * A schedule's own cooldown also holds it off a target that any action, an alert's or another
- * schedule's, was decided for within it: a routine restart does not follow a remediation's.
+ * A schedule's own cooldown also holds it off a target that an alert's action, or the run of
+ * another schedule with a cooldown, was decided for within it: a routine restart does not
+ * follow a remediation's. `when`: 'ago' in the engine, 'before' in a simulation.
  */
-function targetCooldown(schedule: CompiledSchedule, target: string, options: PlanOptions): { guard: 'cooldown'; reason: string } | null {
-  const last = options.ledger.lastOnTarget?.(target);
+export function targetCooldown(schedule: CompiledSchedule, target: string, ledger: GuardLedger, now: number, when: 'ago' | 'before'): { guard: 'cooldown'; reason: string } | null {
+  const last = ledger.lastOnTarget?.(target);
   const cooldown = schedule.guards.cooldownMs;
-  if (last === undefined || cooldown === 0 || options.now - last >= cooldown) return null;
-  return { guard: 'cooldown', reason: `cooldown: an action was decided for ${target} ${formatDuration(options.now - last)} ago (cooldown of ${schedule.name}: ${formatDuration(cooldown)})` };
+  if (last === undefined || cooldown === 0 || now - last >= cooldown) return null;
+  return { guard: 'cooldown', reason: `cooldown: an action was decided for ${target} ${formatDuration(now - last)} ${when} (cooldown of ${schedule.name}: ${formatDuration(cooldown)})` };
+}
+
+/**
+ * What the guards remember of a run on a target. A schedule with a cooldown takes part in the
+ * target's cooldown both ways (its runs hold the policies' actions off the target for their
+ * cooldowns); one without (a read-only check) counts only for its own rate limit.
+ */
+export function runLedgerEntry(schedule: CompiledSchedule, target: string, disruptive: boolean, at: number): LedgerEntry {
+  return { policy: schedule.name, phase: PHASE, target, disruptive, at, holds: schedule.guards.cooldownMs > 0 ? 'target' : 'own' };
 }
 
 function guardsUpTo(guard: string): Guards {

@@ -122,8 +122,8 @@ export class ScheduleService {
     const active = this.requireActive();
     const { schedule, owed } = due;
     const revision = active.set.revision;
-    const missed = owed.missed ? missedEntries({ schedule, revision, trigger: 'cron', due: owed.missed.last }, owed.missed, this.host.clock()) : [];
-    const targets = owed.run.length ? await resolveTargets(schedule, this.targetContext(active.root)) : [];
+    const targets = await resolveTargets(schedule, this.targetContext(active.root));
+    const missed = owed.missed ? missedEntries({ schedule, revision, trigger: 'cron', due: owed.missed.last, targets }, owed.missed, this.host.clock()) : [];
     const requests = owed.run.map((at): RunRequest => ({ schedule, revision, trigger: 'cron', due: at, by: null, targets }));
     await this.decideRuns(requests, { entries: missed, key: due.key });
     this.updateNext();

@@ -10,9 +10,8 @@ import { ACTION_TYPES } from '../actions/registry.js';
 import { checkGuards } from '../plan/guards.js';
 import { IndexedLedger } from '../plan/ledger.js';
 import type { CompiledSchedule, PolicySet } from '../policy/types.js';
-import { formatDuration } from '../util/duration.js';
 import { cronTimes, dueBetween } from './cron.js';
-import { PHASE } from './plan.js';
+import { PHASE, runLedgerEntry, targetCooldown } from './plan.js';
 
 /** Due times shown per schedule at most. */
 export const SIMULATED_PER_SCHEDULE = 1_000;
@@ -71,12 +70,8 @@ export function simulateSchedules(set: PolicySet, from: number, to: number, opti
     const windowLocal = window && window.timezone !== schedule.timezone ? { local: localTime(at, window.timezone), timezone: window.timezone } : null;
     const disruptive = schedule.actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
     for (const target of targetsOf(schedule)) {
-      const last = ledger.lastOnTarget(target);
-      const cooled = schedule.guards.cooldownMs > 0 && last !== undefined && at - last < schedule.guards.cooldownMs;
-      const refusal = cooled
-        ? { guard: 'cooldown', reason: `cooldown: an action was decided for ${target} ${formatDuration(at - last!)} before (cooldown of ${schedule.name}: ${formatDuration(schedule.guards.cooldownMs)})` }
-        : checkGuards({ policy: schedule, phase: PHASE, target, disruptive, settings: set.settings, ledger, now: at });
-      if (!refusal) ledger.record({ policy: schedule.name, phase: PHASE, target, disruptive, at });
+      const refusal = targetCooldown(schedule, target, ledger, at, 'before') ?? checkGuards({ policy: schedule, phase: PHASE, target, disruptive, settings: set.settings, ledger, now: at });
+      if (!refusal) ledger.record(runLedgerEntry(schedule, target, disruptive, at));
       for (const action of schedule.actions) {
         const dryRun = options.dryRun || set.settings.dryRun || schedule.dryRun || action.dryRun;
         runs.push({

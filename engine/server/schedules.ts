@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEntry } from '../audit/entry.js';
+import { isEntryId } from '../audit/entry.js';
 import type { Engine } from '../runtime/engine.js';
 import { NotReadyError } from '../runtime/engine.js';
 import { RunRefused } from '../schedule/service.js';
@@ -38,18 +39,20 @@ export function runView(entry: AuditEntry) {
 }
 
 /** A plugin: `app.register(scheduleRoutes(engine, admin))`. */
-export function scheduleRoutes(engine: Pick<Engine, 'recent' | 'schedules'>, admin: Hook) {
+export function scheduleRoutes(engine: Pick<Engine, 'runHistory' | 'schedules'>, admin: Hook) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get<{ Querystring: { schedule?: string; target?: string; outcome?: string; since?: string; limit?: string } }>('/api/v1/runs', { onRequest: admin }, async (request, reply) => {
-      const { schedule, target, outcome, since, limit } = request.query;
+    app.get<{ Querystring: { schedule?: string; target?: string; outcome?: string; since?: string; before?: string; limit?: string } }>('/api/v1/runs', { onRequest: admin }, async (request, reply) => {
+      const { schedule, target, outcome, since, before, limit } = request.query;
       const n = limit === undefined ? 100 : Math.min(500, Math.max(1, Number.parseInt(limit, 10) || 100));
       const from = since === undefined ? null : Date.parse(since);
       if (from !== null && Number.isNaN(from)) return reply.code(400).send({ error: `since=${since}: not a time; give ISO 8601` });
-      const runs = engine.recent
-        .list({ kind: 'run', target, outcome, limit: Number.MAX_SAFE_INTEGER })
-        .filter((e) => (schedule === undefined || e.schedule?.name === schedule) && (from === null || Date.parse(e.at) >= from))
-        .slice(0, n);
-      return { runs: runs.map(runView), schedules: engine.schedules.list() };
+      if (before !== undefined && !isEntryId(before)) return reply.code(400).send({ error: 'before: not a run id; give the next of the previous page' });
+      const page = await engine.runHistory.list({
+        limit: n, ...(schedule !== undefined ? { schedule } : {}), ...(target !== undefined ? { target } : {}), ...(outcome !== undefined ? { outcome } : {}),
+        ...(from !== null ? { since: new Date(from) } : {}), ...(before !== undefined ? { before } : {}),
+      });
+      if (page.incomplete) request.log.warn({ reason: page.incomplete }, 'run history read from memory only');
+      return { runs: page.runs.map(runView), next: page.next, ...(page.incomplete ? { incomplete: page.incomplete } : {}), schedules: engine.schedules.list() };
     });
 
     await app.register(async (scoped) => {

@@ -23,7 +23,7 @@ import { parseWebhookBody } from './webhook-body.js';
 import { scheduleRoutes } from './schedules.js';
 
 export interface ServerDeps {
-  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'> & Partial<Pick<Engine, 'schedules'>>;
+  engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'> & Partial<Pick<Engine, 'schedules' | 'runHistory'>>;
   metrics: Metrics;
   log: Logger;
   /** A token read from a file is checked as it is now: a rotated one is refused. */
@@ -150,7 +150,7 @@ export function buildServer(deps: ServerDeps) {
     if (!entry) return reply.code(404).send({ error: `no recent entry ${request.params.id}: older entries are in the audit repository (homeostat audit show ID)` });
     return entry;
   });
-  if (engine.schedules) void app.register(scheduleRoutes({ recent: engine.recent, schedules: engine.schedules }, admin.onRequest));
+  if (engine.schedules && engine.runHistory) void app.register(scheduleRoutes({ runHistory: engine.runHistory, schedules: engine.schedules }, admin.onRequest));
 
   // POST /api/v1/sync: fetch the policy remote now. Accepted with the admin or the sync token
   // as bearer, or as a GitHub push webhook signed with the sync token (X-Hub-Signature-256),

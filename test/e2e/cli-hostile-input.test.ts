@@ -44,16 +44,18 @@ describe('text output escapes control characters from labels', () => {
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     expect(r.stdout).not.toMatch(RAW_CONTROL);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(1 + 2 * 2);
-    expect(lines[3]).toBe(`refused           cordon-hot-worker/cordon (kubernetes) target=evil\\u001b[31m\\n\\r\\u202e\\u001b[2J\\nrun               fake/line (kubernetes)\\u0085\\u2028 alert=NodeHighCPU[${fingerprint(forged)}] firing`);
-    expect(lines[4]).toBe("                  node.address 'evil\\u001b[31m\\n\\r\\u202e\\u001b[2J\\nrun               fake/line (kubernetes)\\u0085\\u2028' is not an IP address or a host name");
+    // The summary, the time of the decisions, and two lines each.
+    expect(lines).toHaveLength(2 + 2 * 2);
+    expect(lines[1]).toBe('at 2026-11-21T08:00:00Z');
+    expect(lines[4]).toBe(`refused           cordon-hot-worker/cordon (kubernetes) target=evil\\u001b[31m\\n\\r\\u202e\\u001b[2J\\nrun               fake/line (kubernetes)\\u0085\\u2028 alert=NodeHighCPU[${fingerprint(forged)}] firing`);
+    expect(lines[5]).toBe("                  node.address 'evil\\u001b[31m\\n\\r\\u202e\\u001b[2J\\nrun               fake/line (kubernetes)\\u0085\\u2028' is not an IP address or a host name");
   });
 
   it('simulate --format markdown: one table row per decision, escaped', () => {
     const r = runCli(['simulate', '.', '--now', NOW, '--format', 'markdown', '--alerts', file]);
     expect(r.status).toBe(0);
     expect(r.stdout).not.toMatch(RAW_CONTROL);
-    expect(r.stdout.trimEnd().split('\n').filter((l) => l.startsWith('| `NodeHighCPU`'))).toHaveLength(2);
+    expect(r.stdout.trimEnd().split('\n').filter((l) => l.startsWith('| 2026-11-21T08:00:00Z | `NodeHighCPU`'))).toHaveLength(2);
   });
 
   it('explain: one line per alert and per condition, escaped', () => {

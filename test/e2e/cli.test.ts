@@ -45,26 +45,16 @@ const BROKEN_PROBLEMS = [
   },
 ];
 
-/** The action types the bundled rules use that this version does not execute, in the order lint warns (file order). */
-const UNEXECUTED_IN_RULES: { type: string; file: string }[] = [
-  // Every type is executed now: none.
-];
-
 describe('lint', () => {
   const counts = bundledCounts();
   const summary = `${counts.files} files, ${counts.policies} policies, ${counts.schedules} schedules, ${counts.tests} test files`;
-  const okLine = UNEXECUTED_IN_RULES.length === 0 ? `ok: ${summary}\n` : `ok: ${summary}; ${UNEXECUTED_IN_RULES.length} warning${UNEXECUTED_IN_RULES.length === 1 ? '' : 's'}\n`;
-  /** The bundled rules lint clean but for one warning per action type this version does not execute. */
+  /** The bundled rules lint clean: not even a warning. */
   const expectBundledLint = (r: CliResult) => {
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-    const lines = r.stdout.split('\n');
-    expect(lines.filter((l) => / warning /.test(l)).map((l) => l.replace(/:\d+:\d+ warning HST_ACTION_NOT_EXECUTED (\w+) actions are not executed by this version of homeostat: .*$/, ' $1'))).toEqual(
-      UNEXECUTED_IN_RULES.map((u) => `${u.file} ${u.type}`),
-    );
-    expect(r.stdout.endsWith(okLine)).toBe(true);
+    expect(r.stdout).toBe(`ok: ${summary}\n`);
   };
 
-  it('lint . exits 0 and says ok with what it read, warning once for each action type not executed', () => {
+  it('lint . exits 0 and says ok with what it read', () => {
     expectBundledLint(runCli(['lint', '.']));
   });
 
@@ -80,16 +70,13 @@ describe('lint', () => {
     const r = runCli(['lint', '.', '--format', 'json']);
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect({ ...report, problems: [] }).toEqual({ ok: true, files: counts.files, policies: counts.policies, schedules: counts.schedules, problems: [] });
-    expect(report.problems.map((p: { file: string; code: string; severity: string }) => [p.file, p.code, p.severity])).toEqual(
-      UNEXECUTED_IN_RULES.map((u) => [u.file, 'HST_ACTION_NOT_EXECUTED', 'warning']),
-    );
+    expect(report).toEqual({ ok: true, files: counts.files, policies: counts.policies, schedules: counts.schedules, problems: [] });
   });
 
-  it('lint --format github prints only ::warning annotations for a repository without errors', () => {
+  it('lint --format github prints no annotation for a repository without problems', () => {
     const r = runCli(['lint', '.', '--format', 'github']);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(r.stdout.trimEnd().split('\n').filter((l) => l !== '').map((l) => l.replace(/,line=.*$/, ''))).toEqual(UNEXECUTED_IN_RULES.map((u) => `::warning file=${u.file}`));
+    expect(r.stdout.trim()).toBe('');
   });
 
   describe('a repository with a broken policy (test/fixtures/cli/broken-repo)', () => {
@@ -351,7 +338,7 @@ describe('--help and --version', () => {
   const options: Record<string, string[]> = {
     lint: ['--format <format> output format (choices: "text", "json", "github", default: "text")'],
     test: ['--format <format> output format (choices: "text", "json", "github", default: "text")'],
-    simulate: ['--alerts <files...>', '--now <time>', '--dry-run', '--format <format> output format (choices: "text", "json", "markdown", default: "text")'],
+    simulate: ['--alerts <files...>', '--now <time>', '--at <times...>', '--every <duration>', '--dry-run', '--format <format> output format (choices: "text", "json", "markdown", default: "text")'],
     explain: ['--alerts <file>', '--policy <name>', '--format <format> output format (choices: "text", "json", default: "text")'],
   };
   for (const [command, expected] of Object.entries(options)) {

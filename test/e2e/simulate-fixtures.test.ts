@@ -175,14 +175,14 @@ describe('simulate --format markdown', () => {
         '',
         '2 alerts, 6 decisions: 1 awaiting-approval, 4 run, 1 refused',
         '',
-        '| alert | status | policy | action | target | verdict | reason |',
-        '|---|---|---|---|---|---|---|',
-        '| `NodeDown` `62bf957d7b6668be` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **awaiting-approval** | `approval required` |',
-        '| `NodeDown` `62bf957d7b6668be` | firing | notify-critical | slack (slack) | `62bf957d7b6668be` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9998: Node is down: 127.0.0.1:9998` |',
-        '| `NodeDown` `62bf957d7b6668be` | firing | notify-critical | page (pagerduty) | `62bf957d7b6668be` | **run** | `PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9998` |',
-        '| `NodeDown` `5da2f060dcf25751` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **refused** | `cooldown: reboot-unresponsive-node decided an action for 127.0.0.1 just now (cooldown 1h)` |',
-        '| `NodeDown` `5da2f060dcf25751` | firing | notify-critical | slack (slack) | `5da2f060dcf25751` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9999: Node is down: 127.0.0.1:9999` |',
-        '| `NodeDown` `5da2f060dcf25751` | firing | notify-critical | page (pagerduty) | `5da2f060dcf25751` | **run** | `PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9999` |',
+        '| at | alert | status | policy | action | target | verdict | reason |',
+        '|---|---|---|---|---|---|---|---|',
+        '| 2026-11-21T08:00:00Z | `NodeDown` `62bf957d7b6668be` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **awaiting-approval** | `approval required` |',
+        '| 2026-11-21T08:00:00Z | `NodeDown` `62bf957d7b6668be` | firing | notify-critical | slack (slack) | `62bf957d7b6668be` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9998: Node is down: 127.0.0.1:9998` |',
+        '| 2026-11-21T08:00:00Z | `NodeDown` `62bf957d7b6668be` | firing | notify-critical | page (pagerduty) | `62bf957d7b6668be` | **run** | `PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9998` |',
+        '| 2026-11-21T08:00:00Z | `NodeDown` `5da2f060dcf25751` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **refused** | `cooldown: reboot-unresponsive-node decided an action for 127.0.0.1 just now (cooldown 1h)` |',
+        '| 2026-11-21T08:00:00Z | `NodeDown` `5da2f060dcf25751` | firing | notify-critical | slack (slack) | `5da2f060dcf25751` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9999: Node is down: 127.0.0.1:9999` |',
+        '| 2026-11-21T08:00:00Z | `NodeDown` `5da2f060dcf25751` | firing | notify-critical | page (pagerduty) | `5da2f060dcf25751` | **run** | `PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9999` |',
         '',
       ].join('\n'),
     );
@@ -192,8 +192,8 @@ describe('simulate --format markdown', () => {
     for (const file of ['high-cpu-usage.json', 'net-device-down-one-resolved.json', 'disk-will-fill-truncated.json']) {
       const s = simulateJson([`${AM}/${file}`]);
       const r = runCli(['simulate', '.', '--now', NOW, '--format', 'markdown', '--alerts', `${AM}/${file}`]);
-      const rows = r.stdout.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| alert |'));
-      expect(rows.map((row) => row.split(' | ').slice(2, 4).join('/'))).toEqual(s.decisions.map((d) => `${d.policy}/${d.action} (${d.type})`));
+      const rows = r.stdout.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| at |'));
+      expect(rows.map((row) => row.split(' | ').slice(3, 5).join('/'))).toEqual(s.decisions.map((d) => `${d.policy}/${d.action} (${d.type})`));
     }
   });
 
@@ -338,21 +338,18 @@ describe('a sequence of payloads in one simulate call (guards keep state across 
   });
 });
 
-describe('action types this version does not execute (notifications)', () => {
+describe('simulate as text', () => {
   const file = `${AM}/node-high-cpu-worker-and-control-plane.json`;
 
-  it('with every action type executed, no decision says "not executed by this version", and JSON says executes: true', () => {
-    const all = simulateJson([`${AM}/high-memory-usage-pod.json`]);
-    expect(all.decisions.map((d) => [d.type, (d as SimulatedDecision & { executes: boolean }).executes])).toEqual([
-      ['kubernetes', true],
-      ['slack', true],
-      ['pagerduty', true],
-    ]);
+  it('prints under each decision what it does, or why it does not', () => {
     const r = runCli(['simulate', '.', '--now', NOW, '--alerts', `${AM}/high-memory-usage-pod.json`, `${AM}/high-cpu-usage.json`]);
-    const details = r.stdout.trimEnd().split('\n').slice(1).filter((_, i) => i % 2 === 1);
+    // Both payloads at --now (their own times are the same): one line says when.
+    expect(r.stdout.split('\n')[1]).toBe('at 2026-11-21T08:00:00Z');
+    const details = r.stdout.trimEnd().split('\n').slice(2).filter((_, i) => i % 2 === 1);
     expect(details).toHaveLength(7);
+    expect(details.filter((line) => !/^ {18}\S/.test(line))).toEqual([]);
+    expect(details[0]).toBe(`${' '.repeat(18)}deletePod pod shop/checkout-7d9f8b6c5-x2x9z`);
     // announce-high-load is refused (no Prometheus to ask), which says why.
-    expect(details.map((line) => line.endsWith('; not executed by this version of homeostat'))).toEqual([false, false, false, false, false, false, false]);
     expect(details[3]).toMatch(/^ +enrichment load: no Prometheus to query: set prometheus\.url in homeostat\.yaml or give --prometheus-url; no action \(fails closed\)/);
     expect(r.stdout.split('\n')[0]).toMatch(/: 2 alerts, 7 decisions: 6 run, 1 refused$/);
   });

@@ -32,6 +32,8 @@ export interface TestEngineOptions {
   clock?: () => number;
   /** The engine's logger; silent unless HOMEOSTAT_TEST_LOG names a level. */
   log?: Logger;
+  /** How many actions the engine keeps in memory (EngineDeps.recentActions). */
+  recentActions?: number;
 }
 
 export interface TestEngine {
@@ -83,7 +85,7 @@ export async function startTestEngine(options: TestEngineOptions): Promise<TestE
   const log = options.log ?? pino({ level: process.env.HOMEOSTAT_TEST_LOG ?? 'silent' });
   const metrics = createMetrics({ defaults: false });
   const openAudit = options.openAudit ?? ((dir: string, c: EngineConfig) => AuditRepo.open({ dir, branch: c.audit.branch, remote: c.audit.remote ? { url: c.audit.remote, branch: c.audit.branch } : null }));
-  const engine = await Engine.start({ config, log, metrics, openAudit, ...(options.clock ? { clock: options.clock } : {}) });
+  const engine = await Engine.start({ config, log, metrics, openAudit, ...(options.clock ? { clock: options.clock } : {}), ...(options.recentActions ? { recentActions: options.recentActions } : {}) });
   const app = buildServer({ engine, metrics, log, webhookToken: config.webhookToken, adminToken: config.adminToken, maxBodyBytes: config.maxBodyBytes });
   const git = (...args: string[]) => execFileSync('git', ['-C', join(dataDir, 'audit'), ...args], { encoding: 'utf8' });
   return {

@@ -110,7 +110,7 @@ describe('routine jobs in the engine', () => {
     ({ t } = await start((dir) => ({
       'rules/hold.yaml': HOLD_POLICY(dir),
       'rules/queued.yaml': schedule('queued', dir, '  concurrencyPolicy: Allow').replace("cron: '* * * * * *'", "cron: '0 0 1 1 *'"),
-      'rules/cooled.yaml': schedule('cooled', dir, '  guards: { cooldown: 1h }').replace('web-1', 'web-2'),
+      'rules/cooled.yaml': schedule('cooled', dir, '  guards: { cooldown: 1h }').replace("cron: '* * * * * *'", "cron: '@yearly'").replace('web-1', 'web-2'),
     })));
     expect((await t.post(payload({ alertname: 'Hold', host: 'web-1' }))).statusCode).toBe(202);
     await waitFor(() => existsSync(join(t!.root, 'started-alert-0')), 'the alert action to start');
@@ -123,12 +123,30 @@ describe('routine jobs in the engine', () => {
     expect(existsSync(join(t.root, 'started-queued-0'))).toBe(false);
     writeFileSync(join(t.root, 'release'), '');
     await waitFor(() => runs(t!, 'queued').some((e) => e.outcome === 'succeeded'), 'the run to succeed after the alert action');
-    // Cooldown: an alert action decided for web-2, then the schedule on web-2 is refused.
+    // Cooldown: an alert action decided for web-2, then the schedule (never run before) on web-2 is refused.
     expect((await t.post(payload({ alertname: 'Hold', host: 'web-2' }))).statusCode).toBe(202);
-    await waitFor(() => runs(t!, 'cooled').some((e) => e.outcome === 'refused'), 'the cooled run to be refused');
-    const refused = runs(t, 'cooled').find((e) => e.outcome === 'refused')!;
-    expect(refused).toMatchObject({ target: 'web-2', guards: { refusedBy: 'cooldown' } });
-    expect(refused.reason).toMatch(/^cooldown: an action was decided for web-2 .* ago \(cooldown of cooled: 1h\)$/);
+    const cooled = await api(t, 'POST', '/api/v1/schedules/cooled/run', { by: 'alice' });
+    expect(cooled.status).toBe(202);
+    const [refused] = cooled.body.runs as { outcome: string; target: string; reason: string }[];
+    expect(refused).toMatchObject({ target: 'web-2', outcome: 'refused' });
+    expect(refused!.reason).toMatch(/^cooldown: an action was decided for web-2 (just now|.* ago) \(cooldown of cooled: 1h\)$/);
+    expect(runs(t, 'cooled').map((e) => e.guards?.refusedBy)).toEqual(['cooldown']);
+  });
+
+  it('the other way: a run of a schedule with a cooldown holds a policy\'s action off its target; a check without one holds nothing', async () => {
+    ({ t } = await start((dir) => ({
+      'rules/restart.yaml': HOLD_POLICY(dir).replace('name: hold', 'name: restart').replace('alertname: Hold', 'alertname: Restart').replace(", WAIT: '1'", '').replace('cooldown: 0s', 'cooldown: 10m'),
+      'rules/restarter.yaml': schedule('restarter', dir, '  guards: { cooldown: 1h }').replace("cron: '* * * * * *'", "cron: '@yearly'").replace('web-1', 'web-3'),
+      'rules/checker.yaml': schedule('checker', dir, '').replace("cron: '* * * * * *'", "cron: '@yearly'").replace('web-1', 'web-4'),
+    })));
+    for (const name of ['restarter', 'checker']) expect((await api(t, 'POST', `/api/v1/schedules/${name}/run`, { by: 'alice' })).status).toBe(202);
+    await waitFor(() => runs(t!).filter((e) => e.outcome === 'succeeded').length === 2, 'both runs to succeed');
+    expect((await t.post(payload({ alertname: 'Restart', host: 'web-3' }))).statusCode).toBe(202);
+    expect((await t.post(payload({ alertname: 'Restart', host: 'web-4' }))).statusCode).toBe(202);
+    const actions = t.engine.recent.list({ policy: 'restart' });
+    expect(actions.map((e) => [e.target, e.verdict, e.guards?.refusedBy ?? null]).sort()).toEqual([['web-3', 'refused', 'cooldown'], ['web-4', 'run', null]]);
+    expect(actions.find((e) => e.target === 'web-3')!.reason).toMatch(/^cooldown: schedule restarter decided a run on web-3 .* ago \(cooldown of restart: 10m\)$/);
+    await waitFor(() => existsSync(join(t!.root, 'started-alert-0')), 'the action on web-4 to run');
   });
 
   it('run-now refuses an unknown schedule, a target not its own, and a request without the admin token', async () => {

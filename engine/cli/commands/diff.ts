@@ -1,11 +1,13 @@
 /**
  * `homeostat diff`: what a change of policy changes. The base revision and the head (a
  * revision, or the directory as it is) are loaded by the loader `--rev` uses; the same alerts
- * go through the simulate pipeline under each, with the same clock and fresh guards; the head
+ * go through the simulate pipeline under each, at the same times and with fresh guards; the head
  * is linted and its tests run; then every decision that differs is printed.
  */
 import type { Io } from '../io.js';
-import { loadPair, parseNow, readAlertsFile } from '../load.js';
+import { loadPair } from '../load.js';
+import { readTimedAlerts } from '../timing.js';
+import type { TimingFlags } from '../timing.js';
 import type { LoadedPolicies } from '../load.js';
 import { EXIT } from '../errors.js';
 import { jsonSimulation } from './simulate.js';
@@ -20,11 +22,10 @@ import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { runTests } from '../../testing/run-tests.js';
 import type { CaseResult } from '../../testing/run-tests.js';
 
-export interface DiffFlags {
+export interface DiffFlags extends TimingFlags {
   base: string;
   head?: string;
   alerts: string[];
-  now?: string;
   dryRun?: boolean;
   failOnChange?: boolean;
 }
@@ -68,11 +69,10 @@ function names(loaded: LoadedPolicies): Set<string> {
 }
 
 export async function runDiff(dir: string, flags: DiffFlags, io: Io): Promise<DiffReport> {
-  const payloads: TimedPayload[] = flags.alerts.flatMap((file) => readAlertsFile(file, io.cwd));
-  const now = parseNow(flags.now);
+  const payloads: TimedPayload[] = readTimedAlerts(flags.alerts, flags, io.cwd);
   const pair = await loadPair(dir, io.cwd, flags.base, flags.head);
-  const options = { now, dryRun: flags.dryRun ?? false };
-  // Each side with its own guard ledger and the same clock: the alerts meet fresh guards twice.
+  const options = { now: Date.now(), dryRun: flags.dryRun ?? false };
+  // Each side with its own guard ledger and the same times: the alerts meet fresh guards twice.
   const run = async (loaded: LoadedPolicies) => (loaded.result.policySet ? simulate(loaded.result.policySet, payloads, options) : null);
   const base = await run(pair.base);
   const head = await run(pair.head);

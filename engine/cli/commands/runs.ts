@@ -1,10 +1,12 @@
 /**
  * `homeostat run SCHEDULE [--target T]` and `homeostat runs [SCHEDULE] [--since T]`: a running
  * engine's routine jobs, through its API (POST /api/v1/schedules/:name/run, GET /api/v1/runs),
- * with its admin token, as `homeostat status` asks it. Older runs are in the audit repository.
+ * with its admin token, as `homeostat status` asks it. The engine reads the runs its memory no
+ * longer holds from its audit repository, a page at a time (`--before` the last id shown).
  */
 import { userInfo } from 'node:os';
 import { EXIT, UserError } from '../errors.js';
+import { isEntryId } from '../../audit/entry.js';
 import { line } from '../format/terminal.js';
 import type { Io } from '../io.js';
 import type { runView } from '../../server/schedules.js';
@@ -76,9 +78,12 @@ export async function runCommand(name: string, flags: EngineFlags & { target?: s
   return runs.some((r) => r.verdict === 'failed' || r.verdict === 'refused') ? EXIT.problems : EXIT.ok;
 }
 
-export async function runsCommand(name: string | undefined, flags: EngineFlags & { since?: string; limit: string }, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runsCommand(name: string | undefined, flags: EngineFlags & { since?: string; before?: string; limit: string }, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (flags.since !== undefined && Number.isNaN(Date.parse(flags.since))) throw new UserError(`--since ${flags.since}: not a date; give an ISO 8601 time such as 2026-11-21T09:00:00Z`);
-  const query = new URLSearchParams({ limit: flags.limit, ...(name ? { schedule: name } : {}), ...(flags.since ? { since: new Date(flags.since).toISOString() } : {}) });
+  if (flags.before !== undefined && !isEntryId(flags.before)) throw new UserError(`--before ${flags.before}: not a run id; give the one the previous page ended with (they read like 20261121T101500123Z-1a2b3c4d)`);
+  const query = new URLSearchParams({
+    limit: flags.limit, ...(name ? { schedule: name } : {}), ...(flags.since ? { since: new Date(flags.since).toISOString() } : {}), ...(flags.before ? { before: flags.before } : {}),
+  });
   const body = await ask(flags, io, `/api/v1/runs?${query}`, { method: 'GET' }, env);
   if (flags.format === 'json') {
     io.stdout(JSON.stringify(body, null, 2) + '\n');
@@ -86,7 +91,9 @@ export async function runsCommand(name: string | undefined, flags: EngineFlags &
   }
   const runs = (body.runs ?? []) as RunView[];
   for (const r of runs) io.stdout(runLine(r));
-  if (runs.length === 0) io.stdout(`no runs${name ? ` of ${name}` : ''} in the engine's recent history; older ones are in the audit repository (homeostat audit)\n`);
+  if (runs.length === 0) io.stdout(`no runs${name ? ` of ${name}` : ''}${flags.since ? ` since ${flags.since}` : ''}\n`);
+  if (typeof body.next === 'string') io.stdout(line`more: homeostat runs${name ? ` ${name}` : ''} --before ${body.next}\n`);
+  if (typeof body.incomplete === 'string') io.stderr(line`warning: ${body.incomplete}\n`);
   return EXIT.ok;
 }
 

@@ -30,7 +30,7 @@ export async function checkOnCluster(set: PolicySet, decisions: readonly Decisio
   try {
     for (const d of wanted) {
       const action = set.policies.find((p) => p.name === d.policy)?.[d.phase === 'actions' ? 'actions' : 'onResolved'].find((a) => a.name === d.action);
-      const result = await ACTION_TYPES.get('kubernetes')!.run!({
+      const result = await ACTION_TYPES.get('kubernetes')!.run({
         repoDir: options.cwd, workDir: tmpdir(), params: d.params!, target: d.target ?? '', alert: {} as Alert,
         dryRun: true, timeoutMs: Math.min(action?.timeoutMs ?? CHECK_TIMEOUT_MS, CHECK_TIMEOUT_MS), secrets: [],
         signal: new AbortController().signal, onSpawn: () => undefined, settings: set.settings, kube: () => client,

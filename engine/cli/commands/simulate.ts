@@ -1,10 +1,11 @@
 import type { Io } from '../io.js';
-import { loadDirectory, parseNow, readAlertsFile, requirePolicySet } from '../load.js';
+import { loadDirectory, requirePolicySet } from '../load.js';
+import { readTimedAlerts } from '../timing.js';
+import type { TimingFlags } from '../timing.js';
 import { EXIT, UserError } from '../errors.js';
 import { cliEnrichment } from '../prometheus.js';
 import { line } from '../format/terminal.js';
 import { cell } from '../format/markdown.js';
-import { isExecuted } from '../../actions/registry.js';
 import { simulate } from '../../pipeline/simulate.js';
 import type { Simulation } from '../../pipeline/simulate.js';
 import type { Decision } from '../../plan/decide.js';
@@ -13,9 +14,8 @@ import { KubeConfigError } from '../../kube/index.js';
 import { checkOnCluster } from './simulate-cluster.js';
 import type { ClusterCheck } from './simulate-cluster.js';
 
-export interface SimulateFlags {
+export interface SimulateFlags extends TimingFlags {
   alerts: string[];
-  now?: string;
   dryRun?: boolean;
   /** Load the policies as they were at this git revision. */
   rev?: string;
@@ -26,14 +26,11 @@ export interface SimulateFlags {
   kubeContext?: string;
 }
 
-/** Said of every decision to act whose type this version does not carry out (kubernetes, notifications). */
-export const NOT_EXECUTED = 'not executed by this version of homeostat';
-
 export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): Promise<Simulation & { cluster?: Map<Decision, ClusterCheck> }> {
   const { result } = await loadDirectory(dir, io.cwd, flags.rev);
   const set = requirePolicySet(dir, result);
-  const payloads = flags.alerts.flatMap((file) => readAlertsFile(file, io.cwd));
-  const simulation = await simulate(set, payloads, { now: parseNow(flags.now), dryRun: flags.dryRun ?? false, enrichment: cliEnrichment(set, flags.prometheusUrl) });
+  const payloads = readTimedAlerts(flags.alerts, flags, io.cwd);
+  const simulation = await simulate(set, payloads, { now: Date.now(), dryRun: flags.dryRun ?? false, enrichment: cliEnrichment(set, flags.prometheusUrl) });
   if (flags.kubeconfig === undefined && flags.kubeContext === undefined) return simulation;
   try {
     return { ...simulation, cluster: await checkOnCluster(set, simulation.decisions, { kubeconfig: flags.kubeconfig ?? null, context: flags.kubeContext ?? null, cwd: io.cwd }) };
@@ -48,11 +45,11 @@ export function jsonSimulation(s: Simulation & { cluster?: Map<Decision, Cluster
     revision: s.revision,
     alerts: s.alerts,
     truncatedAlerts: s.truncatedAlerts,
-    decisions: s.decisions.map((d) => ({
+    decisions: s.decisions.map((d, i) => ({
+      at: new Date(s.times[i]!).toISOString(),
       alert: d.alert, policy: d.policy, action: d.action, type: d.type, phase: d.phase, target: d.target,
       params: d.params, verdict: d.verdict, reason: d.reason, refusedBy: d.refusedBy, until: d.until, description: d.description,
       ...(d.enrichment ? { enrichment: d.enrichment } : {}),
-      executes: isExecuted(d.type),
       notify: notifyOf(d),
       ...(s.cluster?.has(d) ? { cluster: s.cluster.get(d) } : {}),
     })),
@@ -71,29 +68,26 @@ function notifyOf(d: Decision): { action: string; type: string; on: readonly str
     .map((n) => ({ action: n.name, type: n.type, on: n.on, when: settled === null ? `after the outcome, if ${n.on.join(', ')}` : `now: the action ${settled === 'refused' ? 'was refused' : 'failed'}` }));
 }
 
-/** A decision to act (now, in dry-run or once approved) that nothing would carry out. */
-function unexecuted(d: Decision): boolean {
-  return (d.verdict === 'run' || d.verdict === 'dry-run' || d.verdict === 'awaiting-approval') && !isExecuted(d.type);
-}
-
 function summary(s: Simulation): string {
   const by = new Map<string, number>();
   for (const d of s.decisions) by.set(d.verdict, (by.get(d.verdict) ?? 0) + 1);
   const verdicts = [...by].map(([v, n]) => `${n} ${v}`).join(', ') || 'none';
-  const idle = s.decisions.filter(unexecuted).length;
   const n = s.truncatedAlerts;
   const truncated = n > 0 ? `; ${count(n, 'more alert')} ${n === 1 ? 'was' : 'were'} truncated by Alertmanager (max_alerts) and not seen` : '';
-  return `${count(s.alerts, 'alert')}, ${count(s.decisions.length, 'decision')}: ${verdicts}${idle ? ` (${idle} ${NOT_EXECUTED})` : ''}${truncated}`;
+  return `${count(s.alerts, 'alert')}, ${count(s.decisions.length, 'decision')}: ${verdicts}${truncated}`;
 }
 
 /** The line under a decision: why it was refused or failed, or what it does. */
 function detail(d: Decision): string {
   const values = d.enrichment?.filter((r) => r.error === undefined).map((r) => `${r.name ?? r.query}=${r.value === null ? 'no series' : String(r.value)}`) ?? [];
-  const why = [d.reason ?? d.description ?? '', values.length ? `enrichment: ${values.join(', ')}` : ''].filter(Boolean).join('; ');
-  if (!unexecuted(d)) return why;
-  return why ? `${why}; ${NOT_EXECUTED}` : NOT_EXECUTED;
+  return [d.reason ?? d.description ?? '', values.length ? `enrichment: ${values.join(', ')}` : ''].filter(Boolean).join('; ');
 }
 
+/** An instant as ISO 8601 in UTC, its milliseconds only when it has some. */
+function timeText(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+}
 
 export async function simulateCommand(dir: string, flags: SimulateFlags, format: string, io: Io): Promise<number> {
   const s = await runSimulation(dir, flags, io);
@@ -104,21 +98,23 @@ export async function simulateCommand(dir: string, flags: SimulateFlags, format:
   if (format === 'markdown') {
     io.stdout(line`### homeostat simulate @ \`${s.revision}\`\n\n${summary(s)}\n\n`);
     if (s.decisions.length) {
-      io.stdout('| alert | status | policy | action | target | verdict | reason |\n|---|---|---|---|---|---|---|\n');
-      for (const d of s.decisions) {
+      io.stdout('| at | alert | status | policy | action | target | verdict | reason |\n|---|---|---|---|---|---|---|---|\n');
+      for (const [i, d] of s.decisions.entries()) {
         // Label text (alertname, target, reasons) is a code span: never a link or markup in a PR comment.
         const why = [detail(d), ...notifyOf(d).map((n) => `notify ${n.action} (${n.type}) ${n.when}`)].filter(Boolean).join('; ');
-        io.stdout(`| ${cell(d.alert.alertname)} ${cell(d.alert.fingerprint)} | ${d.alert.status} | ${d.policy} | ${d.action} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell(why)} |\n`);
+        io.stdout(`| ${timeText(s.times[i]!)} | ${cell(d.alert.alertname)} ${cell(d.alert.fingerprint)} | ${d.alert.status} | ${d.policy} | ${d.action} (${d.type}) | ${cell(d.target ?? '')} | **${d.verdict}** | ${cell(why)} |\n`);
       }
     }
     return EXIT.ok;
   }
   io.stdout(line`revision ${s.revision}: ${summary(s)}\n`);
-  for (const d of s.decisions) {
+  for (const [i, d] of s.decisions.entries()) {
+    // A line for each time the clock moved to: the decisions under it were made then.
+    if (i === 0 || s.times[i] !== s.times[i - 1]) io.stdout(`at ${timeText(s.times[i]!)}\n`);
     io.stdout(line`${d.verdict.padEnd(17)} ${d.policy}/${d.action} (${d.type}) target=${d.target ?? '-'} alert=${d.alert.alertname}[${d.alert.fingerprint}] ${d.alert.status}\n`);
     const why = detail(d);
     if (why) io.stdout(line`${' '.repeat(18)}${why}\n`);
-    for (const n of notifyOf(d)) io.stdout(line`${' '.repeat(18)}notify ${n.action} (${n.type}) ${n.when}${isExecuted(n.type) ? '' : `; ${NOT_EXECUTED}`}${d.verdict === 'dry-run' ? ' (dry run: not sent)' : ''}\n`);
+    for (const n of notifyOf(d)) io.stdout(line`${' '.repeat(18)}notify ${n.action} (${n.type}) ${n.when}${d.verdict === 'dry-run' ? ' (dry run: not sent)' : ''}\n`);
     const check = s.cluster?.get(d);
     if (check) io.stdout(line`${' '.repeat(18)}cluster (dryRun=All): ${check.outcome}${check.reason ? `: ${check.reason}` : ''}\n`);
   }

@@ -20,7 +20,7 @@ describe.each([...ACTION_TYPES.values()])('action type $type', (type) => {
     expect(actionsDoc).toMatch(new RegExp(`^## \`${type.type}\`$`, 'm'));
   });
 
-  it('has an example that lints clean (a type without run() warns that it is not executed)', () => {
+  it('has an example that lints clean', () => {
     const policy = {
       apiVersion: 'homeostat/v1',
       kind: 'Policy',
@@ -29,14 +29,8 @@ describe.each([...ACTION_TYPES.values()])('action type $type', (type) => {
     };
     const files = type.files.map((f) => type.example[f.field]).filter((p): p is string => typeof p === 'string');
     const result = loadRepository({ files: [{ path: 'rules/example.yaml', text: stringify(policy) }], exists: (p) => files.includes(p), revision: 'test' });
-    expect(result.diagnostics.map((d) => [d.severity, d.code])).toEqual(type.run ? [] : [['warning', 'HST_ACTION_NOT_EXECUTED']]);
+    expect(result.diagnostics.map((d) => [d.severity, d.code])).toEqual([]);
     expect(result.policySet?.policies.map((p) => p.actions[0]!.type)).toEqual([type.type]);
-  });
-
-  it('says in docs/actions.md whether this version executes it', () => {
-    const section = actionsDoc.split(new RegExp(`^## \`${type.type}\`$`, 'm'))[1]!.split(/^## /m)[0]!;
-    if (type.run) expect(section).not.toMatch(/not executed by\s+this version/i);
-    else expect(section).toMatch(/not executed by\s+this version/i);
   });
 });
 

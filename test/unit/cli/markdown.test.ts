@@ -34,7 +34,7 @@ describe('diff markdown', () => {
   });
   const report = (n: number): DiffReport => ({
     base: { label: 'main', revision: 'b', simulation: null, errors: [], diagnostics: [] },
-    head: { label: 'HEAD', revision: 'h', simulation: { revision: 'h', alerts: n, truncatedAlerts: 0, decisions: [], matched: [], decisionsByAlert: [] }, errors: [], diagnostics: [] },
+    head: { label: 'HEAD', revision: 'h', simulation: { revision: 'h', alerts: n, truncatedAlerts: 0, decisions: [], times: [], matched: [], decisionsByAlert: [] }, errors: [], diagnostics: [] },
     alerts: n,
     changes: Array.from({ length: n }, (_, i) => change(i)),
     introduced: [],

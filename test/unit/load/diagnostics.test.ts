@@ -3,7 +3,6 @@
  * diagnostic, for the fixtures of test/fixtures/broken/ (one problem each), the hostile YAML
  * among them (bench/bounds.mjs times those), and the codes of engine/diagnostics/codes.ts kept covered.
  */
-import { ACTION_TYPES } from '../../../engine/actions/registry.js';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +52,7 @@ function errors(diagnostics: Diagnostic[]): Diagnostic[] {
 
 /**
  * The exact errors, each with a message (naming `names`) and a hint; no policy set. Warnings
- * (an action type not executed) are asserted by their own cases.
+ * are asserted by their own cases.
  */
 function expectDiagnostics(result: LoadResult, want: Placed[], names: readonly string[] = []): void {
   expect(placed(errors(result.diagnostics))).toEqual(want);
@@ -368,31 +367,6 @@ spec:
   });
 });
 
-describe('action types this version executes', () => {
-  const policy = (name: string, actions: string) => `apiVersion: homeostat/v1
-kind: Policy
-metadata: { name: ${name} }
-spec:
-  match: { alertname: NodeHighCPU }
-  target: '{{ labels.node }}'
-  actions:
-${actions}`;
-  const CORDON = "    - name: cordon\n      kubernetes:\n        cordon: { node: '{{ labels.node }}' }\n";
-  const POST = "    - name: post\n      http:\n        url: https://hooks.example.com/cordon\n";
-  const TELL = "    - name: tell\n      slack: { webhook: { env: SLACK_WEBHOOK_URL }, text: hot }\n";
-
-  it('every registered type carries its actions out, so lint warns HST_ACTION_NOT_EXECUTED of none', () => {
-    expect([...ACTION_TYPES.values()].filter((t) => t.run === undefined).map((t) => t.type)).toEqual([]);
-    const result = load([
-      { path: 'rules/a.yaml', text: policy('a', CORDON + POST + TELL) },
-      { path: 'rules/c.yaml', text: VALID_POLICY },
-    ]);
-    expect(result.diagnostics.filter((d) => d.code === 'HST_ACTION_NOT_EXECUTED')).toEqual([]);
-    expect(result.policySet).not.toBeNull();
-  });
-});
-
-
 describe('notify actions and receivers', () => {
   const policy = (actions: string) => `apiVersion: homeostat/v1
 kind: Policy
@@ -522,8 +496,7 @@ describe('code coverage', () => {
   ];
 
   it('every code about policy files is expected by a case of this file', () => {
-    // HST_ACTION_NOT_EXECUTED needs a type without run(); none is registered (asserted above).
-    const wanted = (Object.keys(CODES) as Code[]).filter((code) => !NOT_ABOUT_POLICY_FILES.includes(code) && code !== 'HST_ACTION_NOT_EXECUTED');
+    const wanted = (Object.keys(CODES) as Code[]).filter((code) => !NOT_ABOUT_POLICY_FILES.includes(code));
     expect(wanted.filter((code) => !covered.has(code))).toEqual([]);
   });
 });
