@@ -127,7 +127,7 @@ describe('simulate . --format json on every real Alertmanager payload', () => {
   it('node-down-two-instances.json: says why the second reboot is refused, and that the first waits for a human', () => {
     const s = simulateJson([`${AM}/node-down-two-instances.json`]);
     const reboots = s.decisions.filter((d) => d.policy === 'reboot-unresponsive-node');
-    expect(reboots.map((d) => d.reason)).toEqual(['approval required', expect.stringMatching(/^cooldown: reboot-unresponsive-node .*127\.0\.0\.1.*\(cooldown 1h\)$/)]);
+    expect(reboots.map((d) => d.reason)).toEqual(['approval required', expect.stringMatching(/^cooldown: reboot-unresponsive-node .*127\.0\.0\.1.*\(cooldown 1h, until 2026-11-21T09:00:00\.000Z\)$/)]);
     expect(reboots[0]!.params).toEqual({ playbook: 'playbooks/reboot_node.yml', limit: '127.0.0.1', extraVars: { target_host: '127.0.0.1', reboot_timeout: 600 } });
   });
 
@@ -180,7 +180,7 @@ describe('simulate --format markdown', () => {
         '| 2026-11-21T08:00:00Z | `NodeDown` `62bf957d7b6668be` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **awaiting-approval** | `approval required` |',
         '| 2026-11-21T08:00:00Z | `NodeDown` `62bf957d7b6668be` | firing | notify-critical | slack (slack) | `62bf957d7b6668be` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9998: Node is down: 127.0.0.1:9998` |',
         '| 2026-11-21T08:00:00Z | `NodeDown` `62bf957d7b6668be` | firing | notify-critical | page (pagerduty) | `62bf957d7b6668be` | **run** | `PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9998` |',
-        '| 2026-11-21T08:00:00Z | `NodeDown` `5da2f060dcf25751` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **refused** | `cooldown: reboot-unresponsive-node decided an action for 127.0.0.1 just now (cooldown 1h)` |',
+        '| 2026-11-21T08:00:00Z | `NodeDown` `5da2f060dcf25751` | firing | reboot-unresponsive-node | reboot (ansible) | `127.0.0.1` | **refused** | `cooldown: reboot-unresponsive-node decided an action for 127.0.0.1 just now (cooldown 1h, until 2026-11-21T09:00:00.000Z)` |',
         '| 2026-11-21T08:00:00Z | `NodeDown` `5da2f060dcf25751` | firing | notify-critical | slack (slack) | `5da2f060dcf25751` | **run** | `post to Slack: :rotating_light: NodeDown on 127.0.0.1:9999: Node is down: 127.0.0.1:9999` |',
         '| 2026-11-21T08:00:00Z | `NodeDown` `5da2f060dcf25751` | firing | notify-critical | page (pagerduty) | `5da2f060dcf25751` | **run** | `PagerDuty event (critical): NodeDown: Node is down: 127.0.0.1:9999` |',
         '',
@@ -234,7 +234,7 @@ describe('an alert storm (notify-critical: rateLimit 30 per 10m)', () => {
     // Guards see alerts in the order Alertmanager sent them: the first 30 are the ones that run.
     const run = [...new Set(s.decisions.filter((d) => d.verdict === 'run').map((d) => d.alert.fingerprint))];
     expect(run).toEqual(payload.alerts.slice(0, 30).map((a) => a.fingerprint));
-    expect(s.decisions.find((d) => d.refusedBy === 'rate-limit')!.reason).toBe('rate limit: notify-critical already decided 30 actions in 10m');
+    expect(s.decisions.find((d) => d.refusedBy === 'rate-limit')!.reason).toBe('rate limit: notify-critical already decided 30 actions in 10m, until 2026-11-21T08:10:00.001Z');
   });
 
   it('storm-first-408.json then storm-repeat-500.json in one call: re-sent alerts that ran are duplicates, rate-limited ones are decided again', () => {
