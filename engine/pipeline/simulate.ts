@@ -9,6 +9,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
 import type { TimedPayload } from '../alerts/timeline.js';
+import { StormBreaker } from '../breaker/breaker.js';
 import { decide } from '../plan/decide.js';
 import type { Decision } from '../plan/decide.js';
 import type { GuardLedger } from '../plan/ledger.js';
@@ -75,7 +76,19 @@ export async function simulate(set: PolicySet, payloads: readonly SimulatedPaylo
   const alerts = sent.flatMap((p) => p.payload.alerts);
   const clock = sent.flatMap((p) => p.payload.alerts.map(() => p.at ?? options.now));
   const matches = await evaluateAll(evaluator, alerts);
-  const decisionsByAlert = alerts.map((alert, i) => decide(set, alert, matches[i]!, { now: clock[i]!, dryRun: options.dryRun ?? false, ledger }));
+  // The storm breaker sees each payload as it arrives, as the engine's does (engine/breaker/).
+  const storm = set.settings.stormBreaker;
+  const breaker = storm ? new StormBreaker(null, () => 'simulated') : null;
+  const decisionsByAlert: Decision[][] = [];
+  for (const p of sent) {
+    const now = p.at ?? options.now;
+    breaker?.observe(p.payload.alerts, storm, now);
+    const watch = breaker?.watch(storm, now) ?? null;
+    for (const alert of p.payload.alerts) {
+      const i = decisionsByAlert.length;
+      decisionsByAlert.push(decide(set, alert, matches[i]!, { now: clock[i]!, dryRun: options.dryRun ?? false, ledger, storm: watch }));
+    }
+  }
   return {
     revision: set.revision,
     alerts: alerts.length,

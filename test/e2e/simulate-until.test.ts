@@ -30,6 +30,47 @@ spec:
 `,
 });
 
+describe('simulate: the storm breaker', () => {
+  const stormy = join(root, 'stormy');
+  writeRepo(stormy, {
+    'homeostat.yaml': `apiVersion: homeostat/v1
+kind: Settings
+spec:
+  stormBreaker:
+    alerts: 100
+    per: 5m
+    quietFor: 10m
+    notify: { http: { url: 'https://hooks.example/storm' } }
+`,
+    'scripts/restart.sh': '#!/bin/sh\n',
+    'rules/restart.yaml': `apiVersion: homeostat/v1
+kind: Policy
+metadata: { name: restart-node }
+spec:
+  match: { alertname: [InstanceDown, ServiceDown] }
+  target: '{{ labels.instance | host }}'
+  actions:
+    - name: restart
+      script: { path: scripts/restart.sh }
+  guards: { cooldown: 0s }
+`,
+  });
+
+  it('refuses the storm by the breaker, until quiet; a payload after the quiet time runs', () => {
+    const one = join(root, 'one.json');
+    writeFileSync(one, JSON.stringify(payload({ alertname: 'ServiceDown', instance: 'web-1:9100' })));
+    const json = runCli(['simulate', stormy, '--alerts', STORM, one, one, '--at', NOW, '+5m', '+20m', '--format', 'json']);
+    expect(json.status).toBe(0);
+    const { decisions } = JSON.parse(json.stdout) as { decisions: { target: string; verdict: string; refusedBy: string | null; until: string | null; reason: string | null }[] };
+    expect(decisions).toHaveLength(410);
+    const storm = decisions.slice(0, 408);
+    expect(new Set(storm.map((d) => `${d.refusedBy} ${d.until}`))).toEqual(new Set(['storm 2026-11-21T08:10:00.000Z']));
+    expect(storm[0]!.reason).toBe('storm breaker open since 2026-11-21T08:00:00.000Z (408 alerts in 5m, more than 100): no new disruptive action until the storm has been quiet for 10m, at the earliest 2026-11-21T08:10:00.000Z');
+    // Five minutes later the breaker is still open; twenty minutes after that it has closed.
+    expect(decisions.slice(408).map((d) => [d.target, d.verdict, d.refusedBy])).toEqual([['web-1', 'refused', 'storm'], ['web-1', 'run', null]]);
+  });
+});
+
 describe('simulate: the until of each refusal', () => {
   it('gives the blast radius its until in every format', () => {
     const json = runCli(['simulate', root, '--alerts', STORM, '--now', NOW, '--format', 'json']);
