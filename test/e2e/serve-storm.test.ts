@@ -19,6 +19,7 @@ import { serveReady } from '../helpers/serve.js';
 import type { Spawned } from '../helpers/processes.js';
 import { startReceiver } from '../helpers/receiver.js';
 import type { Receiver } from '../helpers/receiver.js';
+import { restartNodeRepo } from '../helpers/restart-node.js';
 import { runCli } from './run-cli.js';
 
 const SHARED = join(packageRoot(), '..', 'shared', 'fixtures', 'alertmanager');
@@ -42,23 +43,9 @@ afterEach(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A policy repository: every InstanceDown restarts its node by a script that notes the target; `settings` go under spec. */
+/** A policy repository: every InstanceDown and ServiceDown restarts its node by a script that notes the target; `settings` go under spec. */
 function repo(settings: string, guards = '{ cooldown: 0s }'): void {
-  writeRepo(join(root, 'repo'), {
-    'homeostat.yaml': `apiVersion: homeostat/v1\nkind: Settings\nspec:\n  outbound: { allowHosts: ['127.0.0.1'] }\n${settings}`,
-    'scripts/restart.sh': '#!/bin/sh\necho "$1" >> "$2"\n',
-    'rules/restart.yaml': `apiVersion: homeostat/v1
-kind: Policy
-metadata: { name: restart-node }
-spec:
-  match: { alertname: [InstanceDown, ServiceDown] }
-  target: '{{ labels.instance | host }}'
-  actions:
-    - name: restart
-      script: { path: scripts/restart.sh, args: ['{{ target }}', '${join(root, 'acted')}'] }
-  guards: ${guards}
-`,
-  });
+  writeRepo(join(root, 'repo'), restartNodeRepo({ settings: `  outbound: { allowHosts: ['127.0.0.1'] }\n${settings}`, guards, notedIn: join(root, 'acted') }));
 }
 
 function breaker(options: string): string {

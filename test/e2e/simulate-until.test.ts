@@ -8,53 +8,19 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../engine/util/package-root.js';
 import { payload, writeRepo } from '../helpers/engine.js';
+import { restartNodeRepo } from '../helpers/restart-node.js';
 import { NOW, runCli } from './run-cli.js';
 
 const STORM = join(packageRoot(), '..', 'shared', 'fixtures', 'alertmanager', 'storm-first-408.json');
 const root = mkdtempSync(join(tmpdir(), 'homeostat-simulate-until-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-writeRepo(root, {
-  'homeostat.yaml': 'apiVersion: homeostat/v1\nkind: Settings\nspec:\n  blastRadius: { max: 3, per: 10m }\n',
-  'scripts/restart.sh': '#!/bin/sh\n',
-  'rules/restart.yaml': `apiVersion: homeostat/v1
-kind: Policy
-metadata: { name: restart-node }
-spec:
-  match: { alertname: InstanceDown }
-  target: '{{ labels.instance | host }}'
-  actions:
-    - name: restart
-      script: { path: scripts/restart.sh }
-  guards: { cooldown: 1h }
-`,
-});
+writeRepo(root, restartNodeRepo({ settings: '  blastRadius: { max: 3, per: 10m }\n', guards: '{ cooldown: 1h }' }));
 
 describe('simulate: the storm breaker', () => {
   const stormy = join(root, 'stormy');
-  writeRepo(stormy, {
-    'homeostat.yaml': `apiVersion: homeostat/v1
-kind: Settings
-spec:
-  stormBreaker:
-    alerts: 100
-    per: 5m
-    quietFor: 10m
-    notify: { http: { url: 'https://hooks.example/storm' } }
-`,
-    'scripts/restart.sh': '#!/bin/sh\n',
-    'rules/restart.yaml': `apiVersion: homeostat/v1
-kind: Policy
-metadata: { name: restart-node }
-spec:
-  match: { alertname: [InstanceDown, ServiceDown] }
-  target: '{{ labels.instance | host }}'
-  actions:
-    - name: restart
-      script: { path: scripts/restart.sh }
-  guards: { cooldown: 0s }
-`,
-  });
+  const settings = "  stormBreaker:\n    alerts: 100\n    per: 5m\n    quietFor: 10m\n    notify: { http: { url: 'https://hooks.example/storm' } }\n";
+  writeRepo(stormy, restartNodeRepo({ settings, guards: '{ cooldown: 0s }' }));
 
   it('refuses the storm by the breaker, until quiet; a payload after the quiet time runs', () => {
     const one = join(root, 'one.json');
