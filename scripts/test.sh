@@ -16,6 +16,7 @@ REQUIRED=(
   kubectl:kubectl
   flock:util-linux
   redis-server:redis-server
+  chromium:chromium
 )
 DEBIAN_PACKAGES=()
 missing=()

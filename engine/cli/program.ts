@@ -175,7 +175,8 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--kubeconfig <file>', 'the kubeconfig of the cluster the kubernetes actions act on (default: in-cluster service account, then $KUBECONFIG, then ~/.kube/config)')
     .option('--kube-context <context>', 'the kubeconfig context to use (default: its current-context)')
     .option('--webhook-token-file <file>', 'token the webhook requires (or HOMEOSTAT_WEBHOOK_TOKEN), as bearer or basic-auth password')
-    .option('--admin-token-file <file>', 'token the status and actions endpoints require (or HOMEOSTAT_ADMIN_TOKEN)')
+    .option('--admin-token-file <file>', 'token the admin endpoints require (or HOMEOSTAT_ADMIN_TOKEN); also logs in to the web page with every right')
+    .option('--viewer-token-file <file>', 'a read-only token for the web page (or HOMEOSTAT_VIEWER_TOKEN): it logs in to see, never to run or answer anything')
     .option('--request-timeout <duration>', `how long a request may take to arrive, headers and body; a slower one gets 408 (default: ${D['request-timeout']})`)
     .option('--max-body <size>', `largest webhook body (default: ${D['max-body']}); bigger groups: set max_alerts in Alertmanager`)
     .option('--concurrency <n>', `actions running at once, one per target at most (default: ${D.concurrency})`)
@@ -183,7 +184,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--remediation-window <duration>', `an alert that resolves within this after a policy's action succeeded counts as healed in homeostat_remediation_effective_total (default: ${D['remediation-window']})`)
     .option('--log-level <level>', `fatal, error, warn, info, debug or trace (default: ${D['log-level']})`)
     .option('--prometheus-url <url>', "where enrichment queries go, over homeostat.yaml's prometheus.url (its auth and timeout still apply)")
-    .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, GET /api/v1/actions/:id, GET /api/v1/runs, POST /api/v1/schedules/:name/run, /healthz, /readyz, /metrics.\nSee docs/serve.md and docs/schedules.md.')
+    .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, GET /api/v1/actions/:id, GET /api/v1/runs, POST /api/v1/schedules/:name/run, /healthz, /readyz, /metrics;\nthe web page at / (log in with the admin or viewer token). See docs/serve.md, docs/web.md and docs/schedules.md.')
     .action(async (o: Record<string, unknown>) => setExit(await serveCommand(o, io)));
 
   program

@@ -14,7 +14,7 @@ import { parseDuration } from '../util/duration.js';
 export const SERVE_KEYS = [
   'policies', 'branch', 'path', 'sync-interval', 'verify-signatures', 'allow-rewrite', 'sync-token-file',
   'listen', 'data-dir', 'audit-remote', 'audit-branch', 'dry-run', 'external-url', 'kubeconfig', 'kube-context',
-  'webhook-token-file', 'admin-token-file', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
+  'webhook-token-file', 'admin-token-file', 'viewer-token-file', 'request-timeout', 'max-body', 'concurrency', 'shutdown-timeout', 'log-level',
   'prometheus-url',
   'remediation-window',
 ] as const satisfies readonly (keyof ServeConfig)[];
@@ -54,6 +54,8 @@ export interface EngineConfig {
   kube?: { kubeconfig: string | null; context: string | null };
   webhookToken: string | null;
   adminToken: string | null;
+  /** The web page's read-only token (GET / shows, never changes); null: only the admin token logs in. */
+  viewerToken?: string | null;
   /** The push webhook's secret (X-Hub-Signature-256), also a bearer token for POST /api/v1/sync. */
   syncToken: string | null;
   maxBodyBytes: number;
@@ -71,6 +73,7 @@ export interface TokenFiles {
   webhook: string | null;
   admin: string | null;
   sync: string | null;
+  viewer: string | null;
 }
 
 /** What `serve` needs beyond the engine: how the HTTP server guards itself. */
@@ -173,6 +176,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
   const webhook = token('webhook', { ...tokenSources, file: c['webhook-token-file'] });
   const admin = token('admin', { ...tokenSources, file: c['admin-token-file'] });
   const sync = token('sync', { ...tokenSources, file: c['sync-token-file'] });
+  const viewer = token('viewer', { ...tokenSources, file: c['viewer-token-file'] });
   return {
     policies: source.kind === 'git' ? source.url : source.dir,
     source,
@@ -185,6 +189,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
     webhookToken: webhook.value,
     adminToken: admin.value,
     syncToken: sync.value,
+    viewerToken: viewer.value,
     maxBodyBytes: parseSize(c['max-body']),
     concurrency: c.concurrency,
     shutdownTimeoutMs: parseDuration(c['shutdown-timeout'])!,
@@ -192,7 +197,7 @@ export function resolveServeConfig({ flags, env, cwd }: ConfigSources): ServeSet
     prometheusUrl: c['prometheus-url'] ?? null,
     remediationWindowMs,
     requestTimeoutMs,
-    tokenFiles: { webhook: webhook.file, admin: admin.file, sync: sync.file },
+    tokenFiles: { webhook: webhook.file, admin: admin.file, sync: sync.file, viewer: viewer.file },
   };
 }
 
@@ -265,7 +270,7 @@ interface TokenSources {
  * environment, then file, as for every other setting. `file` is the absolute path of the
  * token file when the token came from one, so that `serve` can read it again when it changes.
  */
-function token(what: 'webhook' | 'admin' | 'sync', s: TokenSources): { value: string | null; file: string | null } {
+function token(what: 'webhook' | 'admin' | 'sync' | 'viewer', s: TokenSources): { value: string | null; file: string | null } {
   const key = `${what}-token-file`;
   const envToken = s.env[`HOMEOSTAT_${what.toUpperCase()}_TOKEN`];
   const source = s.origin[key];

@@ -999,9 +999,13 @@ export interface ServeConfig {
    */
   "webhook-token-file"?: string;
   /**
-   * File holding the token GET /api/v1/status and /api/v1/actions require; or HOMEOSTAT_ADMIN_TOKEN.
+   * File holding the token the admin endpoints (GET /api/v1/status, /api/v1/actions, /api/v1/runs, POST /api/v1/schedules/:name/run) require, and that logs in to the web page (GET /) with every right; at least 16 characters; or HOMEOSTAT_ADMIN_TOKEN.
    */
   "admin-token-file"?: string;
+  /**
+   * File holding a read-only token for the web page (GET /): it logs in to see, never to change; at least 16 characters; or HOMEOSTAT_VIEWER_TOKEN.
+   */
+  "viewer-token-file"?: string;
   /**
    * A duration such as 30s, 5m, 1h30m or 2d.
    */

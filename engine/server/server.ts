@@ -21,6 +21,7 @@ import { currentToken } from './tokens.js';
 import type { Token } from './tokens.js';
 import { parseWebhookBody } from './webhook-body.js';
 import { scheduleRoutes } from './schedules.js';
+import { webPage } from '../web/index.js';
 
 export interface ServerDeps {
   engine: Pick<Engine, 'receive' | 'status' | 'notReady' | 'overloaded' | 'recent' | 'sync'> & Partial<Pick<Engine, 'schedules' | 'runHistory'>>;
@@ -29,6 +30,10 @@ export interface ServerDeps {
   /** A token read from a file is checked as it is now: a rotated one is refused. */
   webhookToken: Token;
   adminToken: Token;
+  /** The web page's read-only token (the admin token logs in with every right). */
+  viewerToken?: Token;
+  /** The engine's address as browsers reach it: the web page's own origin besides the Host asked for. */
+  externalUrl?: string | null;
   /** The policy repository's push webhook secret, also a bearer token for POST /api/v1/sync. */
   syncToken?: Token;
   maxBodyBytes: number;
@@ -188,6 +193,9 @@ export function buildServer(deps: ServerDeps) {
       return reply.code(200).send({ ok: report.ok, revision: status.revision, lastLoad: report, source: status.source });
     });
   });
+
+  // The web page at GET / (engine/web/): its own sessions, cookies and form bodies, in its own scope.
+  void app.register(webPage({ engine, admins: [{ name: 'admin', token: deps.adminToken }], viewerToken: deps.viewerToken ?? null, externalUrl: deps.externalUrl ?? null }));
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_request, reply) => {

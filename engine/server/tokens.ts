@@ -71,6 +71,8 @@ export interface ServerTokens {
   webhook: Token;
   admin: Token;
   sync: Token;
+  /** The web page's read-only token. */
+  viewer: Token;
   /** Every token value in force since start-up, rotated-out ones included: what redaction masks. */
   secrets(): readonly string[];
   /** Reads every token file again now (SIGHUP). */
@@ -93,7 +95,7 @@ export function watchTokens(values: Record<TokenName, string | null>, files: Tok
     live.push(t);
     return t;
   };
-  const tokens = { webhook: token('webhook'), admin: token('admin'), sync: token('sync') };
+  const tokens = { webhook: token('webhook'), admin: token('admin'), sync: token('sync'), viewer: token('viewer') };
   const watchers: FSWatcher[] = [];
   const timers = new Set<NodeJS.Timeout>();
   for (const dir of new Set(live.map((t) => dirname(t.file)))) {

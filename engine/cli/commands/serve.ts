@@ -53,7 +53,7 @@ async function serve(flags: Record<string, unknown>, io: Io, hooks: ServeHooks, 
 
   boundHeapGrowth();
   const log = pino({ level: config.logLevel, base: { service: 'homeostat' } });
-  const tokens = watchTokens({ webhook: config.webhookToken, admin: config.adminToken, sync: config.syncToken }, config.tokenFiles, log);
+  const tokens = watchTokens({ webhook: config.webhookToken, admin: config.adminToken, sync: config.syncToken, viewer: config.viewerToken ?? null }, config.tokenFiles, log);
   useTokens(tokens);
   const metrics = createMetrics();
   const engine = await Engine.start({ config, log, metrics, secrets: () => tokens.secrets(), openAudit: (dir, c) => openAudit(dir, c, log) }).catch((error: Error) => {
@@ -68,6 +68,8 @@ async function serve(flags: Record<string, unknown>, io: Io, hooks: ServeHooks, 
     webhookToken: tokens.webhook,
     adminToken: tokens.admin,
     syncToken: tokens.sync,
+    viewerToken: tokens.viewer,
+    externalUrl: config.externalUrl ?? null,
     maxBodyBytes: config.maxBodyBytes,
     requestTimeoutMs: config.requestTimeoutMs,
   });

@@ -7,7 +7,7 @@ import type { ServeSettings } from '../../../engine/config/serve-config.js';
 
 const TOKEN = '0123456789abcdef0123';
 const KNOWN =
-  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, kubeconfig, kube-context, webhook-token-file, admin-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level, prometheus-url, remediation-window';
+  'policies, branch, path, sync-interval, verify-signatures, allow-rewrite, sync-token-file, listen, data-dir, audit-remote, audit-branch, dry-run, external-url, kubeconfig, kube-context, webhook-token-file, admin-token-file, viewer-token-file, request-timeout, max-body, concurrency, shutdown-timeout, log-level, prometheus-url, remediation-window';
 
 let cwd: string;
 
@@ -57,6 +57,7 @@ describe('resolveServeConfig: defaults', () => {
       webhookToken: null,
       adminToken: null,
       syncToken: null,
+      viewerToken: null,
       maxBodyBytes: 33_554_432,
       concurrency: 4,
       shutdownTimeoutMs: 30_000,
@@ -64,7 +65,7 @@ describe('resolveServeConfig: defaults', () => {
       prometheusUrl: null,
       remediationWindowMs: 1_800_000,
       requestTimeoutMs: 30_000,
-      tokenFiles: { webhook: null, admin: null, sync: null },
+      tokenFiles: { webhook: null, admin: null, sync: null, viewer: null },
     });
   });
 
@@ -113,6 +114,7 @@ describe('resolveServeConfig: precedence', () => {
     write('hook.token', `${TOKEN}\n`);
     write('admin.token', `${TOKEN}-admin`);
     write('sync.token', `${TOKEN}-sync`);
+    write('viewer.token', `${TOKEN}-viewer`);
     write('allowed_signers', 'ops@example.com ssh-ed25519 AAAA\n');
     write('cluster.kubeconfig', 'apiVersion: v1\nkind: Config\n');
     const config = resolveWith({
@@ -133,6 +135,7 @@ describe('resolveServeConfig: precedence', () => {
       externalUrl: 'https://homeostat.example/',
       webhookTokenFile: 'hook.token',
       adminTokenFile: 'admin.token',
+      viewerTokenFile: 'viewer.token',
       maxBody: '1KiB',
       concurrency: '16',
       shutdownTimeout: '1m30s',
@@ -156,6 +159,7 @@ describe('resolveServeConfig: precedence', () => {
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
       syncToken: `${TOKEN}-sync`,
+      viewerToken: `${TOKEN}-viewer`,
       maxBodyBytes: 1024,
       concurrency: 16,
       shutdownTimeoutMs: 90_000,
@@ -163,7 +167,7 @@ describe('resolveServeConfig: precedence', () => {
       prometheusUrl: 'http://prometheus.monitoring:9090',
       remediationWindowMs: 7_200_000,
       requestTimeoutMs: 10_000,
-      tokenFiles: { webhook: join(cwd, 'hook.token'), admin: join(cwd, 'admin.token'), sync: join(cwd, 'sync.token') },
+      tokenFiles: { webhook: join(cwd, 'hook.token'), admin: join(cwd, 'admin.token'), sync: join(cwd, 'sync.token'), viewer: join(cwd, 'viewer.token') },
     });
   });
 
@@ -187,6 +191,7 @@ describe('resolveServeConfig: precedence', () => {
         HOMEOSTAT_KUBE_CONTEXT: 'staging',
         HOMEOSTAT_WEBHOOK_TOKEN: TOKEN,
         HOMEOSTAT_ADMIN_TOKEN: `${TOKEN}-admin`,
+        HOMEOSTAT_VIEWER_TOKEN: `${TOKEN}-viewer`,
         HOMEOSTAT_MAX_BODY: '2GiB',
         HOMEOSTAT_CONCURRENCY: '2',
         HOMEOSTAT_SHUTDOWN_TIMEOUT: '2m',
@@ -208,6 +213,7 @@ describe('resolveServeConfig: precedence', () => {
       webhookToken: TOKEN,
       adminToken: `${TOKEN}-admin`,
       syncToken: `${TOKEN}-sync`,
+      viewerToken: `${TOKEN}-viewer`,
       maxBodyBytes: 2 * 1024 ** 3,
       concurrency: 2,
       shutdownTimeoutMs: 120_000,
@@ -215,7 +221,7 @@ describe('resolveServeConfig: precedence', () => {
       prometheusUrl: 'http://127.0.0.1:9090',
       remediationWindowMs: 600_000,
       requestTimeoutMs: 500,
-      tokenFiles: { webhook: null, admin: null, sync: null },
+      tokenFiles: { webhook: null, admin: null, sync: null, viewer: null },
     });
   });
 });

@@ -27,7 +27,7 @@ afterEach(() => {
 function watchWebhook(file: string) {
   const captured = capturedLog();
   lines = captured.lines;
-  tokens = watchTokens({ webhook: OLD, admin: 'admin-from-environment-0123', sync: null }, { webhook: file, admin: null, sync: null }, captured.log);
+  tokens = watchTokens({ webhook: OLD, admin: 'admin-from-environment-0123', sync: null, viewer: null }, { webhook: file, admin: null, sync: null, viewer: null }, captured.log);
   return tokens;
 }
 
