@@ -15,7 +15,7 @@ import { fmt, line, median, msSince, now } from './stats.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 const { loadRepository } = await dist('engine/load/repository.js');
-const { fullMatch } = await dist('engine/regex/re2.js');
+const { fullMatch, fullMatchUncached } = await dist('engine/regex/re2.js');
 const { openGit, initBare, updateRef, fastImport } = await dist('engine/git/git.js');
 const { commitCommand, finish, printedId, rawDate } = await dist('engine/git/fast-import.js');
 
@@ -57,7 +57,7 @@ for (const [name, code] of [['alias-bomb.yaml', 'HST_YAML_ALIAS_BOMB'], ['duplic
 const PATTERN = '(a+)+b';
 const hostile = `${'a'.repeat(48)}!`;
 if (fullMatch(PATTERN, hostile)) fail('the hostile label matched (a+)+b');
-const re2Ms = timeMs(() => fullMatch(PATTERN, hostile));
+const re2Ms = timeMs(() => fullMatchUncached(PATTERN, hostile)); // a value seen before is a cache look-up
 const backtracking = new RegExp(`^(?:${PATTERN})$`);
 const shortHostile = `${'a'.repeat(22)}!`;
 const backtrackMs = timeMs(() => backtracking.test(shortHostile), 3);

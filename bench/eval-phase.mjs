@@ -19,7 +19,7 @@ import { splitPayload } from '../dist/engine/alerts/payload.js';
 import { ruleOf } from '../dist/engine/policy/compile.js';
 import { Evaluator, scopeOf } from '../dist/engine/policy/evaluate.js';
 import { simulate } from '../dist/engine/pipeline/simulate.js';
-import { fullMatch } from '../dist/engine/regex/re2.js';
+import { CUSTOM as OPERATORS } from '../dist/engine/policy/operators.js'; // what evaluate.js registers: the baseline decides the same rules
 import { STORM_MATCHES } from './generate.mjs';
 import { latencySummary, peakRssKb } from './stats.mjs';
 
@@ -138,13 +138,6 @@ async function homeostat(set, payloads, alerts, seconds) {
   const simulateMs = ms(sim0, now());
   return { ...run, firstCallMs, matchesPerAlert: STORM_MATCHES, maxRssBeforeKb: rssBefore, maxRssAfterKb: rssAfter, simulate: { ms: simulateMs, decisions: simulation.decisions.length } };
 }
-
-/** What evaluate.js registers, so the baseline decides exactly the same rules. */
-const OPERATORS = {
-  regex: (fact, value) => typeof value === 'string' && fullMatch(value, fact == null ? '' : String(fact)),
-  notRegex: (fact, value) => typeof value === 'string' && !fullMatch(value, fact == null ? '' : String(fact)),
-  exists: (fact, value) => (fact !== undefined && fact !== null && fact !== '') === value,
-};
 
 /** A copy of a condition tree with every plain path `a.b` turned into JSONPath `$.a.b`. */
 function toJsonPath(node) {

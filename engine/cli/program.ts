@@ -84,8 +84,8 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--to <time>', 'with --schedules: the end of the range (ISO 8601; default: a week after --from)')
     .option('--dry-run', 'decide as `serve --dry-run` would: every action in dry-run')
     .option('--rev <rev>', REV_HELP)
-    .option('--prometheus-url <url>', "ask this Prometheus the policies' enrichment queries (homeostat.yaml's prometheus auth and timeout apply); without it, enriching policies take no action and say so")
-    .option('--kubeconfig <file>', 'send each kubernetes decision to this cluster as a server-side dry run (dryRun=All): nothing changes')
+    .option('--prometheus-url <url>', "ask this Prometheus the policies' enrichment queries and minHealthy's PromQL source (homeostat.yaml's prometheus auth and timeout apply); without it, enriching policies and node-disruptive actions under a prometheus minHealthy take no action and say so")
+    .option('--kubeconfig <file>', "read this cluster's nodes for the guards (protected control-plane and protected.selector nodes, minHealthy's kubernetes source), and send each kubernetes decision to it as a server-side dry run (dryRun=All): nothing changes; without it, those guards say they had no cluster to read")
     .option('--kube-context <context>', 'the kubeconfig context for --kubeconfig (default: its current-context)')
     .addOption(formatOption('simulate'))
     .action(async (dir: string, o: { alerts?: string[]; at?: string[]; every?: string; schedules?: boolean; from?: string; to?: string; now?: string; dryRun?: boolean; rev?: string; prometheusUrl?: string; format: string; kubeconfig?: string; kubeContext?: string }) => {
@@ -172,7 +172,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--audit-branch <branch>', `the audit branch (default: ${D['audit-branch']})`)
     .option('--dry-run', 'every action in dry-run: ansible --check --diff, Kubernetes server-side dry run (dryRun=All), scripts and notifications not run')
     .option('--external-url <url>', "the engine's own address as others reach it, for links to audit entries in notifications")
-    .option('--kubeconfig <file>', 'the kubeconfig of the cluster the kubernetes actions act on (default: in-cluster service account, then $KUBECONFIG, then ~/.kube/config)')
+    .option('--kubeconfig <file>', 'the kubeconfig of the cluster the kubernetes actions act on, and whose nodes the protected and minHealthy guards read (default: in-cluster service account, then $KUBECONFIG, then ~/.kube/config)')
     .option('--kube-context <context>', 'the kubeconfig context to use (default: its current-context)')
     .option('--webhook-token-file <file>', 'token the webhook requires (or HOMEOSTAT_WEBHOOK_TOKEN), as bearer or basic-auth password')
     .option('--admin-token-file <file>', 'token the admin endpoints require (or HOMEOSTAT_ADMIN_TOKEN); also logs in to the web page with every right')
@@ -183,7 +183,7 @@ function build(io: Io, setExit: (code: number) => void): Command {
     .option('--shutdown-timeout <duration>', `how long running actions may finish on SIGTERM (default: ${D['shutdown-timeout']})`)
     .option('--remediation-window <duration>', `an alert that resolves within this after a policy's action succeeded counts as healed in homeostat_remediation_effective_total (default: ${D['remediation-window']})`)
     .option('--log-level <level>', `fatal, error, warn, info, debug or trace (default: ${D['log-level']})`)
-    .option('--prometheus-url <url>', "where enrichment queries go, over homeostat.yaml's prometheus.url (its auth and timeout still apply)")
+    .option('--prometheus-url <url>', "where enrichment queries and minHealthy's PromQL source go, over homeostat.yaml's prometheus.url (its auth and timeout still apply)")
     .addHelpText('after', '\nEach flag is also an environment variable HOMEOSTAT_<FLAG> (e.g. HOMEOSTAT_DATA_DIR) and a key of --config;\na flag wins over the environment, which wins over the file. Endpoints: POST /api/v1/alerts, POST /api/v1/sync,\nGET /api/v1/status, GET /api/v1/actions, GET /api/v1/actions/:id, GET /api/v1/runs, POST /api/v1/schedules/:name/run, /healthz, /readyz, /metrics;\nthe web page at / (log in with the admin or viewer token). See docs/serve.md, docs/web.md and docs/schedules.md.')
     .action(async (o: Record<string, unknown>) => setExit(await serveCommand(o, io)));
 

@@ -65,7 +65,7 @@ export class PrometheusSource implements EnrichmentSource {
   async query(query: string, context: QueryContext): Promise<EnrichmentValue> {
     const started = this.clock();
     try {
-      const value = await this.ask(query, context, started);
+      const value = valueOf(await this.ask(query, context.deadline, started), this.origin);
       this.deps.onQuery?.(value === null ? 'no-data' : 'ok', (this.clock() - started) / 1000);
       return value;
     } catch (error) {
@@ -74,9 +74,17 @@ export class PrometheusSource implements EnrichmentSource {
     }
   }
 
-  private async ask(query: string, context: QueryContext, now: number): Promise<EnrichmentValue> {
+  /** Every series of an instant vector, with its labels (minHealthy's node health, engine/health/). */
+  async series(query: string): Promise<Series[]> {
+    const answer = await this.ask(query, null, this.clock());
+    if (answer.status !== 'success' || !answer.data) throw new Error(`Prometheus ${this.origin}: ${answer.errorType ?? 'error'}: ${answer.error ?? 'no data in the answer'}`);
+    if (answer.data.resultType !== 'vector') throw new Error(`Prometheus ${this.origin}: the query gives a ${answer.data.resultType ?? 'unknown'} result; give an instant vector, one series per node`);
+    return (answer.data.result as { metric?: Record<string, string>; value: [number, string] }[]).map((s) => ({ labels: s.metric ?? {}, value: sampleValue(s.value[1]) }));
+  }
+
+  private async ask(query: string, deadline: number | null, now: number): Promise<QueryAnswer> {
     if (this.broken) throw new Error(`Prometheus ${this.origin}: ${this.broken}`);
-    const timeoutMs = Math.min(this.timeoutMs, (context.deadline ?? Infinity) - now);
+    const timeoutMs = Math.min(this.timeoutMs, (deadline ?? Infinity) - now);
     if (timeoutMs <= 0) throw new TimedOut(`Prometheus ${this.origin}: no time left: this webhook's queries took the whole enrichment timeout (${this.timeoutMs} ms)`);
     let response: OutboundResponse;
     try {
@@ -86,8 +94,14 @@ export class PrometheusSource implements EnrichmentSource {
       if (error instanceof OutboundError && error.failure === OUTBOUND_FAILURES.timeout) throw new TimedOut(`Prometheus ${error.message}`);
       throw new Error(`Prometheus ${(error as Error).message}`);
     }
-    return valueOf(parse(response.body, this.origin), this.origin);
+    return parse(response.body, this.origin);
   }
+}
+
+/** One series of an instant vector. */
+export interface Series {
+  labels: Record<string, string>;
+  value: number;
 }
 
 /** No answer within the time left: counted apart from errors. */

@@ -224,6 +224,10 @@ export interface Action {
   timeout?: string;
   dryRun?: boolean;
   /**
+   * This ansible or script action takes its node out of service (a reboot, a shutdown): homeostat.yaml minHealthy counts it. Kubernetes cordon and drain count without it.
+   */
+  disruptsNode?: boolean;
+  /**
    * Actions run after this one ends, with `outcome` (status, exitCode, duration, output, auditId, link) in their templates; each is audited as its own entry whose `parent` is this action's.
    */
   notify?: Action[];
@@ -561,8 +565,74 @@ export interface SettingsSpec {
       email?: EmailAction;
     };
   };
+  /**
+   * Node-disruptive actions (kubernetes cordon and drain, and ansible or script actions marked `disruptsNode: true`) are refused when, counting the action and every node-disruptive action queued, running or decided within `window`, fewer nodes than `nodes` would stay healthy (as medik8s Node Health Check's minHealthy).
+   */
   minHealthy?: {
-    nodes?: string;
+    /**
+     * How many nodes must stay healthy: a number (7), or a percentage of the nodes the source counts (70%, rounded up).
+     */
+    nodes: number | string;
+    /**
+     * Where healthy comes from (default: kubernetes). Exactly one of kubernetes, prometheus, inventory.
+     */
+    source?: {
+      /**
+       * The Kubernetes API (serve --kubeconfig, in-cluster, $KUBECONFIG): a node is healthy when its Ready condition is True and it is schedulable (not cordoned).
+       */
+      kubernetes?: {
+        /**
+         * A label selector (as kubectl get nodes -l) of the nodes counted, such as '!node-role.kubernetes.io/control-plane'; default: every node.
+         */
+        selector?: string;
+      };
+      /**
+       * A PromQL expression of your own, asked of homeostat.yaml's prometheus (or serve --prometheus-url): each series is a node, healthy when its value is neither 0 nor NaN; the series count is the total. Nothing from an alert enters it.
+       */
+      prometheus?: {
+        query: string;
+        /**
+         * The label naming the node in each series (default instance; a port, host:9100, is dropped to compare it with targets).
+         */
+        label?: string;
+      };
+      /**
+       * The hosts of an inventory of the repository (a static file or an executable script, as ansible-inventory lists it), all healthy but those under action.
+       */
+      inventory?: {
+        path: string;
+        /**
+         * Only the hosts of this group (default: every host).
+         */
+        group?: string;
+      };
+    };
+    /**
+     * A duration such as 30s, 5m, 1h30m or 2d.
+     */
+    window?: string;
+    /**
+     * A duration such as 30s, 5m, 1h30m or 2d.
+     */
+    cacheFor?: string;
+  };
+  /**
+   * Targets no action that changes a system (ansible, script, kubernetes) may touch, whatever a policy says. Control-plane nodes are protected too unless kubernetes.allowControlPlane is true.
+   */
+  protected?: {
+    /**
+     * Patterns of targets (the decision's target, the node of a kubernetes action, an ansible limit): a glob ('db-*', 'web-?.example.com', '*' any run of characters, '?' one) or { regex: RE2, anchored }.
+     */
+    targets?: (
+      | string
+      | {
+          regex: string;
+        }
+    )[];
+    /**
+     * A Kubernetes label selector (as kubectl get nodes -l) of nodes that are protected, read from the API: the node's name and addresses are protected targets.
+     */
+    selector?: string;
   };
   defaults?: {
     guards?: Guards;
@@ -864,11 +934,13 @@ export interface Guards1 {
     | "resolved"
     | "paused"
     | "maintenance"
+    | "protected"
     | "storm"
     | "window"
     | "cooldown"
     | "rate-limit"
     | "blast-radius"
+    | "min-healthy"
     | "concurrency-policy"
   )[];
   refusedBy: string | null;

@@ -6,7 +6,6 @@
  * reach it: one the engine alone applied would make simulate say what serve does not do
  * (test/e2e/simulate-timeline.test.ts compares the two on one sequence).
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
 import type { TimedPayload } from '../alerts/timeline.js';
 import { StormBreaker } from '../breaker/breaker.js';
@@ -18,14 +17,11 @@ import { Evaluator } from '../policy/evaluate.js';
 import type { Match } from '../policy/evaluate.js';
 import type { EnrichmentSource } from '../policy/enrichment.js';
 import type { PolicySet } from '../policy/types.js';
+import type { GuardFacts } from '../plan/node-guards.js';
+import { TimeSlices } from '../util/time-slice.js';
 
+/** Alerts that await enrichment, evaluated concurrently at a time. */
 const EVALUATION_SLICE = 32;
-/**
- * Evaluation awaits only promises that are already settled (no enrichment), which never let
- * the event loop in: every so many alerts it is given a turn, so that a storm's evaluation
- * does not keep the webhook from answering others.
- */
-const TURN_EVERY = 16 * EVALUATION_SLICE;
 
 export interface SimulationOptions {
   /** The clock of every payload that carries no time (`at`); the CLI gives every payload one. */
@@ -33,6 +29,8 @@ export interface SimulationOptions {
   dryRun?: boolean;
   ledger?: GuardLedger;
   enrichment?: EnrichmentSource | null;
+  /** What the node guards know, or how to read it for these matches (engine/health/); without it they know nothing and say so. */
+  facts?: GuardFacts | ((matches: readonly Match[][]) => Promise<GuardFacts>);
 }
 
 export interface Simulation {
@@ -49,15 +47,28 @@ export interface Simulation {
 }
 
 /**
- * Evaluation is independent per alert and runs concurrently, in slices so that a storm does
- * not build an engine per alert; guards then see the alerts in arrival order.
+ * Evaluates a payload's alerts. Those whose candidates query no Prometheus are decided in one
+ * synchronous pass (Evaluator.matchNow: no promise per alert), cut into time slices so that
+ * the event loop still answers meanwhile; the others await their queries, EVALUATION_SLICE at
+ * a time, under one deadline for the whole payload. Guards then see the alerts in arrival order.
  */
 export async function evaluateAll(evaluator: Evaluator, alerts: readonly Alert[]): Promise<Match[][]> {
-  const matches: Match[][] = [];
   const deadline = evaluator.deadline();
-  for (let i = 0; i < alerts.length; i += EVALUATION_SLICE) {
-    if (i > 0 && i % TURN_EVERY === 0) await nextTurn();
-    matches.push(...(await Promise.all(alerts.slice(i, i + EVALUATION_SLICE).map((a) => evaluator.evaluate(a, deadline)))));
+  const matches = new Array<Match[]>(alerts.length);
+  const waiting: number[] = [];
+  const slices = new TimeSlices();
+  for (let i = 0; i < alerts.length; i++) {
+    if (slices.due()) await slices.turn();
+    const now = evaluator.matchNow(alerts[i]!);
+    if (now === null) waiting.push(i);
+    else matches[i] = now;
+  }
+  for (let k = 0; k < waiting.length; k += EVALUATION_SLICE) {
+    // Without enrichment (a `when` on json-rules-engine) these promises are settled at once.
+    if (slices.due()) await slices.turn();
+    const slice = waiting.slice(k, k + EVALUATION_SLICE);
+    const decided = await Promise.all(slice.map((i) => evaluator.evaluate(alerts[i]!, deadline)));
+    slice.forEach((i, j) => (matches[i] = decided[j]!));
   }
   return matches;
 }
@@ -76,6 +87,7 @@ export async function simulate(set: PolicySet, payloads: readonly SimulatedPaylo
   const alerts = sent.flatMap((p) => p.payload.alerts);
   const clock = sent.flatMap((p) => p.payload.alerts.map(() => p.at ?? options.now));
   const matches = await evaluateAll(evaluator, alerts);
+  const facts = typeof options.facts === 'function' ? await options.facts(matches) : options.facts;
   // The storm breaker sees each payload as it arrives, as the engine's does (engine/breaker/).
   const storm = set.settings.stormBreaker;
   const breaker = storm ? new StormBreaker(null, () => 'simulated') : null;
@@ -86,7 +98,7 @@ export async function simulate(set: PolicySet, payloads: readonly SimulatedPaylo
     const watch = breaker?.watch(storm, now) ?? null;
     for (const alert of p.payload.alerts) {
       const i = decisionsByAlert.length;
-      decisionsByAlert.push(decide(set, alert, matches[i]!, { now: clock[i]!, dryRun: options.dryRun ?? false, ledger, storm: watch }));
+      decisionsByAlert.push(decide(set, alert, matches[i]!, { now: clock[i]!, dryRun: options.dryRun ?? false, ledger, storm: watch, facts }));
     }
   }
   return {

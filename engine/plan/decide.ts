@@ -18,6 +18,8 @@ import { ANSWER_GUARDS, checkGuards, GUARDS } from './guards.js';
 import type { StormView } from './guards.js';
 import type { GuardLedger } from './ledger.js';
 import { renderParams } from './render.js';
+import { nodeMark, touchedNames } from './node-guards.js';
+import type { GuardFacts } from './node-guards.js';
 
 export type Verdict = 'run' | 'dry-run' | 'awaiting-approval' | 'refused' | 'failed';
 
@@ -64,6 +66,8 @@ export interface DecideOptions {
   ledger: GuardLedger;
   /** The storm breaker, told each target decided for and asked whether it is open; absent: none. */
   storm?: StormWatch | null;
+  /** What the node guards know of the nodes, read before deciding (engine/health/); absent: nothing read. */
+  facts?: GuardFacts;
 }
 
 /** A policy phase decided for an alert: a re-send is a duplicate. */
@@ -167,7 +171,9 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
 
   const runnable = planned.filter((d) => d.verdict === 'run');
   if (runnable.length === 0) return decided(planned);
-  const context = { policy, phase, target, disruptive, settings: set.settings, ledger: options.ledger, now: options.now, storm: options.storm?.view() ?? null };
+  const nodeDisruptive = actions.some((a) => a.disruptsNode);
+  const touches = runnable.flatMap((d) => touchedNames(d.type, d.params!));
+  const context = { policy, phase, target, disruptive, nodeDisruptive, touches, facts: options.facts, settings: set.settings, ledger: options.ledger, now: options.now, storm: options.storm?.view() ?? null };
   const refusal = checkGuards(context, answers ? ANSWER_GUARDS : GUARDS);
   if (refusal) {
     // Not decided: the alert is decided again if Alertmanager re-sends it, which it never does for a resolution.
@@ -176,7 +182,7 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
     for (const d of runnable) Object.assign(d, { verdict: 'refused', refusedBy: refusal.guard, reason, until });
     return planned;
   }
-  options.ledger.record({ policy: policy.name, phase, target, disruptive, at: options.now });
+  options.ledger.record({ policy: policy.name, phase, target, disruptive, ...nodeMark(nodeDisruptive, touches), at: options.now });
   if (phase === 'actions') markOnce(options.ledger, ranKey(alert, policy.name));
   for (const d of runnable) {
     const action = actions.find((a) => a.name === d.action)!;

@@ -8,10 +8,12 @@ import type { CompiledPolicy, ResolvedSettings } from '../policy/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { GuardLedger } from './ledger.js';
 import { count } from '../util/count.js';
+import { minHealthyRefusal, protectedRefusal } from './node-guards.js';
+import type { NodeGuardContext } from './node-guards.js';
 import { runCooldown } from './run-cooldown.js';
 
 /** The guards in the order checkGuards checks them. */
-export const GUARDS = ['paused', 'maintenance', 'storm', 'window', 'cooldown', 'rate-limit', 'blast-radius'] as const;
+export const GUARDS = ['paused', 'maintenance', 'protected', 'storm', 'window', 'cooldown', 'rate-limit', 'blast-radius', 'min-healthy'] as const;
 export type Guard = (typeof GUARDS)[number];
 
 /**
@@ -50,7 +52,7 @@ export interface Refused {
   until: number | null;
 }
 
-export interface GuardContext {
+export interface GuardContext extends NodeGuardContext {
   /** A policy, or a routine job (kind Schedule): guards read only its name and guards. */
   policy: Pick<CompiledPolicy, 'name' | 'guards'>;
   phase: string;
@@ -81,6 +83,7 @@ const CHECKS: Record<Guard, (c: GuardContext) => Refused | string | null> = {
       until: storm.until,
     };
   },
+  protected: protectedRefusal,
   window: ({ policy, now }) => {
     const w = policy.guards.window;
     if (!w || inWindow(now, w)) return null;
@@ -108,6 +111,7 @@ const CHECKS: Record<Guard, (c: GuardContext) => Refused | string | null> = {
     const until = endOfWindow(ledger.nthLatestDisruptive(max), perMs);
     return { reason: `blast radius: ${count(max, 'disruptive action')} in ${formatDuration(perMs)} across all policies${until === null ? '' : `, until ${iso(until)}`}`, until };
   },
+  'min-healthy': minHealthyRefusal,
 };
 
 /** A count over [now - per, now] drops once its entry at `at` is older than that: a millisecond past at + per. */

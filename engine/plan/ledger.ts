@@ -11,6 +11,10 @@ export interface LedgerEntry {
   phase: string;
   target: string;
   disruptive: boolean;
+  /** It takes its node out of service (engine/plan/node-guards.ts): minHealthy counts it. Absent in older journals. */
+  node?: true;
+  /** A node-disruptive entry's other names for its node (a kubernetes node address, an ansible limit), when it has any. */
+  touches?: string[];
   at: number;
   /**
    * A routine job's run: 'target' when its schedule sets a cooldown, so that the run holds the
@@ -34,7 +38,18 @@ export interface GuardLedger {
   nthLatestPolicy(policy: string, phase: string, n: number): number | undefined;
   /** When the n-th latest disruptive action was decided (1: the latest); undefined when fewer. */
   nthLatestDisruptive(n: number): number | undefined;
+  /**
+   * The node-disruptive entries in time order, and the index of the first decided at `since` or
+   * later (minHealthy's holders): the list itself, not a copy, so that a storm's decisions do
+   * not copy it each; read it, never change it.
+   */
+  nodeDisruptions?(since: number): NodeDisruptions;
   record(entry: LedgerEntry): void;
+}
+
+export interface NodeDisruptions {
+  entries: readonly LedgerEntry[];
+  from: number;
 }
 
 /** Dedup keys are kept this long: Alertmanager re-sends a firing alert for as long as it fires. */
@@ -49,6 +64,9 @@ export class IndexedLedger implements GuardLedger {
   private readonly lastRun = new Map<string, { schedule: string; at: number }>();
   private readonly perPolicy = new Map<string, number[]>();
   private readonly disruptive: number[] = [];
+  /** Node-disruptive entries and their times, both in time order. */
+  private readonly nodeTimes: number[] = [];
+  private readonly nodeEntries: LedgerEntry[] = [];
   private readonly entries: LedgerEntry[] = [];
 
   constructor(private readonly clock: () => number = Date.now) {}
@@ -98,8 +116,16 @@ export class IndexedLedger implements GuardLedger {
     return this.disruptive[this.disruptive.length - n];
   }
 
+  nodeDisruptions(since: number): NodeDisruptions {
+    return { entries: this.nodeEntries, from: lowerBound(this.nodeTimes, since) };
+  }
+
   record(entry: LedgerEntry): void {
     this.entries.push(entry);
+    if (entry.node) {
+      const at = insertSorted(this.nodeTimes, entry.at);
+      this.nodeEntries.splice(at, 0, entry);
+    }
     const key = `${entry.policy}\0${entry.phase}\0${entry.target}`;
     this.last.set(key, Math.max(this.last.get(key) ?? -Infinity, entry.at));
     if (entry.holds !== 'own') this.lastTarget.set(entry.target, Math.max(this.lastTarget.get(entry.target) ?? -Infinity, entry.at));
@@ -141,11 +167,13 @@ function lowerBound(sorted: readonly number[], value: number): number {
   return lo;
 }
 
-/** Times arrive nearly in order, so this is an append almost always. */
-function insertSorted(sorted: number[], value: number): void {
+/** Times arrive nearly in order, so this is an append almost always. Returns where it went. */
+function insertSorted(sorted: number[], value: number): number {
   if (sorted.length === 0 || sorted[sorted.length - 1]! <= value) {
     sorted.push(value);
-    return;
+    return sorted.length - 1;
   }
-  sorted.splice(lowerBound(sorted, value + Number.MIN_VALUE), 0, value);
+  const at = lowerBound(sorted, value + Number.MIN_VALUE);
+  sorted.splice(at, 0, value);
+  return at;
 }

@@ -11,6 +11,7 @@ import { NOTIFY_TEMPLATE_ROOTS, SCHEDULE_ROOTS, STORM_ROOTS, TEMPLATE_ROOTS } fr
 import type { TemplateRoot } from '../template/liquid.js';
 import { FACTS, OPERATORS, PLAIN_PATH } from './facts.js';
 import { windowProblems } from './window.js';
+import { disruptsNodeProblems, nodeSettingsProblems } from './node-checks.js';
 import { checkEnrichList, enrichNames, enrichmentRefProblems, prometheusParamProblems } from './enrich-checks.js';
 
 /** A file a document names; whether it exists is asked of the repository afterwards. */
@@ -45,12 +46,13 @@ export function checkPolicy(doc: unknown, refer: Refer): Problem[] {
   ];
 }
 
-/** Settings name files too: the default inventory must exist. The storm breaker's notification is an action. */
+/** Settings name files too (the default inventory, minHealthy's inventory), and selectors and patterns; the storm breaker's notification is an action. */
 export function checkSettings(doc: unknown, refer: Refer): Problem[] {
   if (!isObj(doc) || !isObj(doc.spec)) return [];
-  const problems = checkStormBreaker(doc.spec.stormBreaker, refer);
-  if (!isObj(doc.spec.defaults) || !isObj(doc.spec.defaults.ansible)) return problems;
-  const inventory = doc.spec.defaults.ansible.inventory;
+  const spec = doc.spec;
+  const problems = [...nodeSettingsProblems(spec, refer), ...checkStormBreaker(spec.stormBreaker, refer)];
+  if (!isObj(spec.defaults) || !isObj(spec.defaults.ansible)) return problems;
+  const inventory = spec.defaults.ansible.inventory;
   if (typeof inventory !== 'string') return problems;
   return [...problems, ...checkFile(inventory, 'inventory', ['spec', 'defaults', 'ansible', 'inventory'], refer)];
 }
@@ -88,7 +90,7 @@ function checkMatch(match: unknown): Problem[] {
   return problems;
 }
 
-function checkPattern(pattern: string, path: Path): Problem[] {
+export function checkPattern(pattern: string, path: Path): Problem[] {
   const error = checkRegex(pattern);
   if (!error) return [];
   return [
@@ -195,7 +197,7 @@ export function forEachAction(spec: unknown, visit: (action: Obj, path: Path) =>
   walk(spec.onResolved, ['spec', 'onResolved']);
 }
 
-const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'notify', 'on']);
+const ACTION_FIELDS = new Set(['name', 'timeout', 'dryRun', 'disruptsNode', 'notify', 'on']);
 
 function checkAction(action: Obj, path: Path, refer: Refer, names: ReadonlySet<string>, roots: readonly TemplateRoot[]): Problem[] {
   const types = actionTypeOf(action);
@@ -215,6 +217,7 @@ function checkAction(action: Obj, path: Path, refer: Refer, names: ReadonlySet<s
   if (type.type === 'http' && typeof params.url === 'string' && hasTemplateSyntax(params.url)) {
     problems.push({ pointer: pointerOf([...path, 'http', 'url']), code: 'HST_TEMPLATE_IN_URL', message: `the URL '${params.url}' is a template`, hint: 'write the URL out in the policy; alert values may go in the body' });
   }
+  problems.push(...disruptsNodeProblems(action, type.type, path));
   // A notify sub-action also sees its parent's outcome; the storm breaker's notify has no parent.
   const rootsHere = notifyDepth(path) > 0 && roots !== STORM_ROOTS ? [...roots, ...NOTIFY_TEMPLATE_ROOTS.slice(TEMPLATE_ROOTS.length)] : roots;
   forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], rootsHere, names)));

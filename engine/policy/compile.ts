@@ -6,7 +6,7 @@ import { Rule } from 'json-rules-engine';
 import type { NestedCondition, RuleProperties, TopLevelCondition } from 'json-rules-engine';
 import type { Action, Condition, Guards, Matcher, Policy, SettingsSpec } from '../generated/schema-types.js';
 import { ACTION_TYPES, actionTypeOf } from '../actions/registry.js';
-import { fullMatch } from '../regex/re2.js';
+import { fullMatcher } from '../regex/re2.js';
 import { compileTemplate, hasTemplateSyntax } from '../template/template.js';
 import type { CompiledTemplate } from '../template/template.js';
 import { parseDuration } from '../util/duration.js';
@@ -16,6 +16,8 @@ import type { AlertStatus, CompiledAction, CompiledNotify, CompiledPolicy, Label
 import { parseBetween } from './window.js';
 import type { CompiledEnrichment } from './enrichment.js';
 import { compilePromql } from '../template/promql.js';
+import { resolveMinHealthy, resolveProtected } from './node-settings.js';
+import { compileCondition } from './conditions.js';
 
 export const DEFAULT_PRIORITY = 50;
 export const DEFAULT_ACTION_TIMEOUT_MS = 10 * 60_000;
@@ -44,6 +46,8 @@ export function resolveSettings(spec: SettingsSpec | undefined): ResolvedSetting
       : null,
     outbound: { allowHosts: Object.freeze([...(spec?.outbound?.allowHosts ?? [])]), pagerdutyEventsUrl: spec?.pagerduty?.eventsUrl ?? null },
     kubernetes: { allowControlPlane: spec?.kubernetes?.allowControlPlane ?? false, namespaces: spec?.kubernetes?.namespaces ?? null },
+    minHealthy: resolveMinHealthy(spec?.minHealthy),
+    protected: resolveProtected(spec?.protected),
   };
 }
 
@@ -97,8 +101,8 @@ function matcherTest(matcher: Matcher): LabelPredicate {
   if (Array.isArray(matcher)) return oneOf(matcher);
   const [operator, value] = Object.entries(matcher)[0] as [string, unknown];
   switch (operator) {
-    case 'regex': return (v) => fullMatch(value as string, v);
-    case 'notRegex': return (v) => !fullMatch(value as string, v);
+    case 'regex': return fullMatcher(value as string);
+    case 'notRegex': { const test = fullMatcher(value as string); return (v) => !test(v); }
     case 'in': return oneOf(value as string[]);
     case 'notIn': { const test = oneOf(value as string[]); return (v) => !test(v); }
     case 'notEqual': return (v) => v !== value;
@@ -160,6 +164,7 @@ export function compileAction(action: Action, settings: SettingsSpec | undefined
     templates,
     timeoutMs: action.timeout ? ms(action.timeout) : DEFAULT_ACTION_TIMEOUT_MS,
     dryRun: action.dryRun ?? false,
+    disruptsNode: action.disruptsNode ?? (type === 'kubernetes' && ('cordon' in written || 'drain' in written)),
     notify: action.notify?.length ? action.notify.map((n) => ({ ...compileAction(n, settings), on: n.on ?? DEFAULT_NOTIFY_ON })) : NO_NOTIFY,
   };
 }
@@ -202,6 +207,7 @@ export function compilePolicy(parsed: Policy, source: { file: string; line: numb
     match,
     matchers: byCost.map(([label, m]) => [label, matcherTest(m)] as const),
     whenRule: when ? { name, priority, conditions: { all: [when] }, event: { type: 'policy', params: { policy: name } } } : null,
+    whenTest: when ? compileCondition(when) : null,
     enrich: enrichmentOf(spec),
     target: spec.target ? compileTemplate(spec.target).template : null,
     actions: spec.actions.map((a) => compileAction(a, settings)),

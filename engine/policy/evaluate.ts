@@ -1,21 +1,28 @@
 /**
  * Evaluates alerts against a policy set. The alertname index and each policy's compiled
- * matchers decide status and `match` exactly (the same operators as the rule's conditions);
- * the candidates with Prometheus queries are enriched (enrichment.ts), and json-rules-engine
- * then decides the `when` of the candidates that have one. An alert that no enriching policy
- * passes the pre-filter for awaits nothing: no query, no timer. `explain` runs
- * each policy's whole rule (status + match + when). Each rule gets a pool of one-rule engines,
- * and an engine serves one run at a time: json-rules-engine keeps run state on the Engine, so
- * two concurrent runs of one engine can skip rules (its issue #303).
+ * matchers decide status and `match` exactly (the same operators as the rule's conditions),
+ * and each policy's `when`, compiled to a synchronous function (conditions.ts), decides the
+ * rest: an alert whose candidates query no Prometheus is decided in one synchronous call
+ * (matchNow), with no promise. The candidates with Prometheus queries are enriched first
+ * (enrichment.ts); only those alerts await. json-rules-engine stays the reference: `explain`
+ * runs each policy's whole rule (status + match + when) on it, a `when` that could not be
+ * compiled alike runs on it, and so does every `when` of an Evaluator made with
+ * `{ conditions: 'json-rules-engine' }` (the path the compiled predicates replaced, kept for
+ * the differential test and the benchmark). Each rule gets a pool of one-rule engines, and an
+ * engine serves one run at a time: json-rules-engine keeps run state on the Engine, so two
+ * concurrent runs of one engine can skip rules (its issue #303).
  */
 import { Engine, Fact, Rule } from 'json-rules-engine';
 import type { Almanac, RuleProperties, RuleResult } from 'json-rules-engine';
 import type { Alert } from '../alerts/payload.js';
-import { isLabelMap, labelValue } from '../alerts/labels.js';
-import { fullMatch } from '../regex/re2.js';
+import { labelValue } from '../alerts/labels.js';
+import type { LabelMap } from '../alerts/labels.js';
+import { CandidateIndex } from './candidates.js';
 import { enrich } from './enrichment.js';
 import type { EnrichmentResult, EnrichmentSource, QueryCache } from './enrichment.js';
 import { ruleOf } from './compile.js';
+import { prometheusValue, resolvePath } from './conditions.js';
+import { CUSTOM } from './operators.js';
 import { candidatesFor } from './set.js';
 import type { AlertStatus, CompiledPolicy, PolicySet } from './types.js';
 
@@ -23,49 +30,40 @@ export type Phase = 'actions' | 'onResolved';
 
 export interface Match {
   policy: CompiledPolicy;
-  phases: Phase[];
+  phases: readonly Phase[];
   /** The policy's queries and their values; with `error` set, the policy fails closed (decide.ts). */
   enrichment?: EnrichmentResult;
 }
 
 export type { EnrichmentSource } from './enrichment.js';
+export { resolvePath } from './conditions.js';
 
-const pathCache = new Map<string, string[]>();
-
-/** Own properties only, plain dotted paths; an absent label reads as ''. */
-export function resolvePath(value: object, path: string): unknown {
-  let segments = pathCache.get(path);
-  if (!segments) {
-    segments = path.split('.');
-    pathCache.set(path, segments);
-  }
-  let current: unknown = value;
-  for (const segment of segments) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    if (!Object.hasOwn(current, segment)) return isLabelMap(current) ? '' : undefined;
-    current = (current as Record<string, unknown>)[segment];
-  }
-  return current;
+export interface EvaluatorOptions {
+  /** What decides `when`: its compiled function (the default) or json-rules-engine (the reference). */
+  conditions?: 'compiled' | 'json-rules-engine';
 }
 
-const OPERATORS: Record<string, (fact: unknown, value: unknown) => boolean> = {
-  regex: (fact, value) => typeof value === 'string' && fullMatch(value, fact == null ? '' : String(fact)),
-  notRegex: (fact, value) => typeof value === 'string' && !fullMatch(value, fact == null ? '' : String(fact)),
-  exists: (fact, value) => (fact !== undefined && fact !== null && fact !== '') === value,
-};
-
-function createEngine(rule: RuleProperties): Engine {
+/** The engine that runs one rule: what `explain` and the reference path run, and the differential test. */
+export function createEngine(rule: RuleProperties): Engine {
   const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: resolvePath as never });
-  for (const [name, fn] of Object.entries(OPERATORS)) engine.addOperator(name, fn);
+  for (const [name, fn] of Object.entries(CUSTOM)) engine.addOperator(name, fn);
   engine.addRule(new Rule(rule));
   return engine;
 }
 
-export function phasesOf(policy: CompiledPolicy, status: AlertStatus): Phase[] {
-  if (status === 'firing') return policy.on === 'resolved' ? [] : ['actions'];
-  const phases: Phase[] = policy.on === 'firing' ? [] : ['actions'];
-  if (policy.onResolved.length) phases.push('onResolved');
-  return phases;
+/** Shared, frozen: a storm's matches carry one of these few lists, not one each. */
+const PHASES = {
+  none: Object.freeze([]) as readonly Phase[],
+  actions: Object.freeze(['actions']) as readonly Phase[],
+  onResolved: Object.freeze(['onResolved']) as readonly Phase[],
+  both: Object.freeze(['actions', 'onResolved']) as readonly Phase[],
+};
+
+export function phasesOf(policy: CompiledPolicy, status: AlertStatus): readonly Phase[] {
+  if (status === 'firing') return policy.on === 'resolved' ? PHASES.none : PHASES.actions;
+  const actions = policy.on !== 'firing';
+  if (policy.onResolved.length) return actions ? PHASES.both : PHASES.onResolved;
+  return actions ? PHASES.actions : PHASES.none;
 }
 
 /** The template scope of an alert (also what `when` facts read). */
@@ -78,19 +76,29 @@ export function scopeOf(alert: Alert): Record<string, unknown> {
   };
 }
 
+function passes(tests: CompiledPolicy['matchers'], labels: LabelMap): boolean {
+  for (const [label, test] of tests) if (!test(labelValue(labels, label))) return false;
+  return true;
+}
+
 export class Evaluator {
   private readonly pools = new Map<RuleProperties, Engine[]>();
+
+  private readonly compiled: boolean;
+  private readonly index: CandidateIndex;
 
   constructor(
     readonly set: PolicySet,
     private readonly enrichment: EnrichmentSource | null = null,
-  ) {}
+    options: EvaluatorOptions = {},
+  ) {
+    this.compiled = (options.conditions ?? 'compiled') === 'compiled';
+    this.index = new CandidateIndex(set);
+  }
 
   /** The policies whose labels pre-filter passes: cheap, exact for `match`, blind to `when`. */
   candidates(alert: Alert): CompiledPolicy[] {
-    return candidatesFor(this.set, alert.labels).filter(
-      (p) => p.statuses.includes(alert.status) && p.matchers.every(([label, test]) => test(labelValue(alert.labels, label))),
-    );
+    return candidatesFor(this.set, alert.labels).filter((p) => p.statuses.includes(alert.status) && passes(p.matchers, alert.labels));
   }
 
   /**
@@ -102,8 +110,45 @@ export class Evaluator {
     return this.enrichment?.timeoutMs === undefined ? null : now + this.enrichment.timeoutMs;
   }
 
+  /**
+   * The policies that match, best first, decided now: null when a candidate queries
+   * Prometheus or has a `when` that runs on json-rules-engine (then `evaluate` decides it).
+   * Each index list is filtered on its own, and only what passes is put in order.
+   */
+  matchNow(alert: Alert): Match[] | null {
+    const { index } = this;
+    const { labels, status } = alert;
+    const present = index.presence(labels);
+    const matches: Match[] = [];
+    let scope: Record<string, unknown> | null = null;
+    let lists = 0;
+    for (let k = 0; k <= index.keyed.length; k++) {
+      const list = k < index.keyed.length ? index.keyed[k]!.byValue.get(labelValue(labels, index.keyed[k]!.label)) : index.unindexed;
+      if (list === undefined || list.length === 0) continue;
+      const before = matches.length;
+      for (const candidate of list) {
+        if ((candidate.required & ~present) !== 0) continue;
+        const { policy } = candidate;
+        if (!policy.statuses.includes(status) || !passes(candidate.tests, labels)) continue;
+        if (policy.enrich.length > 0) return null;
+        if (policy.whenRule !== null) {
+          if (policy.whenTest === null || !this.compiled) return null;
+          if (!policy.whenTest((scope ??= scopeOf(alert)), null)) continue;
+        }
+        matches.push({ policy, phases: phasesOf(policy, status) });
+      }
+      if (matches.length > before) lists++;
+    }
+    // Each list is in order already, and no policy is in two lists of one alert.
+    if (lists > 1) matches.sort((a, b) => this.set.rank.get(a.policy)! - this.set.rank.get(b.policy)!);
+    return matches;
+  }
+
+
   /** The policies that match, best first, with the phases each runs. */
   async evaluate(alert: Alert, deadline: number | null = this.deadline()): Promise<Match[]> {
+    const now = this.matchNow(alert);
+    if (now !== null) return now;
     const candidates = this.candidates(alert);
     if (candidates.length === 0) return [];
     const decided = candidates.filter((p) => p.whenRule !== null || p.enrich.length > 0);
@@ -134,6 +179,7 @@ export class Evaluator {
       if (enrichment.error !== null) return { holds: true, enrichment };
     }
     if (policy.whenRule === null) return { holds: true, enrichment };
+    if (policy.whenTest !== null && this.compiled) return { holds: policy.whenTest(facts, enrichment), enrichment };
     return { holds: (await this.run(policy.whenRule, facts, enrichment)).result, enrichment };
   }
 
@@ -157,8 +203,7 @@ export class Evaluator {
     }
     const engine = pool.pop() ?? createEngine(rule);
     try {
-      const runFacts = enrichment ? { ...facts, prometheus: prometheusFact(enrichment) } : facts;
-      const { results, failureResults } = await engine.run(runFacts);
+      const { results, failureResults } = await engine.run(runFacts(facts, enrichment));
       return (results[0] ?? failureResults[0])!;
     } finally {
       pool.push(engine);
@@ -166,15 +211,16 @@ export class Evaluator {
   }
 }
 
+/** The facts json-rules-engine runs on: the alert's scope, and `prometheus` when the policy was enriched. */
+export function runFacts(facts: Record<string, unknown>, enrichment: EnrichmentResult | null): Record<string, unknown> {
+  return enrichment ? { ...facts, prometheus: prometheusFact(enrichment) } : facts;
+}
+
 /** The `prometheus` fact over values already fetched: params.name (an enrich entry) or params.query. */
 function prometheusFact(enrichment: EnrichmentResult): Fact {
   return new Fact(
     'prometheus',
-    (params: Record<string, unknown>, _almanac: Almanac) => {
-      if (typeof params.query === 'string') return enrichment.bySource.get(params.query);
-      if (typeof params.name === 'string') return enrichment.records.find((r) => r.name === params.name && !r.error)?.value;
-      return undefined;
-    },
+    (params: Record<string, unknown>, _almanac: Almanac) => prometheusValue(enrichment, params),
     { cache: false },
   );
 }

@@ -3,6 +3,9 @@ import type { CompiledTemplate } from '../template/template.js';
 import type { RuleProperties } from 'json-rules-engine';
 import type { Matcher } from '../generated/schema-types.js';
 import type { CompiledEnrichment } from './enrichment.js';
+import type { LabelSelector } from './label-selector.js';
+import type { TargetPattern } from './target-pattern.js';
+import type { ConditionTest } from './conditions.js';
 
 export type AlertStatus = 'firing' | 'resolved';
 
@@ -18,6 +21,8 @@ export interface CompiledAction {
   templates: ReadonlyMap<string, CompiledTemplate>;
   timeoutMs: number;
   dryRun: boolean;
+  /** It takes its node out of service (disruptsNode, or a kubernetes cordon or drain): minHealthy counts it. */
+  disruptsNode: boolean;
   /** Run after this action ends, when its outcome is one of theirs (`on`). */
   notify: readonly CompiledNotify[];
 }
@@ -56,6 +61,11 @@ export interface CompiledPolicy {
    */
   whenRule: RuleProperties | null;
   /**
+   * The same `when` compiled to a synchronous function (conditions.ts), which decides alerts;
+   * null without a `when`, or when it could not be compiled alike (whenRule decides then).
+   */
+  whenTest: ConditionTest | null;
+  /**
    * Its Prometheus queries: the `enrich:` entries, then the `prometheus` conditions' own
    * queries (name null); asked for each alert that passes `match`, before `when`.
    */
@@ -78,6 +88,31 @@ export interface ResolvedSettings {
   prometheus: PrometheusSettings | null;
   outbound: OutboundSettings;
   kubernetes: KubernetesSettings;
+  /** homeostat.yaml minHealthy, or null: no node-health budget. */
+  minHealthy: MinHealthySettings | null;
+  /** homeostat.yaml protected: targets no action that changes a system may touch. */
+  protected: ProtectedSettings;
+}
+
+/** Where minHealthy reads which nodes are healthy. */
+export type HealthSourceSettings =
+  | { kind: 'kubernetes'; selector: LabelSelector | null }
+  | { kind: 'prometheus'; query: string; label: string }
+  | { kind: 'inventory'; path: string; group: string | null };
+
+export interface MinHealthySettings {
+  /** As written: 7 or '70%'. */
+  written: string;
+  /** A count of nodes, or a percentage of those the source counts (rounded up). */
+  nodes: { count: number } | { percent: number };
+  source: HealthSourceSettings;
+  windowMs: number;
+  cacheForMs: number;
+}
+
+export interface ProtectedSettings {
+  targets: readonly TargetPattern[];
+  selector: LabelSelector | null;
 }
 
 /** The storm breaker (engine/breaker/): its thresholds (null: not counted), window and the one notification it sends. */

@@ -34,6 +34,10 @@ import { interruptUnfinished, replay, snapshotOf } from './recovery.js';
 import { claimDataDir } from './data-lock.js';
 import { count } from '../util/count.js';
 import { Evaluators } from './enrichment.js';
+import { guardFactsReader } from './guard-facts.js';
+import type { GuardFactsReader } from '../health/index.js';
+import { factsNeeded, scheduleFactsNeeded } from '../plan/node-guards.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 import { lastDue } from '../schedule/keys.js';
 import { ScheduleService } from '../schedule/service.js';
 import { RunHistory } from '../schedule/history.js';
@@ -124,6 +128,8 @@ export class Engine {
   private readonly evaluators: Evaluators;
   /** The routine jobs (engine/schedule/): their runs share this engine's turn, ledger, journal, audit and executor. */
   schedules!: ScheduleService;
+  /** What the node guards know of the nodes (health, protected nodes), read before a payload is decided. */
+  guardFacts!: GuardFactsReader;
   /** Durable state: the guards' memory and keyed state (approvals, pause, breaker); see engine/state/. */
   state!: StateStore;
   /** The storm breaker (engine/breaker/): told every payload's alerts, it can stop disruptive actions. */
@@ -178,6 +184,7 @@ export class Engine {
     const secrets = deps.secrets ?? (() => fixed);
     let engine: Engine | null = null;
     const remediation = new RemediationTracker({ windowMs: config.remediationWindowMs, metrics, log, clock });
+    const kube = lazyKubeClient({ kubeconfig: config.kube?.kubeconfig ?? null, context: config.kube?.context ?? null, env: process.env, cwd: process.cwd() });
     const executor = new Executor({
       concurrency: config.concurrency,
       workRoot,
@@ -194,7 +201,7 @@ export class Engine {
         // A notify reports on a remediation; it is not one (its success is not the parent's).
         if (entry.parent === undefined) remediation.ended(entry);
       },
-      kube: lazyKubeClient({ kubeconfig: config.kube?.kubeconfig ?? null, context: config.kube?.context ?? null, env: process.env, cwd: process.cwd() }),
+      kube,
     });
     const onLoad = (report: LoadReport, active: ActiveSet | null, previous: ActiveSet | null) => engine?.onPolicyLoad(report, active, previous);
     const source = config.source;
@@ -205,6 +212,7 @@ export class Engine {
     engine = new Engine(deps, journal, auditor, ledger, executor, policies, clock, secrets, lock, remediation);
     engine.state = new EmbeddedStateStore(state.kv, () => engine!.ledger, (entries, record) => engine!.record(entries, record), clock);
     engine.schedules = new ScheduleService(engine.scheduleHost(workRoot), lastDue(state.seen));
+    engine.guardFacts = guardFactsReader(config, kube, workRoot, secrets, clock, log);
     engine.breaker = new BreakerService(engine.breakerHost(), engine.state.get<BreakerState>(BREAKER_KEY) ?? null);
     metrics.setReadiness(() => engine!.notReady().length === 0);
     metrics.setRemediationSweep(() => remediation.sweep());
@@ -241,6 +249,10 @@ export class Engine {
       workRoot,
       decide: (decide) => this.decideRun(decide),
       submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
+      guardFacts: async (set, root, schedules) => ({
+        ...(await this.guardFacts.read(set, root, scheduleFactsNeeded(set.settings, schedules))),
+        underAction: this.executor.underAction(),
+      }),
     };
   }
 
@@ -310,12 +322,14 @@ export class Engine {
     // Alerts whose candidates query Prometheus wait here for the answers, at most its timeout;
     // the others await nothing. No turn is held meanwhile: other payloads are decided.
     const held: HeldMatches = { matches: await evaluateAll(this.evaluators.of(active.set), payload.alerts) };
+    // Read before the turn, like the enrichment: the guards that use it stay synchronous.
+    const facts = await this.guardFacts.read(active.set, active.root, factsNeeded(active.set.settings, held.matches!));
     // Alerts that fire and match nothing neither read nor change what the guards remember
     // (decide.ts): such a payload is not held up behind a storm being decided.
     // The storm breaker counts every alert that arrives; one that opens or closes it is recorded in a turn.
     const stormed = this.breaker.observe(payload.alerts, this.clock());
     const touches = stormed || payload.alerts.some((alert, i) => alert.status !== 'firing' || held.matches![i]!.length > 0);
-    const { intake, entries, seqs, durable, release } = await (touches ? this.turns.run(() => this.decideAndAppend(active, payload, held, true)) : this.decideAndAppend(active, payload, held, false));
+    const { intake, entries, seqs, durable, release } = await (touches ? this.turns.run(() => this.decideAndAppend(active, payload, held, true, facts)) : this.decideAndAppend(active, payload, held, false, facts));
     const committed = new Map<string, Promise<void>>();
     try {
       await durable; // the answer waits for this: then a crash loses nothing Alertmanager was told
@@ -355,7 +369,7 @@ export class Engine {
    * journal; `durable` says when they are on disk. `waited`: it waited for its turn, during
    * which the journal may have broken or the backlogs grown past their limits.
    */
-  private async decideAndAppend(active: ActiveSet, payload: SplitPayload, held: HeldMatches, waited: boolean): Promise<{ intake: Intake; entries: AuditEntry[] } & Appended> {
+  private async decideAndAppend(active: ActiveSet, payload: SplitPayload, held: HeldMatches, waited: boolean, facts: GuardFacts): Promise<{ intake: Intake; entries: AuditEntry[] } & Appended> {
     if (waited) this.admit();
     const now = this.clock();
     const { metrics } = this.deps;
@@ -364,6 +378,7 @@ export class Engine {
     if (waited) await this.breaker.flush(now);
     const intake = await decidePayload(active.set, payload, held.matches!, {
       now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null, storm: this.breaker.watch(now),
+      facts: { ...facts, underAction: this.executor.underAction() },
       onDecision: (d) => d.refusedBy === 'enrichment' && metrics.enrichmentRefused.inc(),
     });
     held.matches = null;

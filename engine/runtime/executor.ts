@@ -22,6 +22,8 @@ import type { Job } from './intake.js';
 import type { Metrics } from './metrics.js';
 import { notificationsOf } from './notify.js';
 import type { Notifications } from './notify.js';
+import { touchedNames } from '../plan/node-guards.js';
+import type { UnderAction } from '../plan/node-guards.js';
 
 export interface ExecutorOptions {
   concurrency: number;
@@ -49,6 +51,7 @@ interface Running {
   /** Its process, if any, has ended: what is left is journaling its outcome. */
   ended: Promise<void>;
   repoDir: string;
+  job: Job;
 }
 
 interface Queued {
@@ -82,6 +85,13 @@ export class Executor {
     return new Set([...this.queue.map((q) => q.repoDir), ...[...this.running.values()].map((r) => r.repoDir)]);
   }
 
+  /** Node-disruptive actions queued or running: they hold their node out of minHealthy's budget (plan/node-guards.ts). */
+  underAction(): UnderAction[] {
+    const of = (job: Job, state: UnderAction['state']): UnderAction[] =>
+      job.action.disruptsNode && typeof job.entry.target === 'string' ? [{ policy: job.entry.policy ?? job.entry.schedule?.name ?? '', action: job.action.name, target: job.entry.target, touches: touchedNames(job.action.type, job.entry.params ?? {}), state }] : [];
+    return [...[...this.running.values()].flatMap((r) => of(r.job, 'running')), ...this.queue.flatMap((q) => of(q.job, 'queued'))];
+  }
+
   /**
    * Queues a job whose intent is journaled; `committed` resolves when the intent is in git.
    * `repoDir` holds the files of the revision that decided it, which a later activation
@@ -113,7 +123,7 @@ export class Executor {
         this.options.metrics.running.set(this.running.size);
         this.pump();
       });
-      this.running.set(queued.job.entry.id, { abort, done, ended, repoDir: queued.repoDir });
+      this.running.set(queued.job.entry.id, { abort, done, ended, repoDir: queued.repoDir, job: queued.job });
     }
     this.options.metrics.queueDepth.set(this.queue.length);
     this.options.metrics.running.set(this.running.size);

@@ -16,11 +16,12 @@ import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
 import type { Decision } from '../plan/decide.js';
 import { decide } from '../plan/decide.js';
-import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
+import type { GuardLedger, LedgerEntry, NodeDisruptions } from '../plan/ledger.js';
 import type { Match } from '../policy/evaluate.js';
 import { ANSWER_GUARDS, GUARDS } from '../plan/guards.js';
 import { notificationsOf } from './notify.js';
 import type { StormWatch } from '../plan/decide.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 import type { CompiledAction, CompiledPolicy, OutboundSettings, PolicySet } from '../policy/types.js';
 
 /** The checks of an alert before the guards, in the order decide makes them. */
@@ -78,6 +79,8 @@ export interface IntakeOptions {
   externalUrl?: string | null;
   /** The storm breaker's watch for this payload (engine/breaker/); absent: none. */
   storm?: StormWatch | null;
+  /** What the node guards know of the nodes (engine/health/), read before deciding. */
+  facts?: GuardFacts;
   /** Called with every decision as it is made (the intake itself keeps only what it audits). */
   onDecision?(decision: Decision): void;
 }
@@ -118,7 +121,7 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
   const refused = new Map<string, RefusedGroup>();
   for (const [i, alert] of payload.alerts.entries()) {
     if (i > 0 && i % DECIDE_SLICE === 0) await nextTurn();
-    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder, storm: options.storm ?? null });
+    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder, storm: options.storm ?? null, facts: options.facts });
     // The audit's copy of the alert, shared by the refusals of its actions.
     let about: NonNullable<AuditEntry['alert']> | null = null;
     for (const decision of decisions) {
@@ -328,6 +331,10 @@ export class RecordingLedger implements GuardLedger {
 
   nthLatestDisruptive(n: number): number | undefined {
     return this.inner.nthLatestDisruptive(n);
+  }
+
+  nodeDisruptions(since: number): NodeDisruptions {
+    return this.inner.nodeDisruptions?.(since) ?? { entries: [], from: 0 };
   }
 
   record(entry: LedgerEntry): void {

@@ -13,6 +13,8 @@ import { checkGuards, GUARDS } from '../plan/guards.js';
 import type { StormView } from '../plan/guards.js';
 import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
 import { renderParams } from '../plan/render.js';
+import { nodeMark, touchedNames } from '../plan/node-guards.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 import type { CompiledAction, CompiledSchedule, ResolvedSettings } from '../policy/types.js';
 import { TemplateRenderError } from '../template/template.js';
 import { formatDuration } from '../util/duration.js';
@@ -44,6 +46,8 @@ export interface PlanOptions {
   dryRun: boolean;
   ledger: GuardLedger;
   secrets: readonly string[];
+  /** What the node guards know of the nodes (engine/health/), read before the decision. */
+  facts?: GuardFacts;
   /** Whether a run of this schedule is queued or running on the target (concurrencyPolicy Forbid). */
   busy(schedule: string, target: string): boolean;
   /** The storm breaker when it is open: it holds a routine job's disruptive actions too. */
@@ -81,14 +85,17 @@ export function planRun(request: RunRequest, options: PlanOptions): { entries: A
       continue;
     }
     const disruptive = schedule.actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
-    const refusal = targetCooldown(schedule, target, options.ledger, options.now, 'ago') ?? checkGuards({ policy: schedule, phase: PHASE, target, disruptive, settings: options.settings, ledger: options.ledger, now: options.now, storm: options.storm ?? null });
+    const nodeDisruptive = schedule.actions.some((a) => a.disruptsNode);
+    const touches = runnable.flatMap((p) => touchedNames(p.action.type, p.entry.params ?? {}));
+    const context = { policy: schedule, phase: PHASE, target, disruptive, nodeDisruptive, touches, facts: options.facts, settings: options.settings, ledger: options.ledger, now: options.now, storm: options.storm ?? null };
+    const refusal = targetCooldown(schedule, target, options.ledger, options.now, 'ago') ?? checkGuards(context);
     if (refusal) {
       const until = 'until' in refusal && refusal.until !== null ? { until: new Date(refusal.until).toISOString() } : {};
       for (const p of runnable) Object.assign(p.entry, { verdict: 'refused', reason: refusal.reason, outcome: 'refused', guards: { ...guardsUpTo(refusal.guard), ...until } });
       entries.push(...planned.map((p) => p.entry));
       continue;
     }
-    options.ledger.record(runLedgerEntry(schedule, target, disruptive, options.now));
+    options.ledger.record({ ...runLedgerEntry(schedule, target, disruptive, options.now), ...nodeMark(nodeDisruptive, touches) });
     for (const p of planned) {
       entries.push(p.entry);
       if (runnable.includes(p)) jobs.push({ entry: p.entry, action: p.action, run });

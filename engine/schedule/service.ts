@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import type { AuditEntry } from '../audit/entry.js';
 import type { StormView } from '../plan/guards.js';
 import type { GuardLedger } from '../plan/ledger.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 import type { CompiledSchedule, PolicySet } from '../policy/types.js';
 import { missedEntries, planRun } from './plan.js';
 import type { PlannedJob, RunRequest } from './plan.js';
@@ -37,6 +38,8 @@ export interface ScheduleHost {
    * each entry's audit commit; rejects when nothing can be decided durably now.
    */
   decide(decide: (ledger: GuardLedger, now: number, storm: StormView | null) => { entries: AuditEntry[]; seen: string[] }): Promise<Map<string, Promise<void>>>;
+  /** What the node guards need to know for deciding these schedules' runs (engine/health/), read before the turn. */
+  guardFacts?(set: PolicySet, root: string, schedules: readonly CompiledSchedule[]): Promise<GuardFacts>;
   /** Queues a job on the executor, to start once `committed`. */
   submit(job: PlannedJob & { alert: null }, committed: Promise<void>, repoDir: string): void;
 }
@@ -138,8 +141,9 @@ export class ScheduleService {
     const active = this.requireActive();
     const jobs: PlannedJob[] = [];
     const entries: AuditEntry[] = [...(cron?.entries ?? [])];
+    const facts = await this.host.guardFacts?.(active.set, active.root, requests.map((r) => r.schedule));
     const committed = await this.host.decide((ledger, now, storm) => {
-      const options = { now, settings: active.set.settings, dryRun: this.host.dryRun, ledger, secrets: this.host.secrets(), busy: (s: string, t: string) => this.inFlight.has(`${s}\0${t}`), storm };
+      const options = { now, settings: active.set.settings, dryRun: this.host.dryRun, ledger, secrets: this.host.secrets(), facts, busy: (s: string, t: string) => this.inFlight.has(`${s}\0${t}`), storm };
       for (const request of requests) {
         const plan = planRun(request, options);
         jobs.push(...plan.jobs);

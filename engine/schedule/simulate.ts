@@ -9,9 +9,18 @@
 import { ACTION_TYPES } from '../actions/registry.js';
 import { checkGuards } from '../plan/guards.js';
 import { IndexedLedger } from '../plan/ledger.js';
+import { nodeMark } from '../plan/node-guards.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 import type { CompiledSchedule, PolicySet } from '../policy/types.js';
 import { cronTimes, dueBetween } from './cron.js';
 import { PHASE, runLedgerEntry, targetCooldown } from './plan.js';
+
+/**
+ * What the node guards are told: a run's due time lies ahead, when neither the nodes' health
+ * nor the cluster's protected nodes can be known; a guard that needs them says so rather than
+ * pass. Protected target patterns need nothing and are checked.
+ */
+const LOOKING_AHEAD: GuardFacts = { health: { ok: false, reason: "simulate --schedules looks ahead: the nodes' health at a run's due time is not known" } };
 
 /** Due times shown per schedule at most. */
 export const SIMULATED_PER_SCHEDULE = 1_000;
@@ -69,9 +78,10 @@ export function simulateSchedules(set: PolicySet, from: number, to: number, opti
     const window = schedule.guards.window;
     const windowLocal = window && window.timezone !== schedule.timezone ? { local: localTime(at, window.timezone), timezone: window.timezone } : null;
     const disruptive = schedule.actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
+    const nodeDisruptive = schedule.actions.some((a) => a.disruptsNode);
     for (const target of targetsOf(schedule)) {
-      const refusal = targetCooldown(schedule, target, ledger, at, 'before') ?? checkGuards({ policy: schedule, phase: PHASE, target, disruptive, settings: set.settings, ledger, now: at });
-      if (!refusal) ledger.record(runLedgerEntry(schedule, target, disruptive, at));
+      const refusal = targetCooldown(schedule, target, ledger, at, 'before') ?? checkGuards({ policy: schedule, phase: PHASE, target, disruptive, nodeDisruptive, facts: LOOKING_AHEAD, settings: set.settings, ledger, now: at });
+      if (!refusal) ledger.record({ ...runLedgerEntry(schedule, target, disruptive, at), ...nodeMark(nodeDisruptive, []) });
       for (const action of schedule.actions) {
         const dryRun = options.dryRun || set.settings.dryRun || schedule.dryRun || action.dryRun;
         runs.push({

@@ -8,6 +8,7 @@ import { resolveTestPath } from '../load/repository.js';
 import { payloadFromInline, splitPayload } from '../alerts/payload.js';
 import type { SplitPayload } from '../alerts/payload.js';
 import type { Decision } from '../plan/decide.js';
+import type { GuardFacts } from '../plan/node-guards.js';
 import type { EnrichmentSource, EnrichmentValue } from '../policy/enrichment.js';
 import type { PolicySet } from '../policy/types.js';
 import { simulate } from '../pipeline/simulate.js';
@@ -38,7 +39,7 @@ export async function runTests(set: PolicySet, tests: readonly LoadedDoc<PolicyT
       const base = { file: test.file, line, test: test.value.metadata.name, name: c.name };
       try {
         const payload = casePayload(test.file, c, read);
-        const simulation = await simulate(set, [payload], { now: Date.parse(c.now ?? DEFAULT_NOW), enrichment: fixedEnrichment(c.enrichment) });
+        const simulation = await simulate(set, [payload], { now: Date.parse(c.now ?? DEFAULT_NOW), enrichment: fixedEnrichment(c.enrichment), facts: OFFLINE });
         const { missing, unexpected } = compare(c.expect, simulation.decisions);
         results.push({ ...base, passed: missing.length === 0 && unexpected.length === 0, missing, unexpected, error: null });
       } catch (error) {
@@ -61,6 +62,9 @@ function casePayload(testFile: string, c: Case, read: ReadPayload): SplitPayload
  * enrich name. A query the case gives no value for fails, as Prometheus down would: the
  * decision says which value to add.
  */
+/** Policy tests read no fleet: minHealthy and the cluster's protected nodes pass (plan/node-guards.ts). */
+const OFFLINE: GuardFacts = { offline: true };
+
 export function fixedEnrichment(values: Case['enrichment']): EnrichmentSource {
   const given = values ?? {};
   const byQuery = (Object.hasOwn(given, 'prometheus') ? given.prometheus : {}) as Record<string, CaseValue>;

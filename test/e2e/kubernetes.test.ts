@@ -137,7 +137,8 @@ spec:
   it('refuses the control-plane node of the fixture even when the policy forgets to exclude it', async () => {
     await post(s, `${AM}/node-high-cpu-worker-and-control-plane.json`);
     const refused = await ended(s, 'cordon-any-hot-node', 'act', 'heal-control-plane');
-    expect(refused).toMatchObject({ verdict: 'run', outcome: 'refused', reason: 'node heal-control-plane is a control-plane node (label node-role.kubernetes.io/control-plane): cordon refused; homeostat.yaml kubernetes.allowControlPlane is false' });
+    // The protected guard reads the node's labels from the API before deciding (the action's own check at run time stays behind it).
+    expect(refused).toMatchObject({ verdict: 'refused', outcome: 'refused', guards: { refusedBy: 'protected' }, reason: 'protected: node heal-control-plane is a control-plane node (label node-role.kubernetes.io/control-plane); homeostat.yaml kubernetes.allowControlPlane is false' });
     expect((await ended(s, 'cordon-any-hot-node', 'act', 'heal-worker')).outcome).toBe('succeeded');
     expect(s.kube.api.store.get('nodes', null, 'heal-control-plane')!.spec.unschedulable).toBeUndefined();
     expect(s.kube.api.requests.filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual(['/api/v1/nodes/heal-worker']);

@@ -34,9 +34,11 @@ describe('simulate --kubeconfig', () => {
     const r = await simulate('--kubeconfig', f.kubeconfig, '--alerts', `${AM}/node-high-cpu-worker-and-control-plane.json`, `${AM}/kube-pod-crashlooping-firing.json`);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     const lines = r.stdout.split('\n');
-    expect(lines[1]).toMatch(/^run +cordon-hot-worker\/cordon \(kubernetes\) target=heal-worker /);
-    expect(lines[2]).toBe('                  cordon the node with address 172.18.0.3');
-    expect(lines[3]).toBe('                  cluster (dryRun=All): succeeded');
+    // Each payload is decided at its own time: an `at` line heads its decisions.
+    const cordon = lines.findIndex((line) => /^run +cordon-hot-worker\/cordon \(kubernetes\) target=heal-worker /.test(line));
+    expect(lines.slice(0, cordon).filter((line) => line.startsWith('at '))).toHaveLength(1);
+    expect(lines[cordon + 1]).toBe('                  cordon the node with address 172.18.0.3');
+    expect(lines[cordon + 2]).toBe('                  cluster (dryRun=All): succeeded');
     expect(lines).toContain('                  cluster (dryRun=All): succeeded');
     const writes = f.api.requests.filter((q) => q.method !== 'GET');
     expect(writes.map((q) => `${q.method} ${q.path}${q.query}`)).toEqual([

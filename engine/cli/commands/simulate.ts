@@ -12,6 +12,7 @@ import type { Decision } from '../../plan/decide.js';
 import { count } from '../../util/count.js';
 import { KubeConfigError } from '../../kube/index.js';
 import { checkOnCluster } from './simulate-cluster.js';
+import { simulationFacts } from '../guard-facts.js';
 import type { ClusterCheck } from './simulate-cluster.js';
 
 export interface SimulateFlags extends TimingFlags {
@@ -27,10 +28,20 @@ export interface SimulateFlags extends TimingFlags {
 }
 
 export async function runSimulation(dir: string, flags: SimulateFlags, io: Io): Promise<Simulation & { cluster?: Map<Decision, ClusterCheck> }> {
-  const { result } = await loadDirectory(dir, io.cwd, flags.rev);
+  const { result, root } = await loadDirectory(dir, io.cwd, flags.rev);
   const set = requirePolicySet(dir, result);
   const payloads = readTimedAlerts(flags.alerts, flags, io.cwd);
-  const simulation = await simulate(set, payloads, { now: Date.now(), dryRun: flags.dryRun ?? false, enrichment: cliEnrichment(set, flags.prometheusUrl) });
+  const enrichment = cliEnrichment(set, flags.prometheusUrl);
+  const facts = simulationFacts(set, root, flags, io.cwd);
+  let simulation: Simulation;
+  try {
+    simulation = await simulate(set, payloads, { now: Date.now(), dryRun: flags.dryRun ?? false, enrichment, facts: facts.read });
+  } catch (error) {
+    if (error instanceof KubeConfigError) throw new UserError(error.message);
+    throw error;
+  } finally {
+    facts.close();
+  }
   if (flags.kubeconfig === undefined && flags.kubeContext === undefined) return simulation;
   try {
     return { ...simulation, cluster: await checkOnCluster(set, simulation.decisions, { kubeconfig: flags.kubeconfig ?? null, context: flags.kubeContext ?? null, cwd: io.cwd }) };

@@ -35,6 +35,6 @@ describe.each([...ACTION_TYPES.values()])('action type $type', (type) => {
 });
 
 it('lists exactly the types the Policy schema knows', () => {
-  const schemaTypes = Object.keys(policySchema.$defs.Action.properties).filter((k) => !['name', 'timeout', 'dryRun', 'notify', 'on'].includes(k));
+  const schemaTypes = Object.keys(policySchema.$defs.Action.properties).filter((k) => !['name', 'timeout', 'dryRun', 'disruptsNode', 'notify', 'on'].includes(k));
   expect([...ACTION_TYPES.keys()].sort()).toEqual(schemaTypes.sort());
 });

@@ -24,6 +24,7 @@ const RANK: Record<string, number> = {
   breaker: 50,
   state: 45,
   audit: 40,
+  health: 42,
   plan: 40,
   enrichment: 35,
   policy: 30,

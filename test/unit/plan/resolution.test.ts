@@ -185,7 +185,7 @@ describe('the onResolved that answers actions that ran is not lost on a flap', (
     expect(validate('AuditEntry', entry)).toEqual([]);
     // Only the checks that hold an answer were made.
     expect(entry!.guards).toEqual({ passed: ['duplicate', 'resolved', 'paused', 'maintenance'], refusedBy: null });
-    expect(intakes[0]!.entries[0]!.guards).toEqual({ passed: ['duplicate', 'resolved', 'paused', 'maintenance', 'storm', 'window', 'cooldown', 'rate-limit', 'blast-radius'], refusedBy: null });
+    expect(intakes[0]!.entries[0]!.guards).toEqual({ passed: ['duplicate', 'resolved', 'paused', 'maintenance', 'protected', 'storm', 'window', 'cooldown', 'rate-limit', 'blast-radius', 'min-healthy'], refusedBy: null });
     expect(intakes[3]!.jobs.map((j) => j.action.name)).toEqual(['uncordon']);
   });
 
