@@ -493,6 +493,9 @@ describe('code coverage', () => {
     'HST_SCHEDULE_DUPLICATE',
     'HST_SCHEDULE_NO_INVENTORY',
     'HST_INVENTORY_INVALID',
+    // The node guards' settings and disruptsNode: test/unit/plan/node-guards.test.ts.
+    'HST_SELECTOR_INVALID',
+    'HST_DISRUPTS_NODE_TYPE',
   ];
 
   it('every code about policy files is expected by a case of this file', () => {

@@ -75,7 +75,7 @@ describe('intake: refusals of a storm', () => {
     const few = await intake(2 + 2 * REFUSALS_APART_MAX);
     expect(few.entries.filter((e) => e.kind === 'refusals')).toEqual([]);
     expect(few.entries.filter((e) => e.outcome === 'refused').map((e) => e.guards)).toEqual(Array.from({ length: 2 * REFUSALS_APART_MAX }, () => ({
-      passed: ['duplicate', 'resolved', 'paused', 'maintenance', 'storm', 'window', 'cooldown', 'rate-limit'], refusedBy: 'blast-radius', until: '2026-11-21T07:15:00.001Z',
+      passed: ['duplicate', 'resolved', 'paused', 'maintenance', 'protected', 'storm', 'window', 'cooldown', 'rate-limit'], refusedBy: 'blast-radius', until: '2026-11-21T07:15:00.001Z',
     })));
   });
 
