@@ -142,7 +142,7 @@ async function main() {
     rmSync(tmp, { recursive: true, force: true });
   }
   // The engine's own benchmarks, each in a process of its own.
-  for (const script of ['bench/webhook.mjs', 'bench/audit-commit.mjs', 'bench/gitops.mjs', 'bench/bounds.mjs', 'bench/large-body.mjs', 'bench/enrichment.mjs', 'bench/kube.mjs', 'bench/schedules.mjs', 'bench/run-history.mjs', 'bench/diff.mjs', 'bench/guards.mjs', 'bench/node-guards.mjs', 'bench/decide.mjs']) {
+  for (const script of ['bench/webhook.mjs', 'bench/audit-commit.mjs', 'bench/gitops.mjs', 'bench/bounds.mjs', 'bench/large-body.mjs', 'bench/enrichment.mjs', 'bench/kube.mjs', 'bench/schedules.mjs', 'bench/run-history.mjs', 'bench/diff.mjs', 'bench/guards.mjs', 'bench/node-guards.mjs', 'bench/decide.mjs', 'bench/refusals.mjs']) {
     out();
     const child = spawnSync(process.execPath, [join(ROOT, script)], { stdio: 'inherit' });
     if (child.status !== 0) throw new Error(`${script} failed (exit ${child.status})`);

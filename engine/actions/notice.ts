@@ -4,11 +4,11 @@
  * audit entry when the engine knows its own address. Receivers get these as data (JSON values,
  * Slack plain text), never as markup built from label values.
  */
-import type { ParentOutcome, RunContext } from './types.js';
+import type { ParentOutcome, RunContext, StormNotice } from './types.js';
 
 export interface Notice {
-  /** alert: what the alert said; run: a routine job's run, whose schedule stands in `alert`. */
-  kind: 'alert' | 'run';
+  /** alert: what the alert said; run: a routine job's run, whose schedule stands in `alert`; storm: the storm breaker's summary. */
+  kind: 'alert' | 'run' | 'storm';
   alert: { alertname: string; status: string; fingerprint: string; startsAt: string; labels: Record<string, string>; annotations: Record<string, string> };
   policy: string;
   /** The action this is about: the parent of a notify sub-action, else the notification itself. */
@@ -17,10 +17,13 @@ export interface Notice {
   outcome: Omit<ParentOutcome, 'link'> | null;
   /** The audit entry of the action this is about, on the engine; null without --external-url. */
   link: string | null;
+  /** The storm breaker's summary: the storm (count, top alertnames, since when). */
+  storm?: StormNotice;
 }
 
 export function noticeOf(context: RunContext): Notice {
-  const { alert, run, parent, entry } = context;
+  const { alert, run, parent, entry, storm } = context;
+  if (storm) return stormNoticeOf(context, storm);
   const auditId = parent?.auditId ?? entry?.id ?? null;
   const external = context.outbound?.externalUrl ?? null;
   const outcome = parent ? (({ link: _link, ...rest }) => rest)(parent) : null;
@@ -43,6 +46,31 @@ export function noticeOf(context: RunContext): Notice {
     outcome,
     link: external !== null && auditId !== null ? auditLink(external, auditId) : null,
   };
+}
+
+/**
+ * The storm breaker's summary: no alert decided it; the storm stands in `alert` (its id where
+ * a fingerprint would be, its start as startsAt) and is given whole in `storm`.
+ */
+function stormNoticeOf(context: RunContext, storm: StormNotice): Notice {
+  const external = context.outbound?.externalUrl ?? null;
+  const id = context.entry?.id ?? null;
+  return {
+    kind: 'storm',
+    alert: { alertname: 'alert storm', status: 'breaker open', fingerprint: storm.id, startsAt: storm.since, labels: {}, annotations: {} },
+    policy: context.entry?.policy ?? '',
+    action: context.entry?.action ?? '',
+    target: '',
+    outcome: null,
+    link: external !== null && id !== null ? auditLink(external, id) : null,
+    storm,
+  };
+}
+
+/** The storm in one line: what a receiver shows in place of the alert. */
+export function stormLine(storm: StormNotice): string {
+  const counted = storm.trigger === 'alerts' ? `${storm.alerts} alerts` : `${storm.targets} targets`;
+  return `${counted} in ${storm.per} (more than ${storm.threshold}) since ${storm.since}; top: ${storm.top || 'none'}; disruptive actions stop until quiet for ${storm.quietFor}`;
 }
 
 /** Where the engine shows one audit entry (GET /api/v1/actions/:id). */

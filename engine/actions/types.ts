@@ -57,6 +57,8 @@ export interface RunContext {
   alert: Alert | null;
   /** The routine job's run, for an action of a Schedule. */
   run?: ScheduleRunInfo;
+  /** The storm the storm breaker's summary announces (engine/breaker/), for its notification. */
+  storm?: StormNotice;
   dryRun: boolean;
   timeoutMs: number;
   secrets: readonly string[];
@@ -100,6 +102,25 @@ export interface ParentOutcome {
   auditId: string;
   /** The audit entry on the engine (--external-url), '' without one. */
   link: string;
+}
+
+/** The storm breaker's summary: the storm it opened on (`storm` in its notification's templates). */
+export interface StormNotice {
+  /** The opening's id. */
+  id: string;
+  /** ISO 8601: when it opened. */
+  since: string;
+  /** Distinct alerts received firing, and distinct targets decided for, within the window when it opened. */
+  alerts: number;
+  targets: number;
+  /** The most frequent alertnames, most first. */
+  alertnames: { alertname: string; count: number }[];
+  /** The same, as text: 'InstanceDown (408), NodeDown (3)'. */
+  top: string;
+  trigger: 'alerts' | 'targets';
+  threshold: number;
+  per: string;
+  quietFor: string;
 }
 
 /** What an action of a routine job is told of its run (no alert decided it). */

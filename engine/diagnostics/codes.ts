@@ -46,6 +46,7 @@ export const CODES = {
   HST_ENRICH_DUPLICATE: 'Two enrich entries of one policy have the same name.',
   HST_TIMEZONE_UNKNOWN: 'A time zone is not a known IANA name.',
   HST_WINDOW_INVALID: 'A time window is empty or reversed.',
+  HST_STORM_BREAKER_THRESHOLD: 'homeostat.yaml stormBreaker gives neither alerts nor targets to count.',
   HST_SELECTOR_INVALID: 'A label selector of homeostat.yaml (minHealthy.source.kubernetes.selector, protected.selector) does not parse.',
   HST_DISRUPTS_NODE_TYPE: 'disruptsNode stands on an action that is not ansible or script.',
   HST_CRON_INVALID: 'A schedule\'s cron expression does not parse.',

@@ -10,7 +10,7 @@ export type EnrichmentValue =
       error: string;
     };
 /**
- * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). Engine events (start-up recovery, policy activations, rejected policy changes, alerts Alertmanager left out of a group: alerts-truncated, with details groupKey, receiver and count) use kind 'event'. When one webhook has more than 8 actions refused by the same guard (a storm against the blast radius), they are audited together in files of kind 'refusals', each listing up to 5,000 of them with their alert and reason; together those files list every refused action once, in the order the alerts came. A routine job (kind Schedule) writes one file of kind 'run' per action and target of each run: the same fields as an action, with `schedule` (its name, the due time, cron or manual and who asked) in place of the alert; a run not started because the previous one on that target was still going is recorded outcome skipped, one found due past its startingDeadline outcome missed.
+ * One file of the audit repository, actions/YYYY/MM/DD/<id>.json. An action's file is committed when the action is decided (intent, outcome null) and again when it ends (outcome set). The storm breaker's summary notification is an action entry with `storm` in place of `alert` and `phase`, policy `homeostat.yaml`. Engine events (start-up recovery, the storm breaker opening and closing: breaker-opened, breaker-closed, policy activations, rejected policy changes, alerts Alertmanager left out of a group: alerts-truncated, with details groupKey, receiver and count) use kind 'event'. When one webhook has more than 8 actions of one policy refused by the same guard (a storm against the blast radius or the storm breaker), they are audited together in files of kind 'refusals' (with that policy), each listing up to 5,000 of them with their alert and reason; together those files list every refused action once, in the order the alerts came. A routine job (kind Schedule) writes one file of kind 'run' per action and target of each run: the same fields as an action, with `schedule` (its name, the due time, cron or manual and who asked) in place of the alert; a run not started because the previous one on that target was still going is recorded outcome skipped, one found due past its startingDeadline outcome missed.
  */
 export type AuditEntry = {
   apiVersion: "homeostat.dev/v1";
@@ -28,6 +28,7 @@ export type AuditEntry = {
    */
   revision: string;
   alert?: Alert1;
+  storm?: Storm;
   policy?: string;
   action?: string;
   /**
@@ -560,6 +561,44 @@ export interface SettingsSpec {
     per: string;
   };
   /**
+   * The storm breaker: when more than `alerts` distinct alerts fire, or more than `targets` distinct targets of disruptive actions are decided for, within `per`, new disruptive actions (ansible, script, kubernetes) stop (guard `storm`), one summary goes out through `notify`, and the breaker closes by itself once `quietFor` has passed without the storm going on. Opening and closing are audited; the open breaker survives a restart. Give `alerts`, `targets` or both.
+   */
+  stormBreaker?: {
+    /**
+     * Opens when more than this many distinct alerts (by fingerprint) are received firing within `per`, whether or not a policy matches them.
+     */
+    alerts?: number;
+    /**
+     * Opens when more than this many distinct targets (a policy's `target`) of disruptive actions are decided for within `per`, re-sent alerts included.
+     */
+    targets?: number;
+    /**
+     * A duration such as 30s, 5m, 1h30m or 2d.
+     */
+    per: string;
+    /**
+     * A duration such as 30s, 5m, 1h30m or 2d.
+     */
+    quietFor: string;
+    /**
+     * The one notification sent when the breaker opens: exactly one of http, slack, pagerduty or email, with its parameters. Its templates see `storm` (alerts, targets, since, top, alertnames, trigger, per, quietFor); it is run by the executor and audited like an action.
+     */
+    notify: {
+      /**
+       * A lowercase DNS-style name, unique in its scope.
+       */
+      name?: string;
+      /**
+       * A duration such as 30s, 5m, 1h30m or 2d.
+       */
+      timeout?: string;
+      http?: HttpAction;
+      slack?: SlackAction;
+      pagerduty?: PagerdutyAction;
+      email?: EmailAction;
+    };
+  };
+  /**
    * Node-disruptive actions (kubernetes cordon and drain, and ansible or script actions marked `disruptsNode: true`) are refused when, counting the action and every node-disruptive action queued, running or decided within `window`, fewer nodes than `nodes` would stay healthy (as medik8s Node Health Check's minHealthy).
    */
   minHealthy?: {
@@ -878,6 +917,32 @@ export interface Alert1 {
   groupKey?: string;
   receiver?: string;
 }
+/**
+ * The storm breaker's summary notification (kind action, in place of alert and phase): the storm it announces.
+ */
+export interface Storm {
+  /**
+   * The opening of the breaker this announces (the breaker-opened event's details.id).
+   */
+  id: string;
+  since: string;
+  /**
+   * Distinct alerts received firing within the window when it opened.
+   */
+  alerts: number;
+  /**
+   * Distinct targets decided for within the window when it opened.
+   */
+  targets: number;
+  /**
+   * The most frequent alertnames among those alerts, most first.
+   */
+  alertnames: {
+    alertname: string;
+    count: number;
+  }[];
+  trigger: "alerts" | "targets";
+}
 export interface EnrichmentRecord {
   /**
    * The enrich entry's name; null for a query written in `when`.
@@ -903,6 +968,7 @@ export interface Guards1 {
     | "paused"
     | "maintenance"
     | "protected"
+    | "storm"
     | "window"
     | "cooldown"
     | "rate-limit"
@@ -911,6 +977,10 @@ export interface Guards1 {
     | "concurrency-policy"
   )[];
   refusedBy: string | null;
+  /**
+   * When the guard that refused stops refusing, as far as is known when it refused: the end of the cooldown, of the rate limit's or blast radius's window, of the maintenance window, the next opening of the policy window, the earliest close of the storm breaker (if the storm stays quiet). Null when it depends on a person (paused) or no guard refused.
+   */
+  until?: string | null;
 }
 export interface Event {
   name:
@@ -921,7 +991,9 @@ export interface Event {
     | "policies-rejected"
     | "alerts-truncated"
     | "paused"
-    | "resumed";
+    | "resumed"
+    | "breaker-opened"
+    | "breaker-closed";
   message: string;
   details?: {};
 }
@@ -933,6 +1005,10 @@ export interface Refusal {
   target: string | null;
   reason: string;
   alert: Alert1;
+  /**
+   * As guards.until.
+   */
+  until?: string | null;
 }
 export interface ScheduleRun {
   name: string;

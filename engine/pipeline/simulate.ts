@@ -8,6 +8,7 @@
  */
 import type { Alert, SplitPayload } from '../alerts/payload.js';
 import type { TimedPayload } from '../alerts/timeline.js';
+import { StormBreaker } from '../breaker/breaker.js';
 import { decide } from '../plan/decide.js';
 import type { Decision } from '../plan/decide.js';
 import type { GuardLedger } from '../plan/ledger.js';
@@ -87,7 +88,19 @@ export async function simulate(set: PolicySet, payloads: readonly SimulatedPaylo
   const clock = sent.flatMap((p) => p.payload.alerts.map(() => p.at ?? options.now));
   const matches = await evaluateAll(evaluator, alerts);
   const facts = typeof options.facts === 'function' ? await options.facts(matches) : options.facts;
-  const decisionsByAlert = alerts.map((alert, i) => decide(set, alert, matches[i]!, { now: clock[i]!, dryRun: options.dryRun ?? false, ledger, facts }));
+  // The storm breaker sees each payload as it arrives, as the engine's does (engine/breaker/).
+  const storm = set.settings.stormBreaker;
+  const breaker = storm ? new StormBreaker(null, () => 'simulated') : null;
+  const decisionsByAlert: Decision[][] = [];
+  for (const p of sent) {
+    const now = p.at ?? options.now;
+    breaker?.observe(p.payload.alerts, storm, now);
+    const watch = breaker?.watch(storm, now) ?? null;
+    for (const alert of p.payload.alerts) {
+      const i = decisionsByAlert.length;
+      decisionsByAlert.push(decide(set, alert, matches[i]!, { now: clock[i]!, dryRun: options.dryRun ?? false, ledger, storm: watch, facts }));
+    }
+  }
   return {
     revision: set.revision,
     alerts: alerts.length,

@@ -15,7 +15,7 @@ import { scopeOf } from '../policy/evaluate.js';
 import type { CompiledAction, CompiledNotify, CompiledPolicy, PolicySet } from '../policy/types.js';
 import { renderTemplate, TemplateRenderError } from '../template/template.js';
 import { ANSWER_GUARDS, checkGuards, GUARDS } from './guards.js';
-import type { RuntimePause } from './guards.js';
+import type { RuntimePause, StormView } from './guards.js';
 import type { GuardLedger } from './ledger.js';
 import { renderParams } from './render.js';
 import { nodeMark, touchedNames } from './node-guards.js';
@@ -33,6 +33,8 @@ export interface Decision {
   params: Record<string, unknown> | null;
   verdict: Verdict;
   reason: string | null;
+  /** A guard's refusal: when that guard stops refusing, as far as is known (ISO 8601); null otherwise. */
+  until: string | null;
   /** The guard that refused, or 'duplicate', 'resolved', 'enrichment', 'params' or 'template'; null when none did. */
   refusedBy: string | null;
   /** The policy's Prometheus queries for this alert, with their values or errors; null when it has none. */
@@ -49,6 +51,14 @@ export interface Decision {
   notify: readonly CompiledNotify[];
 }
 
+/** What decide tells the storm breaker (engine/breaker/), and asks of it, for one payload. */
+export interface StormWatch {
+  /** A decision for a firing alert has this target. */
+  target(target: string): void;
+  /** Open: what the guard says; null when closed. */
+  view(): StormView | null;
+}
+
 export interface DecideOptions {
   now: number;
   /** Every action in dry-run, whatever the policies say (simulate, `serve --dry-run`). */
@@ -56,6 +66,8 @@ export interface DecideOptions {
   ledger: GuardLedger;
   /** The pause thrown through the engine's API, if any (the paused guard). */
   pause?: RuntimePause | null;
+  /** The storm breaker, told each target decided for and asked whether it is open; absent: none. */
+  storm?: StormWatch | null;
   /** What the node guards know of the nodes, read before deciding (engine/health/); absent: nothing read. */
   facts?: GuardFacts;
 }
@@ -101,6 +113,7 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
     params: rest.params ?? null,
     verdict: rest.verdict,
     reason: rest.reason ?? null,
+    until: rest.until ?? null,
     refusedBy: rest.refusedBy ?? null,
     enrichment: enrichment?.records ?? null,
     answers,
@@ -117,6 +130,10 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
   } catch (error) {
     targetError = `target: ${reasonOf(error)}`;
   }
+  // The storm breaker counts the targets disruptive actions are decided for, re-sends included,
+  // whether or not they are then refused (a notification's target, often the fingerprint, is not counted).
+  const disruptive = actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
+  if (target !== null && disruptive && phase === 'actions' && alert.status === 'firing') options.storm?.target(target);
 
   const key = dedupKey(alert, policy.name, phase);
   if (options.ledger.seen(key)) {
@@ -156,15 +173,15 @@ function decidePhase(set: PolicySet, alert: Alert, policy: CompiledPolicy, phase
 
   const runnable = planned.filter((d) => d.verdict === 'run');
   if (runnable.length === 0) return decided(planned);
-  const disruptive = actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
   const nodeDisruptive = actions.some((a) => a.disruptsNode);
   const touches = runnable.flatMap((d) => touchedNames(d.type, d.params!));
-  const context = { policy, phase, target, disruptive, nodeDisruptive, touches, facts: options.facts, settings: set.settings, ledger: options.ledger, now: options.now, pause: options.pause ?? null };
+  const context = { policy, phase, target, disruptive, nodeDisruptive, touches, facts: options.facts, settings: set.settings, ledger: options.ledger, now: options.now, pause: options.pause ?? null, storm: options.storm?.view() ?? null };
   const refusal = checkGuards(context, answers ? ANSWER_GUARDS : GUARDS);
   if (refusal) {
     // Not decided: the alert is decided again if Alertmanager re-sends it, which it never does for a resolution.
     const reason = answers ? `${refusal.reason}; this onResolved answers actions that ran and a resolved alert is not re-sent: do it by hand` : refusal.reason;
-    for (const d of runnable) Object.assign(d, { verdict: 'refused', refusedBy: refusal.guard, reason });
+    const until = refusal.until === null ? null : new Date(refusal.until).toISOString();
+    for (const d of runnable) Object.assign(d, { verdict: 'refused', refusedBy: refusal.guard, reason, until });
     return planned;
   }
   if (policy.guards.approval.required) {

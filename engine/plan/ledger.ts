@@ -34,6 +34,10 @@ export interface GuardLedger {
   lastRunOnTarget?(target: string): { schedule: string; at: number } | undefined;
   countPolicy(policy: string, phase: string, since: number): number;
   countDisruptive(since: number): number;
+  /** When the n-th latest action of the policy phase was decided (1: the latest); undefined when fewer. */
+  nthLatestPolicy(policy: string, phase: string, n: number): number | undefined;
+  /** When the n-th latest disruptive action was decided (1: the latest); undefined when fewer. */
+  nthLatestDisruptive(n: number): number | undefined;
   /**
    * The node-disruptive entries in time order, and the index of the first decided at `since` or
    * later (minHealthy's holders): the list itself, not a copy, so that a storm's decisions do
@@ -101,6 +105,15 @@ export class IndexedLedger implements GuardLedger {
 
   countDisruptive(since: number): number {
     return this.disruptive.length - lowerBound(this.disruptive, since);
+  }
+
+  nthLatestPolicy(policy: string, phase: string, n: number): number | undefined {
+    const times = this.perPolicy.get(`${policy}\0${phase}`);
+    return times?.[times.length - n];
+  }
+
+  nthLatestDisruptive(n: number): number | undefined {
+    return this.disruptive[this.disruptive.length - n];
   }
 
   nodeDisruptions(since: number): NodeDisruptions {

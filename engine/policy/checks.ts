@@ -7,7 +7,7 @@ import { pointerOf } from '../diagnostics/diagnostic.js';
 import { ACTION_TYPES, actionTypeOf } from '../actions/registry.js';
 import { checkRegex } from '../regex/re2.js';
 import { compileTemplate, hasTemplateSyntax } from '../template/template.js';
-import { NOTIFY_TEMPLATE_ROOTS, SCHEDULE_ROOTS, TEMPLATE_ROOTS } from '../template/liquid.js';
+import { NOTIFY_TEMPLATE_ROOTS, SCHEDULE_ROOTS, STORM_ROOTS, TEMPLATE_ROOTS } from '../template/liquid.js';
 import type { TemplateRoot } from '../template/liquid.js';
 import { FACTS, OPERATORS, PLAIN_PATH } from './facts.js';
 import { windowProblems } from './window.js';
@@ -46,15 +46,27 @@ export function checkPolicy(doc: unknown, refer: Refer): Problem[] {
   ];
 }
 
-/** Settings name files too (the default inventory, minHealthy's inventory), and selectors and patterns. */
+/** Settings name files too (the default inventory, minHealthy's inventory), and selectors and patterns; the storm breaker's notification is an action. */
 export function checkSettings(doc: unknown, refer: Refer): Problem[] {
   if (!isObj(doc) || !isObj(doc.spec)) return [];
   const spec = doc.spec;
-  const problems = nodeSettingsProblems(spec, refer);
+  const problems = [...nodeSettingsProblems(spec, refer), ...checkStormBreaker(spec.stormBreaker, refer)];
   if (!isObj(spec.defaults) || !isObj(spec.defaults.ansible)) return problems;
   const inventory = spec.defaults.ansible.inventory;
   if (typeof inventory !== 'string') return problems;
   return [...problems, ...checkFile(inventory, 'inventory', ['spec', 'defaults', 'ansible', 'inventory'], refer)];
+}
+
+/** A threshold to count, and one notification of one type whose templates see `storm`. */
+function checkStormBreaker(breaker: unknown, refer: Refer): Problem[] {
+  if (!isObj(breaker)) return [];
+  const path = ['spec', 'stormBreaker'];
+  const problems: Problem[] = [];
+  if (breaker.alerts === undefined && breaker.targets === undefined) {
+    problems.push({ pointer: pointerOf(path), code: 'HST_STORM_BREAKER_THRESHOLD', message: 'the storm breaker counts nothing: it has neither alerts nor targets', hint: 'give alerts (distinct alerts within per), targets (distinct targets within per), or both' });
+  }
+  if (isObj(breaker.notify)) problems.push(...checkAction(breaker.notify, [...path, 'notify'], refer, new Set(), STORM_ROOTS));
+  return problems;
 }
 
 export function checkFile(file: string, what: string, path: Path, refer: Refer): Problem[] {
@@ -206,7 +218,8 @@ function checkAction(action: Obj, path: Path, refer: Refer, names: ReadonlySet<s
     problems.push({ pointer: pointerOf([...path, 'http', 'url']), code: 'HST_TEMPLATE_IN_URL', message: `the URL '${params.url}' is a template`, hint: 'write the URL out in the policy; alert values may go in the body' });
   }
   problems.push(...disruptsNodeProblems(action, type.type, path));
-  const rootsHere = notifyDepth(path) > 0 ? [...roots, ...NOTIFY_TEMPLATE_ROOTS.slice(TEMPLATE_ROOTS.length)] : roots;
+  // A notify sub-action also sees its parent's outcome; the storm breaker's notify has no parent.
+  const rootsHere = notifyDepth(path) > 0 && roots !== STORM_ROOTS ? [...roots, ...NOTIFY_TEMPLATE_ROOTS.slice(TEMPLATE_ROOTS.length)] : roots;
   forEachTemplate(params, type.literalFields, (value, at) => problems.push(...checkTemplate(value, [...path, type.type, ...at], rootsHere, names)));
   return problems;
 }

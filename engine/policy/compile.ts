@@ -12,7 +12,7 @@ import type { CompiledTemplate } from '../template/template.js';
 import { parseDuration } from '../util/duration.js';
 import { forEachTemplate } from './checks.js';
 import { pointerOf } from '../diagnostics/diagnostic.js';
-import type { AlertStatus, CompiledAction, CompiledNotify, CompiledPolicy, LabelPredicate, NotifyOn, ResolvedGuards, ResolvedSettings } from './types.js';
+import type { AlertStatus, CompiledAction, CompiledNotify, CompiledPolicy, LabelPredicate, NotifyOn, ResolvedGuards, ResolvedSettings, StormBreakerSettings } from './types.js';
 import { parseBetween } from './window.js';
 import type { CompiledEnrichment } from './enrichment.js';
 import { compilePromql } from '../template/promql.js';
@@ -34,6 +34,7 @@ export function resolveSettings(spec: SettingsSpec | undefined): ResolvedSetting
     paused: spec?.paused ?? false,
     dryRun: spec?.dryRun ?? false,
     blastRadius: { max: blast.max, perMs: ms(blast.per) },
+    stormBreaker: spec?.stormBreaker ? resolveStormBreaker(spec.stormBreaker, spec) : null,
     maintenanceWindows: (spec?.maintenanceWindows ?? []).map((w) => ({ start: Date.parse(w.start), end: Date.parse(w.end), reason: w.reason ?? '' })),
     prometheus: spec?.prometheus
       ? {
@@ -47,6 +48,22 @@ export function resolveSettings(spec: SettingsSpec | undefined): ResolvedSetting
     kubernetes: { allowControlPlane: spec?.kubernetes?.allowControlPlane ?? false, namespaces: spec?.kubernetes?.namespaces ?? null },
     minHealthy: resolveMinHealthy(spec?.minHealthy),
     protected: resolveProtected(spec?.protected),
+  };
+}
+
+/** The name of the storm breaker's notification when homeostat.yaml gives none. */
+export const STORM_NOTIFY_NAME = 'storm-summary';
+
+function resolveStormBreaker(breaker: NonNullable<SettingsSpec['stormBreaker']>, spec: SettingsSpec): StormBreakerSettings {
+  const { name, ...notify } = breaker.notify;
+  return {
+    alerts: breaker.alerts ?? null,
+    targets: breaker.targets ?? null,
+    perMs: ms(breaker.per),
+    quietForMs: ms(breaker.quietFor),
+    per: breaker.per,
+    quietFor: breaker.quietFor,
+    notify: compileAction({ name: name ?? STORM_NOTIFY_NAME, ...notify }, spec),
   };
 }
 

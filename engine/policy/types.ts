@@ -81,6 +81,8 @@ export interface ResolvedSettings {
   paused: boolean;
   dryRun: boolean;
   blastRadius: { max: number; perMs: number };
+  /** homeostat.yaml's stormBreaker, or null when it has none. */
+  stormBreaker: StormBreakerSettings | null;
   maintenanceWindows: ReadonlyArray<{ start: number; end: number; reason: string }>;
   /** Where enrichment queries go (homeostat.yaml's prometheus), or null. */
   prometheus: PrometheusSettings | null;
@@ -111,6 +113,18 @@ export interface MinHealthySettings {
 export interface ProtectedSettings {
   targets: readonly TargetPattern[];
   selector: LabelSelector | null;
+}
+
+/** The storm breaker (engine/breaker/): its thresholds (null: not counted), window and the one notification it sends. */
+export interface StormBreakerSettings {
+  alerts: number | null;
+  targets: number | null;
+  perMs: number;
+  quietForMs: number;
+  /** As written, for messages and templates. */
+  per: string;
+  quietFor: string;
+  notify: CompiledAction;
 }
 
 /** What outbound requests (notifications) need from homeostat.yaml. */

@@ -56,3 +56,45 @@ export function inWindow(now: number, window: { days: readonly string[]; between
   const yesterday = DAYS[(DAYS.indexOf(day as (typeof DAYS)[number]) + 6) % 7]!;
   return (window.days.includes(day) && minute >= start) || (window.days.includes(yesterday) && minute < end);
 }
+
+/** The instant the window next opens after `now`, to the minute; null if it never does (no day). */
+export function nextOpening(now: number, window: { days: readonly string[]; between: [number, number]; timezone: string }): number | null {
+  const key = `${window.timezone}|${window.days.join(',')}|${window.between.join('-')}|${Math.floor(now / 60_000)}`;
+  const known = openings.get(key);
+  if (known !== undefined) return known;
+  const found = findOpening(now, window);
+  if (openings.size >= 1_000) openings.clear();
+  openings.set(key, found);
+  return found;
+}
+
+/** By window and minute: every refusal of a storm by one policy's window asks the same. */
+const openings = new Map<string, number | null>();
+
+function findOpening(now: number, window: { days: readonly string[]; between: [number, number]; timezone: string }): number | null {
+  const minuteStart = now - (now % 60_000);
+  const local = localMinute(minuteStart, window.timezone);
+  const start = window.between[0];
+  // The window opens at its start on one of its days: the first such local time ahead, then
+  // corrected for a change of UTC offset in between (DST), then checked.
+  for (let d = 0; d <= 7; d++) {
+    const day = DAYS[(local.day + d) % 7]!;
+    if (!window.days.includes(day)) continue;
+    const ahead = d * 1440 + start - local.minute;
+    if (ahead <= 0) continue;
+    let at = minuteStart + ahead * 60_000;
+    const drift = ((((start - localMinute(at, window.timezone).minute + 720) % 1440) + 1440) % 1440) - 720;
+    if (Math.abs(drift) <= 180) at += drift * 60_000;
+    if (at > now && inWindow(at, window)) return at;
+    // A start that a DST jump skips: the window opens at the first minute that exists after it.
+    for (let m = 1; m <= 180; m++) if (inWindow(at + m * 60_000, window)) return at + m * 60_000;
+  }
+  return null;
+}
+
+function localMinute(at: number, zone: string): { day: number; minute: number } {
+  const parts = formatFor(zone)!.formatToParts(new Date(at));
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const day = DAYS.indexOf(part('weekday').toLowerCase().slice(0, 3) as (typeof DAYS)[number]);
+  return { day, minute: Number(part('hour')) * 60 + Number(part('minute')) };
+}

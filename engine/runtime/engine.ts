@@ -46,10 +46,13 @@ import { idStamp } from '../audit/filter.js';
 import type { ScheduleHost } from '../schedule/service.js';
 import { EmbeddedStateStore } from '../state/store.js';
 import type { AppendState, StateChange, StateStore } from '../state/store.js';
+import type { StormView } from '../plan/guards.js';
 import { ApprovalService } from '../approvals/service.js';
 import type { ApprovalHost } from '../approvals/host.js';
 import { KillSwitch } from '../approvals/pause.js';
 import { approvalMetrics } from '../approvals/metrics.js';
+import { BREAKER_KEY, BreakerService } from '../breaker/service.js';
+import type { BreakerState } from '../breaker/breaker.js';
 
 const COMPACT_BYTES = 16 * 1024 * 1024;
 /** Actions GET /api/v1/actions can show (the newest; the audit repository has them all). */
@@ -138,6 +141,10 @@ export class Engine {
   approvals!: ApprovalService;
   /** The pause thrown through the API (engine/approvals/pause.ts). */
   killSwitch!: KillSwitch;
+  /** The storm breaker (engine/breaker/): told every payload's alerts, it can stop disruptive actions. */
+  breaker!: BreakerService;
+  /** Each entry journaled by record(): when it is committed to git (a job waits for its intent). */
+  private readonly committedOf = new WeakMap<AuditEntry, Promise<void>>();
   /** Ends the recovery metrics' sweep timer. */
   private stopSweeping: () => void = () => undefined;
 
@@ -219,6 +226,7 @@ export class Engine {
     engine.killSwitch = new KillSwitch(approvalHost);
     engine.approvals = new ApprovalService(approvalHost);
     approvalMetrics(metrics.registry, { pending: () => engine!.approvals.pending, paused: () => engine!.killSwitch.status().paused });
+    engine.breaker = new BreakerService(engine.breakerHost(), engine.state.get<BreakerState>(BREAKER_KEY) ?? null);
     metrics.setReadiness(() => engine!.notReady().length === 0);
     metrics.setRemediationSweep(() => remediation.sweep());
     engine.stopSweeping = sweepEvery(remediation, config.remediationWindowMs);
@@ -261,17 +269,17 @@ export class Engine {
     };
   }
 
+  /** What the engine's services (routine jobs, the storm breaker) are all given of it. */
+  private hostBase() {
+    const { config, log, metrics } = this.deps;
+    return { clock: this.clock, log, registry: metrics.registry, dryRun: config.dryRun, secrets: this.secrets, active: () => this.policies.active };
+  }
+
   /** What the routine jobs are given of the engine (engine/schedule/service.ts). */
   private scheduleHost(workRoot: string): ScheduleHost {
-    const { config, log, metrics } = this.deps;
     return {
-      clock: this.clock,
-      log,
-      registry: metrics.registry,
-      dryRun: config.dryRun,
+      ...this.hostBase(),
       workRoot,
-      secrets: this.secrets,
-      active: () => this.policies.active,
       pause: () => this.killSwitch.current(),
       decide: (decide) => this.decideRun(decide),
       submit: (job, committed, repoDir) => this.executor.submit(job, committed, repoDir),
@@ -282,16 +290,27 @@ export class Engine {
     };
   }
 
+  /** What the storm breaker is given of the engine (engine/breaker/service.ts). */
+  private breakerHost(): ConstructorParameters<typeof BreakerService>[0] {
+    return {
+      ...this.hostBase(),
+      turn: (task) => this.turns.run(task),
+      commit: (changes, entries) => this.state.commit(changes, entries),
+      committed: (entry) => this.committedOf.get(entry) ?? this.auditor.queuedCommitted(),
+      submit: (job, committed, repoDir) => this.executor.submit({ ...job, alert: null }, committed, repoDir),
+    };
+  }
+
   /**
    * A routine job's decision (or an approval's answer), in a turn of its own like a payload's:
    * durable, with the state it changes, before its jobs are queued.
    */
-  private async decideRun(decide: (ledger: RecordingLedger, now: number) => { entries: AuditEntry[]; seen: string[]; changes?: StateChange[] }): Promise<Map<string, Promise<void>>> {
+  private async decideRun(decide: (ledger: RecordingLedger, now: number, storm: StormView | null) => { entries: AuditEntry[]; seen: string[]; changes?: StateChange[] }): Promise<Map<string, Promise<void>>> {
     const { entries, seqs, durable, release } = await this.turns.run(async () => {
       this.admit();
       const now = this.clock();
       const recorder = new RecordingLedger(this.ledger);
-      const decided = decide(recorder, now);
+      const decided = decide(recorder, now, this.breaker.watch(now)?.view() ?? null);
       for (const key of decided.seen) recorder.markSeen(key);
       const { taught } = recorder;
       const guard = taught.seen.length || taught.ledger.length ? JSON.stringify({ t: 'guard', at: now, ...taught } satisfies NewRecord) : null;
@@ -346,7 +365,9 @@ export class Engine {
     const facts = await this.guardFacts.read(active.set, active.root, factsNeeded(active.set.settings, held.matches!));
     // Alerts that fire and match nothing neither read nor change what the guards remember
     // (decide.ts): such a payload is not held up behind a storm being decided.
-    const touches = payload.alerts.some((alert, i) => alert.status !== 'firing' || held.matches![i]!.length > 0);
+    // The storm breaker counts every alert that arrives; one that opens or closes it is recorded in a turn.
+    const stormed = this.breaker.observe(payload.alerts, this.clock());
+    const touches = stormed || payload.alerts.some((alert, i) => alert.status !== 'firing' || held.matches![i]!.length > 0);
     const { intake, entries, seqs, durable, release } = await (touches ? this.turns.run(() => this.decideAndAppend(active, payload, held, true, facts)) : this.decideAndAppend(active, payload, held, false, facts));
     const committed = new Map<string, Promise<void>>();
     try {
@@ -366,7 +387,7 @@ export class Engine {
     }
     for (const alert of payload.alerts) if (alert.status === 'resolved') this.remediation.resolved(alert);
     for (const [verdict, n] of intake.verdicts) metrics.decisions.inc({ verdict }, n);
-    countRefusals(intake.entries, (guard, n) => metrics.refusals.inc({ guard }, n));
+    countRefusals(intake.entries, (guard, policy, n) => metrics.refusals.inc({ guard, policy }, n));
     this.compactWhenCommitted();
     const duplicates = intake.verdicts.get('duplicate') ?? 0;
     return { alerts: intake.alerts, decisions: intake.decisions, duplicates, actions: intake.jobs.length, revision: active.set.revision, truncatedAlerts };
@@ -391,12 +412,16 @@ export class Engine {
     if (waited) this.admit();
     const now = this.clock();
     const { metrics } = this.deps;
+    // In a turn: the breaker's opening is durable before the decisions it refuses, and one a
+    // target of this payload opens is recorded right after them.
+    if (waited) await this.breaker.flush(now);
     const intake = await decidePayload(active.set, payload, held.matches!, {
-      now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null, pause: this.killSwitch.current(now),
+      now, dryRun: this.deps.config.dryRun, ledger: this.ledger, secrets: this.secrets(), externalUrl: this.deps.config.externalUrl ?? null, pause: this.killSwitch.current(now), storm: this.breaker.watch(now),
       facts: { ...facts, underAction: this.executor.underAction() },
       onDecision: (d) => d.refusedBy === 'enrichment' && metrics.enrichmentRefused.inc(),
     });
     held.matches = null;
+    if (waited) await this.breaker.flush(now);
     const truncation = this.truncation(payload.group);
     // Held approvals are kept, and those of alerts that resolved cancelled, in the same write.
     const cancelled = this.approvals.cancelResolved(payload.alerts, now);
@@ -479,6 +504,7 @@ export class Engine {
       approvals: { pending: this.approvals.pending },
       queue: { waiting: this.executor.depth, running: this.executor.active },
       schedules: this.schedules.list(),
+      stormBreaker: this.breaker.status(this.clock()),
       audit: { backlog: this.auditor.backlog, error: this.auditor.error, lastPush: this.auditor.push, remote: this.deps.config.audit.remote },
     };
   }
@@ -493,7 +519,7 @@ export class Engine {
     const { seqs, durable } = this.journal.append(records);
     await durable;
     entries.forEach((entry, i) => {
-      void this.auditor.enqueue(seqs[i]!, entry);
+      this.committedOf.set(entry, this.auditor.enqueue(seqs[i]!, entry));
       this.recent.put(entry);
     });
   }
@@ -527,6 +553,7 @@ export class Engine {
     metrics.policyActive.reset();
     metrics.policyActive.set({ revision: active.set.revision }, 1);
     metrics.policyCount.set(active.set.policies.length);
+    this.breaker.activated();
     this.schedules.activate(active.set.schedules).catch((error: Error) => log.error({ err: error, revision: active.set.revision }, 'schedules of the revision not taken; the previous ones stay'));
     log.info({ revision: active.set.revision, policies: active.set.policies.length, previous: previous?.set.revision ?? null, paused: active.set.settings.paused }, 'policies activated');
     void this.record([this.event('policies-activated', `${active.set.revision} activated: ${count(active.set.policies.length, 'policy', 'policies')}${active.set.settings.paused ? ' (paused)' : ''}`, { previous: previous?.set.revision ?? null, paused: active.set.settings.paused })]).catch(() => undefined);
@@ -556,6 +583,7 @@ export class Engine {
     this.schedules.stop();
     this.approvals.stop();
     this.killSwitch.stop();
+    this.breaker.stop();
     this.deps.log.info({ running: this.executor.active, waiting: this.executor.depth, deadlineMs: this.deps.config.shutdownTimeoutMs }, 'stopping: no new alerts; running actions may finish');
     await this.policies.close();
     this.stopSweeping();
@@ -581,14 +609,19 @@ function sweepEvery(remediation: RemediationTracker, windowMs: number): () => vo
   return () => clearInterval(timer);
 }
 
-/** Refused actions by the guard or check that refused them: an action's entry, or a storm's 'refusals' entry. */
-function countRefusals(entries: readonly AuditEntry[], add: (guard: string, count: number) => void): void {
-  const counts = new Map<string, number>();
+/** Refused actions by the guard or check that refused them and their policy: an action's entry, or a storm's 'refusals' entry. */
+function countRefusals(entries: readonly AuditEntry[], add: (guard: string, policy: string, count: number) => void): void {
+  const counts = new Map<string, { guard: string; policy: string; n: number }>();
   for (const entry of entries) {
     const guard = entry.kind === 'refusals' ? entry.guard : entry.outcome === 'refused' ? entry.guards?.refusedBy : null;
-    if (guard) counts.set(guard, (counts.get(guard) ?? 0) + (entry.kind === 'refusals' ? (entry.count ?? 0) : 1));
+    if (!guard) continue;
+    const policy = entry.policy ?? '';
+    const key = `${guard}\0${policy}`;
+    const counted = counts.get(key) ?? { guard, policy, n: 0 };
+    counted.n += entry.kind === 'refusals' ? (entry.count ?? 0) : 1;
+    counts.set(key, counted);
   }
-  for (const [guard, n] of counts) add(guard, n);
+  for (const { guard, policy, n } of counts.values()) add(guard, policy, n);
 }
 
 /** Calls `add(key, count)` once per distinct key: one metric update per label, not per item. */

@@ -177,7 +177,7 @@ export class Executor {
     await this.finish(job, ended, notifications, repoDir);
   }
 
-  private async run({ entry, alert, run, action, outbound, parentOutcome, settings }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
+  private async run({ entry, alert, run, storm, action, outbound, parentOutcome, settings }: Job, repoDir: string, signal: AbortSignal, dryRun: boolean): Promise<RunResult> {
     const { log, journal } = this.options;
     const type = ACTION_TYPES.get(entry.type!)!;
     let workDir: string;
@@ -193,9 +193,10 @@ export class Executor {
         repoDir,
         workDir,
         params: (entry.params ?? {}) as Record<string, unknown>,
-        target: entry.target!,
+        target: entry.target ?? '',
         alert,
         ...(run ? { run } : {}),
+        ...(storm ? { storm } : {}),
         dryRun,
         timeoutMs: action.timeoutMs,
         secrets: this.options.secrets(),

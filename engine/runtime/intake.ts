@@ -10,7 +10,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
-import type { ActionSettings, ParentOutcome, ScheduleRunInfo } from '../actions/types.js';
+import type { ActionSettings, ParentOutcome, ScheduleRunInfo, StormNotice } from '../actions/types.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
@@ -23,6 +23,7 @@ import type { RuntimePause } from '../plan/guards.js';
 import type { Held } from '../approvals/host.js';
 import { heldReason } from '../approvals/approval.js';
 import { notificationsOf } from './notify.js';
+import type { StormWatch } from '../plan/decide.js';
 import type { GuardFacts } from '../plan/node-guards.js';
 import type { CompiledAction, CompiledPolicy, OutboundSettings, PolicySet } from '../policy/types.js';
 
@@ -44,6 +45,8 @@ export interface Job {
   /** Null for a routine job's run, which carries `run` instead. */
   alert: Alert | null;
   run?: ScheduleRunInfo;
+  /** The storm breaker's summary notification: the storm it announces (alert is null). */
+  storm?: StormNotice;
   action: CompiledAction;
   /** homeostat.yaml's outbound settings of the revision that decided it. */
   outbound?: OutboundSettings;
@@ -81,6 +84,8 @@ export interface IntakeOptions {
   externalUrl?: string | null;
   /** The pause thrown through the engine's API, if any. */
   pause?: RuntimePause | null;
+  /** The storm breaker's watch for this payload (engine/breaker/); absent: none. */
+  storm?: StormWatch | null;
   /** What the node guards know of the nodes (engine/health/), read before deciding. */
   facts?: GuardFacts;
   /** Called with every decision as it is made (the intake itself keeps only what it audits). */
@@ -93,8 +98,10 @@ export interface IntakeOptions {
  */
 export const DECIDE_SLICE = 500;
 
-/** What a guard refused in a payload: the first few in full, then only what the audit lists. */
+/** What a guard refused of one policy in a payload: the first few in full, then only what the audit lists. */
 interface RefusedGroup {
+  guard: string;
+  policy: string;
   apart: { decision: Decision; alert: Alert }[];
   items: Refusal[];
   /** Each distinct reason, once (intern()). */
@@ -121,7 +128,7 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
   const refused = new Map<string, RefusedGroup>();
   for (const [i, alert] of payload.alerts.entries()) {
     if (i > 0 && i % DECIDE_SLICE === 0) await nextTurn();
-    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder, facts: options.facts, pause: options.pause ?? null });
+    const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder, storm: options.storm ?? null, facts: options.facts, pause: options.pause ?? null });
     // The audit's copy of the alert, shared by the refusals of its actions.
     let about: NonNullable<AuditEntry['alert']> | null = null;
     for (const decision of decisions) {
@@ -131,8 +138,9 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       result.verdicts.set(verdict, (result.verdicts.get(verdict) ?? 0) + 1);
       if (decision.refusedBy === 'duplicate') continue;
       if (decision.verdict === 'refused' && decision.refusedBy !== null) {
-        let group = refused.get(decision.refusedBy);
-        if (!group) refused.set(decision.refusedBy, (group = { apart: [], items: [], reasons: new Map() }));
+        const key = `${decision.refusedBy}\0${decision.policy}`;
+        let group = refused.get(key);
+        if (!group) refused.set(key, (group = { guard: decision.refusedBy, policy: decision.policy, apart: [], items: [], reasons: new Map() }));
         // Past REFUSALS_APART_MAX the group becomes one 'refusals' entry: the decisions need not stay.
         if (group.apart.length <= REFUSALS_APART_MAX) group.apart.push({ decision, alert });
         // A guard gives each refusal its own copy of what is mostly one reason: keep one.
@@ -156,8 +164,8 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
       } else notifyNow(set, decision, entry, alert, options, result);
     }
   }
-  for (const [guard, group] of refused) {
-    if (group.items.length > REFUSALS_APART_MAX) result.entries.push(...refusalsEntries(guard, group, set.revision, at, options.now));
+  for (const group of refused.values()) {
+    if (group.items.length > REFUSALS_APART_MAX) result.entries.push(...refusalsEntries(group, set.revision, at, options.now));
     else {
       for (const { decision, alert } of group.apart) {
         const entry = toEntry(decision, alert, at, options.now, options.secrets);
@@ -186,7 +194,7 @@ function notifyNow(set: PolicySet, decision: Decision, entry: AuditEntry, alert:
 }
 
 /**
- * Up to this many actions of one webhook refused by the same guard are audited one file each;
+ * Up to this many actions of one policy in one webhook refused by the same guard are audited one file each;
  * more (a storm against the blast radius) go into files of kind 'refusals' that list them,
  * each with its alert and reason: the audit keeps up with the storm, and the repository is not
  * left with thousands of files saying the same thing.
@@ -201,15 +209,15 @@ export const REFUSALS_APART_MAX = 8;
  */
 export const REFUSALS_PER_ENTRY = 5_000;
 
-function refusalsEntries(guard: string, group: RefusedGroup, revision: string, at: string, now: number): AuditEntry[] {
+function refusalsEntries(group: RefusedGroup, revision: string, at: string, now: number): AuditEntry[] {
   const entries: AuditEntry[] = [];
   for (let i = 0; i < group.items.length; i += REFUSALS_PER_ENTRY) {
-    entries.push(refusalsEntry(guard, group.items.slice(i, i + REFUSALS_PER_ENTRY), revision, at, now));
+    entries.push(refusalsEntry(group, group.items.slice(i, i + REFUSALS_PER_ENTRY), revision, at, now));
   }
   return entries;
 }
 
-function refusalsEntry(guard: string, items: Refusal[], revision: string, at: string, now: number): AuditEntry {
+function refusalsEntry({ guard, policy }: RefusedGroup, items: Refusal[], revision: string, at: string, now: number): AuditEntry {
   // Each file names its own reasons: a reader of one file sees what it lists.
   const reasons = new Set(items.map((item) => item.reason));
   const first = items[0]!.reason;
@@ -219,6 +227,7 @@ function refusalsEntry(guard: string, items: Refusal[], revision: string, at: st
     id: newEntryId(now),
     at,
     revision,
+    policy,
     guard,
     count: items.length,
     verdict: 'refused',
@@ -237,6 +246,7 @@ function refusalOf(decision: Decision, alert: NonNullable<AuditEntry['alert']>, 
     target: decision.target,
     reason,
     alert,
+    ...(decision.until === null ? {} : { until: decision.until }),
   };
 }
 
@@ -273,7 +283,7 @@ function toEntry(decision: Decision, alert: Alert, at: string, now: number, secr
     description: decision.description,
     verdict: decision.verdict,
     reason: decision.reason,
-    guards: { passed, refusedBy: decision.refusedBy },
+    guards: { passed, refusedBy: decision.refusedBy, ...(decision.until === null ? {} : { until: decision.until }) },
     approval: null,
     outcome,
     execution: null,
@@ -334,6 +344,14 @@ export class RecordingLedger implements GuardLedger {
 
   countDisruptive(since: number): number {
     return this.inner.countDisruptive(since);
+  }
+
+  nthLatestPolicy(policy: string, phase: string, n: number): number | undefined {
+    return this.inner.nthLatestPolicy(policy, phase, n);
+  }
+
+  nthLatestDisruptive(n: number): number | undefined {
+    return this.inner.nthLatestDisruptive(n);
   }
 
   nodeDisruptions(since: number): NodeDisruptions {

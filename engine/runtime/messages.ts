@@ -18,6 +18,7 @@ export function entryMessage(entry: AuditEntry): { message: string; trailers: Re
     return { message: oneLine(`refused: ${entry.count} actions ${across} by ${entry.guard} — ${entry.reason}`), trailers };
   }
   if (entry.kind === 'run') return runMessage(entry, trailers);
+  if (entry.storm) return stormMessage(entry, trailers);
   const what = `${entry.policy}/${entry.action} (${entry.type}) on ${entry.target ?? 'no target'}`;
   const alert = `${entry.alert!.alertname} ${entry.alert!.status} [${entry.alert!.fingerprint}]`;
   Object.assign(trailers, {
@@ -37,6 +38,14 @@ function runMessage(entry: AuditEntry, trailers: Record<string, string>): { mess
   const how = run.trigger === 'manual' ? `manual, by ${run.by ?? 'unknown'}` : 'cron';
   const reason = head === `${entry.outcome}:` ? ` — ${entry.reason ?? ''}`.replace(/ — (skipped|missed): /, ' — ') : tail(entry);
   return { message: oneLine(`${head} schedule ${run.name}/${entry.action} (${entry.type}) on ${entry.target ?? 'every target'}, run due ${run.due} (${how})${reason}`), trailers };
+}
+
+/** `intent: homeostat.yaml/storm-summary (slack), the storm breaker's summary of 408 alerts since 2026-…` */
+function stormMessage(entry: AuditEntry, trailers: Record<string, string>): { message: string; trailers: Record<string, string> } {
+  const storm = entry.storm!;
+  Object.assign(trailers, { 'Homeostat-Policy': entry.policy!, 'Homeostat-Storm': storm.id, 'Homeostat-Outcome': entry.outcome ?? 'pending' });
+  const counted = storm.trigger === 'alerts' ? `${storm.alerts} alerts` : `${storm.targets} targets`;
+  return { message: oneLine(`${headline(entry)} ${entry.policy}/${entry.action} (${entry.type}), the storm breaker's summary of ${counted} since ${storm.since}${tail(entry)}`), trailers };
 }
 
 function headline(entry: AuditEntry): string {

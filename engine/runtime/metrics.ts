@@ -1,8 +1,8 @@
 /**
  * The engine's Prometheus metrics, on a registry of its own (so that tests and two engines in
  * one process never share counters). Label values are bounded sets, never anything from an
- * alert; policy names (the repository's own) label only the recovery metrics, and only for
- * policies whose actions ran.
+ * alert; policy names (the repository's own, a bounded set) label the recovery metrics, for
+ * policies whose actions ran, and the refusals.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -34,7 +34,7 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
       registers,
     }),
-    refusals: new Counter({ name: 'homeostat_refusals_total', help: 'Actions refused, by the guard or check that refused them (duplicates apart: decisions_total{verdict="duplicate"}).', labelNames: ['guard'] as const, registers }),
+    refusals: new Counter({ name: 'homeostat_refusals_total', help: 'Actions refused, by the guard or check that refused them and by policy (duplicates apart: decisions_total{verdict="duplicate"}).', labelNames: ['guard', 'policy'] as const, registers }),
     // Recovery metrics (remediation.ts). Their policy label is the policy repository's own
     // names, never an alert's: one series per policy that acted.
     // First: its collect() counts the windows that ended, before the counters below are read.

@@ -10,7 +10,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import { newEntryId } from '../audit/entry.js';
 import { redact } from '../exec/exec.js';
 import { checkGuards, GUARDS } from '../plan/guards.js';
-import type { RuntimePause } from '../plan/guards.js';
+import type { RuntimePause, StormView } from '../plan/guards.js';
 import type { GuardLedger, LedgerEntry } from '../plan/ledger.js';
 import { renderParams } from '../plan/render.js';
 import { nodeMark, touchedNames } from '../plan/node-guards.js';
@@ -52,6 +52,8 @@ export interface PlanOptions {
   facts?: GuardFacts;
   /** Whether a run of this schedule is queued or running on the target (concurrencyPolicy Forbid). */
   busy(schedule: string, target: string): boolean;
+  /** The storm breaker when it is open: it holds a routine job's disruptive actions too. */
+  storm?: StormView | null;
 }
 
 type Guards = NonNullable<AuditEntry['guards']>;
@@ -87,10 +89,11 @@ export function planRun(request: RunRequest, options: PlanOptions): { entries: A
     const disruptive = schedule.actions.some((a) => ACTION_TYPES.get(a.type)!.disruptive);
     const nodeDisruptive = schedule.actions.some((a) => a.disruptsNode);
     const touches = runnable.flatMap((p) => touchedNames(p.action.type, p.entry.params ?? {}));
-    const context = { policy: schedule, phase: PHASE, target, disruptive, nodeDisruptive, touches, facts: options.facts, settings: options.settings, ledger: options.ledger, now: options.now, pause: options.pause ?? null };
+    const context = { policy: schedule, phase: PHASE, target, disruptive, nodeDisruptive, touches, facts: options.facts, settings: options.settings, ledger: options.ledger, now: options.now, pause: options.pause ?? null, storm: options.storm ?? null };
     const refusal = targetCooldown(schedule, target, options.ledger, options.now, 'ago') ?? checkGuards(context);
     if (refusal) {
-      for (const p of runnable) Object.assign(p.entry, { verdict: 'refused', reason: refusal.reason, outcome: 'refused', guards: guardsUpTo(refusal.guard) });
+      const until = 'until' in refusal && refusal.until !== null ? { until: new Date(refusal.until).toISOString() } : {};
+      for (const p of runnable) Object.assign(p.entry, { verdict: 'refused', reason: refusal.reason, outcome: 'refused', guards: { ...guardsUpTo(refusal.guard), ...until } });
       entries.push(...planned.map((p) => p.entry));
       continue;
     }

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AuditEntry } from '../audit/entry.js';
+import type { StormView } from '../plan/guards.js';
 import type { GuardLedger } from '../plan/ledger.js';
 import type { RuntimePause } from '../plan/guards.js';
 import type { GuardFacts } from '../plan/node-guards.js';
@@ -39,7 +40,7 @@ export interface ScheduleHost {
    * with what it taught the ledger and the `seen` keys, and resolves once that is durable, with
    * each entry's audit commit; rejects when nothing can be decided durably now.
    */
-  decide(decide: (ledger: GuardLedger, now: number) => { entries: AuditEntry[]; seen: string[] }): Promise<Map<string, Promise<void>>>;
+  decide(decide: (ledger: GuardLedger, now: number, storm: StormView | null) => { entries: AuditEntry[]; seen: string[] }): Promise<Map<string, Promise<void>>>;
   /** What the node guards need to know for deciding these schedules' runs (engine/health/), read before the turn. */
   guardFacts?(set: PolicySet, root: string, schedules: readonly CompiledSchedule[]): Promise<GuardFacts>;
   /** Queues a job on the executor, to start once `committed`. */
@@ -144,8 +145,8 @@ export class ScheduleService {
     const jobs: PlannedJob[] = [];
     const entries: AuditEntry[] = [...(cron?.entries ?? [])];
     const facts = await this.host.guardFacts?.(active.set, active.root, requests.map((r) => r.schedule));
-    const committed = await this.host.decide((ledger, now) => {
-      const options = { now, settings: active.set.settings, pause: this.host.pause?.() ?? null, dryRun: this.host.dryRun, ledger, secrets: this.host.secrets(), facts, busy: (s: string, t: string) => this.inFlight.has(`${s}\0${t}`) };
+    const committed = await this.host.decide((ledger, now, storm) => {
+      const options = { now, settings: active.set.settings, pause: this.host.pause?.() ?? null, dryRun: this.host.dryRun, ledger, secrets: this.host.secrets(), facts, busy: (s: string, t: string) => this.inFlight.has(`${s}\0${t}`), storm };
       for (const request of requests) {
         const plan = planRun(request, options);
         jobs.push(...plan.jobs);

@@ -12,7 +12,9 @@ export const TEMPLATE_ROOTS = ['labels', 'annotations', 'alert', 'group', 'enric
 export const NOTIFY_TEMPLATE_ROOTS = [...TEMPLATE_ROOTS, 'outcome'] as const;
 /** The root variables of a routine job's templates (kind Schedule): there is no alert. */
 export const SCHEDULE_ROOTS = ['schedule', 'run', 'target'] as const;
-export type TemplateRoot = (typeof NOTIFY_TEMPLATE_ROOTS)[number] | (typeof SCHEDULE_ROOTS)[number];
+/** The root variable of the storm breaker's summary (homeostat.yaml stormBreaker.notify). */
+export const STORM_ROOTS = ['storm'] as const;
+export type TemplateRoot = (typeof NOTIFY_TEMPLATE_ROOTS)[number] | (typeof SCHEDULE_ROOTS)[number] | (typeof STORM_ROOTS)[number];
 
 /** Tags a template may use; include, render, layout and the like would reach files. */
 export const ALLOWED_TAGS = new Set(['if', 'elsif', 'else', 'endif', 'unless', 'endunless', 'case', 'when', 'endcase', 'for', 'endfor', 'raw', 'endraw', 'comment', 'endcomment', 'assign']);

@@ -74,8 +74,9 @@ async function actions(s: Served): Promise<AuditEntry[]> {
 
 async function refusals(s: Served, guard: string): Promise<number> {
   const text = await (await fetch(`${s.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`homeostat_refusals_total{guard="${guard}"}`));
-  return line ? Number(line.split(' ').pop()) : 0;
+  // Counted by guard and policy: the guard's refusals over every policy.
+  const lines = text.split('\n').filter((l) => l.startsWith(`homeostat_refusals_total{guard="${guard}",`));
+  return lines.reduce((n, l) => n + Number(l.split(' ').pop()), 0);
 }
 
 /** The targets a refusal says hold the budget: each action queued, running, or decided within the window. */

@@ -234,7 +234,7 @@ describe('an alert storm (notify-critical: rateLimit 30 per 10m)', () => {
     // Guards see alerts in the order Alertmanager sent them: the first 30 are the ones that run.
     const run = [...new Set(s.decisions.filter((d) => d.verdict === 'run').map((d) => d.alert.fingerprint))];
     expect(run).toEqual(payload.alerts.slice(0, 30).map((a) => a.fingerprint));
-    expect(s.decisions.find((d) => d.refusedBy === 'rate-limit')!.reason).toBe('rate limit: notify-critical already decided 30 actions in 10m');
+    expect(s.decisions.find((d) => d.refusedBy === 'rate-limit')!.reason).toBe('rate limit: notify-critical already decided 30 actions in 10m, until 2026-11-21T08:10:00.001Z');
   });
 
   it('storm-first-408.json then storm-repeat-500.json in one call: re-sent alerts that ran are duplicates, rate-limited ones are decided again', () => {

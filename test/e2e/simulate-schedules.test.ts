@@ -43,7 +43,7 @@ describe('simulate --schedules', () => {
       ['2026-03-09T07:00:00.000Z', 'Mon 2026-03-09 03:00:00 -04:00', 'Mon 2026-03-09 08:00:00 +01:00', 'run', null],
       ['2026-03-10T07:00:00.000Z', 'Tue 2026-03-10 03:00:00 -04:00', 'Tue 2026-03-10 08:00:00 +01:00', 'refused', 'cooldown'],
     ]);
-    expect(s.runs[2]!.reason).toBe('outside the policy window (mon,tue,wed,thu,fri 08:00-12:00 Europe/Berlin)');
+    expect(s.runs[2]!.reason).toBe('outside the policy window (mon,tue,wed,thu,fri 08:00-12:00 Europe/Berlin); the window opens at 2026-03-09T07:00:00.000Z');
   });
 
   it('prints the bundled routine checks as text, and refuses a range that ends before it starts', () => {

@@ -141,8 +141,8 @@ describe('simulate over a sequence of payloads, each at its own time', () => {
       ['2026-11-21T10:06:00.000Z', 'HighCPUUsage', 'refused', 'rate-limit'],
       ['2026-11-21T10:30:00.000Z', 'ServiceDown', 'run', null],
     ]);
-    expect(mine[1]!.reason).toBe('cooldown: restart-on-alert decided an action for ServiceDown 5m ago (cooldown 15m)');
-    expect(mine[3]!.reason).toBe('rate limit: restart-on-alert already decided 2 actions in 1h');
+    expect(mine[1]!.reason).toBe('cooldown: restart-on-alert decided an action for ServiceDown 5m ago (cooldown 15m, until 2026-11-21T09:15:00.000Z)');
+    expect(mine[3]!.reason).toBe('rate limit: restart-on-alert already decided 2 actions in 1h, until 2026-11-21T10:00:00.001Z');
 
     // The engine, its clock at each payload's time: the same decisions, word for word.
     expect(engine).toEqual([...mine].sort(order));
@@ -154,9 +154,9 @@ describe('simulate over a sequence of payloads, each at its own time', () => {
     expect(text.status).toBe(0);
     const lines = text.stdout.split('\n');
     expect(lines.filter((l) => l.startsWith('at '))).toEqual(steps.map((s) => `at ${s.at}`));
-    expect(lines[lines.indexOf('at 2026-11-21T09:20:00Z') + 2]).toBe(`${' '.repeat(18)}rate limit: restart-on-alert already decided 2 actions in 1h`);
+    expect(lines[lines.indexOf('at 2026-11-21T09:20:00Z') + 2]).toBe(`${' '.repeat(18)}rate limit: restart-on-alert already decided 2 actions in 1h, until 2026-11-21T10:00:00.001Z`);
     const markdown = runCli([...args, '--format', 'markdown']);
-    expect(markdown.stdout).toContain('| 2026-11-21T09:05:00Z | `ServiceDown` `1740887ff3392380` | firing | restart-on-alert | restart (script) | `ServiceDown` | **refused** | `cooldown: restart-on-alert decided an action for ServiceDown 5m ago (cooldown 15m)` |');
+    expect(markdown.stdout).toContain('| 2026-11-21T09:05:00Z | `ServiceDown` `1740887ff3392380` | firing | restart-on-alert | restart (script) | `ServiceDown` | **refused** | `cooldown: restart-on-alert decided an action for ServiceDown 5m ago (cooldown 15m, until 2026-11-21T09:15:00.000Z)` |');
   });
 });
 

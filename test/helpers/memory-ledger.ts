@@ -29,6 +29,14 @@ export class MemoryLedger implements GuardLedger {
     return this.entries.filter((e) => e.disruptive && e.at >= since).length;
   }
 
+  nthLatestPolicy(policy: string, phase: string, n: number): number | undefined {
+    return this.entries.filter((e) => e.policy === policy && e.phase === phase).map((e) => e.at).sort((a, b) => b - a)[n - 1];
+  }
+
+  nthLatestDisruptive(n: number): number | undefined {
+    return this.entries.filter((e) => e.disruptive).map((e) => e.at).sort((a, b) => b - a)[n - 1];
+  }
+
   record(entry: LedgerEntry): void {
     this.entries.push(entry);
     this.last.set(`${entry.policy}\0${entry.phase}\0${entry.target}`, entry.at);

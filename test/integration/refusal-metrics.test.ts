@@ -1,5 +1,5 @@
 /**
- * homeostat_refusals_total{guard} through the real engine: a cooldown's refusal is counted by
+ * homeostat_refusals_total{guard,policy} through the real engine: a cooldown's refusal is counted by
  * its guard, a re-sent alert (a duplicate) is not a refusal.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,9 +40,9 @@ describe('refusals by guard', () => {
     // Another alert on the same target within the cooldown.
     expect((await t.post(payload({ alertname: 'ServiceDown', host: 'web-1', name: 'b.service' }))).statusCode).toBe(202);
     await waitFor(async () => (await metric(t!, 'homeostat_actions_total{type="script",outcome="succeeded"}')) === 1, 'the first action to succeed');
-    expect(await metric(t, 'homeostat_refusals_total{guard="cooldown"}')).toBe(1);
+    expect(await metric(t, 'homeostat_refusals_total{guard="cooldown",policy="restart"}')).toBe(1);
     expect(await metric(t, 'homeostat_decisions_total{verdict="duplicate"}')).toBe(1);
-    expect(await metric(t, 'homeostat_refusals_total{guard="duplicate"}')).toBe(0);
+    expect(await metric(t, 'homeostat_refusals_total{guard="duplicate",policy="restart"}')).toBe(0);
   });
 
   it("counts every refusal a storm's 'refusals' entry lists", async () => {
@@ -51,7 +51,7 @@ describe('refusals by guard', () => {
     const [first] = storm.alerts;
     storm.alerts = Array.from({ length: REFUSALS_APART_MAX + 4 }, (_, i) => ({ ...first!, labels: { ...first!.labels, host: `web-${i}` } }));
     expect((await t.post(storm)).statusCode).toBe(202);
-    expect(await metric(t, 'homeostat_refusals_total{guard="blast-radius"}')).toBe(REFUSALS_APART_MAX + 3);
+    expect(await metric(t, 'homeostat_refusals_total{guard="blast-radius",policy="restart"}')).toBe(REFUSALS_APART_MAX + 3);
     // They were audited in one 'refusals' entry, not one entry each.
     const log = await waitFor(() => { const text = t!.git('log', '--format=%s'); return text.includes('blast-radius') && text; }, 'the refusals to be committed');
     expect(log.split('\n').filter((l) => l.includes('blast-radius'))).toHaveLength(1);

@@ -4,6 +4,7 @@
  * label cannot add a recipient with a comma, nor a header with a line break.
  */
 import type { Notice } from '../notice.js';
+import { stormLine } from '../notice.js';
 
 const ADDRESS = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
@@ -34,6 +35,7 @@ function address(value: unknown, field: string): string {
 }
 
 function defaultBody(notice: Notice): string {
+  if (notice.storm) return `Storm breaker open: ${stormLine(notice.storm)}\n${notice.link ? `\nAudit entry: ${notice.link}\n` : ''}`;
   const lines = [
     notice.kind === 'alert' ? `Alert: ${notice.alert.alertname} (${notice.alert.status}), fingerprint ${notice.alert.fingerprint}` : `Routine job: ${notice.alert.alertname} (${notice.alert.status} ${notice.alert.fingerprint})`,
     `Policy: ${notice.policy}`,

@@ -4,6 +4,7 @@
  * plain_text fields; the link to the audit entry is a button whose URL the engine built.
  */
 import type { Notice } from '../notice.js';
+import { stormLine } from '../notice.js';
 
 /** Slack's limits: a section's text 3000 characters, a field 2000, ten fields. */
 const TEXT_MAX = 3000;
@@ -11,13 +12,13 @@ const FIELD_MAX = 2000;
 
 export function slackMessage(text: string, notice: Notice): Record<string, unknown> {
   const escaped = cut(escapeMrkdwn(text), TEXT_MAX);
-  const fields = [
+  const fields = (notice.storm ? [['Storm', stormLine(notice.storm)]] : [
     [notice.kind === 'alert' ? 'Alert' : 'Routine job', `${notice.alert.alertname} (${notice.alert.status})`],
     ['Policy', notice.policy],
     ['Action', notice.action],
     ['Target', notice.target],
     ...(notice.outcome ? [['Outcome', outcomeText(notice.outcome)]] : []),
-  ].map(([name, value]) => ({ type: 'plain_text', text: cut(`${name}: ${value}`, FIELD_MAX), emoji: false }));
+  ]).map(([name, value]) => ({ type: 'plain_text', text: cut(`${name}: ${value}`, FIELD_MAX), emoji: false }));
   const blocks: Record<string, unknown>[] = [
     { type: 'section', text: { type: 'mrkdwn', text: escaped } },
     { type: 'section', fields },

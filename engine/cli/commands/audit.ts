@@ -58,7 +58,8 @@ export async function auditLogCommand(o: AuditOptions & { policy?: string; targe
       continue;
     }
     const outcome = e.outcome ?? (e.verdict === 'awaiting-approval' ? 'awaiting' : 'pending');
-    io.stdout(line`${e.id}  ${outcome.padEnd(11)} ${e.policy}/${e.action} on ${e.target ?? '-'}  ${e.alert?.alertname ?? ''} [${e.alert?.fingerprint ?? ''}]` + (e.reason ? line`  ${e.reason}` : '') + '\n');
+    const about = e.storm ? line`storm breaker summary: ${count(e.storm.alerts, 'alert')}, ${count(e.storm.targets, 'target')} since ${e.storm.since}` : line`on ${e.target ?? '-'}  ${e.alert?.alertname ?? ''} [${e.alert?.fingerprint ?? ''}]`;
+    io.stdout(line`${e.id}  ${outcome.padEnd(11)} ${e.policy}/${e.action} ` + about + (e.reason ? line`  ${e.reason}` : '') + '\n');
   }
   if (entries.length === 0) io.stdout('no audit entries match\n');
   return EXIT.ok;

@@ -59,7 +59,7 @@ export function jsonSimulation(s: Simulation & { cluster?: Map<Decision, Cluster
     decisions: s.decisions.map((d, i) => ({
       at: new Date(s.times[i]!).toISOString(),
       alert: d.alert, policy: d.policy, action: d.action, type: d.type, phase: d.phase, target: d.target,
-      params: d.params, verdict: d.verdict, reason: d.reason, refusedBy: d.refusedBy, description: d.description,
+      params: d.params, verdict: d.verdict, reason: d.reason, refusedBy: d.refusedBy, until: d.until, description: d.description,
       ...(d.enrichment ? { enrichment: d.enrichment } : {}),
       notify: notifyOf(d),
       ...(s.cluster?.has(d) ? { cluster: s.cluster.get(d) } : {}),

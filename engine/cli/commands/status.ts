@@ -1,7 +1,7 @@
 /**
  * `homeostat status`: what a running engine says about itself (GET /api/v1/status): whether
  * it is ready, the policy revision it acts on, the last sync and the last failure, whether it
- * is paused, its queue and its audit. Exit 0 when ready, 1 when not ready, 2 when the engine
+ * is paused, its storm breaker, its queue and its audit. Exit 0 when ready, 1 when not ready, 2 when the engine
  * cannot be asked.
  */
 import { readFileSync } from 'node:fs';
@@ -99,6 +99,7 @@ export function statusText(s: EngineStatus): string {
     ['policies', src.kind === 'git' ? `git ${src.remote} branch ${src.branch ?? '(remote default)'} path ${src.path}${src.verifySignatures ? ', signatures verified' : ''}` : `directory ${src.dir}`],
     ['revision', p.revision ? `${short(p.revision)}: ${count(p.count, 'policy', 'policies')}, active since ${p.activatedAt}${src.kind === 'git' && src.servingCached ? ' (kept on disk; the remote has not answered since the start)' : ''}` : 'none active'],
     ['paused', pausedText(s)],
+    ['storm breaker', breakerText(s.stormBreaker)],
   ];
   if (s.approvals) lines.push(['approvals', `${s.approvals.pending} pending${s.approvals.pending ? ' (homeostat approvals)' : ''}`]);
   if (src.kind === 'git') {
@@ -110,4 +111,12 @@ export function statusText(s: EngineStatus): string {
   lines.push(['audit', `${s.audit.backlog} waiting for git${s.audit.remote ? `, pushed to ${s.audit.remote}` : ''}${s.audit.error ? `; ERROR ${s.audit.error}` : ''}`]);
   const width = Math.max(...lines.map(([k]) => k.length)) + 2;
   return lines.map(([k, v]) => `${k.padEnd(width)}${escapeControl(v)}\n`).join('');
+}
+
+function breakerText(b: EngineStatus['stormBreaker']): string {
+  if (!b.configured && !b.open) return 'not set (homeostat.yaml stormBreaker)';
+  const now = `${count(b.window.alerts, 'alert')}, ${count(b.window.targets, 'target')} in the window`;
+  if (!b.open) return `closed (${now})`;
+  const top = (b.alertnames ?? []).map((a) => `${a.alertname} (${a.count})`).join(', ');
+  return `OPEN since ${b.since}: opened on ${b.trigger === 'alerts' ? count(b.alerts ?? 0, 'alert') : count(b.targets ?? 0, 'target')}${top ? `, top ${top}` : ''}; no new disruptive action; closes ${b.closesAt ? `at ${b.closesAt} at the earliest` : 'at the next check'} (${now})`;
 }

@@ -21,7 +21,7 @@ function row(e: AuditEntry): Html {
     return html`<tr>
 <td data-label="Decided">${time(e.at)}</td>
 <td class="text" data-label="Alert">${e.count} alerts</td>
-<td class="text" data-label="Policy">${e.refusals?.length ? `${e.refusals[0]!.policy} and others` : '—'}</td>
+<td class="text" data-label="Policy">${e.policy ?? (e.refusals?.length ? `${e.refusals[0]!.policy} and others` : '—')}</td>
 <td class="text" data-label="Target">—</td>
 <td data-label="Outcome">${outcomeBadge('refused')} by ${e.guard}</td>
 <td data-label="Duration">—</td>
@@ -30,7 +30,7 @@ function row(e: AuditEntry): Html {
   }
   return html`<tr>
 <td data-label="Decided">${time(e.at)}</td>
-<td class="text" data-label="Alert">${e.alert ? html`${e.alert.alertname} <span class="note">${e.alert.status}</span>` : '—'}</td>
+<td class="text" data-label="Alert">${e.alert ? html`${e.alert.alertname} <span class="note">${e.alert.status}</span>` : e.storm ? html`storm <span class="note">${e.storm.alerts} alerts</span>` : '—'}</td>
 <td class="text" data-label="Policy">${e.policy ?? '—'} / ${e.action ?? '—'} <span class="note">${e.type ?? ''}</span></td>
 <td class="text" data-label="Target">${e.target ?? '—'}</td>
 <td data-label="Outcome">${outcomeBadge(outcomeOf(e))}${e.execution?.dryRun ? html` <span class="badge info">dry run</span>` : ''}${e.outcome === 'refused' && e.guards?.refusedBy ? html` by ${e.guards.refusedBy}` : ''}</td>

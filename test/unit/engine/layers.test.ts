@@ -21,6 +21,7 @@ const RANK: Record<string, number> = {
   pipeline: 60,
   load: 55,
   schedule: 50,
+  breaker: 50,
   state: 45,
   audit: 40,
   health: 42,

@@ -335,6 +335,36 @@ spec:
     const result = load([{ path: 'homeostat.yaml', text: settings }, { path: 'rules/stop-cpu-hog.yaml', text: VALID_POLICY }]);
     expectDiagnostics(result, otherSchema, ['start']);
   });
+
+  // The breaker's mapping starts on line 8 (per); its notification's text is on line 11.
+  const stormBreaker = expected([
+    { file: 'homeostat.yaml', code: 'HST_STORM_BREAKER_THRESHOLD', line: 8, col: 5, pointer: '/spec/stormBreaker' },
+    { file: 'homeostat.yaml', code: 'HST_TEMPLATE_UNKNOWN_VARIABLE', line: 11, col: 59, pointer: '/spec/stormBreaker/notify/slack/text' },
+  ]);
+  it('HST_STORM_BREAKER_THRESHOLD: a storm breaker that counts nothing; its notification sees storm, not an alert', () => {
+    const settings = `${SETTINGS}  stormBreaker:
+    per: 5m
+    quietFor: 10m
+    notify:
+      slack: { webhook: { env: SLACK_WEBHOOK_URL }, text: '{{ labels.alertname }} storm since {{ storm.since }}' }
+`;
+    const result = load([{ path: 'homeostat.yaml', text: settings }, { path: 'rules/stop-cpu-hog.yaml', text: VALID_POLICY }]);
+    expectDiagnostics(result, stormBreaker);
+    expect(result.diagnostics.find((d) => d.code === 'HST_TEMPLATE_UNKNOWN_VARIABLE')!.hint).toBe('use one of storm');
+  });
+
+  it('a storm breaker with a threshold and a storm template loads', () => {
+    const settings = `${SETTINGS}  stormBreaker:
+    alerts: 100
+    per: 5m
+    quietFor: 10m
+    notify:
+      slack: { webhook: { env: SLACK_WEBHOOK_URL }, text: '{{ storm.alerts }} alerts since {{ storm.since }}: {{ storm.top }}' }
+`;
+    const result = load([{ path: 'homeostat.yaml', text: settings }, { path: 'rules/stop-cpu-hog.yaml', text: VALID_POLICY }]);
+    expect(errors(result.diagnostics)).toEqual([]);
+    expect(result.policySet!.settings.stormBreaker).toMatchObject({ alerts: 100, targets: null, perMs: 300_000, quietForMs: 600_000, notify: { name: 'storm-summary', type: 'slack' } });
+  });
 });
 
 describe('notify actions and receivers', () => {
@@ -463,6 +493,9 @@ describe('code coverage', () => {
     'HST_SCHEDULE_DUPLICATE',
     'HST_SCHEDULE_NO_INVENTORY',
     'HST_INVENTORY_INVALID',
+    // The node guards' settings and disruptsNode: test/unit/plan/node-guards.test.ts.
+    'HST_SELECTOR_INVALID',
+    'HST_DISRUPTS_NODE_TYPE',
   ];
 
   it('every code about policy files is expected by a case of this file', () => {

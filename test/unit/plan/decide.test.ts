@@ -231,7 +231,7 @@ describe('decide: guards', () => {
     ]);
     expect(decisions.map((d) => [d.target, d.verdict, d.refusedBy, d.reason])).toEqual([
       ['web-1', 'run', null, null],
-      ['web-1', 'refused', 'cooldown', 'cooldown: restart-unit decided an action for web-1 5m ago (cooldown 15m)'],
+      ['web-1', 'refused', 'cooldown', 'cooldown: restart-unit decided an action for web-1 5m ago (cooldown 15m, until 2026-11-23T12:15:00.000Z)'],
       ['web-2', 'run', null, null],
       ['web-1', 'run', null, null],
     ]);
@@ -257,7 +257,7 @@ describe('decide: guards', () => {
     expect(decisions.map((d) => [d.target, d.verdict, d.refusedBy, d.reason])).toEqual([
       ['web-1', 'run', null, null],
       ['web-2', 'run', null, null],
-      ['web-3', 'refused', 'rate-limit', 'rate limit: restart-unit already decided 2 actions in 1h'],
+      ['web-3', 'refused', 'rate-limit', 'rate limit: restart-unit already decided 2 actions in 1h, until 2026-11-23T13:00:00.001Z'],
       ['web-4', 'run', null, null],
     ]);
   });
@@ -361,9 +361,10 @@ describe('decide: guards', () => {
         ['announce', 'NodeHighCPU', 'run', null],
         ['cordon-hot', 'NodeHighCPU', 'run', null],
         ['announce', 'NodeHighCPU', 'run', null],
-        ['cordon-hot', 'NodeHighCPU', 'refused', 'blast radius: 2 disruptive actions in 10m across all policies'],
+        ['cordon-hot', 'NodeHighCPU', 'refused', 'blast radius: 2 disruptive actions in 10m across all policies, until 2026-11-23T12:10:00.001Z'],
         ['announce', 'NodeHighCPU', 'run', null],
-        ['cordon-hot', 'NodeHighCPU', 'refused', 'blast radius: 2 disruptive actions in 10m across all policies'],
+        // At 12:10 both actions of 12:00 are still in the window [12:00, 12:10]: a millisecond more.
+        ['cordon-hot', 'NodeHighCPU', 'refused', 'blast radius: 2 disruptive actions in 10m across all policies, until 2026-11-23T12:10:00.001Z'],
         ['announce', 'NodeHighCPU', 'run', null],
         ['cordon-hot', 'NodeHighCPU', 'run', null],
         ['announce', 'NodeHighCPU', 'run', null],
@@ -462,7 +463,7 @@ describe('decide: guards', () => {
       expect((await at(set, '2026-11-23T06:00:00Z')).verdict).toBe('run');
       expect((await at(set, '2026-11-27T21:59:00Z')).verdict).toBe('run'); // Friday
       expect(brief(await at(set, '2026-11-21T12:00:00Z'))).toMatchObject({
-        verdict: 'refused', refusedBy: 'window', reason: 'outside the policy window (mon,tue,wed,thu,fri 06:00-22:00 UTC)',
+        verdict: 'refused', refusedBy: 'window', reason: 'outside the policy window (mon,tue,wed,thu,fri 06:00-22:00 UTC); the window opens at 2026-11-23T06:00:00.000Z',
       }); // Saturday
       expect((await at(set, '2026-11-23T05:59:00Z')).verdict).toBe('refused');
       expect((await at(set, '2026-11-23T22:00:00Z')).verdict).toBe('refused');
@@ -471,7 +472,7 @@ describe('decide: guards', () => {
     it('reads the hours and the day in the time zone given', async () => {
       const set = windowed("{ days: [mon, tue, wed, thu, fri], between: '09:00-17:00', timezone: America/New_York }");
       expect(brief(await at(set, '2026-11-23T13:30:00Z'))).toMatchObject({
-        verdict: 'refused', reason: 'outside the policy window (mon,tue,wed,thu,fri 09:00-17:00 America/New_York)',
+        verdict: 'refused', reason: 'outside the policy window (mon,tue,wed,thu,fri 09:00-17:00 America/New_York); the window opens at 2026-11-23T14:00:00.000Z',
       }); // 08:30 EST
       expect((await at(set, '2026-11-23T14:30:00Z')).verdict).toBe('run'); // 09:30 EST
       expect((await at(set, '2026-11-23T21:59:00Z')).verdict).toBe('run'); // 16:59 EST
@@ -492,7 +493,7 @@ describe('decide: guards', () => {
       expect((await at(set, '2026-11-21T06:00:00Z')).verdict).toBe('refused');
       expect((await at(set, '2026-11-20T03:00:00Z')).verdict).toBe('refused'); // Friday 03:00 belongs to Thursday
       expect((await at(set, '2026-11-21T23:00:00Z')).verdict).toBe('refused'); // Saturday 23:00
-      expect((await at(set, '2026-11-20T21:59:00Z')).reason).toBe('outside the policy window (fri 22:00-06:00 UTC)');
+      expect((await at(set, '2026-11-20T21:59:00Z')).reason).toBe('outside the policy window (fri 22:00-06:00 UTC); the window opens at 2026-11-20T22:00:00.000Z');
     });
 
     it('runs every day when only the hours are given', async () => {

@@ -185,7 +185,7 @@ describe('the onResolved that answers actions that ran is not lost on a flap', (
     expect(validate('AuditEntry', entry)).toEqual([]);
     // Only the checks that hold an answer were made.
     expect(entry!.guards).toEqual({ passed: ['duplicate', 'resolved', 'paused', 'maintenance'], refusedBy: null });
-    expect(intakes[0]!.entries[0]!.guards).toEqual({ passed: ['duplicate', 'resolved', 'paused', 'maintenance', 'protected', 'window', 'cooldown', 'rate-limit', 'blast-radius', 'min-healthy'], refusedBy: null });
+    expect(intakes[0]!.entries[0]!.guards).toEqual({ passed: ['duplicate', 'resolved', 'paused', 'maintenance', 'protected', 'storm', 'window', 'cooldown', 'rate-limit', 'blast-radius', 'min-healthy'], refusedBy: null });
     expect(intakes[3]!.jobs.map((j) => j.action.name)).toEqual(['uncordon']);
   });
 
@@ -208,7 +208,7 @@ describe('the onResolved that answers actions that ran is not lost on a flap', (
       'firing actions:cordon refused/cooldown',
       'resolved onResolved:uncordon refused/cooldown',
     ]);
-    expect(intakes[3]!.entries[0]!.reason).toBe('cooldown: cordon-hot-worker decided an action for worker-1 4m ago (cooldown 30m)');
+    expect(intakes[3]!.entries[0]!.reason).toBe('cooldown: cordon-hot-worker decided an action for worker-1 4m ago (cooldown 30m, until 2026-11-23T12:55:00.000Z)');
   });
 
   it('is not held by the rate limit', async () => {

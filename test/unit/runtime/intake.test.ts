@@ -34,8 +34,9 @@ const SET = policySet(
   { settings: settingsYaml('blastRadius: { max: 2, per: 10m }') },
 );
 
-async function intake(alerts: number) {
-  const payload = inlinePayload(Array.from({ length: alerts }, (_, i) => ({ labels: { alertname: i % 2 ? 'DownB' : 'DownA', instance: `web-${i}` } })));
+/** `policies`: 2, the alerts alternate between the two policies; 1, every alert is restart-a's. */
+async function intake(alerts: number, policies: 1 | 2 = 2) {
+  const payload = inlinePayload(Array.from({ length: alerts }, (_, i) => ({ labels: { alertname: i % policies ? 'DownB' : 'DownA', instance: `web-${i}` } })));
   const matches = await evaluateAll(new Evaluator(SET), payload.alerts);
   return decidePayload(SET, payload, matches, { now: NOW, dryRun: true, ledger: new IndexedLedger(() => NOW), secrets: [] });
 }
@@ -51,44 +52,58 @@ describe('intake: refusals of a storm', () => {
   });
 
   it('audits more than that in one "refusals" entry listing every refused action, its alert and reason', async () => {
-    const result = await intake(2 + REFUSALS_APART_MAX + 1);
+    const result = await intake(2 + REFUSALS_APART_MAX + 1, 1);
     expect(result.jobs).toHaveLength(2);
     const entries = result.entries.filter((e) => e.outcome === 'refused');
     expect(entries).toHaveLength(1);
     const [storm] = entries;
     expect(validate('AuditEntry', storm)).toEqual([]);
-    expect(storm).toMatchObject({ kind: 'refusals', guard: 'blast-radius', count: REFUSALS_APART_MAX + 1, verdict: 'refused', outcome: 'refused', revision: SET.revision });
+    expect(storm).toMatchObject({ kind: 'refusals', policy: 'restart-a', guard: 'blast-radius', count: REFUSALS_APART_MAX + 1, verdict: 'refused', outcome: 'refused', revision: SET.revision });
     expect(storm!.refusals!.map((r) => r.target)).toEqual(Array.from({ length: REFUSALS_APART_MAX + 1 }, (_, i) => `web-${i + 2}`));
     expect(storm!.refusals![0]).toMatchObject({ policy: 'restart-a', action: 'restart', type: 'script', phase: 'actions', alert: { alertname: 'DownA', labels: { instance: 'web-2' } } });
     expect(storm!.refusals!.every((r) => r.reason.startsWith('blast radius: 2 disruptive actions'))).toBe(true);
-    expect(storm!.reason).toBe('blast radius: 2 disruptive actions in 10m across all policies');
+    expect(storm!.reason).toBe('blast radius: 2 disruptive actions in 10m across all policies, until 2026-11-21T07:15:00.001Z');
+    expect(storm!.refusals!.every((r) => r.until === '2026-11-21T07:15:00.001Z')).toBe(true);
+  });
+
+  it('aggregates per policy: a storm refused by one guard across two policies is one entry each', async () => {
+    const result = await intake(40);
+    const storms = result.entries.filter((e) => e.kind === 'refusals');
+    expect(storms.map((e) => [e.policy, e.guard, e.count])).toEqual([['restart-a', 'blast-radius', 19], ['restart-b', 'blast-radius', 19]]);
+    for (const storm of storms) expect(storm.refusals!.every((r) => r.policy === storm.policy)).toBe(true);
+    // Up to REFUSALS_APART_MAX of a policy stay one entry each, whatever the other policy's count.
+    const few = await intake(2 + 2 * REFUSALS_APART_MAX);
+    expect(few.entries.filter((e) => e.kind === 'refusals')).toEqual([]);
+    expect(few.entries.filter((e) => e.outcome === 'refused').map((e) => e.guards)).toEqual(Array.from({ length: 2 * REFUSALS_APART_MAX }, () => ({
+      passed: ['duplicate', 'resolved', 'paused', 'maintenance', 'protected', 'storm', 'window', 'cooldown', 'rate-limit'], refusedBy: 'blast-radius', until: '2026-11-21T07:15:00.001Z',
+    })));
   });
 
   it('reads as one commit line, and is found by the policy and target of any action it lists', async () => {
-    const [storm] = (await intake(40)).entries.filter((e) => e.kind === 'refusals');
+    const [, storm] = (await intake(40)).entries.filter((e) => e.kind === 'refusals');
     const { message, trailers } = entryMessage(storm!);
-    expect(message).toMatch(/^refused: 38 actions across 2 policies by blast-radius — blast radius: 2 disruptive actions/);
-    expect(trailers).toMatchObject({ 'Homeostat-Guard': 'blast-radius', 'Homeostat-Count': '38', 'Homeostat-Outcome': 'refused' });
+    expect(message).toMatch(/^refused: 19 actions of restart-b by blast-radius — blast radius: 2 disruptive actions/);
+    expect(trailers).toMatchObject({ 'Homeostat-Guard': 'blast-radius', 'Homeostat-Count': '19', 'Homeostat-Outcome': 'refused' });
     expect(entryMatches(storm!, { kind: ['action', 'refusals'], policy: 'restart-b', target: 'web-39', outcome: 'refused' })).toBe(true);
     expect(entryMatches(storm!, { policy: 'restart-b', target: 'web-2' })).toBe(false); // web-2 is restart-a's
     expect(entryMatches(storm!, { kind: 'action' })).toBe(false);
   });
 
   it('counts a refusals entry by the actions it lists in the recent list', async () => {
-    const result = await intake(40);
+    const result = await intake(40, 1);
     const recent = new RecentActions(50);
     for (const entry of result.entries) recent.put(entry);
     const [storm] = result.entries.filter((e) => e.kind === 'refusals');
     expect(recent.list({ limit: 100 }).map((e) => e.id)).toContain(storm!.id);
     // A second storm outweighs the capacity: the older one goes, the newer one stays.
-    const next = (await intake(40)).entries.filter((e) => e.kind === 'refusals');
+    const next = (await intake(40, 1)).entries.filter((e) => e.kind === 'refusals');
     recent.put(next[0]!);
     expect(recent.list({ limit: 100 }).map((e) => e.id)).toEqual([next[0]!.id]);
   });
 
   it('cuts a storm larger than REFUSALS_PER_ENTRY into several entries that list every refused action once', async () => {
     const alerts = 2 * REFUSALS_PER_ENTRY + 7;
-    const result = await intake(alerts);
+    const result = await intake(alerts, 1);
     const storm = result.entries.filter((e) => e.kind === 'refusals');
     expect(storm.map((e) => e.count)).toEqual([REFUSALS_PER_ENTRY, REFUSALS_PER_ENTRY, alerts - 2 - 2 * REFUSALS_PER_ENTRY]);
     expect(new Set(storm.map((e) => e.id)).size).toBe(3);
