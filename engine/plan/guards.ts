@@ -84,7 +84,8 @@ const CHECKS: Record<Guard, (c: GuardContext) => Refused | string | null> = {
   paused: ({ settings, pause, now }) => {
     if (settings.paused) return 'paused: homeostat.yaml sets paused: true';
     if (!pause || (pause.until !== null && Date.parse(pause.until) <= now)) return null;
-    return `paused by ${pause.by} at ${pause.at}${pause.until ? ` until ${pause.until}` : ' until resumed'}: ${pause.reason}`;
+    const reason = `paused by ${pause.by} at ${pause.at}${pause.until ? ` until ${pause.until}` : ' until resumed'}: ${pause.reason}`;
+    return pause.until ? { reason, until: Date.parse(pause.until) } : reason;
   },
   maintenance: ({ settings, now }) => {
     const open = settings.maintenanceWindows.find((w) => now >= w.start && now < w.end);

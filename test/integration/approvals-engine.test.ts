@@ -92,7 +92,7 @@ describe('approvals in the engine', () => {
 
     const refused = await answer(t, second!.id, 'approve');
     expect(refused.status).toBe(409);
-    expect(refused.body).toMatchObject({ guard: 'cooldown', error: `refused by the cooldown guard: cooldown: reboot decided an action for web-1 just now (cooldown 1h); not run, and still pending until ${new Date(T0 + 1_000 + 30 * 60_000).toISOString()}` });
+    expect(refused.body).toMatchObject({ guard: 'cooldown', error: `refused by the cooldown guard: cooldown: reboot decided an action for web-1 just now (cooldown 1h, until ${new Date(T0 + 61 * 60_000 + 1_000).toISOString()}); not run, and still pending until ${new Date(T0 + 1_000 + 30 * 60_000).toISOString()}` });
     expect((await pending(t)).map((a) => a.id)).toEqual([second!.id]);
     expect(ran('b')).toBe(false);
   });

@@ -21,8 +21,8 @@ describe('the paused guard', () => {
   const pause: RuntimePause = { by: 'alice', reason: 'incident 42', at: '2026-11-23T11:00:00.000Z', until: '2026-11-23T13:00:00.000Z' };
 
   it('refuses while the API pause is in force, saying who, why and until when', () => {
-    expect(checkGuards(context('paused: false', pause))).toEqual({ guard: 'paused', reason: 'paused by alice at 2026-11-23T11:00:00.000Z until 2026-11-23T13:00:00.000Z: incident 42' });
-    expect(checkGuards(context('paused: false', { ...pause, until: null }))).toEqual({ guard: 'paused', reason: 'paused by alice at 2026-11-23T11:00:00.000Z until resumed: incident 42' });
+    expect(checkGuards(context('paused: false', pause))).toEqual({ guard: 'paused', reason: 'paused by alice at 2026-11-23T11:00:00.000Z until 2026-11-23T13:00:00.000Z: incident 42', until: Date.parse('2026-11-23T13:00:00.000Z') });
+    expect(checkGuards(context('paused: false', { ...pause, until: null }))).toEqual({ guard: 'paused', reason: 'paused by alice at 2026-11-23T11:00:00.000Z until resumed: incident 42', until: null });
   });
 
   it('lets actions through once its until has passed, with no timer needed', () => {
@@ -30,6 +30,6 @@ describe('the paused guard', () => {
   });
 
   it("names homeostat.yaml's paused: true first: that switch wins", () => {
-    expect(checkGuards(context('paused: true', pause))).toEqual({ guard: 'paused', reason: 'paused: homeostat.yaml sets paused: true' });
+    expect(checkGuards(context('paused: true', pause))).toEqual({ guard: 'paused', reason: 'paused: homeostat.yaml sets paused: true', until: null });
   });
 });
