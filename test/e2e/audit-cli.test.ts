@@ -84,7 +84,7 @@ describe('homeostat audit', () => {
   it('log --outcome takes only the outcomes an entry can have', () => {
     const r = cli('log', '--outcome', 'bogus');
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 2, stdout: '' });
-    expect(r.stderr).toMatch(/'bogus' is invalid\. Allowed choices are succeeded, failed, timed_out, interrupted, refused, denied, skipped, missed, pending/);
+    expect(r.stderr).toMatch(/'bogus' is invalid\. Allowed choices are succeeded, failed, timed_out, interrupted, refused, denied, expired, cancelled, skipped, missed, pending/);
     expect(cli('log', '--outcome', 'pending').stdout).toBe('no audit entries match\n');
   });
 

@@ -91,7 +91,7 @@ describe('homeostat diff', () => {
       'policy restart-service (1 change)',
       'policy stop-cpu-hog (2 changes)',
     ]);
-    expect(lines).toContain('      verdict: run → refused (cooldown: clean-disk decided an action for db-1 10m ago (cooldown 30m))');
+    expect(lines).toContainEqual(expect.stringMatching(/^ {6}verdict: run → refused \(cooldown: clean-disk decided an action for db-1 10m ago \(cooldown 30m, until \d{4}-\d\d-\d\dT[\d:.]+Z\)\)$/));
     expect(lines).toContain('  - no longer matches HighCPUUsage[f286dbebf5af1a3c] firing (alert 2)');
     expect(lines).toContain('  + action added      reboot (ansible) target=web-4 for NodeDown[b8b82bc396ff021a] firing (alert 6)');
     expect(lines.find((l) => l.includes('params/extraVars/service'))).toMatch(/^ {6}params\/extraVars\/service: "nginx\]\(https:.*\\u001b\[31m\\nnext" → ".*next\.service"$/);
@@ -110,7 +110,7 @@ describe('homeostat diff', () => {
 
       | change | alert | action | target | base | head | what changed |
       |---|---|---|---|---|---|---|
-      | action changed | \`HostDiskSpaceLow\` \`2c1ecb269cc0e077\` firing (#5) | \`clean\` (ansible) | \`db-1\` | **run** | **refused**<br>\`cooldown: clean-disk decided an action for db-1 10m ago (cooldown 30m)\` |  |
+      | action changed | \`HostDiskSpaceLow\` \`2c1ecb269cc0e077\` firing (#5) | \`clean\` (ansible) | \`db-1\` | **run** | **refused**<br>\`cooldown: clean-disk decided an action for db-1 10m ago (cooldown 30m, until 2026-11-20T09:31:00.000Z)\` |  |
 
       #### Policy \`reboot-node\` (new policy)
 

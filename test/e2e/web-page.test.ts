@@ -158,7 +158,7 @@ describe('the web page in Chromium', () => {
     await Promise.all([page.waitForNavigation(), page.click(`a[href="${link}"]`)]);
     const details = await text(page, 'main');
     expect(details).toContain('"args": [\n    "web-2",\n    "nginx.service"\n  ]');
-    expect(details).toMatch(/Passed\s+duplicate, resolved, paused, maintenance, window, cooldown, rate-limit, blast-radius/);
+    expect(details).toMatch(/Passed\s+duplicate, resolved, paused, maintenance, protected, storm, window, cooldown, rate-limit, blast-radius/);
     expect(details).toContain('systemctl restart nginx.service on web-2\nnginx.service active (running)');
     expect(await seriousViolations(page)).toEqual([]);
     await Promise.all([page.waitForNavigation(), page.click('a[href="/"]')]);
