@@ -1,14 +1,14 @@
 /**
  * From a webhook payload to audit entries: every alert of the group is evaluated and decided
  * by the same evaluate → decide code the CLI runs, against one policy set (an alert is never
- * decided by two revisions). A payload is decided DECIDE_SLICE alerts at a time, with a turn
- * of the event loop between slices, so that a storm does not stop the webhook from answering
+ * decided by two revisions). A payload is decided in slices of time (util/time-slice.ts), with a
+ * turn of the event loop between slices, so that a storm does not stop the webhook from answering
  * everyone else; each alert's dedup check, guards and marks are one synchronous step. The
  * engine keeps two payloads that may touch the guards' memory from being decided at the same
  * time (engine.ts, IntakeQueue), so a concurrent re-send of the same alerts (an HA pair)
  * finds them already decided, and durably so.
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { TimeSlices } from '../util/time-slice.js';
 import type { Alert, SplitPayload } from '../alerts/payload.js';
 import type { ActionSettings, ParentOutcome, ScheduleRunInfo, StormNotice } from '../actions/types.js';
 import type { AuditEntry } from '../audit/entry.js';
@@ -76,6 +76,8 @@ export interface Intake {
 }
 
 export interface IntakeOptions {
+  /** How long deciding may hold the event loop between two turns (default SLICE_MS). */
+  sliceMs?: number;
   now: number;
   dryRun: boolean;
   ledger: GuardLedger;
@@ -92,11 +94,6 @@ export interface IntakeOptions {
   onDecision?(decision: Decision): void;
 }
 
-/**
- * Alerts decided between two turns of the event loop: a slice of the storm's alerts (two
- * decisions each, rendered and guarded) takes some 20 ms, well under what a probe may wait.
- */
-export const DECIDE_SLICE = 500;
 
 /** What a guard refused of one policy in a payload: the first few in full, then only what the audit lists. */
 interface RefusedGroup {
@@ -118,7 +115,7 @@ function intern(seen: Map<string, string>, text: string): string {
 type Refusal = NonNullable<AuditEntry['refusals']>[number];
 
 /**
- * Decides every alert of the payload in order, DECIDE_SLICE at a time. The caller makes sure
+ * Decides every alert of the payload in order, a slice of time at a time. The caller makes sure
  * that no other payload that may touch the ledger is decided meanwhile (engine.ts).
  */
 export async function decidePayload(set: PolicySet, payload: SplitPayload, matches: readonly Match[][], options: IntakeOptions): Promise<Intake> {
@@ -126,8 +123,9 @@ export async function decidePayload(set: PolicySet, payload: SplitPayload, match
   const result: Intake = { alerts: payload.alerts.length, decisions: 0, verdicts: new Map(), entries: [], jobs: [], guard: recorder.taught, held: [] };
   const at = new Date(options.now).toISOString();
   const refused = new Map<string, RefusedGroup>();
+  const slices = new TimeSlices(options.sliceMs);
   for (const [i, alert] of payload.alerts.entries()) {
-    if (i > 0 && i % DECIDE_SLICE === 0) await nextTurn();
+    if (i > 0 && slices.due()) await slices.turn();
     const decisions = decide(set, alert, matches[i]!, { now: options.now, dryRun: options.dryRun, ledger: recorder, storm: options.storm ?? null, facts: options.facts, pause: options.pause ?? null });
     // The audit's copy of the alert, shared by the refusals of its actions.
     let about: NonNullable<AuditEntry['alert']> | null = null;

@@ -8,7 +8,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SplitPayload } from '../../engine/alerts/payload.js';
 import { IndexedLedger } from '../../engine/plan/ledger.js';
 import { simulate } from '../../engine/pipeline/simulate.js';
-import { DECIDE_SLICE } from '../../engine/runtime/intake.js';
 import { inlinePayload } from '../helpers/alerts.js';
 import { removeTestEngine, startTestEngine } from '../helpers/engine.js';
 import type { TestEngine } from '../helpers/engine.js';
@@ -43,6 +42,9 @@ afterEach(async () => {
   removeTestEngine(t);
   t = null;
 });
+
+/** A storm's size unit: a storm of a few of them is decided over several slices of time. */
+const DECIDE_SLICE = 500;
 
 async function start(): Promise<TestEngine> {
   t = await startTestEngine({ files: { 'rules/notify.yaml': POLICY, 'homeostat.yaml': SETTINGS }, config: { dryRun: true }, clock: () => NOW });

@@ -1,17 +1,19 @@
 /**
- * A payload is decided DECIDE_SLICE alerts at a time, with turns of the event loop between
- * slices: the decisions, the dedup and the guards' counting are those of one pass.
+ * A payload is decided in slices of time, with turns of the event loop between slices: the
+ * decisions, the dedup and the guards' counting are those of one pass. Here every alert is a
+ * slice of its own (sliceMs 0), the most turns there can be.
  */
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../../engine/plan/decide.js';
 import { IndexedLedger } from '../../../engine/plan/ledger.js';
 import { evaluateAll, simulate } from '../../../engine/pipeline/simulate.js';
 import { Evaluator } from '../../../engine/policy/evaluate.js';
-import { DECIDE_SLICE, decidePayload } from '../../../engine/runtime/intake.js';
+import { decidePayload } from '../../../engine/runtime/intake.js';
 import { inlinePayload } from '../../helpers/alerts.js';
 import { policySet, policyYaml, settingsYaml } from '../../helpers/policies.js';
 
 const NOW = Date.parse('2026-11-21T07:05:00Z');
+const DECIDE_SLICE = 500;
 
 // A rate limit and a blast radius that the storm runs into part-way, a cooldown per target.
 const SET = policySet(
@@ -64,9 +66,13 @@ describe('deciding a payload in slices', () => {
     const ledger = new IndexedLedger(() => NOW);
     const sliced: string[] = [];
     const matches = await evaluateAll(new Evaluator(SET), payload.alerts);
-    const options = { now: NOW, dryRun: true, ledger, secrets: [], onDecision: (d: Decision) => sliced.push(line(d)) };
+    let turns = 0;
+    const counting = setInterval(() => turns++, 0);
+    const options = { now: NOW, dryRun: true, ledger, secrets: [], sliceMs: 0, onDecision: (d: Decision) => sliced.push(line(d)) };
     const first = await decidePayload(SET, payload, matches, options);
     const again = await decidePayload(SET, payload, matches, options);
+    clearInterval(counting);
+    expect(turns).toBeGreaterThan(0); // the event loop ran timers between slices
 
     expect(sliced).toEqual(onePass);
     expect(first.decisions + again.decisions).toBe(onePass.length);
